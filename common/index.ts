@@ -1,0 +1,3 @@
+/** Shared building blocks with no hardware or network knowledge. */
+export { type Clock, type TimerHandle, systemClock, ManualClock } from './clock.js';
+export { Mutex } from './mutex.js';

@@ -1,0 +1,27 @@
+/**
+ * Runs once before the test suite: fails early, with the command that installs it, when a
+ * tool the tests drive is missing. No test is skipped for a missing tool.
+ */
+import { execFileSync } from 'node:child_process';
+
+const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
+  { command: 'socat', debianPackage: 'socat' },
+  { command: 'mbpoll', debianPackage: 'mbpoll' },
+];
+
+export default function setup(): void {
+  const missing = REQUIRED.filter(({ command }) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    const pkgs = missing.map((m) => m.debianPackage).join(' ');
+    throw new Error(
+      `tests need ${missing.map((m) => m.command).join(', ')}: install with 'apt-get update && apt-get install -y ${pkgs}' (or run 'npm test' as root, which does it)`,
+    );
+  }
+}
