@@ -19,30 +19,55 @@ export interface TimerHandle {
   readonly id: number;
 }
 
-/** The process clock: `performance.now()` and Node timers. */
+/**
+ * The process clock: `performance.now()` and Node timers.
+ *
+ * Must hold: a timer never fires early. Node truncates fractional delays (a 1.75 ms Modbus
+ * t3.5 would become 1 ms), so delays are rounded up; and a short delay (< 10 ms, where
+ * serial-line timing lives) is finished by polling `performance.now()` from `setImmediate`
+ * after a timer that ends ~1 ms before it is due, so it fires within tens of µs of the due
+ * time instead of up to a millisecond late. The poll yields to I/O on every turn.
+ */
 export function systemClock(): Clock {
-  const timers = new Map<number, NodeJS.Timeout>();
+  const timers = new Map<number, NodeJS.Timeout | NodeJS.Immediate>();
   let nextId = 1;
-  return {
+  const schedule = (id: number, due: number, fn: () => void, first = false): void => {
+    const left = due - performance.now();
+    if (left <= 0 && !first) {
+      timers.delete(id);
+      fn();
+    } else if (left <= 0) {
+      timers.set(id, setImmediate(() => schedule(id, due, fn, false))); // callbacks never run synchronously
+    } else if (left > PRECISE_BELOW_MS) {
+      timers.set(id, setTimeout(() => schedule(id, due, fn), Math.ceil(left)));
+    } else if (left > 1.5) {
+      timers.set(id, setTimeout(() => schedule(id, due, fn), Math.floor(left - 1)));
+    } else {
+      timers.set(id, setImmediate(() => schedule(id, due, fn)));
+    }
+  };
+  const clock: Clock = {
     now: () => performance.now(),
     setTimeout(fn, ms) {
       const id = nextId++;
-      const t = setTimeout(() => {
-        timers.delete(id);
-        fn();
-      }, ms);
-      t.unref?.();
-      timers.set(id, t);
+      schedule(id, performance.now() + Math.max(0, ms), fn, true);
       return { id };
     },
     clearTimeout(handle) {
       const t = timers.get(handle.id);
-      if (t !== undefined) clearTimeout(t);
+      if (t !== undefined) {
+        clearTimeout(t as NodeJS.Timeout);
+        clearImmediate(t as NodeJS.Immediate);
+      }
       timers.delete(handle.id);
     },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms) => new Promise((resolve) => clock.setTimeout(resolve, ms)),
   };
+  return clock;
 }
+
+/** Delays shorter than this are finished by polling (see `systemClock`). */
+const PRECISE_BELOW_MS = 10;
 
 /**
  * A clock that moves only when told. `advance(ms)` fires due timers in time order, letting

@@ -1,3 +1,4 @@
 /** Shared building blocks with no hardware or network knowledge. */
 export { type Clock, type TimerHandle, systemClock, ManualClock } from './clock.js';
 export { Mutex } from './mutex.js';
+export { crc16Reflected8005 } from './crc16.js';

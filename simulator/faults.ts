@@ -52,3 +52,10 @@ export function corruptLastByte(bytes: Buffer): Buffer {
   if (out.length > 0) out[out.length - 1] = (out[out.length - 1] ?? 0) ^ 0x01;
   return out;
 }
+
+/** `length` bytes of noise for the 'garbage' fault, from `random` (0 ≤ x < 1; inject it for repeatable tests). */
+export function garbageBytes(length: number, random: () => number = Math.random): Buffer {
+  const out = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) out[i] = Math.floor(random() * 256) & 0xff;
+  return out;
+}

@@ -29,8 +29,14 @@ export interface I2cTarget {
 export interface SerialDevice {
   readonly part: string;
   readonly faults: FaultInjector;
-  attach(transmit: (bytes: Buffer) => void): void;
-  receive(bytes: Buffer): void;
+  /**
+   * `transmit(bytes, startAt?)`: `startAt` is the earliest clock time the first character may
+   * go on the wire (default: now). Parts pass the nominal time their reply is due, so a late
+   * event loop does not make the simulated line slower than a wire (timing never gets early).
+   */
+  attach(transmit: (bytes: Buffer, startAt?: number) => void): void;
+  /** `arrivedAt`: the clock time the chunk's last character arrived on the wire (default: now). */
+  receive(bytes: Buffer, arrivedAt?: number): void;
   /** Stops timers; the part no longer transmits. */
   close(): void;
 }

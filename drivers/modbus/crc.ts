@@ -3,20 +3,10 @@
  * initial value 0xFFFF, no final XOR; sent low byte first.
  * Check value: "123456789" → 0x4B37; `01 03 00 00 00 01` → CRC bytes `84 0A`.
  */
-const TABLE = (() => {
-  const t = new Uint16Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
+import { crc16Reflected8005 } from '../../common/index.js';
 
 export function crc16Modbus(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let crc = 0xffff;
-  for (let i = start; i < end; i++) crc = (crc >>> 8) ^ (TABLE[(crc ^ (bytes[i] ?? 0)) & 0xff] ?? 0);
-  return crc;
+  return crc16Reflected8005(0xffff, bytes, start, end);
 }
 
 /** Appends the CRC (low byte first) to a frame without one. */

@@ -34,7 +34,7 @@ export class VirtualSerialLine implements SerialLine {
   ) {
     this.path = path;
     this.settings = settings;
-    device.attach((bytes) => this.fromDevice(bytes));
+    device.attach((bytes, startAt) => this.fromDevice(bytes, startAt));
   }
 
   get state(): SerialLineState {
@@ -51,7 +51,7 @@ export class VirtualSerialLine implements SerialLine {
     this.hostBusyUntil = done;
     return new Promise((resolve) => {
       this.clock.setTimeout(() => {
-        if (this.currentState === 'open') this.device.receive(bytes);
+        if (this.currentState === 'open') this.device.receive(bytes, done);
         resolve();
       }, done - this.clock.now());
     });
@@ -84,10 +84,10 @@ export class VirtualSerialLine implements SerialLine {
     return Promise.resolve();
   }
 
-  private fromDevice(bytes: Buffer): void {
+  private fromDevice(bytes: Buffer, startAt?: number): void {
     if (this.currentState !== 'open') return;
     const copy = Buffer.from(bytes);
-    const done = Math.max(this.clock.now(), this.deviceBusyUntil) + copy.length * characterTimeMs(this.settings);
+    const done = Math.max(startAt ?? this.clock.now(), this.deviceBusyUntil) + copy.length * characterTimeMs(this.settings);
     this.deviceBusyUntil = done;
     this.clock.setTimeout(() => {
       if (this.currentState !== 'open') return;

@@ -1,0 +1,23 @@
+/**
+ * `npm run bench [-- NAME…]`: runs the benchmarks (all, or those named) and prints their
+ * ratios. Each benchmark measures against a baseline or a computed limit in the same run, so
+ * the figures compare across machines; absolute times here are noise.
+ */
+import { main as modbusLineRate } from './modbus-line-rate.js';
+
+const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
+  modbus: () => modbusLineRate(),
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in BENCHES));
+if (unknown.length > 0) {
+  console.error(`bench: unknown benchmark ${unknown.join(', ')}; choose from: ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+for (const [name, run] of Object.entries(BENCHES)) {
+  if (wanted.length === 0 || wanted.includes(name)) {
+    console.log(`\n== ${name}`);
+    await run();
+  }
+}

@@ -1,0 +1,48 @@
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../common/index.js';
+import { createVirtualBuilding } from '../../simulator/index.js';
+import { runTour } from './tour.js';
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the demo tour of the virtual building (simulated time)', () => {
+  it('reads every sensor, runs the fan, unlocks and relocks the door, takes a JPEG, and leaves outputs safe', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pia-tour-'));
+    const clock = new ManualClock();
+    const b = createVirtualBuilding({ clock, room: { initialC: 27, heatLoadW: 1500, heatCapacityJPerK: 20_000 } });
+    const lines: string[] = [];
+    const snapshotPath = join(dir, 'snap.jpg');
+    let finished = false;
+    const tour = runTour(b, { clock, seconds: 16, snapshotPath, print: (l) => lines.push(l) }).finally(() => (finished = true));
+    for (let i = 0; i < 5000 && !finished; i++) await clock.advance(10);
+    await tour;
+
+    const readings = lines.filter((l) => /^\s+\d+ s /.test(l)).map((l) => l.trim().split(/\s+/));
+    expect(readings.length).toBe(9); // 0, 2, …, 16 s
+    // Columns: time, "s", SHT31 °C, RH %, MCP9808 °C, HVAC room °C, fan rpm, door.
+    const at = (s: number) => readings.find((r) => r[0] === String(s))!;
+    const last = at(16);
+    expect(Math.abs(Number(last[2]) - Number(last[5]))).toBeLessThan(0.3); // SHT31 agrees with the HVAC unit's sensor
+    expect(Math.abs(Number(last[4]) - Number(last[5]))).toBeLessThan(0.3); // and with the MCP9808
+    expect(Number(last[5])).toBeLessThan(27); // fan + HVAC cool the room
+    expect(Number(at(10)[6])).toBeGreaterThan(1100); // 40 % of 3000 rpm, measured on the tach
+    expect(Number(at(10)[6])).toBeLessThan(1300);
+    expect(Number(last[6])).toBeGreaterThan(2400); // spinning up to full speed after 12 s
+    expect(at(8)[7]).toBe('open');
+    expect(last[7]).toBe('closed');
+    expect(lines).toContain('door: relocked');
+    expect(b.parts.door.locked).toBe(true);
+    expect(b.parts.lighting.on).toBe(false);
+
+    const image = jpeg.decode(await readFile(snapshotPath));
+    expect(image.width).toBe(640);
+    await b.close();
+  });
+});

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs what the project needs on a fresh Debian machine with Node >= 20:
+#   - npm packages (npm ci when node_modules is missing or older than package-lock.json);
+#   - for `test`: the Debian packages the tests drive (socat, mbpoll), via apt-get when root.
+# Usage: sh scripts/ensure-deps.sh [run|test]
+set -eu
+purpose=${1:-run}
+cd "$(dirname "$0")/.."
+
+debian_packages=""
+if [ "$purpose" = test ]; then
+  command -v socat >/dev/null 2>&1 || debian_packages="$debian_packages socat"
+  command -v mbpoll >/dev/null 2>&1 || debian_packages="$debian_packages mbpoll"
+fi
+if [ -n "$debian_packages" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian packages:$debian_packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $debian_packages >/dev/null
+  else
+    echo "error: the tests need:$debian_packages; install with: sudo apt-get install -y$debian_packages" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

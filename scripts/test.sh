@@ -1,0 +1,20 @@
+#!/bin/sh
+# The project's test command (`npm test`, named in README.md and run by .ci/run):
+# installs what the tests need, then type-checks, lints and runs the whole vitest suite,
+# and ends with one plain line "N passed, N failed" (vitest's JSON report, summed).
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/ensure-deps.sh test
+echo "== typecheck"; npx tsc -p tsconfig.json
+echo "== lint"; npx eslint .
+echo "== tests"
+report=$(mktemp)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$report" || status=1
+rm -f "$report"
+exit $status
