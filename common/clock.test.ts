@@ -62,3 +62,14 @@ describe('systemClock callbacks', () => {
     expect(ran).toBe(true);
   });
 });
+
+describe('systemClock ordering', () => {
+  it('fires timers due at the same time in the order they were set, and earlier ones first', async () => {
+    const clock = systemClock();
+    const fired: number[] = [];
+    for (let i = 0; i < 50; i++) clock.setTimeout(() => fired.push(i), 1.5); // straddles the polling threshold as time passes
+    clock.setTimeout(() => fired.push(-1), 0.2);
+    await clock.sleep(20);
+    expect(fired).toEqual([-1, ...Array.from({ length: 50 }, (_, i) => i)]);
+  });
+});

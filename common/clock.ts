@@ -20,53 +20,69 @@ export interface TimerHandle {
 }
 
 /**
- * The process clock: `performance.now()` and Node timers.
+ * The process clock: `performance.now()` and one Node timer driving a queue of due times.
  *
- * Must hold: a timer never fires early. Node truncates fractional delays (a 1.75 ms Modbus
- * t3.5 would become 1 ms), so delays are rounded up; and a short delay (< 10 ms, where
- * serial-line timing lives) is finished by polling `performance.now()` from `setImmediate`
- * after a timer that ends ~1 ms before it is due, so it fires within tens of µs of the due
- * time instead of up to a millisecond late. The poll yields to I/O on every turn.
+ * Must hold:
+ * - a timer never fires early. Node truncates fractional delays (a 1.75 ms Modbus t3.5 would
+ *   become 1 ms), so the queue keeps exact due times; a short wait (< 10 ms, where
+ *   serial-line timing lives) is finished by polling `performance.now()` from `setImmediate`
+ *   after a Node timer that ends ~1 ms early, so it fires within tens of µs of its due time;
+ * - timers fire in order of due time, and timers due at the same time in the order they were
+ *   set (as Node's own timers do; parts rely on it to send a reply's pieces in order);
+ * - a callback never runs synchronously inside `setTimeout`, and at most one callback runs
+ *   per event-loop turn, so promise reactions run between callbacks as with Node timers.
  */
 export function systemClock(): Clock {
-  const timers = new Map<number, NodeJS.Timeout | NodeJS.Immediate>();
+  const queue: { id: number; due: number; fn: () => void }[] = [];
+  let driver: { kind: 'timeout'; handle: NodeJS.Timeout } | { kind: 'immediate'; handle: NodeJS.Immediate } | undefined;
   let nextId = 1;
-  const schedule = (id: number, due: number, fn: () => void, first = false): void => {
-    const left = due - performance.now();
-    if (left <= 0 && !first) {
-      timers.delete(id);
-      fn();
-    } else if (left <= 0) {
-      timers.set(id, setImmediate(() => schedule(id, due, fn, false))); // callbacks never run synchronously
-    } else if (left > PRECISE_BELOW_MS) {
-      timers.set(id, setTimeout(() => schedule(id, due, fn), Math.ceil(left)));
-    } else if (left > 1.5) {
-      timers.set(id, setTimeout(() => schedule(id, due, fn), Math.floor(left - 1)));
-    } else {
-      timers.set(id, setImmediate(() => schedule(id, due, fn)));
-    }
+
+  const disarm = (): void => {
+    if (driver?.kind === 'timeout') clearTimeout(driver.handle);
+    if (driver?.kind === 'immediate') clearImmediate(driver.handle);
+    driver = undefined;
   };
+  const arm = (): void => {
+    disarm();
+    const head = queue[0];
+    if (head === undefined) return;
+    const left = head.due - performance.now();
+    if (left > PRECISE_BELOW_MS) driver = { kind: 'timeout', handle: setTimeout(tick, Math.ceil(left - 1)) };
+    else if (left > 1.5) driver = { kind: 'timeout', handle: setTimeout(tick, Math.floor(left - 1)) };
+    else driver = { kind: 'immediate', handle: setImmediate(tick) };
+  };
+  function tick(): void {
+    driver = undefined;
+    const head = queue[0];
+    if (head !== undefined && head.due <= performance.now()) {
+      queue.shift();
+      head.fn();
+    }
+    if (driver === undefined) arm();
+  }
   const clock: Clock = {
     now: () => performance.now(),
     setTimeout(fn, ms) {
       const id = nextId++;
-      schedule(id, performance.now() + Math.max(0, ms), fn, true);
+      const due = performance.now() + Math.max(0, ms);
+      let at = queue.length; // after every timer due at or before `due` (FIFO among equals)
+      while (at > 0 && (queue[at - 1]?.due ?? 0) > due) at--;
+      queue.splice(at, 0, { id, due, fn });
+      if (at === 0) arm();
       return { id };
     },
     clearTimeout(handle) {
-      const t = timers.get(handle.id);
-      if (t !== undefined) {
-        clearTimeout(t as NodeJS.Timeout);
-        clearImmediate(t as NodeJS.Immediate);
-      }
-      timers.delete(handle.id);
+      const at = queue.findIndex((t) => t.id === handle.id);
+      if (at < 0) return;
+      queue.splice(at, 1);
+      if (at === 0) arm();
     },
     sleep: (ms) => new Promise((resolve) => clock.setTimeout(resolve, ms)),
   };
   return clock;
 }
 
-/** Delays shorter than this are finished by polling (see `systemClock`). */
+/** Waits shorter than this are finished by polling (see `systemClock`). */
 const PRECISE_BELOW_MS = 10;
 
 /**

@@ -10,7 +10,7 @@
  *  5. at the end (or on abort) put every output at its safe level: door locked, lights off.
  */
 import { writeFile } from 'node:fs/promises';
-import type { Clock } from '../../common/index.js';
+import type { Clock, TimerHandle } from '../../common/index.js';
 import { RtuMaster } from '../../drivers/index.js';
 import { Vc0706Client } from '../../devices/index.js';
 import { BUILDING_LINES, BUILDING_PWM, type VirtualBuilding } from '../../simulator/index.js';
@@ -50,6 +50,7 @@ export async function runTour(b: VirtualBuilding, o: TourOptions): Promise<void>
   await hvac.writeMultipleRegisters(HVAC_UNIT, 28301, [1, 1]); // on, mode 1 = cool
   await hvac.writeSingleRegister(HVAC_UNIT, 28310, 220); // cooling setpoint 22.0 °C (°C × 10)
   print('fan 40 %, lights on at 60 %, HVAC cooling to 22.0 °C');
+  await clock.sleep(300); // the MCP9808 reads 0 until its first conversion (250 ms, datasheet Table 1-1)
 
   const start = clock.now();
   const periodMs = o.periodMs ?? 2000;
@@ -63,8 +64,8 @@ export async function runTour(b: VirtualBuilding, o: TourOptions): Promise<void>
       await doorRelay.write(1);
       print('door: unlocked for a visitor (5 s)');
       b.parts.door.openDoor();
-      clock.setTimeout(() => b.parts.door.closeDoor(), 3000);
-      clock.setTimeout(() => void doorRelay.write(0).then(() => print('door: relocked')), 5000);
+      timers.push(clock.setTimeout(() => b.parts.door.closeDoor(), 3000));
+      timers.push(clock.setTimeout(() => void doorRelay.write(0).then(() => print('door: relocked')), 5000));
     }],
     [12000, async () => {
       await fan.setDutyFraction(1);
@@ -73,6 +74,7 @@ export async function runTour(b: VirtualBuilding, o: TourOptions): Promise<void>
   ]);
 
   const pending: Promise<void>[] = [];
+  const timers: TimerHandle[] = [];
   try {
     print('  time   SHT31 °C  RH %   MCP9808 °C  HVAC room °C  fan rpm  door');
     for (let t = 0; t <= o.seconds * 1000 && o.signal?.aborted !== true; t += periodMs) {
@@ -92,6 +94,7 @@ export async function runTour(b: VirtualBuilding, o: TourOptions): Promise<void>
     }
     await Promise.all(pending);
   } finally {
+    for (const t of timers) clock.clearTimeout(t);
     await doorRelay.write(0);
     await lightRelay.write(0);
     tach.close();
