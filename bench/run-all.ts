@@ -3,10 +3,12 @@
  * ratios. Each benchmark measures against a baseline or a computed limit in the same run, so
  * the figures compare across machines; absolute times here are noise.
  */
+import { main as espSealOpen } from './esp-seal-open.js';
 import { main as modbusLineRate } from './modbus-line-rate.js';
 
 const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   modbus: () => modbusLineRate(),
+  esp: () => espSealOpen(),
 };
 
 const wanted = process.argv.slice(2);

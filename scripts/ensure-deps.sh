@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the project needs on a fresh Debian machine with Node >= 20:
 #   - npm packages (npm ci when node_modules is missing or older than package-lock.json);
-#   - for `test`: the Debian packages the tests drive (socat, mbpoll), via apt-get when root.
+#   - for `test`: the Debian packages the tests drive (socat, mbpoll, libcoap3-bin), via apt-get
+#     when root.
 # Usage: sh scripts/ensure-deps.sh [run|test]
 set -eu
 purpose=${1:-run}
@@ -11,6 +12,7 @@ debian_packages=""
 if [ "$purpose" = test ]; then
   command -v socat >/dev/null 2>&1 || debian_packages="$debian_packages socat"
   command -v mbpoll >/dev/null 2>&1 || debian_packages="$debian_packages mbpoll"
+  command -v coap-client-notls >/dev/null 2>&1 || debian_packages="$debian_packages libcoap3-bin"
 fi
 if [ -n "$debian_packages" ]; then
   if [ "$(id -u)" = 0 ]; then

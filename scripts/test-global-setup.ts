@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: 'socat', debianPackage: 'socat' },
   { command: 'mbpoll', debianPackage: 'mbpoll' },
+  { command: 'coap-client-notls', debianPackage: 'libcoap3-bin' },
+  { command: 'coap-server-notls', debianPackage: 'libcoap3-bin' },
 ];
 
 export default function setup(): void {
@@ -19,7 +21,7 @@ export default function setup(): void {
     }
   });
   if (missing.length > 0) {
-    const pkgs = missing.map((m) => m.debianPackage).join(' ');
+    const pkgs = [...new Set(missing.map((m) => m.debianPackage))].join(' ');
     throw new Error(
       `tests need ${missing.map((m) => m.command).join(', ')}: install with 'apt-get update && apt-get install -y ${pkgs}' (or run 'npm test' as root, which does it)`,
     );

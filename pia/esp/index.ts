@@ -1,0 +1,31 @@
+/** ESP data plane (docs/protocol.md §6): AEAD suites, ESP codec, replay window, inner packets, key log. */
+export { AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type Aead, type AeadLibrary } from './aead.js';
+export { nobleAead } from './aead-noble.js';
+export { nodeAead } from './aead-node.js';
+export { allAeads, createAead } from './aead-select.js';
+export { REPLAY_WINDOW_SIZE, ReplayWindow, inferEsn, type ReplayVerdict } from './replay-window.js';
+export { IPV6_ADDRESS_LENGTH, addressFromText, addressToText, ipv4OfMapped } from './ip-address.js';
+export {
+  INNER_OVERHEAD,
+  MAX_INNER_PAYLOAD,
+  buildInnerPacket,
+  parseInnerPacket,
+  type InnerPacket,
+  type InnerPacketFields,
+} from './inner-packet.js';
+export {
+  ESP_HEADER_LENGTH,
+  ESP_MIN_DATAGRAM,
+  ESP_SALT_LENGTH,
+  EspNextHeader,
+  espDatagramLength,
+  openEsp,
+  parseEspHeader,
+  sealEsp,
+  type EspHeader,
+  type EspOpenParams,
+  type EspOpened,
+  type EspSealParams,
+  type EspSequenceForm,
+} from './esp-packet.js';
+export { WIRESHARK_ESP_ALGORITHMS, formatEspSaLine, openKeyLog, type EspSaKeyLogEntry, type KeyLog, type KeyLogOptions } from './keylog.js';

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { PiaDecodeError } from '../errors.js';
+import { buildInnerPacket, parseInnerPacket } from './inner-packet.js';
+import { addressFromText, addressToText } from './ip-address.js';
+import { hex, toHex } from './test-support/index.js';
+
+/**
+ * Computed independently (Python struct/socket, RFC 8200 §8.1 pseudo-header):
+ * 2001:db8::1 port 49152 → 2001:db8::f1 port 5683, payload "PIA" (odd length), checksum 0x3bf7.
+ */
+const KNOWN = hex('60000000000b114020010db800000000000000000000000120010db80000000000000000000000f1c0001633000b3bf7504941');
+
+const fields = {
+  src: addressFromText('2001:db8::1'),
+  dst: addressFromText('2001:db8::f1'),
+  srcPort: 49152,
+  dstPort: 5683,
+  payload: Buffer.from('PIA'),
+};
+
+function mutate(packet: Uint8Array, at: number, value: number): Uint8Array {
+  const copy = Uint8Array.from(packet);
+  copy[at] = value;
+  return copy;
+}
+
+describe('inner IPv6/UDP packet', () => {
+  it('builds the known packet byte for byte (version 6, hop limit 64, next header 17, checksum)', () => {
+    expect(toHex(buildInnerPacket(fields))).toBe(toHex(KNOWN));
+  });
+
+  it('parses it back into views of the input', () => {
+    const p = parseInnerPacket(KNOWN);
+    expect(addressToText(p.src)).toBe('2001:db8::1');
+    expect(addressToText(p.dst)).toBe('2001:db8::f1');
+    expect([p.srcPort, p.dstPort, p.hopLimit]).toEqual([49152, 5683, 64]);
+    expect(Buffer.from(p.payload).toString()).toBe('PIA');
+    expect(p.payload.buffer).toBe(KNOWN.buffer);
+  });
+
+  it('round-trips payloads of every small length (odd and even checksum tails) and an empty one', () => {
+    for (let n = 0; n < 40; n++) {
+      const payload = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 0xff);
+      const p = parseInnerPacket(buildInnerPacket({ ...fields, payload }));
+      expect(toHex(p.payload)).toBe(toHex(payload));
+    }
+  });
+
+  it('sends a computed checksum of 0 as 0xffff (RFC 768) and accepts it', () => {
+    // Choose the source port so the one's-complement sum is 0xffff before complementing.
+    const base = buildInnerPacket({ ...fields, srcPort: 0 });
+    const checksumAtZeroPort = (base[46]! << 8) | base[47]!;
+    const packet = buildInnerPacket({ ...fields, srcPort: checksumAtZeroPort });
+    expect(toHex(packet.subarray(46, 48))).toBe('ffff');
+    expect(parseInnerPacket(packet).srcPort).toBe(checksumAtZeroPort);
+  });
+
+  const refusals: [string, Uint8Array, RegExp][] = [
+    ['truncated', KNOWN.subarray(0, 47), /truncated: 47 bytes/],
+    ['IPv4 version', mutate(KNOWN, 0, 0x45), /IP version 4, expected 6/],
+    ['payload length too long', mutate(KNOWN, 5, 0x0c), /payload length 12 disagrees/],
+    ['trailing bytes', Uint8Array.of(...KNOWN, 0), /payload length 11 disagrees with the 12 bytes/],
+    ['an extension header', mutate(KNOWN, 6, 0), /next header 0, expected 17/],
+    ['UDP length', mutate(KNOWN, 45, 0x0a), /UDP length 10 disagrees/],
+    ['zero checksum', mutate(mutate(KNOWN, 46, 0), 47, 0), /checksum 0/],
+    ['a flipped payload bit', mutate(KNOWN, 50, KNOWN[50]! ^ 1), /checksum does not verify/],
+    ['a changed source address', mutate(KNOWN, 23, 2), /checksum does not verify/],
+  ];
+  it.each(refusals)('refuses %s with PiaDecodeError', (_name, packet, message) => {
+    expect(() => parseInnerPacket(packet)).toThrow(PiaDecodeError);
+    expect(() => parseInnerPacket(packet)).toThrow(message);
+  });
+
+  it('refuses destination port 0 even with a correct checksum', () => {
+    expect(() => parseInnerPacket(buildInnerPacket({ ...fields, dstPort: 0 }))).toThrow(/destination port 0/);
+  });
+
+  it('refuses to build what it cannot express', () => {
+    expect(() => buildInnerPacket({ ...fields, src: new Uint8Array(4) })).toThrow(/addresses must be 16 bytes/);
+    expect(() => buildInnerPacket({ ...fields, dstPort: 70000 })).toThrow(/port 70000/);
+    expect(() => buildInnerPacket({ ...fields, payload: new Uint8Array(65528) })).toThrow(/exceeds 65527/);
+  });
+});
