@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { characterTimeMs } from '../../drivers/serial/types.js';
 import { Vc0706Camera } from '../camera/index.js';
@@ -111,6 +113,21 @@ describe('PtyAttachment', () => {
     for (let i = 0; i < 200 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(errors[0]?.message).toMatch(/sim: serial port (closed under the simulator|error)/);
     expect(device.closed).toBe(true);
+  });
+
+  it('puts a pty made without raw mode into raw mode: every byte passes unchanged', async () => {
+    const pair = await ptyPair();
+    // A cooked pty (stty sane: line editing, echo, \n → \r\n on output), as socat makes
+    // one without `raw,echo=0`.
+    execFileSync('stty', ['-F', realpathSync(pair.sim), 'sane']);
+    const reply = Buffer.from([0x0a, 0x0d, 0x03, 0x04, 0x11, 0x13, 0x7f, 0xff]);
+    const device = new Responder(reply);
+    attachments.push(await PtyAttachment.open(device, { path: pair.sim, settings: { baudRate: 115200 } }));
+    const host = await openHostPort(pair.host, 115200);
+    hosts.push(host);
+    await host.write(Buffer.from([0x03, 0x1a, 0x0d]));
+    expect(await host.read(reply.length)).toEqual(reply);
+    expect(Buffer.concat(device.got)).toEqual(Buffer.from([0x03, 0x1a, 0x0d]));
   });
 
   it('refuses a missing path with a message naming it', async () => {

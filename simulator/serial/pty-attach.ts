@@ -4,7 +4,9 @@
  * the gateway, a Python script) can open the other end and talk to the part.
  *
  * Flow:
- *  1. open the path with serialport 13 at the part's settings;
+ *  1. open the path (attached-port.ts): a pty (/dev/pts/*) directly as a non-blocking file
+ *     read on the event-loop thread (no threadpool hops), anything else with serialport 13
+ *     at the part's settings;
  *  2. every chunk read → `device.receive(chunk)`, on a pty delayed to when its last character
  *     would have arrived at the baud rate (see `fromHost`);
  *  3. every `transmit(bytes)` from the part is queued and paced at the baud rate: a pty does
@@ -15,21 +17,19 @@
  *     the part sent it, and a 4 KiB JPEG chunk at 38400 arrives in 256-byte pieces over ~1.1 s;
  *     a reply shorter than `maxChunkBytes` (default 256 = a full Modbus ADU) is never split;
  *  4. a part that switches its UART (VC0706 SET_PORT) is followed: pacing uses the new baud
- *     for what it sends next, and the OS port is re-set with `port.update`. That call flushes
- *     both queues (bindings-cpp setBaudRate: tcflush TCIOFLUSH), so it must not race the
- *     host's next command:
- *     - on a real UART: the reply is written and drained at the old baud first, then the
- *       port switches (as the camera does; the host cannot answer before the reply is out);
- *     - on a pty (/dev/pts/*), where drain returns before the host has even read the reply
- *       and the OS baud does not change the bytes: the port switches first, with the pump
- *       held, then the reply goes out (still paced at the old baud);
+ *     for what it sends next (the reply to SET_PORT itself still goes at the old baud):
+ *     - on a real UART the OS port is re-set with `port.update`, which flushes both queues
+ *       (bindings-cpp setBaudRate: tcflush TCIOFLUSH), so the reply is written and drained at
+ *       the old baud first, then the port switches (as the camera does; the host cannot
+ *       answer before the reply is out);
+ *     - on a pty the OS baud does not change the bytes: the new baud is only recorded;
  *  5. `close()` stops the part and its timers, then closes the port.
  */
 import { realpath } from 'node:fs/promises';
-import { SerialPort } from 'serialport';
 import { systemClock, type Clock, type TimerHandle } from '../../common/index.js';
 import { characterTimeMs, type SerialSettings } from '../../drivers/serial/types.js';
 import type { SerialDevice } from '../types.js';
+import { openAttachedPort, type AttachedPort } from './attached-port.js';
 
 /** A part whose UART speed can change under host command (VC0706 SET_PORT). */
 export interface SwitchesBaudRate {
@@ -62,50 +62,45 @@ export class PtyAttachment {
   private closed = false;
   /** Runs once the queue is empty (a pending baud switch on a real UART). */
   private onIdle: (() => void) | undefined;
-  /** True while the OS port is being re-set on a pty: the pump waits. */
-  private holding = false;
   /** The queue head has a due time (`headDue`) and will be written at or after it. */
   private headScheduled = false;
   private headDue = 0;
-  private readonly unsubscribe: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** Set once, right after opening (the port's events need `this`). */
+  private port!: AttachedPort;
 
   private constructor(
     readonly device: SerialDevice,
-    private readonly port: SerialPort,
     private readonly o: PtyAttachOptions,
     private readonly clock: Clock,
-    /** The path is a pseudo-terminal (see step 4). */
-    readonly isPty: boolean,
   ) {
     this.settings = o.settings;
-    port.on('data', (chunk: Buffer) => this.fromHost(chunk));
-    port.on('error', (e: Error) => this.fail(new Error(`${o.path}: serial port error: ${e.message} (was socat stopped?)`)));
-    port.on('close', (err?: Error | null) => {
-      const why = err === null || err === undefined ? '' : ` (${err.message})`;
-      if (!this.closed) this.fail(new Error(`${o.path}: serial port closed under the simulator${why}; was socat stopped?`));
-    });
-    device.attach((bytes, startAt) => this.enqueue(bytes, startAt));
-    if (switchesBaudRate(device)) this.unsubscribe = device.onBaudRateChange((b) => this.switchBaud(b));
   }
 
   /** Opens `path` and wires `device` to it. Rejects with a message naming the path and the fix. */
   static async open(device: SerialDevice, o: PtyAttachOptions): Promise<PtyAttachment> {
-    const port = new SerialPort({
-      path: o.path,
-      baudRate: o.settings.baudRate,
-      dataBits: o.settings.dataBits ?? 8,
-      parity: o.settings.parity ?? 'none',
-      stopBits: o.settings.stopBits ?? 1,
-      autoOpen: false,
-    });
-    await new Promise<void>((resolve, reject) => {
-      port.open((err) => {
-        if (err === null || err === undefined) resolve();
-        else reject(new Error(`${o.path}: cannot open serial port: ${err.message}; check the path (a socat pty link?) and its permissions`));
-      });
-    });
+    const a = new PtyAttachment(device, o, o.clock ?? systemClock());
     const real = await realpath(o.path).catch(() => o.path);
-    return new PtyAttachment(device, port, o, o.clock ?? systemClock(), real.startsWith('/dev/pts/'));
+    try {
+      a.port = await openAttachedPort(o.path, real, o.settings, {
+        data: (chunk) => a.fromHost(chunk),
+        error: (e) => a.fail(new Error(`${o.path}: serial port error: ${e.message} (was socat stopped?)`)),
+        closed: (err) => {
+          const why = err === undefined ? '' : ` (${err.message})`;
+          a.fail(new Error(`${o.path}: serial port closed under the simulator${why}; was socat stopped?`));
+        },
+      });
+    } catch (e) {
+      throw new Error(`${o.path}: cannot open serial port: ${(e as Error).message}; check the path (a socat pty link?) and its permissions`);
+    }
+    device.attach((bytes, startAt) => a.enqueue(bytes, startAt));
+    if (switchesBaudRate(device)) a.unsubscribe = device.onBaudRateChange((b) => a.switchBaud(b));
+    return a;
+  }
+
+  /** The path is a pseudo-terminal: host bytes are paced here too (see `fromHost`). */
+  get isPty(): boolean {
+    return this.port.isPty;
   }
 
   /** Current line settings (the baud follows the part). */
@@ -126,11 +121,7 @@ export class PtyAttachment {
     if (this.closed) return;
     this.closed = true;
     this.stop();
-    if (this.port.isOpen) {
-      await new Promise<void>((resolve) => {
-        this.port.close(() => resolve());
-      });
-    }
+    await this.port.close();
   }
 
   /**
@@ -141,7 +132,7 @@ export class PtyAttachment {
    */
   private fromHost(chunk: Buffer): void {
     if (this.closed) return;
-    if (!this.isPty) {
+    if (!this.port.isPty) {
       this.device.receive(chunk);
       return;
     }
@@ -185,7 +176,6 @@ export class PtyAttachment {
       this.timer = this.clock.setTimeout(() => this.writeHead(), early);
       return;
     }
-    if (this.holding) return; // switchBaud calls again once the port is re-set
     const head = this.queue.shift();
     this.headScheduled = false;
     if (head === undefined) return;
@@ -196,27 +186,16 @@ export class PtyAttachment {
 
   private switchBaud(baudRate: number): void {
     this.settings = { ...this.settings, baudRate };
-    const update = (done: () => void): void => {
-      this.port.drain(() => {
-        if (this.closed) return;
-        this.port.update({ baudRate }, (err) => {
-          if (err !== null && err !== undefined) this.fail(new Error(`${this.o.path}: cannot switch to ${baudRate} baud: ${err.message}`));
-          done();
-        });
-      });
-    };
-    if (this.isPty) {
-      this.holding = true;
-      update(() => {
-        this.holding = false;
-        if (this.headScheduled && this.timer === undefined) this.writeHead();
-      });
-      return;
-    }
     const apply = (): void => {
       this.onIdle = undefined;
-      update(() => undefined);
+      this.port.setBaudRate(baudRate, (err) => {
+        if (err !== undefined) this.fail(new Error(`${this.o.path}: cannot switch to ${baudRate} baud: ${err.message}`));
+      });
     };
+    if (this.port.isPty) {
+      apply(); // nothing to flush or race on a pty: the baud is only recorded
+      return;
+    }
     if (!this.headScheduled) apply();
     else this.onIdle = apply;
   }
