@@ -4,11 +4,13 @@
  * the figures compare across machines; absolute times here are noise.
  */
 import { main as espSealOpen } from './esp-seal-open.js';
+import { main as handshakeCost } from './handshake-cost.js';
 import { main as modbusLineRate } from './modbus-line-rate.js';
 
 const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   modbus: () => modbusLineRate(),
   esp: () => espSealOpen(),
+  handshake: () => handshakeCost(),
 };
 
 const wanted = process.argv.slice(2);

@@ -54,10 +54,17 @@ export function isIpv4Mapped(addr16: Uint8Array): boolean {
 
 /** A map key for one peer endpoint: its 16 address bytes in hex and the port. */
 export function peerKey(peer: PeerAddress): string {
-  return `${Buffer.from(addressBytes(peer.address)).toString('hex')}/${peer.port}`;
+  return peerKeyOf(addressBytes(peer.address), peer.port);
 }
 
-/** Same host and port, however the addresses are written. */
+/** `peerKey` for an address already turned into its 16 bytes (saves parsing it twice). */
+export function peerKeyOf(addr16: Uint8Array, port: number): string {
+  return `${Buffer.from(addr16.buffer, addr16.byteOffset, addr16.byteLength).toString('hex')}/${port}`;
+}
+
+/** Same host and port, however the addresses are written (the same text needs no parsing). */
 export function samePeer(a: PeerAddress, b: PeerAddress): boolean {
-  return a.port === b.port && Buffer.from(addressBytes(a.address)).equals(addressBytes(b.address));
+  if (a.port !== b.port) return false;
+  if (a.address === b.address) return true;
+  return Buffer.from(addressBytes(a.address)).equals(addressBytes(b.address));
 }

@@ -94,14 +94,14 @@ export function transcriptPart(bytes: Uint8Array): Uint8Array {
 export function encodeKx(msg: KxMessage): Uint8Array {
   checkUint('SPIi', msg.spiI, 0xffffffff);
   if ('spiR' in msg) checkUint('SPIr', msg.spiR, 0xffffffff);
-  const body = encodeBody(msg);
-  const out = new Uint8Array(KX_HEADER_BYTES + body.length);
+  checkBody(msg);
+  const out = new Uint8Array(KX_HEADER_BYTES + bodyLength(msg));
   const view = new DataView(out.buffer);
   out[4] = KX_VERSION;
   out[5] = typeOf(msg);
   view.setUint32(8, msg.spiI);
   view.setUint32(12, 'spiR' in msg ? msg.spiR : 0);
-  out.set(body, KX_HEADER_BYTES);
+  writeBody(msg, out, KX_HEADER_BYTES);
   try {
     decodeKx(out); // one set of rules for both directions
   } catch (err) {
@@ -121,7 +121,8 @@ function typeOf(msg: KxMessage): KxType {
   }
 }
 
-function encodeBody(msg: KxMessage): Uint8Array {
+/** Field sizes and counts, checked before anything is written (a RangeError names the field). */
+function checkBody(msg: KxMessage): void {
   switch (msg.kind) {
     case 'init':
       fixed('INIT Ni', msg.ni, NONCE_BYTES);
@@ -130,21 +131,62 @@ function encodeBody(msg: KxMessage): Uint8Array {
       if (msg.suites.length > 255 || msg.cookie.length > MAX_INIT_COOKIE_BYTES) {
         throw new RangeError(`encodeKx: INIT with ${msg.suites.length} suites (max 255) and a ${msg.cookie.length}-byte cookie (max ${MAX_INIT_COOKIE_BYTES})`);
       }
-      return concat(msg.ni, msg.gi, Uint8Array.of(msg.suites.length, ...msg.suites), Uint8Array.of(msg.cookie.length), msg.cookie);
+      return;
     case 'resp':
       fixed('RESP Nr', msg.nr, NONCE_BYTES);
       fixed('RESP g^r', msg.gr, PUBLIC_KEY_BYTES);
       fixed('RESP MAC_R', msg.macR, MAC_BYTES);
-      return concat(msg.nr, msg.gr, Uint8Array.of(msg.suite), msg.macR);
+      return;
     case 'confirm':
       fixed('CONFIRM Nr', msg.nr, NONCE_BYTES);
       fixed('CONFIRM MAC_I', msg.macI, MAC_BYTES);
-      return concat(msg.nr, msg.macI);
+      return;
     case 'cookie':
       fixed('COOKIE cookie', msg.cookie, COOKIE_BYTES);
-      return msg.cookie;
+      return;
     case 'refuse':
-      return Uint8Array.of(msg.reason);
+      return;
+  }
+}
+
+function bodyLength(msg: KxMessage): number {
+  switch (msg.kind) {
+    case 'init': return NONCE_BYTES + PUBLIC_KEY_BYTES + 1 + msg.suites.length + 1 + msg.cookie.length;
+    case 'resp': return BODY_BYTES[KxType.Resp];
+    case 'confirm': return BODY_BYTES[KxType.Confirm];
+    case 'cookie': return BODY_BYTES[KxType.Cookie];
+    case 'refuse': return BODY_BYTES[KxType.Refuse];
+  }
+}
+
+/** Writes the (checked) body into `out` at `at`, straight from the fields (no intermediate copies). */
+function writeBody(msg: KxMessage, out: Uint8Array, at: number): void {
+  switch (msg.kind) {
+    case 'init':
+      out.set(msg.ni, at);
+      out.set(msg.gi, at + NONCE_BYTES);
+      at += NONCE_BYTES + PUBLIC_KEY_BYTES;
+      out[at++] = msg.suites.length;
+      for (const id of msg.suites) out[at++] = id;
+      out[at++] = msg.cookie.length;
+      out.set(msg.cookie, at);
+      return;
+    case 'resp':
+      out.set(msg.nr, at);
+      out.set(msg.gr, at + NONCE_BYTES);
+      out[at + NONCE_BYTES + PUBLIC_KEY_BYTES] = msg.suite;
+      out.set(msg.macR, at + NONCE_BYTES + PUBLIC_KEY_BYTES + 1);
+      return;
+    case 'confirm':
+      out.set(msg.nr, at);
+      out.set(msg.macI, at + NONCE_BYTES);
+      return;
+    case 'cookie':
+      out.set(msg.cookie, at);
+      return;
+    case 'refuse':
+      out[at] = msg.reason;
+      return;
   }
 }
 
@@ -154,16 +196,6 @@ function checkUint(what: string, v: number, max: number): void {
 
 function fixed(what: string, field: Uint8Array, length: number): void {
   if (field.length !== length) throw new RangeError(`encodeKx: ${what} must be ${length} bytes, got ${field.length}`);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 const WHAT = 'key-exchange message';
@@ -180,7 +212,10 @@ export function decodeKx(bytes: Uint8Array): KxMessage {
   if (bytes.length > KX_MAX_MESSAGE_BYTES) throw new PiaDecodeError(WHAT, `${bytes.length} bytes, more than any message (< 1280)`);
   if (!isKxDatagram(bytes)) throw new PiaDecodeError(WHAT, 'no non-ESP marker (the first 4 bytes must be zero)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const [version, type, flags, reserved] = [view.getUint8(4), view.getUint8(5), view.getUint8(6), view.getUint8(7)];
+  const version = view.getUint8(4);
+  const type = view.getUint8(5);
+  const flags = view.getUint8(6);
+  const reserved = view.getUint8(7);
   if (version !== KX_VERSION) throw new PiaDecodeError(WHAT, `version ${version} is not supported (this node speaks ${KX_VERSION})`);
   if (!isKxType(type)) throw new PiaDecodeError(WHAT, `unknown type ${type}${type >= 16 && type <= 31 ? ' (reserved for phase 3)' : ''}`);
   const name = NAMES[type];

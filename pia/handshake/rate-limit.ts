@@ -82,7 +82,7 @@ export class InitiationRateLimiter {
   /** True (and one token spent from each bucket) when an INIT from `addr16` may be handled. */
   allow(addr16: Uint8Array): boolean {
     const now = this.#clock.now();
-    const hex = Buffer.from(addr16).toString('hex');
+    const hex = Buffer.from(addr16.buffer, addr16.byteOffset, addr16.byteLength).toString('hex');
     const prefix = isIpv4Mapped(addr16) ? hex : hex.slice(0, 16); // /32 of IPv4, /64 of IPv6
     const address = this.#addresses.take(hex, now);
     const net = this.#prefixes.take(prefix, now);

@@ -26,7 +26,7 @@
 import type { Clock } from '../../common/index.js';
 import { PiaDecodeError } from '../errors.js';
 import { SuiteId, isSuiteId } from '../suites-ids.js';
-import { addressBytes, peerKey, type PeerAddress } from './address.js';
+import { addressBytes, peerKeyOf, type PeerAddress } from './address.js';
 import { CookieJar, COOKIE_ROTATE_MS } from './cookies.js';
 import { X25519KeyPair, deriveSession, macEquals, transcriptHash } from './key-schedule.js';
 import { MAC_BYTES, NONCE_BYTES, RefuseReason, decodeKx, encodeKx, transcriptPart, type KxConfirm, type KxInit, type KxMessage } from './messages.js';
@@ -181,11 +181,12 @@ export class Responder {
   }
 
   #onInit(msg: KxInit, bytes: Uint8Array, from: PeerAddress): KxAction[] {
-    if (!this.#limiter.allow(addressBytes(from.address))) {
+    const addr16 = addressBytes(from.address);
+    if (!this.#limiter.allow(addr16)) {
       this.#counters.rateLimited++;
       return [];
     }
-    const initiatorKey = `${peerKey(from)}#${msg.spiI}`;
+    const initiatorKey = `${peerKeyOf(addr16, from.port)}#${msg.spiI}`;
     const known = this.#byInitiator.get(initiatorKey);
     if (known !== undefined && Buffer.compare(known.init, bytes) === 0) {
       this.#counters.duplicateInits++;
