@@ -1,0 +1,30 @@
+/**
+ * The PIA node (docs/protocol.md §2–§8): the key exchange, SA table and ESP data plane wired
+ * to a datagram transport (real UDP or an in-memory network for tests).
+ */
+export { PIA_DEFAULT_PORT, type DatagramListener, type DatagramTransport, type Endpoint } from './transport.js';
+export { openUdpTransport, type UdpTransportOptions } from './udp-transport.js';
+export {
+  createMemoryNetwork,
+  type Datagram,
+  type Delivery,
+  type Fate,
+  type Interceptor,
+  type MemoryNetwork,
+  type MemoryNetworkOptions,
+  type Observer,
+  type Outcome,
+} from './memory-network.js';
+export { PiaNode, type DataListener, type EventListener } from './pia-node.js';
+export {
+  SA_LIMITS,
+  type InnerInfo,
+  type OutboundDatagram,
+  type PiaLogger,
+  type PiaNodeCounters,
+  type PiaNodeEvent,
+  type PiaNodeOptions,
+  type SaCloseReason,
+  type SaLimits,
+} from './node-types.js';
+export { describeNodeEvent, failureMessage, LATCH_TOUCH_MS } from './node-support.js';

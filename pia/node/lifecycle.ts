@@ -1,0 +1,96 @@
+/**
+ * The SA lifecycle run at timer deadlines (docs/protocol.md §3), and the node's one timer.
+ *
+ *   1. the responder's and every initiator's tick (half-open expiry, INIT retransmission)
+ *   2. per peer (peer.ts `due`): older pairs past their grace or hard limit dropped; a dead
+ *      peer (35 s silent after we sent) or a current pair past its hard limit (180 s) torn
+ *      down; else a keepalive (dummy ESP, next header 59) and/or a rekey by time
+ * Teardown drops every SA with the peer and tells discovery; its latch stays (§4).
+ */
+import type { Clock, TimerHandle } from '../../common/index.js';
+import type { KxAction, Responder } from '../handshake/index.js';
+import type { PiaNodeCounters, PiaNodeEvent, SaCloseReason, SaLimits } from './node-types.js';
+import type { Peer } from './peer.js';
+import type { SaPair } from './sa.js';
+import type { SaTable } from './sa-table.js';
+
+export interface LifecycleHost {
+  readonly clock: Clock;
+  readonly limits: SaLimits;
+  readonly table: SaTable;
+  readonly counters: PiaNodeCounters;
+  readonly responder: Responder;
+  emit(event: PiaNodeEvent): void;
+  run(actions: readonly KxAction[]): void;
+  sendDummy(peer: Peer, pair: SaPair): void;
+  startExchange(peer: Peer, reason: 'rekey-time'): void;
+  saClosed(peer: Peer): void;
+}
+
+export function serviceDeadlines(host: LifecycleHost): void {
+  const now = host.clock.now();
+  host.run(host.responder.tick());
+  for (const peer of host.table.peers()) {
+    if (peer.initiator !== undefined) host.run(peer.initiator.tick());
+    const due = peer.due(now, host.limits);
+    for (const old of due.retire) closePair(host, peer, old, old.retireAt !== undefined && old.retireAt <= now ? 'grace-over' : 'hard-limit');
+    if (due.dead) {
+      host.counters.deadPeers++;
+      host.emit({ kind: 'peer-dead', peer: peer.endpoint, silentMs: now - (peer.dpdSince ?? now) });
+      teardown(host, peer, 'dead-peer');
+    } else if (due.expire) {
+      teardown(host, peer, 'hard-limit');
+    } else if (peer.current !== undefined) {
+      if (due.keepalive) {
+        host.counters.keepalivesSent++;
+        host.sendDummy(peer, peer.current);
+      }
+      if (due.rekey) host.startExchange(peer, 'rekey-time');
+    }
+  }
+}
+
+/** Every SA with the peer goes. A rekey still running may yet bring a new SA after a hard limit; not to a dead peer. */
+export function teardown(host: LifecycleHost, peer: Peer, reason: 'dead-peer' | 'hard-limit' | 'closed'): void {
+  const hadSa = peer.current !== undefined;
+  for (const pair of peer.pairs()) closePair(host, peer, pair, reason);
+  peer.rekeyAt = undefined;
+  peer.dpdSince = undefined;
+  if (reason !== 'hard-limit' && peer.initiator !== undefined) {
+    peer.initiator.abandon();
+    host.table.dropInitiator(peer.initiator);
+  }
+  if (hadSa) host.saClosed(peer);
+}
+
+function closePair(host: LifecycleHost, peer: Peer, pair: SaPair, reason: SaCloseReason): void {
+  host.table.removePair(peer, pair);
+  host.emit({ kind: 'sa-closed', peer: peer.endpoint, sa: pair.info, reason });
+}
+
+/** One clock timer at the earliest deadline; re-armed only when that deadline changes. */
+export class DeadlineTimer {
+  #armed: { handle: TimerHandle; at: number } | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly fire: () => void,
+  ) {}
+
+  arm(at: number | undefined): void {
+    const next = at ?? Infinity;
+    if (this.#armed?.at === next) return;
+    this.cancel();
+    if (!Number.isFinite(next)) return;
+    const handle = this.clock.setTimeout(() => {
+      this.#armed = undefined;
+      this.fire();
+    }, Math.max(0, next - this.clock.now()));
+    this.#armed = { handle, at: next };
+  }
+
+  cancel(): void {
+    if (this.#armed !== undefined) this.clock.clearTimeout(this.#armed.handle);
+    this.#armed = undefined;
+  }
+}

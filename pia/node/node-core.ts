@@ -1,0 +1,289 @@
+/**
+ * The inside of a PIA node (pia-node.ts is its public face): the key exchange, the SA table
+ * and the ESP data plane wired to one datagram transport (docs/protocol.md §2–§8). The
+ * libraries it drives have no I/O; this owns the socket listener, the one timer, the tables.
+ *
+ *   1. datagram in (§2): 0xFF → NAT keepalive, dropped; < 8 bytes → dropped; zero marker →
+ *      key exchange (INIT/CONFIRM to the responder, RESP/COOKIE/REFUSE to our initiator by
+ *      SPIi; an INIT from a peer we are initiating toward goes through the §4 tie-break:
+ *      the lower Ni wins, the loser abandons its INIT and answers the other's);
+ *      anything else → ESP, esp-inbound.ts (§6 order)
+ *   2. exchange actions: send; provisional (responder: inbound SA installed, accepted only
+ *      once confirmed); established (pair activated: the old pair's inbound side kept for the
+ *      grace period, rekey time drawn with jitter, key log, latch, `connect()` callers
+ *      released; an initiator sends a dummy ESP packet at once so a lost CONFIRM costs
+ *      nothing); failed (reserved SPI released, callers rejected, a failed rekey retried)
+ *   3. one timer at the earliest deadline of the responder, every initiator and every
+ *      peer's lifecycle (lifecycle.ts, peer.ts)
+ *   4. outbound ESP on the current pair; rekey by packet count in either direction
+ */
+import type { Clock } from '../../common/index.js';
+import { canonicalAddress, formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
+import { EspNextHeader, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
+import { PiaDecodeError } from '../errors.js';
+import { Initiator, Responder, decodeKx, isKxDatagram, jittered, samePeer, systemRandom, type KxAction, type KxFailure, type KxRandom, type NegotiatedKeys } from '../handshake/index.js';
+import { receiveEsp, type InboundHost, type InboundSa } from './esp-inbound.js';
+import { Latching } from './latching.js';
+import { DeadlineTimer, serviceDeadlines, type LifecycleHost } from './lifecycle.js';
+import { LATCH_TOUCH_MS, failureMessage, keyLogLocal } from './node-support.js';
+import { SA_LIMITS, zeroCounters, type InnerInfo, type PiaNodeEvent, type PiaNodeOptions, type SaLimits } from './node-types.js';
+import type { Peer } from './peer.js';
+import { SaPair } from './sa.js';
+import { SaTable } from './sa-table.js';
+import type { DatagramTransport, Endpoint } from './transport.js';
+
+export type DataListener = (payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo) => void;
+export type EventListener = (event: PiaNodeEvent) => void;
+
+export class NodeCore implements InboundHost, LifecycleHost {
+  readonly limits: SaLimits;
+  readonly clock: Clock;
+  readonly table = new SaTable();
+  readonly counters = zeroCounters();
+  readonly responder: Responder;
+  readonly transport: DatagramTransport;
+  readonly localAddress: string;
+  readonly latching: Latching;
+  readonly keyLog: KeyLog | undefined;
+  readonly timer: DeadlineTimer;
+  readonly dataListeners = new Set<DataListener>();
+  readonly eventListeners = new Set<EventListener>();
+  closed = false;
+  readonly #o: PiaNodeOptions;
+  readonly #random: KxRandom;
+  readonly #library: AeadLibrary;
+
+  constructor(options: PiaNodeOptions, connect: (pia: Endpoint) => void) {
+    this.#o = options;
+    this.limits = { ...SA_LIMITS, ...options.limits };
+    this.clock = options.clock;
+    this.transport = options.transport;
+    this.#random = options.random ?? systemRandom();
+    this.#library = options.aeadLibrary ?? 'node';
+    this.localAddress = options.localAddress ?? options.transport.local.address;
+    const suites = options.suites ? { suites: options.suites } : {};
+    this.responder = new Responder({ ...options.responder, ...suites, clock: this.clock, random: this.#random, spiIsFree: (spi) => this.table.spiFree(spi) });
+    this.keyLog = options.keyLogPath === undefined ? undefined : openKeyLog({ path: options.keyLogPath, warn: (m) => this.log('warn', m) });
+    this.latching = new Latching({ latches: options.latches, discovery: options.discovery, log: (level, m) => this.log(level, m), start: connect });
+    this.timer = new DeadlineTimer(this.clock, () => {
+      if (this.closed) return;
+      serviceDeadlines(this);
+      this.reschedule();
+    });
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+  lookup(spi: number): InboundSa | undefined {
+    return this.table.inbound(spi);
+  }
+  emit(event: PiaNodeEvent): void {
+    for (const l of this.eventListeners) this.guard(() => l(event));
+  }
+  deliver(payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo): void {
+    for (const l of this.dataListeners) this.guard(() => l(payload, ctx, inner));
+  }
+  confirmByEsp(sa: InboundSa): void {
+    this.run(this.responder.confirmedByEsp(sa.pair.spiIn));
+  }
+  saClosed(peer: Peer): void {
+    this.latching.saClosed(peer.endpoint);
+  }
+  sendDummy(peer: Peer, pair: SaPair): void {
+    void this.sendEsp(peer, pair, EspNextHeader.NoNextHeader, new Uint8Array(0), false).catch(() => undefined);
+  }
+
+  onDatagram(bytes: Uint8Array, from: Endpoint): void {
+    if (this.closed) return;
+    const c = this.counters;
+    c.datagramsIn++;
+    const source = { address: canonicalAddress(from.address), port: from.port };
+    if (bytes.length === 1 && bytes[0] === 0xff) c.natKeepalives++;
+    else if (bytes.length < 8) c.short++;
+    else if (isKxDatagram(bytes)) this.#onKx(bytes, source);
+    else receiveEsp(this, bytes, source);
+    this.reschedule();
+  }
+
+  #onKx(bytes: Uint8Array, from: PeerEndpoint): void {
+    this.counters.kxIn++;
+    let msg;
+    try {
+      msg = decodeKx(bytes);
+    } catch (err) {
+      if (!(err instanceof PiaDecodeError)) throw err;
+      this.counters.decodeErrors++;
+      this.emit({ kind: 'decode-error', source: from, what: err.what, message: `${formatEndpoint(from)}: ${err.message}` });
+      return;
+    }
+    if (msg.kind === 'init' || msg.kind === 'confirm') {
+      const init = this.table.find(from)?.initiator;
+      if (msg.kind === 'init' && init?.state === 'waiting' && samePeer(from, init.peer)) {
+        if (init.beats(msg)) return; // §4: ours wins, theirs is ignored
+        init.abandon(); // theirs wins: answered as responder; connect() callers wait for that
+        this.table.dropInitiator(init);
+      }
+      this.run(this.responder.receive(bytes, from, msg));
+      return;
+    }
+    const own = this.table.initiator(msg.spiI);
+    if (own !== undefined) this.run(own.init.receive(bytes, from, msg));
+  }
+
+  run(actions: readonly KxAction[]): void {
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'send':
+          this.counters.kxOut++;
+          void this.transmit(a.bytes, a.to);
+          break;
+        case 'provisional':
+          this.#provisional(a.keys);
+          break;
+        case 'established':
+          this.#established(a.keys);
+          break;
+        case 'failed':
+          this.#failed(a.spiIn, a.peer, a.reason);
+          break;
+      }
+    }
+  }
+
+  /** The peer is (re)keying toward us: ours waits, so two rekeys do not chase each other. */
+  #provisional(keys: NegotiatedKeys): void {
+    const now = this.clock.now();
+    const peer = this.table.peer(keys.peer);
+    this.table.install(new SaPair(keys, now, this.#library), peer);
+    if (peer.current !== undefined) {
+      peer.rekeyHoldUntil = now + this.limits.rekeyRetryMs;
+      peer.rekeyAt = Math.max(peer.rekeyAt ?? 0, peer.rekeyHoldUntil);
+    }
+    this.latching.started(keys.peer);
+  }
+
+  #established(keys: NegotiatedKeys): void {
+    const now = this.clock.now();
+    const own = keys.role === 'initiator' ? this.table.initiator(keys.spiI) : undefined;
+    if (own !== undefined) this.table.dropInitiator(own.init);
+    const sa = (keys.role === 'responder' ? this.table.inbound(keys.spiIn) : undefined) ??
+      this.table.install(new SaPair(keys, now, this.#library), own?.peer ?? this.table.peer(keys.peer));
+    const { pair, peer } = sa;
+    pair.confirmed = true;
+    const old = peer.current;
+    if (old !== undefined) {
+      old.retireAt = now + this.limits.graceMs; // §3: in-flight packets on the old SA still open
+      peer.previous.push(old);
+      this.counters.rekeys++;
+    }
+    peer.current = pair;
+    peer.rekeyAt = now + jittered(this.limits.rekeyAfterMs, this.limits.rekeyJitterMs / this.limits.rekeyAfterMs, this.#random);
+    peer.dpdSince = undefined;
+    this.counters.exchangesCompleted++;
+    this.keyLog?.append(...pair.keyLogEntries(keyLogLocal(this.localAddress, peer.endpoint.address), peer.endpoint.address));
+    this.latching.established(peer.endpoint, keys.suite);
+    peer.touchedAt = now;
+    this.emit({ kind: 'sa-up', peer: peer.endpoint, sa: pair.info, role: keys.role, rekey: old !== undefined });
+    if (keys.role === 'initiator') this.sendDummy(peer, pair); // §5: confirms even if CONFIRM is lost
+    peer.settleWaiters();
+  }
+
+  #failed(spiIn: number, endpoint: PeerEndpoint, reason: KxFailure): void {
+    const own = this.table.initiator(spiIn);
+    const peer = own?.peer ?? this.table.find(endpoint);
+    if (own !== undefined) this.table.dropInitiator(own.init);
+    this.table.dropProvisional(spiIn);
+    if (reason === 'superseded') return; // the same initiator started over; that exchange runs on
+    this.counters.exchangesFailed++;
+    this.emit({ kind: 'exchange-failed', peer: peer?.endpoint ?? endpoint, reason });
+    this.latching.failed(endpoint, reason);
+    if (peer === undefined) return;
+    if (peer.current !== undefined) {
+      peer.rekeyAt = this.clock.now() + this.limits.rekeyRetryMs; // the SA lives on to its hard limit
+      peer.rekeyHoldUntil = peer.rekeyAt;
+    } else if (!peer.exchanging) {
+      peer.settleWaiters(new Error(failureMessage(peer.endpoint, reason)));
+    }
+  }
+
+  startExchange(peer: Peer, reason: 'connect' | 'rekey-time' | 'rekey-packets'): void {
+    const init = new Initiator({
+      clock: this.clock,
+      peer: peer.endpoint,
+      random: this.#random,
+      spiIsFree: (spi) => this.table.spiFree(spi) && !this.responder.holdsSpi(spi),
+      ...(this.#o.suites ? { suites: this.#o.suites } : {}),
+      ...(this.#o.retransmit ? { retransmit: this.#o.retransmit } : {}),
+    });
+    this.table.addInitiator(init, peer);
+    this.emit({ kind: 'exchange-started', peer: peer.endpoint, reason });
+    this.latching.started(peer.endpoint);
+    this.run(init.start());
+  }
+
+  authenticated(sa: InboundSa, from: PeerEndpoint, seq: number, advanced: boolean, data: boolean): void {
+    const { peer, pair } = sa;
+    const now = this.clock.now();
+    if (data) peer.keepaliveAt ??= now + this.limits.keepaliveMs; // a dummy is never answered: no ping-pong
+    peer.dpdSince = undefined;
+    if (pair === peer.current && advanced && !samePeer(from, peer.endpoint)) {
+      const was = peer.endpoint;
+      peer.endpoint = from; // NAT rebinding: answer where the freshest authenticated packet came from
+      this.table.alias(peer, from);
+      this.counters.rebinds++;
+      this.emit({ kind: 'peer-moved', from: was, to: from });
+    }
+    if (pair === peer.current && seq >= this.limits.rekeyAfterPackets) this.#rekeyByPackets(peer);
+    if (now - peer.touchedAt >= LATCH_TOUCH_MS) {
+      peer.touchedAt = now;
+      this.latching.touch(peer.endpoint.address);
+    }
+  }
+
+  #rekeyByPackets(peer: Peer): void {
+    if (!peer.exchanging && this.clock.now() >= peer.rekeyHoldUntil) this.startExchange(peer, 'rekey-packets');
+  }
+
+  /** Seals on `pair` and sends to the peer's current endpoint; rejects if the transport does. */
+  async sendEsp(peer: Peer, pair: SaPair, nextHeader: EspNextHeader, payload: Uint8Array, data: boolean): Promise<void> {
+    const bytes = pair.seal(nextHeader, payload);
+    const now = this.clock.now();
+    this.counters.espOut++;
+    peer.keepaliveAt = undefined;
+    if (data && peer.dpdSince === undefined) peer.dpdSince = now; // §3 dead peer: counts from here
+    if (pair === peer.current && pair.sent >= this.limits.rekeyAfterPackets) this.#rekeyByPackets(peer);
+    this.reschedule();
+    await this.transmit(bytes, peer.endpoint, true);
+  }
+
+  async transmit(bytes: Uint8Array, to: PeerEndpoint, rethrow = false): Promise<void> {
+    try {
+      await this.transport.send(bytes, to);
+    } catch (err) {
+      this.counters.sendErrors++;
+      this.emit({ kind: 'send-error', to, message: err instanceof Error ? err.message : String(err) });
+      if (rethrow) throw err;
+    }
+  }
+
+  reschedule(): void {
+    if (this.closed) return;
+    let next = this.responder.nextDeadline() ?? Infinity;
+    for (const peer of this.table.peers()) next = Math.min(next, peer.nextDeadline(this.limits) ?? Infinity);
+    this.timer.arm(next);
+  }
+
+  log(level: 'info' | 'warn', message: string): void {
+    this.#o.logger?.[level](message);
+  }
+
+  /** A throwing listener must not break the pipeline that called it. */
+  guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log('warn', `PIA node: a listener threw (${err instanceof Error ? err.message : String(err)}); fix the listener`);
+    }
+  }
+}

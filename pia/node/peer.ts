@@ -1,0 +1,100 @@
+/**
+ * What a node knows about one PIA peer (docs/protocol.md §3): its current SA pair, older
+ * inbound SAs still in their grace period, the exchange in progress (ours, as initiator), the
+ * callers waiting in `connect()`, and the timestamps the lifecycle timers run from.
+ *
+ * `due(now)` is the lifecycle as a pure decision, the node carries it out:
+ *   1. retire: an older pair whose grace (30 s after the rekey) or hard age limit ran out;
+ *   2. expire: the current pair reached its hard age limit (180 s) → torn down;
+ *   3. dead: we sent data and nothing authenticated came back for 35 s → torn down;
+ *   4. keepalive: data came in and we sent nothing in the 10 s since → one dummy packet (59);
+ *   5. rekey: the current pair is older than its jittered rekey time, no exchange running.
+ * `nextDeadline()` is the earliest time one of these can become true.
+ */
+import type { PeerEndpoint } from '../discovery/index.js';
+import type { Initiator } from '../handshake/index.js';
+import type { SaLimits } from './node-types.js';
+import type { SaPair } from './sa.js';
+
+export interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+export interface PeerDue {
+  readonly retire: readonly SaPair[];
+  readonly expire: boolean;
+  readonly dead: boolean;
+  readonly keepalive: boolean;
+  readonly rekey: boolean;
+}
+
+export class Peer {
+  /** Where we send (updated on NAT rebinding); canonical address text. */
+  endpoint: PeerEndpoint;
+  current: SaPair | undefined;
+  readonly previous: SaPair[] = [];
+  /** Our exchange toward this peer (first connect or a rekey), while it runs. */
+  initiator: Initiator | undefined;
+  waiters: Waiter[] = [];
+  /** When the current pair is to be rekeyed (jittered), or retried after a failed rekey. */
+  rekeyAt: number | undefined;
+  /** Data came in and nothing has gone out since: a keepalive is owed at this time. */
+  keepaliveAt: number | undefined;
+  /** The first data packet sent since the last authenticated inbound one (dead-peer timer). */
+  dpdSince: number | undefined;
+  /** Last time the latch store's lastSeen was refreshed for this peer. */
+  touchedAt = Number.NEGATIVE_INFINITY;
+  /** No rekey by packet count before this (set after a failed rekey). */
+  rekeyHoldUntil = Number.NEGATIVE_INFINITY;
+
+  constructor(endpoint: PeerEndpoint) {
+    this.endpoint = endpoint;
+  }
+
+  get exchanging(): boolean {
+    const state = this.initiator?.state;
+    return state === 'idle' || state === 'waiting';
+  }
+
+  due(now: number, limits: SaLimits): PeerDue {
+    const cur = this.current;
+    return {
+      retire: this.previous.filter((p) => (p.retireAt ?? Infinity) <= now || now - p.createdAt >= limits.rejectAfterMs),
+      expire: cur !== undefined && now - cur.createdAt >= limits.rejectAfterMs,
+      dead: cur !== undefined && this.dpdSince !== undefined && now - this.dpdSince >= limits.deadPeerMs,
+      keepalive: cur !== undefined && this.keepaliveAt !== undefined && now >= this.keepaliveAt,
+      rekey: cur !== undefined && !this.exchanging && this.rekeyAt !== undefined && now >= this.rekeyAt,
+    };
+  }
+
+  nextDeadline(limits: SaLimits): number | undefined {
+    const times: number[] = [];
+    const kx = this.initiator?.nextDeadline();
+    if (kx !== undefined) times.push(kx);
+    for (const p of this.previous) times.push(Math.min(p.retireAt ?? Infinity, p.createdAt + limits.rejectAfterMs));
+    const cur = this.current;
+    if (cur !== undefined) {
+      times.push(cur.createdAt + limits.rejectAfterMs);
+      if (this.dpdSince !== undefined) times.push(this.dpdSince + limits.deadPeerMs);
+      if (this.keepaliveAt !== undefined) times.push(this.keepaliveAt);
+      if (!this.exchanging && this.rekeyAt !== undefined) times.push(this.rekeyAt);
+    }
+    const min = Math.min(...times);
+    return Number.isFinite(min) ? min : undefined;
+  }
+
+  /** Every pair whose inbound SA is still in the node's table. */
+  pairs(): SaPair[] {
+    return this.current === undefined ? [...this.previous] : [this.current, ...this.previous];
+  }
+
+  settleWaiters(error?: Error): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      if (error === undefined) w.resolve();
+      else w.reject(error);
+    }
+  }
+}

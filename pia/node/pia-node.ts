@@ -1,0 +1,117 @@
+/**
+ * The public face of a PIA node (node-core.ts does the work): connect to a peer, send
+ * datagrams through the SA, receive them with their security context (docs/protocol.md §7),
+ * ask whether plaintext is allowed with a peer (§4), watch events and counters, close.
+ * A peer that connects to us is served as responder automatically.
+ */
+import { formatEndpoint, type PeerEndpoint, type PlaintextPolicy, type SaInfo } from '../discovery/index.js';
+import { EspNextHeader, addressFromText, buildInnerPacket } from '../esp/index.js';
+import { teardown } from './lifecycle.js';
+import { NodeCore, type DataListener, type EventListener } from './node-core.js';
+import type { OutboundDatagram, PiaNodeCounters, PiaNodeOptions, SaLimits } from './node-types.js';
+import type { Endpoint } from './transport.js';
+
+export type { DataListener, EventListener } from './node-core.js';
+
+export class PiaNode {
+  readonly #core: NodeCore;
+  readonly #unlisten: () => void;
+
+  /** Throws when the key log cannot be opened (the message names the path and the fix). */
+  constructor(options: PiaNodeOptions) {
+    this.#core = new NodeCore(options, (pia) => void this.connect(pia).catch(() => undefined)); // failures arrive as events
+    this.#unlisten = options.transport.onDatagram((bytes, from) => this.#core.onDatagram(bytes, from));
+  }
+
+  get local(): Endpoint {
+    return this.#core.transport.local;
+  }
+  get limits(): SaLimits {
+    return this.#core.limits;
+  }
+  get counters(): Readonly<PiaNodeCounters> {
+    return { ...this.#core.counters };
+  }
+  /** Inbound SPIs held (current, grace and provisional SAs). */
+  get inboundSpis(): number[] {
+    return this.#core.table.spis;
+  }
+
+  /**
+   * Starts the exchange as initiator (unless one with `peer` already runs); resolves when the
+   * SA pair is up (at once if it is); rejects when the exchange fails (after the INIT
+   * retransmissions give up, about 31 s) or the node closes.
+   */
+  connect(peer: Endpoint): Promise<void> {
+    const core = this.#core;
+    if (core.closed) return Promise.reject(new Error(`PIA connect to ${formatEndpoint(peer)}: the node is closed; create a new one`));
+    const p = core.table.peer(peer);
+    if (p.current !== undefined) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
+    if (!p.exchanging) core.startExchange(p, 'connect');
+    core.reschedule();
+    return done;
+  }
+
+  /** Sends one datagram through the SA with `peer` (tunnel mode: inner IPv6/UDP packet, §6). */
+  async send(peer: Endpoint, datagram: OutboundDatagram): Promise<void> {
+    const core = this.#core;
+    const p = core.table.find(peer);
+    const pair = p?.current;
+    if (core.closed || p === undefined || pair === undefined) {
+      throw new Error(`PIA send to ${formatEndpoint(peer)}: no SA with this peer${core.closed ? ' (node closed)' : ''}; call connect() first and wait for it (a latched peer never gets plaintext)`);
+    }
+    if (core.clock.now() - pair.createdAt >= core.limits.rejectAfterMs || pair.sent >= core.limits.rejectAfterPackets) {
+      throw new Error(`PIA send to ${formatEndpoint(peer)}: SA 0x${pair.spiOut.toString(16)} reached its hard limit (docs/protocol.md §3) before a rekey completed; call connect() and retry when it resolves`);
+    }
+    const inner = buildInnerPacket({
+      src: addressFromText(datagram.innerSrc ?? core.localAddress),
+      dst: addressFromText(datagram.innerDst ?? p.endpoint.address),
+      srcPort: datagram.srcPort,
+      dstPort: datagram.dstPort,
+      payload: datagram.payload,
+    });
+    await core.sendEsp(p, pair, EspNextHeader.Ipv6, inner, true);
+  }
+
+  /** Every delivered datagram, with its security context (phase 2, peer, SA). */
+  onData(listener: DataListener): () => void {
+    this.#core.dataListeners.add(listener);
+    return () => this.#core.dataListeners.delete(listener);
+  }
+  /** Events for logs and metrics (describeNodeEvent makes a line of one). */
+  onEvent(listener: EventListener): () => void {
+    this.#core.eventListeners.add(listener);
+    return () => this.#core.eventListeners.delete(listener);
+  }
+
+  /** §4: 'refuse-latched' for a peer that completed an exchange once: never plaintext to or from it. */
+  plaintextPolicy(peer: string | Endpoint): PlaintextPolicy {
+    return this.#core.latching.plaintextPolicy(typeof peer === 'string' ? peer : peer.address);
+  }
+
+  /** The current SA pair with `peer`, if any. */
+  sa(peer: Endpoint): SaInfo | undefined {
+    return this.#core.table.find(peer)?.current?.info;
+  }
+  /** Where `peer` is sent to now (differs from `peer` after NAT rebinding). */
+  endpointOf(peer: Endpoint): PeerEndpoint | undefined {
+    return this.#core.table.find(peer)?.endpoint;
+  }
+
+  /** Teardown: timer cleared, SAs dropped (events), waiting callers rejected, key log and transport closed. */
+  async close(): Promise<void> {
+    const core = this.#core;
+    if (core.closed) return;
+    core.closed = true;
+    core.timer.cancel();
+    this.#unlisten();
+    for (const p of core.table.peers()) {
+      teardown(core, p, 'closed');
+      p.settleWaiters(new Error(`PIA connect to ${formatEndpoint(p.endpoint)}: the node was closed before the exchange completed`));
+    }
+    core.table.clear();
+    core.keyLog?.close();
+    await core.transport.close();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The node's tables (docs/protocol.md §5 "SPIs", §6 "SPI lookup"): peers by every endpoint
+ * they were seen at, inbound SAs by our SPI (current, grace and provisional), and running
+ * initiators by their SPIi. SPIs are unique across all three, as §5 requires.
+ */
+import { canonicalAddress, type PeerEndpoint } from '../discovery/index.js';
+import { peerKey, type Initiator } from '../handshake/index.js';
+import type { InboundSa } from './esp-inbound.js';
+import { Peer } from './peer.js';
+import type { SaPair } from './sa.js';
+import type { Endpoint } from './transport.js';
+
+export class SaTable {
+  readonly #peers = new Map<string, Peer>();
+  readonly #inbound = new Map<number, InboundSa>();
+  readonly #initiators = new Map<number, { readonly init: Initiator; readonly peer: Peer }>();
+
+  /** The peer record for `endpoint`, created if new. */
+  peer(endpoint: Endpoint): Peer {
+    const key = peerKey(endpoint);
+    let p = this.#peers.get(key);
+    if (p === undefined) {
+      p = new Peer({ address: canonicalAddress(endpoint.address), port: endpoint.port });
+      this.#peers.set(key, p);
+    }
+    return p;
+  }
+
+  find(endpoint: Endpoint): Peer | undefined {
+    return this.#peers.get(peerKey(endpoint));
+  }
+
+  /** NAT rebinding: `peer` is now also found at `endpoint` (the old endpoint stays an alias). */
+  alias(peer: Peer, endpoint: PeerEndpoint): void {
+    this.#peers.set(peerKey(endpoint), peer);
+  }
+
+  peers(): Set<Peer> {
+    return new Set(this.#peers.values());
+  }
+
+  inbound(spi: number): InboundSa | undefined {
+    return this.#inbound.get(spi);
+  }
+  install(pair: SaPair, peer: Peer): InboundSa {
+    const sa = { pair, peer };
+    this.#inbound.set(pair.spiIn, sa);
+    return sa;
+  }
+  /** Drops an unconfirmed (provisional) inbound SA; a confirmed one stays. */
+  dropProvisional(spi: number): void {
+    if (this.#inbound.get(spi)?.pair.confirmed === false) this.#inbound.delete(spi);
+  }
+  get spis(): number[] {
+    return [...this.#inbound.keys()];
+  }
+
+  /** Removes `pair` from its peer and the inbound table. */
+  removePair(peer: Peer, pair: SaPair): void {
+    if (this.#inbound.get(pair.spiIn)?.pair === pair) this.#inbound.delete(pair.spiIn);
+    if (peer.current === pair) peer.current = undefined;
+    const at = peer.previous.indexOf(pair);
+    if (at >= 0) peer.previous.splice(at, 1);
+  }
+
+  initiator(spiI: number): { readonly init: Initiator; readonly peer: Peer } | undefined {
+    return this.#initiators.get(spiI);
+  }
+  /** Makes `init` the peer's running exchange (replacing any other). */
+  addInitiator(init: Initiator, peer: Peer): void {
+    if (peer.initiator !== undefined) this.dropInitiator(peer.initiator);
+    peer.initiator = init;
+    this.#initiators.set(init.spiI, { init, peer });
+  }
+  dropInitiator(init: Initiator): void {
+    const entry = this.#initiators.get(init.spiI);
+    if (entry?.init !== init) return;
+    this.#initiators.delete(init.spiI);
+    if (entry.peer.initiator === init) entry.peer.initiator = undefined;
+  }
+
+  /** True when `spi` is no inbound SA's and no running initiator's. */
+  spiFree(spi: number): boolean {
+    return !this.#inbound.has(spi) && !this.#initiators.has(spi);
+  }
+
+  clear(): void {
+    this.#inbound.clear();
+    this.#initiators.clear();
+  }
+}

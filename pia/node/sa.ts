@@ -1,0 +1,97 @@
+/**
+ * One SA pair (docs/protocol.md §3, §6): the inbound SA we open with (our SPI, the replay
+ * window) and the outbound SA we seal with (the peer's SPI, our sequence counter), both from
+ * one exchange. The node keeps them in its SA table by inbound SPI.
+ *
+ * Must hold:
+ * - the sender starts at sequence number 1 and never reuses one (RFC 4106 §3.1: IV = seq is
+ *   unique per key); `seal` refuses past the hard packet limit rather than wrap;
+ * - the replay window moves only through `accept`, which the node calls after the ICV verified;
+ * - keys live in private fields; the object prints as its SPIs and suite only.
+ */
+import { inspect } from 'node:util';
+import type { SaInfo } from '../discovery/index.js';
+import { ReplayWindow, createAead, openEsp, sealEsp, type Aead, type AeadLibrary, type EspHeader, type EspNextHeader, type EspOpened, type EspSaKeyLogEntry } from '../esp/index.js';
+import type { NegotiatedKeys } from '../handshake/index.js';
+import { SUITE_NAMES, type SuiteId } from '../suites-ids.js';
+
+export class SaPair {
+  readonly spiIn: number;
+  readonly spiOut: number;
+  readonly suite: SuiteId;
+  readonly role: 'initiator' | 'responder';
+  /** Clock ms when the keys were agreed (the age limits count from here). */
+  readonly createdAt: number;
+  readonly window = new ReplayWindow();
+  /** Responder: false until CONFIRM or a verified ESP packet (§5 "Flow"). */
+  confirmed: boolean;
+  /** Set when a newer pair replaced this one: the inbound side is dropped then (grace). */
+  retireAt: number | undefined;
+  /** Packets accepted inbound. */
+  received = 0;
+  readonly #aead: Aead;
+  readonly #inKey: Uint8Array;
+  readonly #inSalt: Uint8Array;
+  readonly #outKey: Uint8Array;
+  readonly #outSalt: Uint8Array;
+  #seq = 0;
+
+  constructor(keys: NegotiatedKeys, createdAt: number, library: AeadLibrary) {
+    this.spiIn = keys.spiIn;
+    this.spiOut = keys.spiOut;
+    this.suite = keys.suite;
+    this.role = keys.role;
+    this.createdAt = createdAt;
+    this.confirmed = keys.role === 'initiator';
+    this.retireAt = undefined;
+    this.#aead = createAead(keys.suite, library);
+    this.#inKey = keys.inbound.key;
+    this.#inSalt = keys.inbound.salt;
+    this.#outKey = keys.outbound.key;
+    this.#outSalt = keys.outbound.salt;
+  }
+
+  /** Packets sent (= the last sequence number used). */
+  get sent(): number {
+    return this.#seq;
+  }
+
+  get info(): SaInfo {
+    return { spiIn: this.spiIn, spiOut: this.spiOut, suite: this.suite };
+  }
+
+  /** The next outbound datagram; the caller has checked the hard limits. */
+  seal(nextHeader: EspNextHeader, payload: Uint8Array): Uint8Array {
+    const seq = this.#seq + 1;
+    const datagram = sealEsp({ spi: this.spiOut, seq, key: this.#outKey, salt: this.#outSalt, aead: this.#aead, nextHeader, payload });
+    this.#seq = seq;
+    return datagram;
+  }
+
+  /** undefined when the ICV fails; PiaDecodeError when it verified but the trailer is bad. */
+  open(header: EspHeader, seq: number): EspOpened | undefined {
+    return openEsp({ header, seq, key: this.#inKey, salt: this.#inSalt, aead: this.#aead });
+  }
+
+  /** §8: one line per direction, outer addresses as Wireshark matches them. */
+  keyLogEntries(local: string, peer: string): EspSaKeyLogEntry[] {
+    return [
+      { src: peer, dst: local, spi: this.spiIn, suite: this.suite, key: this.#inKey, salt: this.#inSalt },
+      { src: local, dst: peer, spi: this.spiOut, suite: this.suite, key: this.#outKey, salt: this.#outSalt },
+    ];
+  }
+
+  toString(): string {
+    return `SaPair in 0x${hex8(this.spiIn)} out 0x${hex8(this.spiOut)} ${SUITE_NAMES[this.suite]} [keys redacted]`;
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+export function hex8(spi: number): string {
+  return (spi >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,59 @@
+/** Two nodes over real UDP on ::1 with the system clock (docs/protocol.md §2). */
+import { describe, it, expect, afterEach } from 'vitest';
+import { systemClock } from '../../common/index.js';
+import { MemoryLatchStore } from '../discovery/index.js';
+import { PiaNode } from './pia-node.js';
+import { indexOf, payloadOf } from './test-support/index.js';
+import { openUdpTransport } from './udp-transport.js';
+
+const nodes: PiaNode[] = [];
+afterEach(async () => {
+  for (const n of nodes.splice(0)) await n.close();
+});
+
+async function udpNode(address: string): Promise<PiaNode> {
+  const transport = await openUdpTransport({ address, port: 0 });
+  const node = new PiaNode({ transport, clock: systemClock(), latches: new MemoryLatchStore() });
+  nodes.push(node);
+  return node;
+}
+
+describe('PIA over real UDP', () => {
+  it('connects on ::1 and completes 100 echoes through ESP', async () => {
+    const a = await udpNode('::1');
+    const b = await udpNode('::1');
+    b.onData((payload, ctx, inner) => void b.send(ctx.peer, { srcPort: inner.dstPort, dstPort: inner.srcPort, payload }));
+    await a.connect(b.local);
+    expect(a.sa(b.local)).toBeDefined();
+    const replies: number[] = [];
+    let wake: (() => void) | undefined;
+    a.onData((payload) => {
+      replies.push(indexOf(payload));
+      wake?.();
+    });
+    for (let i = 0; i < 100; i++) {
+      const got = new Promise<void>((resolve) => (wake = resolve));
+      await a.send(b.local, { srcPort: 40000, dstPort: 7, payload: payloadOf(i, 64 + i) });
+      await got;
+    }
+    expect(replies).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(a.counters.icvFailures + b.counters.icvFailures).toBe(0);
+    expect(b.counters.delivered).toBe(100);
+  });
+
+  it('an IPv4 peer reaches a dual-stack (::) node, seen as IPv4-mapped', async () => {
+    const a = await udpNode('127.0.0.1');
+    const b = await udpNode('::');
+    const seen: string[] = [];
+    b.onData((_payload, ctx) => seen.push(ctx.peer.address));
+    await a.connect({ address: '127.0.0.1', port: b.local.port });
+    await a.send({ address: '127.0.0.1', port: b.local.port }, { srcPort: 1, dstPort: 2, payload: Uint8Array.of(1) });
+    for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual(['::ffff:127.0.0.1']);
+  });
+
+  it('names the address and the fix when the port is taken', async () => {
+    const a = await udpNode('::1');
+    await expect(openUdpTransport({ address: '::1', port: a.local.port })).rejects.toThrow(/cannot bind \[::1\]:\d+ \(EADDRINUSE\); another process uses it/);
+  });
+});
