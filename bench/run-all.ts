@@ -6,11 +6,13 @@
 import { main as espSealOpen } from './esp-seal-open.js';
 import { main as handshakeCost } from './handshake-cost.js';
 import { main as modbusLineRate } from './modbus-line-rate.js';
+import { main as piaEchoRtt } from './pia-echo-rtt.js';
 
 const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   modbus: () => modbusLineRate(),
   esp: () => espSealOpen(),
   handshake: () => handshakeCost(),
+  echo: () => piaEchoRtt(),
 };
 
 const wanted = process.argv.slice(2);

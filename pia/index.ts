@@ -5,6 +5,15 @@
  */
 export { PiaDecodeError } from './errors.js';
 export { SuiteId, SUITE_NAMES, isSuiteId } from './suites-ids.js';
+export {
+  IPV6_ADDRESS_LENGTH,
+  addressFromText,
+  addressToText,
+  canonicalAddress,
+  ipv4OfMapped,
+  isIpv4Mapped,
+  type AddressTextOptions,
+} from './address.js';
 export * as esp from './esp/index.js';
 export * as handshake from './handshake/index.js';
 export * as discovery from './discovery/index.js';

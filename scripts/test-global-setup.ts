@@ -9,6 +9,7 @@ const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: 'mbpoll', debianPackage: 'mbpoll' },
   { command: 'coap-client-notls', debianPackage: 'libcoap3-bin' },
   { command: 'coap-server-notls', debianPackage: 'libcoap3-bin' },
+  { command: 'ip', debianPackage: 'iproute2' }, // pia/cli's two-namespace test (ip netns, veth)
 ];
 
 export default function setup(): void {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/clock.js';
 import { SuiteId } from '../suites-ids.js';
-import { addressToBytes } from './address.js';
+import { addressFromText } from '../address.js';
 import { PeerDiscovery, RETRY_FIRST_MS, type DiscoveryAction } from './discovery.js';
 import { MemoryLatchStore } from './latch-store.js';
 import { encodeDiscoveryOption, type DiscoveryOption } from './option.js';
@@ -14,7 +14,7 @@ const option: fc.Arbitrary<DiscoveryOption | undefined> = fc.option(
     canInitiate: fc.boolean(),
     latched: fc.boolean(),
     port: fc.integer({ min: 1, max: 0xffff }),
-    address: fc.option(peer.map(addressToBytes), { nil: undefined }),
+    address: fc.option(peer.map(addressFromText), { nil: undefined }),
   }).map(({ address, ...rest }): DiscoveryOption => (address === undefined ? rest : { ...rest, address })),
   { nil: undefined },
 );

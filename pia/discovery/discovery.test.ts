@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/clock.js';
 import { SuiteId } from '../suites-ids.js';
-import { addressToBytes } from './address.js';
+import { addressFromText } from '../address.js';
 import { PIA_REQUIRED_DIAGNOSTIC, PeerDiscovery, exchangeRetryDelayMs, type DiscoveryAction } from './discovery.js';
 import { MemoryLatchStore } from './latch-store.js';
 import type { DiscoveryOption } from './option.js';
@@ -69,7 +69,7 @@ describe('PeerDiscovery: first contact (phase 1)', () => {
 
   it('does not start toward a third address named in a request (a forged source would make it a reflector)', () => {
     const { d } = node();
-    const r = d.incomingRequest({ address: F1, port: 40000 }, opt({ address: addressToBytes(G) }));
+    const r = d.incomingRequest({ address: F1, port: 40000 }, opt({ address: addressFromText(G) }));
     expect(starts(r.actions)).toEqual([]);
     expect(r.echo).toBeDefined();
     expect(r.actions).toContainEqual(expect.objectContaining({ kind: 'log', message: expect.stringContaining(`names PIA address ${G}`) }));
@@ -112,7 +112,7 @@ describe('PeerDiscovery: first contact (phase 1)', () => {
   it('puts its configured PIA address in the option (a gateway)', () => {
     const { d } = node({ address: G });
     const out = d.outgoingRequest(B);
-    expect(out.route === 'plain' && out.option.address).toEqual(addressToBytes(G));
+    expect(out.route === 'plain' && out.option.address).toEqual(addressFromText(G));
   });
 
   it('refuses a configuration it could not put on the wire', () => {
@@ -205,7 +205,7 @@ describe('PeerDiscovery: latching (phase 2)', () => {
   it('gateway: a response naming a PIA address latches the device address too', () => {
     const { d, latches, apply } = node();
     d.outgoingRequest(F1);
-    const r = d.incomingResponse({ address: F1, port: 5683 }, opt({ canInitiate: false, address: addressToBytes(G) }));
+    const r = d.incomingResponse({ address: F1, port: 5683 }, opt({ canInitiate: false, address: addressFromText(G) }));
     expect(starts(r.actions)).toEqual([`${G}:4500`]);
     expect(d.peer(F1).pia).toEqual({ address: G, port: 4500 });
     const done = apply(d.exchangeEstablished({ address: G, port: 4500 }, SuiteId.AesGcm256));
@@ -214,16 +214,16 @@ describe('PeerDiscovery: latching (phase 2)', () => {
     expect(d.plaintextPolicy(F1)).toBe('refuse-latched');
     expect(d.outgoingRequest(F1)).toMatchObject({ route: 'sa', pia: { address: G } });
     // another device of the same gateway, met after the SA is up, is latched on first sight
-    const f2 = apply(d.incomingResponse({ address: F2, port: 5683 }, opt({ address: addressToBytes(G) })).actions);
+    const f2 = apply(d.incomingResponse({ address: F2, port: 5683 }, opt({ address: addressFromText(G) })).actions);
     expect(f2).toEqual([{ kind: 'record-latch', peers: [F2], latch: { piaPort: 4500, piaAddress: G, suite: SuiteId.AesGcm256 } }]);
     expect(d.plaintextPolicy(F2)).toBe('refuse-latched');
   });
 
   it('a latched device naming another PIA address is not moved (warned instead)', () => {
     const { d, apply } = node();
-    d.incomingResponse({ address: F1, port: 5683 }, opt({ canInitiate: false, address: addressToBytes(G) }));
+    d.incomingResponse({ address: F1, port: 5683 }, opt({ canInitiate: false, address: addressFromText(G) }));
     apply(d.exchangeEstablished({ address: G, port: 4500 }, SuiteId.AesGcm256));
-    const r = d.incomingResponse({ address: F1, port: 5683 }, opt({ canInitiate: false, address: addressToBytes(B) }));
+    const r = d.incomingResponse({ address: F1, port: 5683 }, opt({ canInitiate: false, address: addressFromText(B) }));
     expect(starts(r.actions)).toEqual([]);
     expect(r.actions).toContainEqual(expect.objectContaining({ kind: 'log', level: 'warn' }));
     expect(d.peer(F1).pia?.address).toBe(G);

@@ -27,7 +27,7 @@
  */
 import type { Clock } from '../../common/clock.js';
 import type { SuiteId } from '../suites-ids.js';
-import { addressToBytes, bytesToAddress, canonicalAddress } from './address.js';
+import { addressFromText, addressToText, canonicalAddress } from '../address.js';
 import type {
   DiscoveryAction,
   DiscoveryOptions,
@@ -84,7 +84,7 @@ export class PeerDiscovery {
   constructor(options: DiscoveryOptions) {
     this.clock = options.clock;
     this.self = options.self;
-    this.selfAddress = options.self.address === undefined ? undefined : addressToBytes(options.self.address);
+    this.selfAddress = options.self.address === undefined ? undefined : addressFromText(options.self.address, { zone: 'drop' });
     this.latches = options.latches;
     this.maxPeers = options.maxPeers ?? 4096;
     this.graceMs = options.peerInitGraceMs ?? 2_000;
@@ -116,7 +116,7 @@ export class PeerDiscovery {
     const ep = canonicalAddress(source.address);
     const actions: DiscoveryAction[] = [];
     if (option !== undefined) {
-      const claimed = option.address === undefined ? ep : bytesToAddress(option.address);
+      const claimed = option.address === undefined ? ep : addressToText(option.address);
       if (claimed !== ep) {
         // Only a response (to a request we addressed) may point elsewhere: a request's source
         // can be forged, and starting toward a third address would make us a reflector.
@@ -139,7 +139,7 @@ export class PeerDiscovery {
       epRec.responsesWithoutOption++;
     } else {
       epRec.responsesWithoutOption = 0;
-      const piaAddress = option.address === undefined ? ep : bytesToAddress(option.address);
+      const piaAddress = option.address === undefined ? ep : addressToText(option.address);
       const rec = this.learn(ep, piaAddress, option, true, actions);
       if (rec !== undefined && !option.canInitiate) this.maybeStart(piaAddress, rec, actions);
     }

@@ -2,14 +2,8 @@
  * PIA discovery and latching (docs/protocol.md §4) and the security context every inbound
  * datagram carries (§7).
  */
-export {
-  ADDRESS_BYTES,
-  addressToBytes,
-  bytesToAddress,
-  canonicalAddress,
-  isV4Mapped,
-  unusablePeerAddress,
-} from './address.js';
+export { canonicalAddress } from '../address.js'; // shared (../address.ts), re-exported for this surface
+export { unusablePeerAddress } from './address.js';
 export {
   DISCOVERY_OPTION_LONG,
   DISCOVERY_OPTION_SHORT,

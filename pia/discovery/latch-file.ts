@@ -17,7 +17,7 @@ import * as nodeFs from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Mutex } from '../../common/mutex.js';
 import { isSuiteId } from '../suites-ids.js';
-import { canonicalAddress } from './address.js';
+import { canonicalAddress } from '../address.js';
 import { LatchTable, type LatchEntry, type LatchInfo, type LatchStore, type LatchTableOptions } from './latch-store.js';
 
 export const LATCH_FILE_FORMAT = 'pia-latches';

@@ -12,7 +12,7 @@
  * can start a key exchange toward a latched peer without sending it plaintext first.
  */
 import type { SuiteId } from '../suites-ids.js';
-import { canonicalAddress } from './address.js';
+import { canonicalAddress } from '../address.js';
 
 export interface LatchEntry {
   /** Wall-clock ms (Unix epoch) when the peer was first latched. */

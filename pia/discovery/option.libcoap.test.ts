@@ -9,7 +9,7 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressToBytes } from './address.js';
+import { addressFromText } from '../address.js';
 import { PIA_DISCOVERY_OPTION, encodeDiscoveryOption } from './option.js';
 
 const run = promisify(execFile);
@@ -52,7 +52,7 @@ describe('libcoap coap-server (a legacy CoAP peer)', () => {
   });
 
   it('answers 2.05 to the 20-byte form with an address', async () => {
-    const value = encodeDiscoveryOption({ canInitiate: false, latched: true, port: 4500, address: addressToBytes('2001:db8::42') });
+    const value = encodeDiscoveryOption({ canInitiate: false, latched: true, port: 4500, address: addressFromText('2001:db8::42') });
     const { request, response } = await getWithOption(PIA_DISCOVERY_OPTION, value);
     expect(request).toContain(`65000:${libcoapEscaped(value)} `);
     expect(response).toMatch(/ c:2\.05 /);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PiaDecodeError } from '../errors.js';
-import { addressToBytes } from './address.js';
+import { addressFromText } from '../address.js';
 import {
   PIA_DISCOVERY_OPTION,
   decodeDiscoveryOption,
@@ -67,12 +67,12 @@ describe('discovery option value (docs/protocol.md §4)', () => {
   });
 
   it('encodes an IPv4 PIA address as IPv4-mapped IPv6', () => {
-    const v = encodeDiscoveryOption({ canInitiate: true, latched: false, port: 4500, address: addressToBytes('192.0.2.7') });
+    const v = encodeDiscoveryOption({ canInitiate: true, latched: false, port: 4500, address: addressFromText('192.0.2.7') });
     expect(hex(v)).toBe('01011194' + '00000000000000000000ffffc0000207');
   });
 
   it('decodes what it encodes', () => {
-    const address = addressToBytes('2001:db8:42::1');
+    const address = addressFromText('2001:db8:42::1');
     expect(decodeDiscoveryOption(unhex('01011194'))).toEqual({ canInitiate: true, latched: false, port: 4500 });
     expect(decodeDiscoveryOption(encodeDiscoveryOption({ canInitiate: false, latched: true, port: 5683, address }))).toEqual({
       canInitiate: false,
@@ -106,7 +106,7 @@ describe('discovery option value (docs/protocol.md §4)', () => {
     expect(() => encodeDiscoveryOption({ canInitiate: true, latched: false, port: 0 })).toThrow(RangeError);
     expect(() => encodeDiscoveryOption({ canInitiate: true, latched: false, port: 65536 })).toThrow(/65536/);
     expect(() => encodeDiscoveryOption({ canInitiate: true, latched: false, port: 1, address: new Uint8Array(4) })).toThrow(/4 bytes/);
-    expect(() => encodeDiscoveryOption({ canInitiate: true, latched: false, port: 1, address: addressToBytes('ff02::1') })).toThrow(/multicast/);
+    expect(() => encodeDiscoveryOption({ canInitiate: true, latched: false, port: 1, address: addressFromText('ff02::1') })).toThrow(/multicast/);
   });
 
   it('fuzz: any input decodes or throws PiaDecodeError, never more than a 16-byte copy', () => {

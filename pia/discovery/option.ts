@@ -10,14 +10,15 @@
  *   and ignored on receipt (RFC 7296 §3.1 practice), so a later flag needs no new version.
  */
 import { PiaDecodeError } from '../errors.js';
-import { ADDRESS_BYTES, unusablePeerAddress } from './address.js';
+import { IPV6_ADDRESS_LENGTH } from '../address.js';
+import { unusablePeerAddress } from './address.js';
 
 /** CoAP option number 65000 (0xFDE8): experimental range, elective, safe-to-forward. */
 export const PIA_DISCOVERY_OPTION = 65000;
 export const PIA_DISCOVERY_VERSION = 1;
 /** Value lengths: without and with the address field. */
 export const DISCOVERY_OPTION_SHORT = 4;
-export const DISCOVERY_OPTION_LONG = DISCOVERY_OPTION_SHORT + ADDRESS_BYTES;
+export const DISCOVERY_OPTION_LONG = DISCOVERY_OPTION_SHORT + IPV6_ADDRESS_LENGTH;
 
 export const DiscoveryFlag = {
   CanInitiate: 0x01,
@@ -46,7 +47,7 @@ export function encodeDiscoveryOption(option: DiscoveryOption): Uint8Array {
   }
   const addr = option.address;
   if (addr !== undefined) {
-    if (addr.length !== ADDRESS_BYTES) {
+    if (addr.length !== IPV6_ADDRESS_LENGTH) {
       throw new RangeError(`discovery option: address has ${addr.length} bytes, need 16 (IPv4 as ::ffff:a.b.c.d)`);
     }
     const why = unusablePeerAddress(addr);

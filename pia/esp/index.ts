@@ -4,7 +4,8 @@ export { nobleAead } from './aead-noble.js';
 export { nodeAead } from './aead-node.js';
 export { allAeads, createAead } from './aead-select.js';
 export { REPLAY_WINDOW_SIZE, ReplayWindow, inferEsn, type ReplayVerdict } from './replay-window.js';
-export { IPV6_ADDRESS_LENGTH, addressFromText, addressToText, ipv4OfMapped } from './ip-address.js';
+// The shared 16-byte address helpers (../address.ts), re-exported for users of this library's surface.
+export { IPV6_ADDRESS_LENGTH, addressFromText, addressToText, ipv4OfMapped } from '../address.js';
 export {
   INNER_OVERHEAD,
   MAX_INNER_PAYLOAD,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PiaDecodeError } from '../errors.js';
 import { buildInnerPacket, parseInnerPacket } from './inner-packet.js';
-import { addressFromText, addressToText } from './ip-address.js';
+import { addressFromText, addressToText } from '../address.js';
 import { hex, toHex } from './test-support/index.js';
 
 /**

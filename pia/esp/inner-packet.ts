@@ -14,7 +14,7 @@
  * destination port of 0. Everything returned by `parseInnerPacket` is a view into the input.
  */
 import { PiaDecodeError } from '../errors.js';
-import { IPV6_ADDRESS_LENGTH } from './ip-address.js';
+import { IPV6_ADDRESS_LENGTH } from '../address.js';
 
 export const IPV6_HEADER_LENGTH = 40;
 export const UDP_HEADER_LENGTH = 8;

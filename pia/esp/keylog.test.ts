@@ -79,3 +79,11 @@ describe('openKeyLog', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('key log addresses', () => {
+  it('writes a link-local peer without its zone id, as Wireshark sees it on the wire', () => {
+    const line = formatEspSaLine({ src: 'fe80::1%eth0', dst: 'fe80::2', spi: 0x1234, suite: SuiteId.AesGcm256, key, salt });
+    expect(line).toContain('"fe80::1"');
+    expect(line).not.toContain('%eth0');
+  });
+});

@@ -15,7 +15,7 @@
  */
 import { closeSync, constants, fchmodSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { SuiteId } from '../suites-ids.js';
-import { addressFromText, addressToText, ipv4OfMapped } from './ip-address.js';
+import { addressFromText, addressToText, ipv4OfMapped } from '../address.js';
 
 /** Wireshark's names (packet-ipsec.c esp_encryption_type_vals). */
 export const WIRESHARK_ESP_ALGORITHMS = {
@@ -107,7 +107,8 @@ export function openKeyLog(options: KeyLogOptions): KeyLog {
 }
 
 function outerAddress(text: string): { family: 'IPv4' | 'IPv6'; text: string } {
-  const bytes = addressFromText(text);
+  // A zone id (fe80::1%eth0) is local to this host: not on the wire, not in Wireshark's table.
+  const bytes = addressFromText(text, { zone: 'drop' });
   const v4 = ipv4OfMapped(bytes);
   return v4 === undefined ? { family: 'IPv6', text: addressToText(bytes) } : { family: 'IPv4', text: v4 };
 }

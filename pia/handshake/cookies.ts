@@ -12,7 +12,8 @@
  *   SPIi; the MAC is compared in constant time.
  */
 import type { Clock } from '../../common/index.js';
-import { addressBytes, type PeerAddress } from './address.js';
+import { addressFromText } from '../address.js';
+import type { PeerAddress } from './address.js';
 import { hmacSha256, macEquals } from './key-schedule.js';
 import { COOKIE_BYTES } from './messages.js';
 import type { KxRandom } from './random.js';
@@ -87,5 +88,5 @@ function mac(key: Uint8Array, ni: Uint8Array, from: PeerAddress, spiI: number): 
   const view = new DataView(tail.buffer);
   view.setUint16(0, from.port);
   view.setUint32(2, spiI);
-  return hmacSha256(key, ni, addressBytes(from.address), tail).subarray(0, 16);
+  return hmacSha256(key, ni, addressFromText(from.address, { zone: 'drop' }), tail).subarray(0, 16);
 }

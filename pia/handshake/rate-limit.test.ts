@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { addressBytes } from './address.js';
+import { addressFromText } from '../address.js';
 import { InitiationRateLimiter } from './rate-limit.js';
 
-const a = (text: string): Uint8Array => addressBytes(text);
+const a = (text: string): Uint8Array => addressFromText(text);
 
 function passes(limiter: InitiationRateLimiter, addr: Uint8Array, tries: number): number {
   let n = 0;

@@ -12,7 +12,7 @@
  *   cycles addresses nothing it could not get from the prefix bucket.
  */
 import type { Clock } from '../../common/index.js';
-import { isIpv4Mapped } from './address.js';
+import { isIpv4Mapped } from '../address.js';
 
 export interface RateLimitOptions {
   readonly perAddressPerSecond?: number;

@@ -26,7 +26,8 @@
 import type { Clock } from '../../common/index.js';
 import { PiaDecodeError } from '../errors.js';
 import { SuiteId, isSuiteId } from '../suites-ids.js';
-import { addressBytes, peerKeyOf, type PeerAddress } from './address.js';
+import { addressFromText } from '../address.js';
+import { peerKeyOf, type PeerAddress } from './address.js';
 import { CookieJar, COOKIE_ROTATE_MS } from './cookies.js';
 import { X25519KeyPair, deriveSession, macEquals, transcriptHash } from './key-schedule.js';
 import { MAC_BYTES, NONCE_BYTES, RefuseReason, decodeKx, encodeKx, transcriptPart, type KxConfirm, type KxInit, type KxMessage } from './messages.js';
@@ -181,7 +182,7 @@ export class Responder {
   }
 
   #onInit(msg: KxInit, bytes: Uint8Array, from: PeerAddress): KxAction[] {
-    const addr16 = addressBytes(from.address);
+    const addr16 = addressFromText(from.address, { zone: 'drop' });
     if (!this.#limiter.allow(addr16)) {
       this.#counters.rateLimited++;
       return [];

@@ -6,7 +6,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { addressBytes } from './address.js';
+import { addressFromText } from '../address.js';
 import { Initiator } from './initiator.js';
 import { Responder } from './responder.js';
 import { establishedKeys, flipBit, hex, hkdfExpandReference, hkdfExtractReference, seededRandom, unhex, x25519Reference, I_ADDR, R_ADDR } from './test-support/index.js';
@@ -32,7 +32,7 @@ function independent(v: TranscriptInputs): { inits: string[]; cookie?: string; r
   const inits = [initWith('')];
   if (v.cookieSecret !== undefined) {
     const port = I_ADDR.port.toString(16).padStart(4, '0');
-    cookie = '00' + hmac(v.cookieSecret, v.ni + hex(addressBytes(I_ADDR.address)) + port + v.spiI).slice(0, 32);
+    cookie = '00' + hmac(v.cookieSecret, v.ni + hex(addressFromText(I_ADDR.address)) + port + v.spiI).slice(0, 32);
     inits.push(initWith(cookie));
   }
   const suite = v.initiatorSuites.find((s) => v.responderSuites.includes(s))!;

@@ -15,7 +15,8 @@
  */
 import { espContext, formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
 import { PiaDecodeError } from '../errors.js';
-import { EspNextHeader, addressToText, inferEsn, parseEspHeader, parseInnerPacket } from '../esp/index.js';
+import { addressToText } from '../address.js';
+import { EspNextHeader, inferEsn, parseEspHeader, parseInnerPacket } from '../esp/index.js';
 import type { InnerInfo, PiaNodeCounters, PiaNodeEvent, SaLimits } from './node-types.js';
 import type { Peer } from './peer.js';
 import type { SaPair } from './sa.js';

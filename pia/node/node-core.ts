@@ -18,7 +18,8 @@
  *   4. outbound ESP on the current pair; rekey by packet count in either direction
  */
 import type { Clock } from '../../common/index.js';
-import { canonicalAddress, formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
+import { canonicalAddress } from '../address.js';
+import { formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
 import { EspNextHeader, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
 import { PiaDecodeError } from '../errors.js';
 import { Initiator, Responder, decodeKx, isKxDatagram, jittered, samePeer, systemRandom, type KxAction, type KxFailure, type KxRandom, type NegotiatedKeys } from '../handshake/index.js';

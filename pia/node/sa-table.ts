@@ -3,7 +3,8 @@
  * they were seen at, inbound SAs by our SPI (current, grace and provisional), and running
  * initiators by their SPIi. SPIs are unique across all three, as §5 requires.
  */
-import { canonicalAddress, type PeerEndpoint } from '../discovery/index.js';
+import { canonicalAddress } from '../address.js';
+import type { PeerEndpoint } from '../discovery/index.js';
 import { peerKey, type Initiator } from '../handshake/index.js';
 import type { InboundSa } from './esp-inbound.js';
 import { Peer } from './peer.js';

@@ -1,0 +1,67 @@
+/** `pia` as processes: listen and ping as two children over real UDP on ::1, signals, exit codes. */
+import { createSocket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runPiaProcess, startPia, stopAll, type PiaProcess } from './test-support/index.js';
+
+afterEach(stopAll);
+
+async function listener(): Promise<{ p: PiaProcess; port: number }> {
+  const p = startPia(['listen', '--bind', '[::1]:0']);
+  const m = await p.waitFor(/PIA responder on \[::1\]:(\d+)/);
+  return { p, port: Number(m[1]) };
+}
+
+/** A UDP port on ::1 that nobody listens on (bound by the OS, then released). */
+async function deadPort(): Promise<number> {
+  const s = createSocket('udp6');
+  await new Promise<void>((resolve) => s.bind(0, '::1', resolve));
+  const port = s.address().port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+describe('pia processes', () => {
+  it('listen + ping over ::1: text and --json, then listen stops with 0 on SIGTERM', async () => {
+    const { p, port } = await listener();
+    const text = await runPiaProcess(['ping', `[::1]:${port}`, '--count', '10', '--size', '64']);
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`^pia ping \\[::1\\]:${port}: handshake [\\d.]+ ms, suite aes-gcm, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\n`));
+    expect(text.stdout.match(/^64 bytes from .* via ESP: seq=\d+ time=[\d.]+ ms$/gm)).toHaveLength(10);
+    expect(text.stdout).toMatch(/10 echoes sent, 10 received, 0% loss\nrtt min\/median\/p99 = [\d.]+\/[\d.]+\/[\d.]+ ms\n$/);
+
+    const json = await runPiaProcess(['ping', `[::1]:${port}`, '--count', '4', '--suite', 'chacha20', '--json']);
+    expect(json.code).toBe(0);
+    const r = JSON.parse(json.stdout) as { spiIn: string; spiOut: string; rttMs: { min: number; median: number; p99: number } };
+    expect(r).toMatchObject({ ok: true, exitCode: 0, suite: 'chacha20', sent: 4, received: 4, lossPercent: 0 });
+    expect(r.rttMs.min).toBeGreaterThan(0);
+    await p.waitFor(new RegExp(`as responder: in ${r.spiOut} out ${r.spiIn} chacha20`));
+
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.stdout().match(/SA up with /g)).toHaveLength(2);
+    expect(p.stdout().match(/ closed \(closed\)/g)).toHaveLength(2);
+    expect(p.stdout()).toMatch(/pia listen: stopped; 14 echoes served/);
+  });
+
+  it('listen stops with 0 on SIGINT', async () => {
+    const { p } = await listener();
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(0);
+    expect(p.stdout()).toMatch(/pia listen: stopped; 0 echoes served/);
+  });
+
+  it('ping to a port nobody listens on → exit 1 with the message', async () => {
+    const port = await deadPort();
+    const r = await runPiaProcess(['ping', `[::1]:${port}`, '--timeout', '500']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^pia ping: no answer from \\[::1\\]:${port} within 500 ms \\(1 INIT sent\\); check that 'pia listen' runs there and that UDP port ${port} is not filtered, or raise --timeout\n$`));
+    expect(r.stdout).toBe('');
+  });
+
+  it('bad arguments → exit 2 with a one-line reason', async () => {
+    const r = await runPiaProcess(['ping', '[::1]:4500', '--size', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^pia: --size 2: must be a whole number 4–65000 .*\n$/);
+  });
+});
