@@ -1,7 +1,7 @@
 import { SocketAddress, isIPv6 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addressFromText, addressToText, canonicalAddress, ipv4OfMapped, isIpv4Mapped } from './address.js';
+import { AddressCache, addressFromText, addressToText, canonicalAddress, ipv4OfMapped, isIpv4Mapped } from './address.js';
 import { PiaDecodeError } from './errors.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -137,5 +137,16 @@ describe('IPv4-mapped addresses', () => {
   it('text and dotted IPv4 of bytes that are not 16 long is a RangeError', () => {
     expect(() => ipv4OfMapped(new Uint8Array(4))).toThrow(RangeError);
     expect(() => addressToText(new Uint8Array(17))).toThrow(/16 bytes, got 17/);
+  });
+});
+
+describe('AddressCache', () => {
+  it('answers as addressFromText (zone dropped) and canonicalAddress do, and stays bounded', () => {
+    const cache = new AddressCache(2);
+    for (const text of ['2001:DB8::1', '::ffff:192.0.2.1', 'fe80::1%eth0', '2001:db8::1']) {
+      expect(cache.bytes(text)).toEqual(addressFromText(text, { zone: 'drop' }));
+      expect(cache.canonical(text)).toBe(canonicalAddress(text));
+    }
+    expect(() => cache.bytes('not an address')).toThrow(/is not an IPv6 or IPv4 address/);
   });
 });

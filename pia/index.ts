@@ -13,6 +13,7 @@ export {
   ipv4OfMapped,
   isIpv4Mapped,
   type AddressTextOptions,
+  AddressCache,
 } from './address.js';
 export * as esp from './esp/index.js';
 export * as handshake from './handshake/index.js';

@@ -4,7 +4,7 @@
  * responder state machines that turn datagrams and timer ticks into actions
  * (send / provisional / established / failed). The node that owns the sockets drives them.
  */
-export { type PeerAddress, samePeer, peerKey } from './address.js';
+export { type PeerAddress, samePeer, peerKey, peerKeyOf } from './address.js';
 export { isIpv4Mapped } from '../address.js'; // shared (../address.ts), re-exported for this surface
 export {
   KX_VERSION,

@@ -18,7 +18,6 @@
  *   4. outbound ESP on the current pair; rekey by packet count in either direction
  */
 import type { Clock } from '../../common/index.js';
-import { canonicalAddress } from '../address.js';
 import { formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
 import { EspNextHeader, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
 import { PiaDecodeError } from '../errors.js';
@@ -99,7 +98,7 @@ export class NodeCore implements InboundHost, LifecycleHost {
     if (this.closed) return;
     const c = this.counters;
     c.datagramsIn++;
-    const source = { address: canonicalAddress(from.address), port: from.port };
+    const source = { address: this.table.addresses.canonical(from.address), port: from.port };
     if (bytes.length === 1 && bytes[0] === 0xff) c.natKeepalives++;
     else if (bytes.length < 8) c.short++;
     else if (isKxDatagram(bytes)) this.#onKx(bytes, source);

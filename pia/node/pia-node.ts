@@ -5,7 +5,6 @@
  * A peer that connects to us is served as responder automatically.
  */
 import { formatEndpoint, type PeerEndpoint, type PlaintextPolicy, type SaInfo } from '../discovery/index.js';
-import { addressFromText } from '../address.js';
 import { EspNextHeader, buildInnerPacket } from '../esp/index.js';
 import { teardown } from './lifecycle.js';
 import { NodeCore, type DataListener, type EventListener } from './node-core.js';
@@ -66,8 +65,8 @@ export class PiaNode {
       throw new Error(`PIA send to ${formatEndpoint(peer)}: SA 0x${pair.spiOut.toString(16)} reached its hard limit (docs/protocol.md §3) before a rekey completed; call connect() and retry when it resolves`);
     }
     const inner = buildInnerPacket({
-      src: addressFromText(datagram.innerSrc ?? core.localAddress, { zone: 'drop' }),
-      dst: addressFromText(datagram.innerDst ?? p.endpoint.address, { zone: 'drop' }),
+      src: core.table.addresses.bytes(datagram.innerSrc ?? core.localAddress),
+      dst: core.table.addresses.bytes(datagram.innerDst ?? p.endpoint.address),
       srcPort: datagram.srcPort,
       dstPort: datagram.dstPort,
       payload: datagram.payload,

@@ -3,37 +3,44 @@
  * they were seen at, inbound SAs by our SPI (current, grace and provisional), and running
  * initiators by their SPIi. SPIs are unique across all three, as §5 requires.
  */
-import { canonicalAddress } from '../address.js';
+import { AddressCache } from '../address.js';
 import type { PeerEndpoint } from '../discovery/index.js';
-import { peerKey, type Initiator } from '../handshake/index.js';
+import { peerKeyOf, type Initiator } from '../handshake/index.js';
 import type { InboundSa } from './esp-inbound.js';
 import { Peer } from './peer.js';
 import type { SaPair } from './sa.js';
 import type { Endpoint } from './transport.js';
 
 export class SaTable {
+  /** Parsed peer addresses: every datagram and every send looks its peer up by text. */
+  readonly addresses = new AddressCache();
   readonly #peers = new Map<string, Peer>();
   readonly #inbound = new Map<number, InboundSa>();
   readonly #initiators = new Map<number, { readonly init: Initiator; readonly peer: Peer }>();
 
   /** The peer record for `endpoint`, created if new. */
   peer(endpoint: Endpoint): Peer {
-    const key = peerKey(endpoint);
+    const key = this.#key(endpoint);
     let p = this.#peers.get(key);
     if (p === undefined) {
-      p = new Peer({ address: canonicalAddress(endpoint.address), port: endpoint.port });
+      p = new Peer({ address: this.addresses.canonical(endpoint.address), port: endpoint.port });
       this.#peers.set(key, p);
     }
     return p;
   }
 
+  /** The same key as the handshake's `peerKey` (zone id dropped), from cached bytes. */
+  #key(endpoint: Endpoint): string {
+    return peerKeyOf(this.addresses.bytes(endpoint.address), endpoint.port);
+  }
+
   find(endpoint: Endpoint): Peer | undefined {
-    return this.#peers.get(peerKey(endpoint));
+    return this.#peers.get(this.#key(endpoint));
   }
 
   /** NAT rebinding: `peer` is now also found at `endpoint` (the old endpoint stays an alias). */
   alias(peer: Peer, endpoint: PeerEndpoint): void {
-    this.#peers.set(peerKey(endpoint), peer);
+    this.#peers.set(this.#key(endpoint), peer);
   }
 
   peers(): Set<Peer> {
