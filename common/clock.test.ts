@@ -73,3 +73,12 @@ describe('systemClock ordering', () => {
     expect(fired).toEqual([-1, ...Array.from({ length: 50 }, (_, i) => i)]);
   });
 });
+
+describe('ManualClock.settle', () => {
+  it('advances time until the promise settles, and reports a promise that never does', async () => {
+    const clock = new ManualClock();
+    await expect(clock.settle(clock.sleep(25).then(() => 'done'), 10)).resolves.toBe('done');
+    expect(clock.now()).toBe(30);
+    await expect(clock.settle(new Promise<never>(() => undefined), 10, 100)).rejects.toThrow(/did not settle within 100 simulated ms/);
+  });
+});

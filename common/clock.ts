@@ -131,6 +131,24 @@ export class ManualClock implements Clock {
     await flushMicrotasks();
   }
 
+  /**
+   * Advances time in steps of `stepMs` until `promise` settles, then returns its outcome: for
+   * driving code under test that waits on this clock. Throws when it has not settled after
+   * `maxMs` of simulated time (a hang in the code under test, not a slow machine).
+   */
+  async settle<T>(promise: Promise<T>, stepMs = 1, maxMs = 600_000): Promise<T> {
+    let settled = false;
+    promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    for (let spent = 0; !settled; spent += stepMs) {
+      if (spent >= maxMs) throw new Error(`ManualClock.settle: the promise did not settle within ${maxMs} simulated ms`);
+      await this.advance(stepMs);
+    }
+    return promise;
+  }
+
   /** Number of timers not yet fired. */
   get pendingTimers(): number {
     return this.pending.size;

@@ -14,17 +14,7 @@ function rig(size = 0x22) {
 }
 
 /** Runs `p` while moving simulated time in 10 ms steps until it settles. */
-async function settle<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
-  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-  p.then(
-    (value) => (outcome = { ok: true, value }),
-    (error: unknown) => (outcome = { ok: false, error }),
-  );
-  for (let i = 0; i < 100_000 && outcome === undefined; i++) await clock.advance(10);
-  if (outcome === undefined) throw new Error('did not settle in 1000 simulated seconds');
-  if (!outcome.ok) throw outcome.error;
-  return outcome.value;
-}
+const settle = <T>(clock: ManualClock, p: Promise<T>): Promise<T> => clock.settle(p, 10, 1_000_000);
 
 describe('Vc0706Client against the simulated camera', () => {
   it('reads the firmware version', async () => {

@@ -4,15 +4,8 @@ import { VirtualI2cBus } from '../../simulator/i2c/index.js';
 import { EEPROM_WRITE_CYCLE_MS, HatEepromSim } from '../../simulator/i2c-identity/index.js';
 import { ATOM_TYPE, HatEeprom, HatEepromError, encodeGpioMap, encodeHatImage, encodeVendorInfo } from './index.js';
 
-async function drive<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
-  let settled = false;
-  void p.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  while (!settled) await clock.advance(0.5);
-  return p;
-}
+/** Advances simulated time in 0.5 ms steps until `p` settles. */
+const drive = <T>(clock: ManualClock, p: Promise<T>): Promise<T> => clock.settle(p, 0.5);
 
 async function failure(clock: ManualClock, p: Promise<unknown>): Promise<HatEepromError> {
   try {

@@ -28,15 +28,7 @@ async function setup(
 }
 
 /** Drives the manual clock in small steps until `p` settles (the driver also awaits real file I/O). */
-async function settle<T>(p: Promise<T>): Promise<T> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  for (let i = 0; i < 5000 && !done; i++) await clock.advance(1);
-  return p;
-}
+const settle = <T>(p: Promise<T>): Promise<T> => clock.settle(p, 1, 5000);
 
 async function rejection(p: Promise<unknown>): Promise<PwmError> {
   const err: unknown = await settle(p).then(

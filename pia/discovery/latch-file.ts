@@ -18,7 +18,7 @@ import { dirname } from 'node:path';
 import { Mutex } from '../../common/mutex.js';
 import { isSuiteId } from '../suites-ids.js';
 import { canonicalAddress } from '../address.js';
-import { LatchTable, type LatchEntry, type LatchInfo, type LatchStore, type LatchTableOptions } from './latch-store.js';
+import { LatchTable, LatchTableReader, type LatchEntry, type LatchInfo, type LatchStore, type LatchTableOptions } from './latch-store.js';
 
 export const LATCH_FILE_FORMAT = 'pia-latches';
 export const LATCH_FILE_VERSION = 1;
@@ -37,15 +37,16 @@ export class LatchStoreError extends Error {
   override readonly name = 'LatchStoreError';
 }
 
-export class FileLatchStore implements LatchStore {
+export class FileLatchStore extends LatchTableReader implements LatchStore {
   private readonly mutex = new Mutex();
   private readonly fs: LatchFs;
 
   private constructor(
     readonly file: string,
-    private readonly table: LatchTable,
+    table: LatchTable,
     fs: LatchFs,
   ) {
+    super(table);
     this.fs = fs;
   }
 
@@ -94,25 +95,8 @@ export class FileLatchStore implements LatchStore {
     return `${this.file}.tmp`;
   }
 
-  get(peer: string): LatchEntry | undefined {
-    return this.table.get(peer);
-  }
-  has(peer: string): boolean {
-    return this.table.get(peer) !== undefined;
-  }
-  get size(): number {
-    return this.table.peers.size;
-  }
-  entries(): IterableIterator<[string, LatchEntry]> {
-    return this.table.peers.entries();
-  }
-
   async record(peers: readonly string[], info: LatchInfo): Promise<void> {
     if (this.table.record(peers, info)) await this.persist();
-  }
-
-  touch(peer: string): void {
-    this.table.touch(peer);
   }
 
   async remove(peer: string): Promise<boolean> {

@@ -134,13 +134,9 @@ export class LatchTable {
   }
 }
 
-/** The latch store for tests and for nodes that must not persist (same interface, no file). */
-export class MemoryLatchStore implements LatchStore {
-  private readonly table: LatchTable;
-
-  constructor(options: LatchTableOptions = {}) {
-    this.table = new LatchTable(options);
-  }
+/** The read side every latch store shares: lookups in its `LatchTable`. */
+export abstract class LatchTableReader {
+  constructor(protected readonly table: LatchTable) {}
 
   get(peer: string): LatchEntry | undefined {
     return this.table.get(peer);
@@ -154,12 +150,20 @@ export class MemoryLatchStore implements LatchStore {
   entries(): IterableIterator<[string, LatchEntry]> {
     return this.table.peers.entries();
   }
+  touch(peer: string): void {
+    this.table.touch(peer);
+  }
+}
+
+/** The latch store for tests and for nodes that must not persist (same interface, no file). */
+export class MemoryLatchStore extends LatchTableReader implements LatchStore {
+  constructor(options: LatchTableOptions = {}) {
+    super(new LatchTable(options));
+  }
+
   record(peers: readonly string[], info: LatchInfo): Promise<void> {
     this.table.record(peers, info);
     return Promise.resolve();
-  }
-  touch(peer: string): void {
-    this.table.touch(peer);
   }
   remove(peer: string): Promise<boolean> {
     return Promise.resolve(this.table.remove(peer));
