@@ -2,3 +2,4 @@
 export { type Clock, type TimerHandle, systemClock, ManualClock } from './clock.js';
 export { Mutex } from './mutex.js';
 export { crc16Reflected8005 } from './crc16.js';
+export { runProgram } from './program.js';
