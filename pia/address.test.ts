@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AddressCache, addressFromText, addressToText, canonicalAddress, ipv4OfMapped, isIpv4Mapped } from './address.js';
 import { PiaDecodeError } from './errors.js';
+import { peerKey } from './handshake/address.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
@@ -148,5 +149,27 @@ describe('AddressCache', () => {
       expect(cache.canonical(text)).toBe(canonicalAddress(text));
     }
     expect(() => cache.bytes('not an address')).toThrow(/is not an IPv6 or IPv4 address/);
+  });
+
+  it('makes the same map keys as peerKey, one per host and port however written', () => {
+    const cache = new AddressCache();
+    for (const [text, port] of [['2001:DB8::1', 4500], ['fe80::1%eth0', 7], ['192.0.2.1', 4500]] as const) {
+      expect(cache.key(text, port)).toBe(peerKey({ address: text, port }));
+    }
+    expect(cache.key('::ffff:192.0.2.1', 4500)).toBe(cache.key('192.0.2.1', 4500));
+    expect(cache.key('192.0.2.1', 4501)).not.toBe(cache.key('192.0.2.1', 4500));
+  });
+
+  it('formats inner addresses as addressToText does, past its memory and after the caller reuses its buffer', () => {
+    const cache = new AddressCache();
+    const buffer = new Uint8Array(16);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 1; i <= 20; i++) {
+        buffer.set(addressFromText(`2001:db8::${i.toString(16)}`)); // the same buffer, new contents
+        expect(cache.text(buffer)).toBe(`2001:db8::${i.toString(16)}`);
+      }
+    }
+    buffer.set(addressFromText('::ffff:192.0.2.7'));
+    expect(cache.text(buffer)).toBe('::ffff:192.0.2.7');
   });
 });

@@ -133,7 +133,7 @@ function expandGroups(text: string): number[] {
  * `limit` entries. The byte arrays it returns are shared: callers must not modify them.
  */
 export class AddressCache {
-  readonly #entries = new Map<string, { readonly bytes: Uint8Array; readonly canonical: string }>();
+  readonly #entries = new Map<string, CacheEntry>();
 
   constructor(private readonly limit = 1024) {}
 
@@ -147,13 +147,48 @@ export class AddressCache {
     return this.#entry(text).canonical;
   }
 
-  #entry(text: string): { readonly bytes: Uint8Array; readonly canonical: string } {
+  /** `peerKeyOf`'s map key for an endpoint: the address bytes in hex (cached), "/", the port. */
+  key(text: string, port: number): string {
+    return `${this.#entry(text).hex}/${port}`;
+  }
+
+  /**
+   * `addressToText(address)`, remembered for the last few distinct addresses (inner packets
+   * carry the same ones every time): a 16-byte compare instead of formatting.
+   */
+  text(address: Uint8Array): string {
+    const recent = this.#recentTexts;
+    for (const r of recent) if (sameBytes(r.bytes, address)) return r.text;
+    const entry = { bytes: Uint8Array.from(address), text: addressToText(address) };
+    if (recent.length >= RECENT_TEXTS) recent.pop();
+    recent.unshift(entry);
+    return entry.text;
+  }
+
+  readonly #recentTexts: { readonly bytes: Uint8Array; readonly text: string }[] = [];
+
+  #entry(text: string): CacheEntry {
     let e = this.#entries.get(text);
     if (e === undefined) {
       if (this.#entries.size >= this.limit) this.#entries.clear();
-      e = { bytes: addressFromText(text, { zone: 'drop' }), canonical: canonicalAddress(text) };
+      const bytes = addressFromText(text, { zone: 'drop' });
+      e = { bytes, canonical: canonicalAddress(text), hex: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') };
       this.#entries.set(text, e);
     }
     return e;
   }
+}
+
+interface CacheEntry {
+  readonly bytes: Uint8Array;
+  readonly canonical: string;
+  readonly hex: string;
+}
+
+const RECENT_TEXTS = 8;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

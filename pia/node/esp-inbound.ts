@@ -15,7 +15,6 @@
  */
 import { espContext, formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
 import { PiaDecodeError } from '../errors.js';
-import { addressToText } from '../address.js';
 import { EspNextHeader, inferEsn, parseEspHeader, parseInnerPacket } from '../esp/index.js';
 import type { InnerInfo, PiaNodeCounters, PiaNodeEvent, SaLimits } from './node-types.js';
 import type { Peer } from './peer.js';
@@ -37,9 +36,12 @@ export interface InboundHost {
   /** Step 8. `advanced`: this packet moved the window's top (the freshest from the peer). */
   authenticated(sa: InboundSa, from: PeerEndpoint, seq: number, advanced: boolean, data: boolean): void;
   deliver(payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo): void;
+  /** `addressToText` of an inner address, cached (the same few on every packet). */
+  addressText(address: Uint8Array): string;
 }
 
-export function receiveEsp(host: InboundHost, bytes: Uint8Array, from: PeerEndpoint): void {
+/** Returns the peer whose SA the packet named (its deadlines may have moved), if any. */
+export function receiveEsp(host: InboundHost, bytes: Uint8Array, from: PeerEndpoint): Peer | undefined {
   const { counters } = host;
   counters.espIn++;
   let header;
@@ -47,27 +49,27 @@ export function receiveEsp(host: InboundHost, bytes: Uint8Array, from: PeerEndpo
     header = parseEspHeader(bytes);
   } catch (err) {
     decodeError(host, err, from);
-    return;
+    return undefined;
   }
   const sa = host.lookup(header.spi);
   if (sa === undefined) {
     counters.unknownSpi++;
     host.emit({ kind: 'unknown-spi', spi: header.spi, source: from });
-    return;
+    return undefined;
   }
   const { pair } = sa;
   const seq = inferEsn(header.seqLow, pair.window);
   if (host.now() - pair.createdAt >= host.limits.rejectAfterMs || seq > host.limits.rejectAfterPackets) {
     counters.expiredSa++;
     host.emit({ kind: 'expired-sa', spi: header.spi, source: from });
-    return;
+    return sa.peer;
   }
   const verdict = pair.window.check(seq);
   if (verdict !== 'ok') {
     if (verdict === 'replay') counters.replays++;
     else counters.tooOld++;
     host.emit({ kind: 'replay', spi: header.spi, source: from, seq, verdict });
-    return;
+    return sa.peer;
   }
   let opened;
   let trailerError: unknown;
@@ -76,7 +78,7 @@ export function receiveEsp(host: InboundHost, bytes: Uint8Array, from: PeerEndpo
     if (opened === undefined) {
       counters.icvFailures++;
       host.emit({ kind: 'icv-failure', spi: header.spi, source: from, seq });
-      return;
+      return sa.peer;
     }
   } catch (err) {
     trailerError = err; // the ICV verified (esp-packet.ts): the window still moves (§6)
@@ -88,22 +90,23 @@ export function receiveEsp(host: InboundHost, bytes: Uint8Array, from: PeerEndpo
   host.authenticated(sa, from, seq, advanced, opened?.nextHeader === EspNextHeader.Ipv6);
   if (opened === undefined) {
     decodeError(host, trailerError, from);
-    return;
+    return sa.peer;
   }
   if (opened.nextHeader === EspNextHeader.NoNextHeader) {
     counters.dummiesIn++;
-    return;
+    return sa.peer;
   }
   let inner;
   try {
     inner = parseInnerPacket(opened.payload);
   } catch (err) {
     decodeError(host, err, from);
-    return;
+    return sa.peer;
   }
   counters.delivered++;
   const ctx = espContext(sa.peer.endpoint, pair.info);
-  host.deliver(inner.payload, ctx, { src: addressToText(inner.src), dst: addressToText(inner.dst), srcPort: inner.srcPort, dstPort: inner.dstPort });
+  host.deliver(inner.payload, ctx, { src: host.addressText(inner.src), dst: host.addressText(inner.dst), srcPort: inner.srcPort, dstPort: inner.dstPort });
+  return sa.peer;
 }
 
 function decodeError(host: InboundHost, err: unknown, from: PeerEndpoint): void {

@@ -68,7 +68,12 @@ function closePair(host: LifecycleHost, peer: Peer, pair: SaPair, reason: SaClos
   host.emit({ kind: 'sa-closed', peer: peer.endpoint, sa: pair.info, reason });
 }
 
-/** One clock timer at the earliest deadline; re-armed only when that deadline changes. */
+/**
+ * One clock timer at the earliest deadline. Must hold: it never fires later than the earliest
+ * deadline it was given since it last fired. It may fire earlier (a deadline that moved later
+ * does not re-arm it: re-arming costs a clock queue operation per packet); the fire handler
+ * recomputes every deadline and arms the next, so an early fire only costs that recomputation.
+ */
 export class DeadlineTimer {
   #armed: { handle: TimerHandle; at: number } | undefined;
 
@@ -77,16 +82,16 @@ export class DeadlineTimer {
     private readonly fire: () => void,
   ) {}
 
+  /** Makes sure the timer fires no later than `at` (undefined: no new deadline). */
   arm(at: number | undefined): void {
-    const next = at ?? Infinity;
-    if (this.#armed?.at === next) return;
+    if (at === undefined || !Number.isFinite(at)) return;
+    if (this.#armed !== undefined && this.#armed.at <= at) return;
     this.cancel();
-    if (!Number.isFinite(next)) return;
     const handle = this.clock.setTimeout(() => {
       this.#armed = undefined;
       this.fire();
-    }, Math.max(0, next - this.clock.now()));
-    this.#armed = { handle, at: next };
+    }, Math.max(0, at - this.clock.now()));
+    this.#armed = { handle, at };
   }
 
   cancel(): void {

@@ -84,6 +84,9 @@ export class NodeCore implements InboundHost, LifecycleHost {
   deliver(payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo): void {
     for (const l of this.dataListeners) this.guard(() => l(payload, ctx, inner));
   }
+  addressText(address: Uint8Array): string {
+    return this.table.addresses.text(address);
+  }
   confirmByEsp(sa: InboundSa): void {
     this.run(this.responder.confirmedByEsp(sa.pair.spiIn));
   }
@@ -101,9 +104,13 @@ export class NodeCore implements InboundHost, LifecycleHost {
     const source = { address: this.table.addresses.canonical(from.address), port: from.port };
     if (bytes.length === 1 && bytes[0] === 0xff) c.natKeepalives++;
     else if (bytes.length < 8) c.short++;
-    else if (isKxDatagram(bytes)) this.#onKx(bytes, source);
-    else receiveEsp(this, bytes, source);
-    this.reschedule();
+    else if (isKxDatagram(bytes)) {
+      this.#onKx(bytes, source);
+      this.reschedule();
+    } else {
+      const peer = receiveEsp(this, bytes, source);
+      if (peer !== undefined) this.reschedule(peer);
+    }
   }
 
   #onKx(bytes: Uint8Array, from: PeerEndpoint): void {
@@ -253,7 +260,7 @@ export class NodeCore implements InboundHost, LifecycleHost {
     peer.keepaliveAt = undefined;
     if (data && peer.dpdSince === undefined) peer.dpdSince = now; // §3 dead peer: counts from here
     if (pair === peer.current && pair.sent >= this.limits.rekeyAfterPackets) this.#rekeyByPackets(peer);
-    this.reschedule();
+    this.reschedule(peer);
     await this.transmit(bytes, peer.endpoint, true);
   }
 
@@ -267,10 +274,16 @@ export class NodeCore implements InboundHost, LifecycleHost {
     }
   }
 
-  reschedule(): void {
+  /**
+   * Arms the timer for deadlines that may have moved earlier: the responder's and, given a
+   * peer, only that peer's (an ESP packet changes no other peer's); without one, every peer's.
+   * Deadlines that moved later cost one early fire, which recomputes all (DeadlineTimer).
+   */
+  reschedule(peer?: Peer): void {
     if (this.closed) return;
     let next = this.responder.nextDeadline() ?? Infinity;
-    for (const peer of this.table.peers()) next = Math.min(next, peer.nextDeadline(this.limits) ?? Infinity);
+    if (peer !== undefined) next = Math.min(next, peer.nextDeadline(this.limits) ?? Infinity);
+    else for (const p of this.table.peers()) next = Math.min(next, p.nextDeadline(this.limits) ?? Infinity);
     this.timer.arm(next);
   }
 

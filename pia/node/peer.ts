@@ -69,19 +69,15 @@ export class Peer {
   }
 
   nextDeadline(limits: SaLimits): number | undefined {
-    const times: number[] = [];
-    const kx = this.initiator?.nextDeadline();
-    if (kx !== undefined) times.push(kx);
-    for (const p of this.previous) times.push(Math.min(p.retireAt ?? Infinity, p.createdAt + limits.rejectAfterMs));
+    // Runs for every packet (node-core.ts reschedule): no allocation.
+    let next = this.initiator?.nextDeadline() ?? Infinity;
+    for (const p of this.previous) next = Math.min(next, p.retireAt ?? Infinity, p.createdAt + limits.rejectAfterMs);
     const cur = this.current;
     if (cur !== undefined) {
-      times.push(cur.createdAt + limits.rejectAfterMs);
-      if (this.dpdSince !== undefined) times.push(this.dpdSince + limits.deadPeerMs);
-      if (this.keepaliveAt !== undefined) times.push(this.keepaliveAt);
-      if (!this.exchanging && this.rekeyAt !== undefined) times.push(this.rekeyAt);
+      next = Math.min(next, cur.createdAt + limits.rejectAfterMs, this.dpdSince === undefined ? Infinity : this.dpdSince + limits.deadPeerMs, this.keepaliveAt ?? Infinity);
+      if (!this.exchanging && this.rekeyAt !== undefined) next = Math.min(next, this.rekeyAt);
     }
-    const min = Math.min(...times);
-    return Number.isFinite(min) ? min : undefined;
+    return Number.isFinite(next) ? next : undefined;
   }
 
   /** Every pair whose inbound SA is still in the node's table. */

@@ -5,7 +5,7 @@
  */
 import { AddressCache } from '../address.js';
 import type { PeerEndpoint } from '../discovery/index.js';
-import { peerKeyOf, type Initiator } from '../handshake/index.js';
+import type { Initiator } from '../handshake/index.js';
 import type { InboundSa } from './esp-inbound.js';
 import { Peer } from './peer.js';
 import type { SaPair } from './sa.js';
@@ -29,9 +29,9 @@ export class SaTable {
     return p;
   }
 
-  /** The same key as the handshake's `peerKey` (zone id dropped), from cached bytes. */
+  /** The same key as the handshake's `peerKey` (zone id dropped), from the cache. */
   #key(endpoint: Endpoint): string {
-    return peerKeyOf(this.addresses.bytes(endpoint.address), endpoint.port);
+    return this.addresses.key(endpoint.address, endpoint.port);
   }
 
   find(endpoint: Endpoint): Peer | undefined {
