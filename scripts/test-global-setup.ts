@@ -10,6 +10,7 @@ const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: 'coap-client-notls', debianPackage: 'libcoap3-bin' },
   { command: 'coap-server-notls', debianPackage: 'libcoap3-bin' },
   { command: 'ip', debianPackage: 'iproute2' }, // pia/cli's two-namespace test (ip netns, veth)
+  { command: 'tshark', debianPackage: 'tshark' }, // pia/node's key log check: Wireshark decrypts a capture
 ];
 
 export default function setup(): void {

@@ -58,6 +58,20 @@ describe('pia arguments', () => {
     expect(() => parseEndpoint('peer', '[::1]:70000', peer)).toThrow(/port '70000'/);
   });
 
+  it('link-local zones: kept as written when they name an interface, refused when they cannot', () => {
+    const peer = { allowWildcard: false, minPort: 1 };
+    const bind = { allowWildcard: true, minPort: 0 };
+    expect(parseEndpoint('peer', 'fe80::1%eth0', peer)).toEqual({ address: 'fe80::1%eth0', port: 4500 });
+    expect(parseEndpoint('peer', '[fe80::1%3]:4600', peer)).toEqual({ address: 'fe80::1%3', port: 4600 });
+    expect(parseEndpoint('--bind', '[fe80::a%pia0a1b2c3a]:0', bind)).toEqual({ address: 'fe80::a%pia0a1b2c3a', port: 0 });
+    // without brackets the port would be read as part of the zone and the default port used
+    expect(() => parseEndpoint('peer', 'fe80::1%eth0:4600', peer)).toThrow(/'fe80::1%eth0:4600': an IPv6 address with a zone and a port needs brackets: \[fe80::1%eth0\]:4600/);
+    expect(() => parseEndpoint('peer', '[fe80::1%]:4500', peer)).toThrow(/zone '%' is not an interface name or index/);
+    expect(() => parseEndpoint('peer', '[fe80::1%a-name-too-long-for-linux]', peer)).toThrow(/zone '%a-name-too-long-for-linux' is not an interface name/);
+    expect(() => parseEndpoint('peer', '[fe80::1%eth/0]', peer)).toThrow(/zone '%eth\/0'/);
+    expect(() => parseEndpoint('peer', '192.0.2.1%eth0', peer)).toThrow(/is not an IPv6 or IPv4 address/);
+  });
+
   const refusals: ReadonlyArray<[string[], RegExp]> = [
     [[], /no command given; write 'pia listen' or 'pia ping \[ADDR\]:PORT'/],
     [['serve'], /unknown command 'serve'; write one of: listen, ping/],

@@ -168,6 +168,8 @@ export function parseEndpoint(what: string, text: string, o: { allowWildcard: bo
     portText = colon < 0 ? undefined : text.slice(colon + 1);
     if (address.includes(':')) fail('an IPv6 address with a port needs brackets');
   }
+  const zoneAt = address.indexOf('%');
+  if (zoneAt >= 0) checkZone(address.slice(zoneAt + 1), fail);
   const v6 = isIPv6(address.split('%')[0] ?? '');
   if (!v6 && !isIPv4(address)) fail(`'${address}' is not an IPv6 or IPv4 address (host names are not resolved: use 'getent ahosts NAME')`);
   if (!o.allowWildcard && (address === '0.0.0.0' || /^[:0]*$/.test(address))) fail('the unspecified address names no peer');
@@ -178,6 +180,18 @@ export function parseEndpoint(what: string, text: string, o: { allowWildcard: bo
     if (!/^\d+$/.test(portText) || port < o.minPort || port > 0xffff) fail(`port '${portText}' must be a whole number ${o.minPort}–65535`);
   }
   return { address, port };
+}
+
+/**
+ * RFC 4007 §11: the zone after '%' names one of this host's interfaces, by name (Linux: 1–15
+ * bytes, no '/', ':' or white space) or by index. Anything else is refused here: Node ignores
+ * a zone it cannot resolve and sends by the routing table, possibly out of another link.
+ */
+const ZONE = /^[^\s/:%]{1,15}$/;
+
+function checkZone(zone: string, fail: (problem: string) => never): void {
+  if (zone.includes(':')) fail(`an IPv6 address with a zone and a port needs brackets: [fe80::1%${zone.slice(0, zone.indexOf(':'))}]${zone.slice(zone.indexOf(':'))}`);
+  if (!ZONE.test(zone)) fail(`zone '%${zone}' is not an interface name or index (ip -br link lists them)`);
 }
 
 function parseSuites(text: string | undefined, list: boolean): readonly SuiteId[] {

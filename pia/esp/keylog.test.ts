@@ -86,4 +86,11 @@ describe('key log addresses', () => {
     expect(line).toContain('"fe80::1"');
     expect(line).not.toContain('%eth0');
   });
+
+  it('writes the unspecified address (a node bound to :: or 0.0.0.0) as Wireshark\'s wildcard "*"', () => {
+    expect(formatEspSaLine({ ...outbound, src: '::', dst: '2001:db8::f1' })).toMatch(/^"IPv6","\*","2001:db8::f1",/);
+    expect(formatEspSaLine({ ...outbound, src: '192.0.2.20', dst: '0.0.0.0' })).toMatch(/^"IPv4","192\.0\.2\.20","\*",/);
+    expect(formatEspSaLine({ ...outbound, src: '::ffff:0.0.0.0', dst: '::ffff:192.0.2.20' })).toMatch(/^"IPv4","\*","192\.0\.2\.20",/);
+    expect(formatEspSaLine({ ...outbound, src: '::1', dst: '::2' })).toMatch(/^"IPv6","::1","::2",/); // only the all-zero address
+  });
 });

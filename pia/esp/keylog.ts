@@ -6,7 +6,10 @@
  *   Encryption Key ("0x" + key hex + salt hex: RFC 4106 §8.1 / RFC 7634 §2 KEYMAT) |
  *   Authentication ("NULL" for AEAD) | Authentication Key ("")
  * Addresses are the OUTER ones (Wireshark matches the IP header around the UDP-encapsulated
- * ESP); an IPv4-mapped address is written as IPv4 with protocol "IPv4".
+ * ESP); an IPv4-mapped address is written as IPv4 with protocol "IPv4"; a zone id is dropped;
+ * the unspecified address (a node bound to :: or 0.0.0.0) is written as "*", Wireshark's
+ * any-address wildcard, since it never appears on the wire.
+ * Checked against Wireshark 4.0 (pia/node/keylog.tshark.test.ts decrypts a real capture).
  *
  * The file holds keys: it is created with mode 0600, and an existing file readable or writable
  * by group or others is set to 0600 (with a warning); a path that is not a regular file, or a
@@ -60,6 +63,8 @@ export interface KeyLog {
 }
 
 const PRIVATE_MODE = 0o600;
+/** Wireshark's esp_sa address wildcard (IPSEC_SA_WILDCARDS_ANY): matches any address. */
+const WILDCARD = '*';
 const OPEN_HINTS: Readonly<Record<string, string>> = {
   ELOOP: 'it is a symbolic link; point PIA_KEYLOG at a plain file',
   EISDIR: 'it is a directory; point PIA_KEYLOG at a file inside it',
@@ -110,5 +115,9 @@ function outerAddress(text: string): { family: 'IPv4' | 'IPv6'; text: string } {
   // A zone id (fe80::1%eth0) is local to this host: not on the wire, not in Wireshark's table.
   const bytes = addressFromText(text, { zone: 'drop' });
   const v4 = ipv4OfMapped(bytes);
-  return v4 === undefined ? { family: 'IPv6', text: addressToText(bytes) } : { family: 'IPv4', text: v4 };
+  // A node bound to :: (or 0.0.0.0) knows no address of its own: never on the wire either, so
+  // Wireshark's wildcard "*" (any address, packet-ipsec.c filter_address_match) stands for it.
+  const unspecified = v4 === undefined ? bytes.every((b) => b === 0) : v4 === '0.0.0.0';
+  const shown = unspecified ? WILDCARD : (v4 ?? addressToText(bytes));
+  return { family: v4 === undefined ? 'IPv6' : 'IPv4', text: shown };
 }

@@ -35,7 +35,7 @@ export async function openUdpTransport(options: UdpTransportOptions = {}): Promi
   await new Promise<void>((resolve, reject) => {
     const onBindError = (err: NodeJS.ErrnoException): void => {
       socket.close();
-      const hint = err.code === 'EADDRINUSE' ? 'another process uses it; stop it or choose another port' : 'check the address is configured on this host';
+      const hint = err.code === 'EADDRINUSE' ? 'another process uses it; stop it or choose another port' : bindHint(address);
       reject(new Error(`PIA UDP transport: cannot bind [${address}]:${port} (${err.code ?? err.message}); ${hint}`));
     };
     socket.once('error', onBindError);
@@ -52,6 +52,7 @@ class UdpTransport implements DatagramTransport {
   readonly #socket: Socket;
   readonly #v4: boolean;
   readonly #listeners = new Set<DatagramListener>();
+  readonly #addresses = new Map<string, string>();
   #closed = false;
 
   constructor(socket: Socket, v4: boolean, onError: ((error: Error) => void) | undefined) {
@@ -68,10 +69,21 @@ class UdpTransport implements DatagramTransport {
 
   send(bytes: Uint8Array, to: Endpoint): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`PIA UDP transport [${this.local.address}]:${this.local.port}: closed; cannot send`));
-    const address = this.#v4 ? unmapped(to.address) : isIPv4(to.address) ? `::ffff:${to.address}` : to.address;
+    const address = this.#socketAddress(to.address);
     return new Promise((resolve, reject) => {
       this.#socket.send(bytes, to.port, address, (err) => (err ? reject(err) : resolve()));
     });
+  }
+
+  /** The destination as this socket family takes it; cached (a regex per packet otherwise). */
+  #socketAddress(text: string): string {
+    let address = this.#addresses.get(text);
+    if (address === undefined) {
+      address = this.#v4 ? unmapped(text) : isIPv4(text) ? `::ffff:${text}` : text;
+      if (this.#addresses.size >= 1024) this.#addresses.clear();
+      this.#addresses.set(text, address);
+    }
+    return address;
   }
 
   onDatagram(listener: DatagramListener): () => void {
@@ -85,6 +97,14 @@ class UdpTransport implements DatagramTransport {
     this.#listeners.clear();
     return new Promise((resolve) => this.#socket.close(() => resolve()));
   }
+}
+
+/** A link-local address (fe80::/10) is bound on one interface only: it needs that zone. */
+function bindHint(address: string): string {
+  if (!/^fe[89ab][0-9a-f]:/i.test(address)) return 'check the address is configured on this host';
+  return address.includes('%')
+    ? 'check the address is configured on that interface (ip -6 addr show dev IFNAME) and that the interface exists'
+    : 'a link-local address needs the interface it is on, e.g. [fe80::1%eth0]';
 }
 
 /** ::ffff:a.b.c.d → a.b.c.d (a udp4 socket cannot send to IPv6 text); anything else unchanged. */

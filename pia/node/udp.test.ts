@@ -52,6 +52,10 @@ describe('PIA over real UDP', () => {
     expect(seen).toEqual(['::ffff:127.0.0.1']);
   });
 
+  it('a link-local bind address without its zone: names the fix (the interface)', async () => {
+    await expect(openUdpTransport({ address: 'fe80::1', port: 0 })).rejects.toThrow(/cannot bind \[fe80::1\]:0 \(EINVAL\); a link-local address needs the interface it is on, e\.g\. \[fe80::1%eth0\]/);
+  });
+
   it('names the address and the fix when the port is taken', async () => {
     const a = await udpNode('::1');
     await expect(openUdpTransport({ address: '::1', port: a.local.port })).rejects.toThrow(/cannot bind \[::1\]:\d+ \(EADDRINUSE\); another process uses it/);
