@@ -1,0 +1,8 @@
+/** The audit hash chain (docs/protocol.md §9.7): file and in-memory logs, verification. */
+export type { AuditLog, AuditRecord, AuditVerifyResult, AuditBreakReason, JsonValue } from './types.js';
+export { AUDIT_RESERVED_KEYS } from './types.js';
+export { openFileAuditLog, verifyAuditFile, type FileAuditLog, type FileAuditLogOptions } from './file-audit-log.js';
+export { createMemoryAuditLog, type MemoryAuditLog } from './memory-audit-log.js';
+export { GENESIS_PREV, recordHash, verifyChain, type AuditLine } from './chain.js';
+export { canonicalJson } from './canonical-json.js';
+export { looksSecret } from './secret-guard.js';

@@ -1,0 +1,7 @@
+/** The trusted server's store (issue 4; docs/protocol.md §9): registry, grants, enrollments, master key. */
+export type { TrustStore, NodeRecord, NewNode, NodeStatus, GrantRecord, NewGrant, Right, EnrollmentRecord } from './types.js';
+export { StoreError, type StoreErrorKind } from './errors.js';
+export { MasterKey, loadMasterKey, generateMasterKeyFile, MASTER_KEY_ENV, type LoadMasterKeyOptions } from './master-key.js';
+export { openSqliteStore, type SqliteStoreOptions, type SqliteTrustStore } from './sqlite-store.js';
+export { SCHEMA_VERSION } from './migrations.js';
+export { GROUP_PREFIX } from './validate.js';

@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS, SCHEMA_VERSION, applyMigrations, type Migration } from './migrations.js';
+import { openSqliteStore } from './sqlite-store.js';
+import { at, masterA, newNode, tempDir } from './test-support.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let path: string;
+beforeEach(() => {
+  tmp = tempDir('pia-migrate-');
+  path = join(tmp.dir, 'trust.db');
+});
+afterEach(() => tmp.cleanup());
+
+describe('schema migrations', () => {
+  it('brings an empty database to the current version with every table', () => {
+    openSqliteStore({ path, masterKey: masterA() }).close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+    const tables = raw.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((t) => t.name);
+    expect(tables).toEqual(['enrollments', 'grants', 'meta', 'node_groups', 'nodes']);
+    raw.close();
+  });
+
+  it('reopens a current database without re-running steps', () => {
+    const store = openSqliteStore({ path, masterKey: masterA() });
+    store.addNode(newNode('operator', 'a'), at('2025-03-01T00:00:00Z'));
+    store.close();
+    const again = openSqliteStore({ path, masterKey: masterA() });
+    expect(again.listNodes()).toHaveLength(1);
+    again.close();
+  });
+
+  it('refuses a database newer than the code, with a clear error, and leaves it untouched', () => {
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    expect(() => openSqliteStore({ path, masterKey: masterA() })).toThrow(
+      expect.objectContaining({
+        kind: 'schema-too-new',
+        message: `database ${path} has schema version ${SCHEMA_VERSION + 1}, newer than this pia-trust understands (${SCHEMA_VERSION}); it was written by a newer release: run that release (or a later one); a downgrade is not supported`,
+      }),
+    );
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
+    expect(check.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get()).toEqual({ n: 0 });
+    check.close();
+  });
+
+  it('applies missing steps in order, each in its own transaction; a failing step leaves the previous version', () => {
+    const steps: Migration[] = [
+      { description: 'one', sql: 'CREATE TABLE a (x INTEGER) STRICT; INSERT INTO a VALUES (1);' },
+      { description: 'two', sql: 'CREATE TABLE b (y INTEGER) STRICT;' },
+      { description: 'three (broken)', sql: 'CREATE TABLE c (z INTEGER); INSERT INTO nowhere VALUES (1);' },
+    ];
+    const db = new Database(path);
+    expect(applyMigrations(db, steps.slice(0, 1), 'test.db')).toBe(0);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(() => applyMigrations(db, steps, 'test.db')).toThrow(expect.objectContaining({ kind: 'migration-failed', message: expect.stringMatching(/^database test.db: migration 3 \(three \(broken\)\) failed: .*nowhere.*; the database stays at version 2$/) as unknown }));
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((t) => t.name);
+    expect(tables).toEqual(['a', 'b']);
+    expect(db.prepare('SELECT x FROM a').all()).toEqual([{ x: 1 }]);
+    db.close();
+  });
+});

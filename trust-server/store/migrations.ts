@@ -1,0 +1,88 @@
+/**
+ * The store's schema as an ordered list of migration steps. The database's
+ * `PRAGMA user_version` is the number of steps applied; opening applies the missing ones in
+ * order, each in its own transaction together with its user_version bump (a step that fails
+ * leaves the database at the previous version). A database whose user_version is above the
+ * list's length was written by newer code and is refused: running old code on it could
+ * misread or damage what the newer schema added.
+ *
+ * Must hold: steps are append-only; never edit or reorder a released step, add a new one.
+ */
+import type Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+
+export interface Migration {
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    description: 'registry, groups, grants, enrollments, meta (key check)',
+    sql: `
+      CREATE TABLE meta (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+      ) STRICT;
+      CREATE TABLE nodes (
+        id          TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL CHECK (kind IN ('gateway', 'operator', 'station', 'server')),
+        label       TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+        created     TEXT NOT NULL,
+        last_seen   TEXT,
+        revoked_at  TEXT,
+        wrapped_key BLOB NOT NULL
+      ) STRICT;
+      CREATE TABLE node_groups (
+        node_id    TEXT NOT NULL REFERENCES nodes (id) ON DELETE CASCADE,
+        group_name TEXT NOT NULL,
+        PRIMARY KEY (node_id, group_name)
+      ) STRICT;
+      CREATE TABLE grants (
+        id         TEXT PRIMARY KEY,
+        subject    TEXT NOT NULL,
+        gateway    TEXT NOT NULL REFERENCES nodes (id),
+        devices    TEXT NOT NULL,
+        rights     TEXT NOT NULL,
+        not_before TEXT,
+        not_after  TEXT,
+        created    TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX grants_by_gateway ON grants (gateway, subject);
+      CREATE TABLE enrollments (
+        station_id  TEXT NOT NULL REFERENCES nodes (id),
+        request_key TEXT NOT NULL,
+        node_id     TEXT NOT NULL REFERENCES nodes (id),
+        PRIMARY KEY (station_id, request_key)
+      ) STRICT;
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings `db` to `migrations.length`; returns the version it found. `where` names the database in errors. */
+export function applyMigrations(db: Database.Database, migrations: readonly Migration[], where: string): number {
+  const found = db.pragma('user_version', { simple: true });
+  if (typeof found !== 'number' || !Number.isInteger(found) || found < 0) throw new StoreError('corrupt', `database ${where}: user_version is not a schema version`);
+  if (found > migrations.length) {
+    throw new StoreError(
+      'schema-too-new',
+      `database ${where} has schema version ${found}, newer than this pia-trust understands (${migrations.length}); ` +
+        'it was written by a newer release: run that release (or a later one); a downgrade is not supported',
+    );
+  }
+  migrations.slice(found).forEach((step, i) => {
+    const version = found + i + 1;
+    try {
+      db.transaction(() => {
+        db.exec(step.sql);
+        db.pragma(`user_version = ${version}`);
+      }).immediate();
+    } catch (err) {
+      throw new StoreError('migration-failed', `database ${where}: migration ${version} (${step.description}) failed: ${err instanceof Error ? err.message : String(err)}; the database stays at version ${version - 1}`);
+    }
+  });
+  return found;
+}

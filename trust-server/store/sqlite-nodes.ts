@@ -1,0 +1,108 @@
+/**
+ * The node registry on SQLite: nodes, their groups, and their keys wrapped under the master
+ * key (key-wrap.ts). A key is unwrapped only by `nodeKey`, in memory, on demand.
+ */
+import type Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+import { unwrapNodeKey, wrapNodeKey, NODE_KEY_BYTES } from './key-wrap.js';
+import type { MasterKey } from './master-key.js';
+import { NODE_COLUMNS, nodeRecord, type NodeRow } from './sqlite-rows.js';
+import type { NewNode, NodeRecord, TrustStore } from './types.js';
+import { groupNames, label, nodeIdText, nodeKind, nowText } from './validate.js';
+
+export type NodeOps = Pick<TrustStore, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'revokeNode' | 'touchNode' | 'setGroups'>;
+
+export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: ((n: number) => Uint8Array) | undefined): NodeOps {
+  const selectNode = db.prepare<[string], NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE id = ?`);
+  const selectAll = db.prepare<[], NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes ORDER BY created, id`);
+  const selectKey = db.prepare<[string], { wrapped_key: Buffer }>('SELECT wrapped_key FROM nodes WHERE id = ?');
+  const selectGroups = db.prepare<[string], { group_name: string }>('SELECT group_name FROM node_groups WHERE node_id = ?');
+  const selectAllGroups = db.prepare<[], { node_id: string; group_name: string }>('SELECT node_id, group_name FROM node_groups');
+  const insertNode = db.prepare('INSERT INTO nodes (id, kind, label, status, created, wrapped_key) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertGroup = db.prepare('INSERT INTO node_groups (node_id, group_name) VALUES (?, ?)');
+  const deleteGroups = db.prepare('DELETE FROM node_groups WHERE node_id = ?');
+  const revoke = db.prepare("UPDATE nodes SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'");
+  const touch = db.prepare('UPDATE nodes SET last_seen = ? WHERE id = ?');
+
+  /** A valid node ID in canonical form, or undefined (a lookup of garbage finds nothing). */
+  const lookupId = (id: string): string | undefined => {
+    try {
+      return nodeIdText(id);
+    } catch {
+      return undefined;
+    }
+  };
+  const read = (id: string): NodeRecord | undefined => {
+    const row = selectNode.get(id);
+    return row === undefined ? undefined : nodeRecord(row, selectGroups.all(id).map((g) => g.group_name));
+  };
+  const mustRead = (id: string): NodeRecord => {
+    const canonical = lookupId(id);
+    const node = canonical === undefined ? undefined : read(canonical);
+    if (node === undefined) throw new StoreError('not-found', `node ${id} is not registered; list the nodes to find its ID`);
+    return node;
+  };
+
+  return {
+    addNode(node: NewNode, now: Date): NodeRecord {
+      const id = nodeIdText(node.id);
+      const kind = nodeKind(node.kind);
+      const name = label(node.label);
+      const groups = groupNames(node.groups ?? []);
+      if (node.key.length !== NODE_KEY_BYTES) throw new StoreError('invalid', `key for node ${id} must be ${NODE_KEY_BYTES} bytes (256 bits), got ${node.key.length}`, 'key');
+      const created = nowText(now);
+      return db.transaction(() => {
+        const existing = read(id);
+        if (existing !== undefined) {
+          throw new StoreError('conflict', `node ID ${id} is already registered (${existing.kind} "${existing.label}", ${existing.status}); use a new random ID for a new node`);
+        }
+        insertNode.run(id, kind, name, 'active', created, wrapNodeKey(master, id, node.key, random));
+        for (const g of groups) insertGroup.run(id, g);
+        return mustRead(id);
+      })();
+    },
+
+    getNode(id: string): NodeRecord | undefined {
+      const canonical = lookupId(id);
+      return canonical === undefined ? undefined : read(canonical);
+    },
+
+    listNodes(): NodeRecord[] {
+      const groups = new Map<string, string[]>();
+      for (const { node_id, group_name } of selectAllGroups.all()) groups.set(node_id, [...(groups.get(node_id) ?? []), group_name]);
+      return selectAll.all().map((row) => nodeRecord(row, groups.get(row.id) ?? []));
+    },
+
+    nodeKey(id: string): Uint8Array | undefined {
+      const canonical = lookupId(id);
+      const row = canonical === undefined ? undefined : selectKey.get(canonical);
+      if (canonical === undefined || row === undefined) return undefined;
+      const key = unwrapNodeKey(master, canonical, row.wrapped_key);
+      if (key === undefined) {
+        throw new StoreError('corrupt', `node ${canonical}: its stored key does not open under the master key for this node ID (the row was altered, or copied from another node); re-enroll the node with a new key`);
+      }
+      return key;
+    },
+
+    revokeNode(id: string, now: Date): NodeRecord {
+      const node = mustRead(id);
+      revoke.run(nowText(now), node.id);
+      return mustRead(node.id);
+    },
+
+    touchNode(id: string, now: Date): void {
+      const canonical = lookupId(id);
+      if (canonical !== undefined) touch.run(nowText(now), canonical);
+    },
+
+    setGroups(id: string, groups: readonly string[]): NodeRecord {
+      const names = groupNames(groups);
+      return db.transaction(() => {
+        const node = mustRead(id);
+        deleteGroups.run(node.id);
+        for (const g of names) insertGroup.run(node.id, g);
+        return mustRead(node.id);
+      })();
+    },
+  };
+}

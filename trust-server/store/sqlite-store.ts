@@ -1,0 +1,120 @@
+/**
+ * The trust store on SQLite (better-sqlite3), the embedded default (issue 4 §1).
+ *
+ * Open:
+ *   1. a new database file is created with mode 0600 (SQLite gives its -wal and -shm files the
+ *      same mode);
+ *   2. journal_mode = WAL, synchronous = FULL (a committed change survives a power cut),
+ *      foreign_keys = ON;
+ *   3. schema migrations (migrations.ts); a newer database is refused;
+ *   4. the key check (key-wrap.ts): sealed on a new database, opened on an existing one; a
+ *      master key that does not open it is refused here, before any node key is touched.
+ *
+ * Must hold: the master key never enters the database; a node key is in it only wrapped.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+import { keyCheckOpens, sealKeyCheck, unwrapNodeKey } from './key-wrap.js';
+import type { MasterKey } from './master-key.js';
+import { MIGRATIONS, applyMigrations } from './migrations.js';
+import { sqliteGrantOps } from './sqlite-grants.js';
+import { sqliteNodeOps } from './sqlite-nodes.js';
+import type { TrustStore } from './types.js';
+
+export interface SqliteStoreOptions {
+  /** The database file, or ":memory:" (tests). */
+  readonly path: string;
+  readonly masterKey: MasterKey;
+  /** Randomness for wrap nonces and grant IDs (default: crypto.randomBytes). */
+  readonly random?: (n: number) => Uint8Array;
+}
+
+export interface SqliteTrustStore extends TrustStore {
+  readonly path: string;
+}
+
+const KEY_CHECK_NAME = 'key_check';
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteTrustStore {
+  const { path, masterKey } = options;
+  const random = options.random ?? randomBytes;
+  const inMemory = path === ':memory:';
+  if (!inMemory) createPrivate(path);
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new StoreError('corrupt', `trust database ${path} cannot be opened (${err instanceof Error ? err.message : String(err)}); check that it is an SQLite file and readable by this user`);
+  }
+  try {
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (!inMemory && mode !== 'wal') throw new StoreError('corrupt', `trust database ${path}: WAL journal mode could not be set (got ${String(mode)}); put the database on a local file system`);
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    applyMigrations(db, MIGRATIONS, path);
+    checkMasterKey(db, masterKey, path, random);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
+  const nodes = sqliteNodeOps(db, masterKey, random);
+  const grants = sqliteGrantOps(db, (id) => nodes.getNode(id), () => uuidV4(random(16)));
+  let closed = false;
+  return {
+    path,
+    ...nodes,
+    ...grants,
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn)();
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}
+
+/** Step 1: create the file with mode 0600 if it does not exist (never truncates). */
+function createPrivate(path: string): void {
+  try {
+    closeSync(openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const fix = code === 'ENOENT' ? `create the directory first (mkdir -p ${dirname(path)})` : 'check the path and its permissions';
+    throw new StoreError('corrupt', `trust database ${path} cannot be created or opened (${code ?? 'error'}); ${fix}`);
+  }
+}
+
+/** Step 4. */
+function checkMasterKey(db: Database.Database, master: MasterKey, path: string, random: (n: number) => Uint8Array): void {
+  const row = db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE name = ?').get(KEY_CHECK_NAME);
+  const wrong = new StoreError(
+    'wrong-master-key',
+    `trust database ${path} was created with a different master key: this one does not open it (no node key can be read with it); ` +
+      'start with the master key file or PIA_TRUST_MASTER_KEY this database was created with',
+  );
+  if (row !== undefined) {
+    if (!keyCheckOpens(master, row.value)) throw wrong;
+    return;
+  }
+  // No key check yet: a new database, or one whose check row was lost. Seal one only if no
+  // stored node key contradicts this master key.
+  const first = db.prepare<[], { id: string; wrapped_key: Buffer }>('SELECT id, wrapped_key FROM nodes ORDER BY created, id LIMIT 1').get();
+  if (first !== undefined && unwrapNodeKey(master, first.id, first.wrapped_key) === undefined) throw wrong;
+  db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run(KEY_CHECK_NAME, sealKeyCheck(master, random));
+}
+
+/** RFC 9562 §5.4 layout from 16 random bytes. */
+function uuidV4(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes);
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

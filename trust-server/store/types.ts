@@ -1,0 +1,93 @@
+/**
+ * The trusted server's store (issue 4; docs/protocol.md §9): the node registry with wrapped
+ * keys, grants (partner registrations), groups, and enrollment idempotency records. SQLite is
+ * the embedded default (sqlite-store.ts); the server and the admin API use only this interface.
+ *
+ * Must hold:
+ * - a node key is stored only wrapped (AEAD) under the master key, which never enters the
+ *   database: a copy of the database alone yields no key;
+ * - `nodeKey` is the only way out for a key, unwrapped in memory for the phase-3 HMACs;
+ * - no method's error message or return value (other than nodeKey / a create's one-time key)
+ *   carries a key.
+ */
+import type { NodeKind } from '../../pia/phase3/types.js';
+
+export type NodeStatus = 'active' | 'revoked';
+
+export interface NodeRecord {
+  /** UUID text (docs/protocol.md §9.1). */
+  readonly id: string;
+  readonly kind: NodeKind;
+  readonly label: string;
+  readonly status: NodeStatus;
+  /** ISO-8601. */
+  readonly created: string;
+  readonly lastSeen: string | undefined;
+  readonly revokedAt: string | undefined;
+  /** Groups the node belongs to (subjects of grants). */
+  readonly groups: readonly string[];
+}
+
+export interface NewNode {
+  readonly id: string;
+  readonly kind: NodeKind;
+  readonly label: string;
+  /** 32 bytes. */
+  readonly key: Uint8Array;
+  readonly groups?: readonly string[];
+}
+
+export type Right = string; // 'read' | 'control' | `call:${string}`
+
+export interface GrantRecord {
+  readonly id: string;
+  /** A node ID (UUID text) or a group name prefixed with "group:". */
+  readonly subject: string;
+  /** The gateway's node ID. */
+  readonly gateway: string;
+  /** Device selector: a name, a glob with `*`, or `*`. */
+  readonly devices: string;
+  readonly rights: readonly Right[];
+  /** ISO-8601, optional validity window. */
+  readonly notBefore: string | undefined;
+  readonly notAfter: string | undefined;
+  readonly created: string;
+}
+
+export type NewGrant = Omit<GrantRecord, 'id' | 'created' | 'notBefore' | 'notAfter'> & { readonly notBefore?: string; readonly notAfter?: string };
+
+/** What an enrollment request produced, kept so a retry gets the same answer (§9.8). */
+export interface EnrollmentRecord {
+  /** The station's idempotency key ("generate": its requestId; "register": the node ID). */
+  readonly requestKey: string;
+  readonly stationId: string;
+  readonly nodeId: string;
+}
+
+export interface TrustStore {
+  addNode(node: NewNode, now: Date): NodeRecord;
+  getNode(id: string): NodeRecord | undefined;
+  listNodes(): NodeRecord[];
+  /** The unwrapped key, for the phase-3 HMACs; undefined for an unknown node. */
+  nodeKey(id: string): Uint8Array | undefined;
+  revokeNode(id: string, now: Date): NodeRecord;
+  touchNode(id: string, now: Date): void;
+  setGroups(id: string, groups: readonly string[]): NodeRecord;
+
+  addGrant(grant: NewGrant, now: Date): GrantRecord;
+  removeGrant(id: string): boolean;
+  listGrants(filter?: { subject?: string; gateway?: string }): GrantRecord[];
+  /** Grants whose subject is the node or one of its groups, for that gateway, valid at `now`. */
+  grantsFor(subjectId: string, gatewayId: string, now: Date): GrantRecord[];
+
+  findEnrollment(stationId: string, requestKey: string): EnrollmentRecord | undefined;
+  recordEnrollment(record: EnrollmentRecord): void;
+
+  /**
+   * Runs `fn` (synchronous) atomically: every store call inside commits together or not at all
+   * (an enrollment's addNode + recordEnrollment). Nested calls join the outer transaction.
+   */
+  transaction<T>(fn: () => T): T;
+
+  close(): void;
+}
