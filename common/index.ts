@@ -3,3 +3,4 @@ export { type Clock, type TimerHandle, systemClock, ManualClock } from './clock.
 export { Mutex } from './mutex.js';
 export { crc16Reflected8005 } from './crc16.js';
 export { runProgram } from './program.js';
+export { TokenBuckets, type Bucket } from './token-buckets.js';

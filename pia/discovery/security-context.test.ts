@@ -17,15 +17,15 @@ describe('SecurityContext (docs/protocol.md §7)', () => {
     expect(describeSecurityContext(ctx)).toBe('phase 2 from [2001:db8::1]:4500 sa in 0x0000abcd out 0x12345678 aes-gcm');
   });
 
-  it('phase 3 (reserved, typed now): identity and grants', () => {
+  it('phase 3: identity (label quoted: it is registry text) and grants', () => {
     const ctx: SecurityContext = {
       phase: 3,
       peer: { address: '::ffff:192.0.2.1', port: 4500 },
       sa: { ...sa, suite: SuiteId.ChaCha20Poly1305, spiIn: 0xffffffff },
-      peerIdentity: { nodeId: 'node-7', name: 'operator laptop' },
-      grants: [{ resource: '/fans/rack1', actions: ['GET', 'PUT'] }],
+      peerIdentity: { nodeId: '3f2504e0-4f89-41d3-9a0c-0305e82c3301', kind: 'operator', label: 'alice\nlaptop' },
+      grants: [{ id: 'g1', devices: 'rack1-*', rights: ['read', 'control'], validS: 600 }],
     };
-    expect(describeSecurityContext(ctx)).toBe('phase 3 from 192.0.2.1:4500 sa in 0xffffffff out 0x12345678 chacha20 peer node-7 (operator laptop) grants 1');
+    expect(describeSecurityContext(ctx)).toBe('phase 3 from 192.0.2.1:4500 sa in 0xffffffff out 0x12345678 chacha20 peer operator 3f2504e0-4f89-41d3-9a0c-0305e82c3301 ("alice\\nlaptop") grants 1');
   });
 
   it('never prints fields it does not know, such as a key someone attached', () => {

@@ -24,20 +24,24 @@ export interface SaInfo {
   readonly suite: SuiteId;
 }
 
-/** Phase 3 (issue 4): who the trusted server says the peer is. Reserved. */
+/** Phase 3 (§9): who the trusted server says the peer is. */
 export interface PeerIdentity {
-  /** The node id registered with the trusted server. */
+  /** The node ID registered with the trusted server (UUID text). */
   readonly nodeId: string;
-  /** A human name for logs, when the registry has one. */
-  readonly name?: string;
+  readonly kind: 'gateway' | 'operator' | 'station' | 'server';
+  /** The registry's label, for logs. */
+  readonly label: string;
 }
 
-/** Phase 3 (issue 4): what the trusted server allows the peer to do here. Reserved. */
+/** Phase 3 (§9.6): what the trusted server allows the peer to do here. */
 export interface Grant {
-  /** The resource the grant covers, e.g. a CoAP path prefix. */
-  readonly resource: string;
-  /** Allowed actions, e.g. CoAP methods ("GET", "PUT"). */
-  readonly actions: readonly string[];
+  readonly id: string;
+  /** Device selector: a name, a glob with `*`, or `*`. */
+  readonly devices: string;
+  /** "read" | "control" | "call:<name>" … */
+  readonly rights: readonly string[];
+  /** Seconds the grant remains valid from now (when the datagram was delivered). */
+  readonly validS: number;
 }
 
 export interface PlaintextContext {
@@ -87,8 +91,8 @@ export function describeSecurityContext(ctx: SecurityContext): string {
     case 2:
       return `${from} ${describeSa(ctx.sa)}`;
     case 3: {
-      const who = ctx.peerIdentity.name === undefined ? ctx.peerIdentity.nodeId : `${ctx.peerIdentity.nodeId} (${ctx.peerIdentity.name})`;
-      return `${from} ${describeSa(ctx.sa)} peer ${who} grants ${ctx.grants.length}`;
+      const { nodeId, kind, label } = ctx.peerIdentity;
+      return `${from} ${describeSa(ctx.sa)} peer ${kind} ${nodeId} (${JSON.stringify(label)}) grants ${ctx.grants.length}`;
     }
   }
 }

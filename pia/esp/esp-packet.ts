@@ -35,6 +35,8 @@ export const EspNextHeader = {
   Ipv6: 41,
   /** A dummy packet (keepalive), discarded once it verifies (RFC 4303 §2.6). */
   NoNextHeader: 59,
+  /** A PIA control message (phase 3, docs/protocol.md §9.2): RFC 3692 experimental value. */
+  Control: 253,
 } as const;
 export type EspNextHeader = (typeof EspNextHeader)[keyof typeof EspNextHeader];
 
@@ -120,8 +122,8 @@ export function openEsp(params: EspOpenParams): EspOpened | undefined {
   const opened = openEspAnyNextHeader(params);
   if (opened === undefined) return undefined;
   const nh = opened.nextHeader;
-  if (nh !== EspNextHeader.Ipv6 && nh !== EspNextHeader.NoNextHeader) {
-    throw new PiaDecodeError('ESP', `next header ${nh} is not carried by PIA (expected 41 IPv6 or 59 dummy)`);
+  if (nh !== EspNextHeader.Ipv6 && nh !== EspNextHeader.NoNextHeader && nh !== EspNextHeader.Control) {
+    throw new PiaDecodeError('ESP', `next header ${nh} is not carried by PIA (expected 41 IPv6, 59 dummy or 253 control)`);
   }
   return { nextHeader: nh, payload: opened.payload };
 }

@@ -32,6 +32,7 @@ export {
 export {
   X25519KeyPair,
   Keymat,
+  SecretBytes,
   x25519,
   transcriptHash,
   hkdfSha256,

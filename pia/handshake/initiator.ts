@@ -22,7 +22,7 @@ import type { Clock } from '../../common/index.js';
 import { PiaDecodeError } from '../errors.js';
 import { SuiteId } from '../suites-ids.js';
 import { samePeer, type PeerAddress } from './address.js';
-import { X25519KeyPair, deriveSession, macEquals, transcriptHash } from './key-schedule.js';
+import { SecretBytes, X25519KeyPair, deriveSession, macEquals, transcriptHash } from './key-schedule.js';
 import { MAC_BYTES, NONCE_BYTES, RefuseReason, decodeKx, encodeKx, transcriptPart, type KxInit, type KxMessage, type KxResp } from './messages.js';
 import { jittered, pickSpi, systemRandom, type KxRandom } from './random.js';
 import { negotiatedKeys, type KxAction, type KxFailure, type NegotiatedKeys } from './types.js';
@@ -178,12 +178,16 @@ export class Initiator {
     const respPart = transcriptPart(bytes);
     const t = transcriptHash(transcriptPart(this.#init), respPart.subarray(0, respPart.length - MAC_BYTES));
     const session = deriveSession(z, this.ni, msg.nr, t);
+    const dhSecret = new SecretBytes(z); // kept for phase 3 (§9.3); the node wipes it
     z.fill(0);
-    if (!macEquals(msg.macR, session.macR(t))) return [];
+    if (!macEquals(msg.macR, session.macR(t))) {
+      dhSecret.fill(0);
+      return [];
+    }
     this.#state = 'established';
     this.#acceptedResp = Uint8Array.from(bytes);
     this.#confirm = encodeKx({ kind: 'confirm', spiI: this.spiI, spiR: msg.spiR, nr: msg.nr, macI: session.macI(t) });
-    this.#keys = negotiatedKeys('initiator', { peer: this.peer, suite: msg.suite, spiI: this.spiI, spiR: msg.spiR, transcript: t, i2r: session.i2r, r2i: session.r2i });
+    this.#keys = negotiatedKeys('initiator', { peer: this.peer, suite: msg.suite, spiI: this.spiI, spiR: msg.spiR, transcript: t, dhSecret, i2r: session.i2r, r2i: session.r2i });
     return [this.#send(this.#confirm, 'confirm'), { kind: 'established', keys: this.#keys }];
   }
 

@@ -77,6 +77,23 @@ export function x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array | undefine
   return new X25519KeyPair(scalar).sharedSecret(u);
 }
 
+/**
+ * Secret bytes that stay a Uint8Array (callers read and wipe them as such) but never print:
+ * toString, JSON and util.inspect show "[redacted]". Used for the phase-2 DH secret Z that
+ * `NegotiatedKeys` hands on to phase 3 (docs/protocol.md §9.3).
+ */
+export class SecretBytes extends Uint8Array {
+  override toString(): string {
+    return 'SecretBytes [redacted]';
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
 /** One direction's ESP key material: a 32-byte AEAD key and a 4-byte nonce salt. */
 export class Keymat {
   readonly #bytes: Uint8Array;

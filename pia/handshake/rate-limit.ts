@@ -11,6 +11,7 @@
  *   belonged to (it comes back full, as an idle bucket would be) and costs an attacker who
  *   cycles addresses nothing it could not get from the prefix bucket.
  */
+import { TokenBuckets } from '../../common/token-buckets.js';
 import type { Clock } from '../../common/index.js';
 import { isIpv4Mapped } from '../address.js';
 
@@ -31,52 +32,18 @@ export const RATE_LIMIT_DEFAULTS = {
   maxPrefixes: 1024,
 } as const;
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
 /** A table of token buckets keyed by string, least recently used first (Map order). */
-class BucketTable {
-  readonly #buckets = new Map<string, Bucket>();
-  constructor(
-    private readonly rate: number,
-    private readonly burst: number,
-    private readonly max: number,
-  ) {}
-
-  /** The bucket for `key`, refilled to `now`, moved to most recently used. */
-  take(key: string, now: number): Bucket {
-    const found = this.#buckets.get(key);
-    const bucket = found ?? { tokens: this.burst, at: now };
-    if (found !== undefined) this.#buckets.delete(key);
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) * this.rate) / 1000);
-    bucket.at = now;
-    this.#buckets.set(key, bucket);
-    while (this.#buckets.size > this.max) {
-      const oldest = this.#buckets.keys().next().value;
-      if (oldest === undefined) break;
-      this.#buckets.delete(oldest);
-    }
-    return bucket;
-  }
-
-  get size(): number {
-    return this.#buckets.size;
-  }
-}
-
 export class InitiationRateLimiter {
   readonly #clock: Clock;
-  readonly #addresses: BucketTable;
-  readonly #prefixes: BucketTable;
+  readonly #addresses: TokenBuckets;
+  readonly #prefixes: TokenBuckets;
 
   constructor(clock: Clock, options: RateLimitOptions = {}) {
     this.#clock = clock;
     const perAddress = options.perAddressPerSecond ?? RATE_LIMIT_DEFAULTS.perAddressPerSecond;
     const perPrefix = options.perPrefixPerSecond ?? RATE_LIMIT_DEFAULTS.perPrefixPerSecond;
-    this.#addresses = new BucketTable(perAddress, options.addressBurst ?? perAddress, options.maxAddresses ?? RATE_LIMIT_DEFAULTS.maxAddresses);
-    this.#prefixes = new BucketTable(perPrefix, options.prefixBurst ?? perPrefix, options.maxPrefixes ?? RATE_LIMIT_DEFAULTS.maxPrefixes);
+    this.#addresses = new TokenBuckets(perAddress, options.addressBurst ?? perAddress, options.maxAddresses ?? RATE_LIMIT_DEFAULTS.maxAddresses);
+    this.#prefixes = new TokenBuckets(perPrefix, options.prefixBurst ?? perPrefix, options.maxPrefixes ?? RATE_LIMIT_DEFAULTS.maxPrefixes);
   }
 
   /** True (and one token spent from each bucket) when an INIT from `addr16` may be handled. */

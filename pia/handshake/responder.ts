@@ -29,7 +29,7 @@ import { SuiteId, isSuiteId } from '../suites-ids.js';
 import { addressFromText } from '../address.js';
 import { peerKeyOf, type PeerAddress } from './address.js';
 import { CookieJar, COOKIE_ROTATE_MS } from './cookies.js';
-import { X25519KeyPair, deriveSession, macEquals, transcriptHash } from './key-schedule.js';
+import { SecretBytes, X25519KeyPair, deriveSession, macEquals, transcriptHash } from './key-schedule.js';
 import { MAC_BYTES, NONCE_BYTES, RefuseReason, decodeKx, encodeKx, transcriptPart, type KxConfirm, type KxInit, type KxMessage } from './messages.js';
 import { pickSpi, systemRandom, type KxRandom } from './random.js';
 import { InitiationRateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -225,9 +225,10 @@ export class Responder {
     const respPart = transcriptPart(resp);
     const t = transcriptHash(transcriptPart(bytes), respPart.subarray(0, respPart.length - MAC_BYTES));
     const session = deriveSession(z, msg.ni, nr, t);
+    const dhSecret = new SecretBytes(z); // kept for phase 3 (§9.3); the node wipes it
     z.fill(0);
     resp.set(session.macR(t), resp.length - MAC_BYTES);
-    const keys = negotiatedKeys('responder', { peer: from, suite, spiI: msg.spiI, spiR, transcript: t, i2r: session.i2r, r2i: session.r2i });
+    const keys = negotiatedKeys('responder', { peer: from, suite, spiI: msg.spiI, spiR, transcript: t, dhSecret, i2r: session.i2r, r2i: session.r2i });
     const actions: KxAction[] = [];
     if (known !== undefined) {
       this.#forget(known);

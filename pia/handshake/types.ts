@@ -21,6 +21,11 @@ export interface NegotiatedKeys {
   readonly spiOut: number;
   /** T: names the exchange for phase 3; equal on both sides unless someone sat in between. */
   readonly transcript: Uint8Array;
+  /**
+   * Z, the X25519 secret of this exchange (a SecretBytes: never printed), kept for phase 3
+   * (§9.3: KM3's IKM). The node wipes it (fill(0)) once phase 3 on the pair is over.
+   */
+  readonly dhSecret: Uint8Array;
   readonly i2r: Keymat;
   readonly r2i: Keymat;
   /** i2r or r2i, whichever we open (inbound) or seal (outbound) with. */
@@ -59,7 +64,7 @@ export type KxAction =
 /** Assembles `NegotiatedKeys` for one side; the directions follow from the role. */
 export function negotiatedKeys(
   role: NegotiatedKeys['role'],
-  fields: Pick<NegotiatedKeys, 'peer' | 'suite' | 'spiI' | 'spiR' | 'transcript' | 'i2r' | 'r2i'>,
+  fields: Pick<NegotiatedKeys, 'peer' | 'suite' | 'spiI' | 'spiR' | 'transcript' | 'dhSecret' | 'i2r' | 'r2i'>,
 ): NegotiatedKeys {
   const initiator = role === 'initiator';
   return {

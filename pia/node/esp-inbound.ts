@@ -10,10 +10,11 @@
  *   6. window update (only now, after the ICV verified)
  *   7. a responder's provisional SA: this verified packet confirms the exchange (§5 "Flow")
  *   8. bookkeeping: peer seen (dead-peer timer), NAT rebinding, rekey by packet count
- *   9. trailer checked in 5 (padding, next header 41 or 59); 59 = dummy, discarded here
+ *   9. trailer checked in 5 (padding, next header 41, 59 or 253); 59 = dummy, discarded here;
+ *      253 = a PIA control message (phase 3, §9.2), handed to the node, never delivered
  *  10. inner IPv6/UDP packet checks; then delivery with the security context (§7)
  */
-import { espContext, formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
+import { formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
 import { PiaDecodeError } from '../errors.js';
 import { EspNextHeader, inferEsn, parseEspHeader, parseInnerPacket } from '../esp/index.js';
 import type { InnerInfo, PiaNodeCounters, PiaNodeEvent, SaLimits } from './node-types.js';
@@ -36,6 +37,10 @@ export interface InboundHost {
   /** Step 8. `advanced`: this packet moved the window's top (the freshest from the peer). */
   authenticated(sa: InboundSa, from: PeerEndpoint, seq: number, advanced: boolean, data: boolean): void;
   deliver(payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo): void;
+  /** Step 9: a PIA control message (next header 253, phase 3, docs/protocol.md §9.2); never delivered. */
+  control(sa: InboundSa, payload: Uint8Array): void;
+  /** Step 10: the security context of a datagram on this SA (§7): phase 2, or 3 with identity and grants. */
+  context(sa: InboundSa): SecurityContext;
   /** `addressToText` of an inner address, cached (the same few on every packet). */
   addressText(address: Uint8Array): string;
 }
@@ -96,6 +101,11 @@ export function receiveEsp(host: InboundHost, bytes: Uint8Array, from: PeerEndpo
     counters.dummiesIn++;
     return sa.peer;
   }
+  if (opened.nextHeader === EspNextHeader.Control) {
+    counters.controlIn++;
+    host.control(sa, opened.payload);
+    return sa.peer;
+  }
   let inner;
   try {
     inner = parseInnerPacket(opened.payload);
@@ -104,7 +114,7 @@ export function receiveEsp(host: InboundHost, bytes: Uint8Array, from: PeerEndpo
     return sa.peer;
   }
   counters.delivered++;
-  const ctx = espContext(sa.peer.endpoint, pair.info);
+  const ctx = host.context(sa);
   host.deliver(inner.payload, ctx, { src: host.addressText(inner.src), dst: host.addressText(inner.dst), srcPort: inner.srcPort, dstPort: inner.dstPort });
   return sa.peer;
 }

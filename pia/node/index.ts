@@ -28,3 +28,10 @@ export {
   type SaLimits,
 } from './node-types.js';
 export { describeNodeEvent, failureMessage, LATCH_TOUCH_MS } from './node-support.js';
+export {
+  type AuthorityAnswer,
+  type AuthoritySource,
+  type ControlListener,
+  type Phase3Options,
+  type TrustAuthority,
+} from './phase3-driver.js';

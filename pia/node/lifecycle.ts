@@ -25,6 +25,7 @@ export interface LifecycleHost {
   sendDummy(peer: Peer, pair: SaPair): void;
   startExchange(peer: Peer, reason: 'rekey-time'): void;
   saClosed(peer: Peer): void;
+  readonly phase3: { giveUp(peer: Peer, pair: SaPair, why: string): void; pairClosed(pair: SaPair): void };
 }
 
 export function serviceDeadlines(host: LifecycleHost): void {
@@ -46,6 +47,7 @@ export function serviceDeadlines(host: LifecycleHost): void {
         host.sendDummy(peer, peer.current);
       }
       if (due.rekey) host.startExchange(peer, 'rekey-time');
+      if (due.promote && peer.pending !== undefined) host.phase3.giveUp(peer, peer.pending, 'phase 3 did not complete on the rekeyed SA in time');
     }
   }
 }
@@ -65,6 +67,7 @@ export function teardown(host: LifecycleHost, peer: Peer, reason: 'dead-peer' | 
 
 function closePair(host: LifecycleHost, peer: Peer, pair: SaPair, reason: SaCloseReason): void {
   host.table.removePair(peer, pair);
+  host.phase3.pairClosed(pair);
   host.emit({ kind: 'sa-closed', peer: peer.endpoint, sa: pair.info, reason });
 }
 

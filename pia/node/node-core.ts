@@ -28,6 +28,7 @@ import { DeadlineTimer, serviceDeadlines, type LifecycleHost } from './lifecycle
 import { LATCH_TOUCH_MS, failureMessage, keyLogLocal } from './node-support.js';
 import { SA_LIMITS, zeroCounters, type InnerInfo, type PiaNodeEvent, type PiaNodeOptions, type SaLimits } from './node-types.js';
 import type { Peer } from './peer.js';
+import { Phase3Driver, type Phase3Host } from './phase3-driver.js';
 import { SaPair } from './sa.js';
 import { SaTable } from './sa-table.js';
 import type { DatagramTransport, Endpoint } from './transport.js';
@@ -35,7 +36,7 @@ import type { DatagramTransport, Endpoint } from './transport.js';
 export type DataListener = (payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo) => void;
 export type EventListener = (event: PiaNodeEvent) => void;
 
-export class NodeCore implements InboundHost, LifecycleHost {
+export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   readonly limits: SaLimits;
   readonly clock: Clock;
   readonly table = new SaTable();
@@ -46,34 +47,57 @@ export class NodeCore implements InboundHost, LifecycleHost {
   readonly latching: Latching;
   readonly keyLog: KeyLog | undefined;
   readonly timer: DeadlineTimer;
+  readonly phase3: Phase3Driver;
   readonly dataListeners = new Set<DataListener>();
   readonly eventListeners = new Set<EventListener>();
   closed = false;
   readonly #o: PiaNodeOptions;
-  readonly #random: KxRandom;
-  readonly #library: AeadLibrary;
+  readonly random: KxRandom;
+  readonly library: AeadLibrary;
 
   constructor(options: PiaNodeOptions, connect: (pia: Endpoint) => void) {
     this.#o = options;
     this.limits = { ...SA_LIMITS, ...options.limits };
     this.clock = options.clock;
     this.transport = options.transport;
-    this.#random = options.random ?? systemRandom();
-    this.#library = options.aeadLibrary ?? 'node';
+    this.random = options.random ?? systemRandom();
+    this.library = options.aeadLibrary ?? 'node';
     this.localAddress = options.localAddress ?? options.transport.local.address;
     const suites = options.suites ? { suites: options.suites } : {};
-    this.responder = new Responder({ ...options.responder, ...suites, clock: this.clock, random: this.#random, spiIsFree: (spi) => this.table.spiFree(spi) });
+    this.responder = new Responder({ ...options.responder, ...suites, clock: this.clock, random: this.random, spiIsFree: (spi) => this.table.spiFree(spi) });
     this.keyLog = options.keyLogPath === undefined ? undefined : openKeyLog({ path: options.keyLogPath, warn: (m) => this.log('warn', m) });
     this.latching = new Latching({ latches: options.latches, discovery: options.discovery, log: (level, m) => this.log(level, m), start: connect });
     this.timer = new DeadlineTimer(this.clock, () => {
       if (this.closed) return;
       serviceDeadlines(this);
+      this.phase3.tick();
       this.reschedule();
     });
+    this.phase3 = new Phase3Driver(this, options.phase3);
   }
 
   now(): number {
     return this.clock.now();
+  }
+
+  /**
+   * Starts the exchange as initiator (unless one with `endpoint` already runs); resolves when
+   * the SA pair is up (at once if it is); rejects when the exchange fails or the node closes.
+   */
+  connect(endpoint: Endpoint): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`PIA connect to ${formatEndpoint(endpoint)}: the node is closed; create a new one`));
+    const p = this.table.peer(endpoint);
+    if (p.current !== undefined) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
+    if (!p.exchanging) this.startExchange(p, 'connect');
+    this.reschedule();
+    return done;
+  }
+  peerAt(endpoint: Endpoint): Peer | undefined {
+    return this.table.find(endpoint);
+  }
+  sendControl(peer: Peer, pair: SaPair, payload: Uint8Array): Promise<void> {
+    return this.sendEsp(peer, pair, EspNextHeader.Control, payload, false);
   }
   lookup(spi: number): InboundSa | undefined {
     return this.table.inbound(spi);
@@ -88,7 +112,14 @@ export class NodeCore implements InboundHost, LifecycleHost {
     return this.table.addresses.text(address);
   }
   confirmByEsp(sa: InboundSa): void {
-    this.run(this.responder.confirmedByEsp(sa.pair.spiIn));
+    if (sa.pair.phase === 3) this.phase3.confirmedByEsp(sa.peer, sa.pair);
+    else this.run(this.responder.confirmedByEsp(sa.pair.spiIn));
+  }
+  control(sa: InboundSa, payload: Uint8Array): void {
+    this.phase3.control(sa.peer, sa.pair, payload);
+  }
+  context(sa: InboundSa): SecurityContext {
+    return this.phase3.context(sa.peer, sa.pair);
   }
   saClosed(peer: Peer): void {
     this.latching.saClosed(peer.endpoint);
@@ -162,7 +193,7 @@ export class NodeCore implements InboundHost, LifecycleHost {
   #provisional(keys: NegotiatedKeys): void {
     const now = this.clock.now();
     const peer = this.table.peer(keys.peer);
-    this.table.install(new SaPair(keys, now, this.#library), peer);
+    this.table.install(new SaPair(keys, now, this.library, { transcript: keys.transcript, dhSecret: keys.dhSecret }), peer);
     if (peer.current !== undefined) {
       peer.rekeyHoldUntil = now + this.limits.rekeyRetryMs;
       peer.rekeyAt = Math.max(peer.rekeyAt ?? 0, peer.rekeyHoldUntil);
@@ -175,25 +206,43 @@ export class NodeCore implements InboundHost, LifecycleHost {
     const own = keys.role === 'initiator' ? this.table.initiator(keys.spiI) : undefined;
     if (own !== undefined) this.table.dropInitiator(own.init);
     const sa = (keys.role === 'responder' ? this.table.inbound(keys.spiIn) : undefined) ??
-      this.table.install(new SaPair(keys, now, this.#library), own?.peer ?? this.table.peer(keys.peer));
+      this.table.install(new SaPair(keys, now, this.library, { transcript: keys.transcript, dhSecret: keys.dhSecret }), own?.peer ?? this.table.peer(keys.peer));
     const { pair, peer } = sa;
     pair.confirmed = true;
-    const old = peer.current;
-    if (old !== undefined) {
-      old.retireAt = now + this.limits.graceMs; // §3: in-flight packets on the old SA still open
-      peer.previous.push(old);
-      this.counters.rekeys++;
-    }
-    peer.current = pair;
-    peer.rekeyAt = now + jittered(this.limits.rekeyAfterMs, this.limits.rekeyJitterMs / this.limits.rekeyAfterMs, this.#random);
-    peer.dpdSince = undefined;
+    const rekey = peer.current !== undefined;
+    if (rekey) this.counters.rekeys++;
+    // §9.4: while phase 3 runs again over a rekeyed pair, the phase-3 pair stays current.
+    if (peer.current?.phase === 3 && this.phase3.willRun()) this.phase3.hold(peer, pair);
+    else this.activate(peer, pair);
+    peer.rekeyAt = now + jittered(this.limits.rekeyAfterMs, this.limits.rekeyJitterMs / this.limits.rekeyAfterMs, this.random);
     this.counters.exchangesCompleted++;
     this.keyLog?.append(...pair.keyLogEntries(keyLogLocal(this.localAddress, peer.endpoint.address), peer.endpoint.address));
     this.latching.established(peer.endpoint, keys.suite);
     peer.touchedAt = now;
-    this.emit({ kind: 'sa-up', peer: peer.endpoint, sa: pair.info, role: keys.role, rekey: old !== undefined });
+    this.emit({ kind: 'sa-up', peer: peer.endpoint, sa: pair.info, role: keys.role, rekey });
     if (keys.role === 'initiator') this.sendDummy(peer, pair); // §5: confirms even if CONFIRM is lost
     peer.settleWaiters();
+    this.phase3.pairUp(peer, pair, keys.role);
+  }
+
+  /** `pair` becomes the one we send on; the previous current pair keeps its inbound side for the grace (§3). */
+  activate(peer: Peer, pair: SaPair): void {
+    const now = this.clock.now();
+    const old = peer.current;
+    if (old === pair) return;
+    if (old !== undefined) {
+      old.retireAt = now + this.limits.graceMs; // in-flight packets on the old SA still open
+      peer.previous.push(old);
+    }
+    if (peer.pending !== undefined && peer.pending !== pair) {
+      peer.pending.retireAt = now + this.limits.graceMs;
+      peer.previous.push(peer.pending);
+    }
+    peer.pending = undefined;
+    const at = peer.previous.indexOf(pair);
+    if (at >= 0) peer.previous.splice(at, 1);
+    peer.current = pair;
+    peer.dpdSince = undefined;
   }
 
   #failed(spiIn: number, endpoint: PeerEndpoint, reason: KxFailure): void {
@@ -218,7 +267,7 @@ export class NodeCore implements InboundHost, LifecycleHost {
     const init = new Initiator({
       clock: this.clock,
       peer: peer.endpoint,
-      random: this.#random,
+      random: this.random,
       spiIsFree: (spi) => this.table.spiFree(spi) && !this.responder.holdsSpi(spi),
       ...(this.#o.suites ? { suites: this.#o.suites } : {}),
       ...(this.#o.retransmit ? { retransmit: this.#o.retransmit } : {}),
@@ -281,7 +330,7 @@ export class NodeCore implements InboundHost, LifecycleHost {
    */
   reschedule(peer?: Peer): void {
     if (this.closed) return;
-    let next = this.responder.nextDeadline() ?? Infinity;
+    let next = Math.min(this.responder.nextDeadline() ?? Infinity, this.phase3.nextDeadline() ?? Infinity);
     if (peer !== undefined) next = Math.min(next, peer.nextDeadline(this.limits) ?? Infinity);
     else for (const p of this.table.peers()) next = Math.min(next, p.nextDeadline(this.limits) ?? Infinity);
     this.timer.arm(next);

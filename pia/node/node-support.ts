@@ -62,5 +62,11 @@ export function describeNodeEvent(e: PiaNodeEvent): string {
       return `undecodable ${e.what}: ${e.message}; dropped`;
     case 'send-error':
       return `send to ${formatEndpoint(e.to)} failed: ${e.message}`;
+    case 'phase3-up':
+      return `phase 3 with ${formatEndpoint(e.peer)}: peer is ${e.peerKind} ${e.peerId} (${JSON.stringify(e.peerLabel)}), ${e.grants} grant(s); SA in ${spi(e.sa.spiIn)} out ${spi(e.sa.spiOut)}`;
+    case 'phase3-denied':
+      return `phase 3 with ${formatEndpoint(e.peer)} denied (${e.authentic ? '' : 'unverified, '}reason ${e.reason}: ${JSON.stringify(e.text)}); the SA stays at phase 2`;
+    case 'phase3-failed':
+      return `phase 3 with ${formatEndpoint(e.peer)} failed (reason ${e.reason}: ${e.text}); the SA stays at phase 2, retried at the next rekey`;
   }
 }

@@ -8,6 +8,8 @@ import type { PeerDiscovery, LatchStore, PeerEndpoint, SaInfo } from '../discove
 import type { AeadLibrary } from '../esp/index.js';
 import type { KxFailure, KxRandom, ResponderOptions, RetransmitPolicy } from '../handshake/index.js';
 import type { SuiteId } from '../suites-ids.js';
+import type { P3Reason } from '../phase3/types.js';
+import type { Phase3Options } from './phase3-driver.js';
 import type { DatagramTransport } from './transport.js';
 
 /** docs/protocol.md §3 "Limits and timers". Tests lower them (packet counts especially). */
@@ -29,6 +31,8 @@ export interface SaLimits {
   readonly deadPeerMs: number;
   /** After a failed rekey, the next try waits this long (the SA stays until its hard limit). */
   readonly rekeyRetryMs: number;
+  /** §9.4: how long a rekeyed pair waits for phase 3 before it becomes current at phase 2. */
+  readonly phase3HoldMs: number;
 }
 
 export const SA_LIMITS: SaLimits = {
@@ -42,6 +46,7 @@ export const SA_LIMITS: SaLimits = {
   keepaliveMs: 10_000,
   deadPeerMs: 35_000,
   rekeyRetryMs: 5_000,
+  phase3HoldMs: 20_000,
 };
 
 export interface PiaLogger {
@@ -70,6 +75,8 @@ export interface PiaNodeOptions {
   readonly limits?: Partial<SaLimits>;
   readonly retransmit?: Partial<RetransmitPolicy>;
   readonly responder?: Pick<ResponderOptions, 'cookieThreshold' | 'maxExchanges' | 'halfOpenMs' | 'rateLimit'>;
+  /** Phase 3 (§9): this node's identity and trusted server, or the server's authority. Off when undefined. */
+  readonly phase3?: Phase3Options;
 }
 
 export interface OutboundDatagram {
@@ -103,7 +110,21 @@ export type PiaNodeEvent =
   | { readonly kind: 'unknown-spi'; readonly spi: number; readonly source: PeerEndpoint }
   | { readonly kind: 'expired-sa'; readonly spi: number; readonly source: PeerEndpoint }
   | { readonly kind: 'decode-error'; readonly source: PeerEndpoint; readonly what: string; readonly message: string }
-  | { readonly kind: 'send-error'; readonly to: PeerEndpoint; readonly message: string };
+  | { readonly kind: 'send-error'; readonly to: PeerEndpoint; readonly message: string }
+  | {
+      readonly kind: 'phase3-up';
+      readonly peer: PeerEndpoint;
+      readonly sa: SaInfo;
+      readonly role: 'initiator' | 'responder';
+      readonly peerId: string;
+      readonly peerKind: string;
+      readonly peerLabel: string;
+      readonly grants: number;
+    }
+  /** The trusted server said no (§9.2 reason); `authentic`: sealed under our per-exchange key, else only a hint. */
+  | { readonly kind: 'phase3-denied'; readonly peer: PeerEndpoint; readonly reason: P3Reason; readonly text: string; readonly authentic: boolean }
+  /** No answer after the retransmissions (§9.4): the SA stays at phase 2. */
+  | { readonly kind: 'phase3-failed'; readonly peer: PeerEndpoint; readonly reason: P3Reason; readonly text: string };
 
 export interface PiaNodeCounters {
   datagramsIn: number;
@@ -117,6 +138,8 @@ export interface PiaNodeCounters {
   espOut: number;
   delivered: number;
   dummiesIn: number;
+  /** PIA control messages (phase 3, next header 253) received through an SA. */
+  controlIn: number;
   keepalivesSent: number;
   unknownSpi: number;
   replays: number;
@@ -135,7 +158,7 @@ export interface PiaNodeCounters {
 
 export function zeroCounters(): PiaNodeCounters {
   return {
-    datagramsIn: 0, natKeepalives: 0, short: 0, kxIn: 0, kxOut: 0, espIn: 0, espOut: 0, delivered: 0, dummiesIn: 0,
+    datagramsIn: 0, natKeepalives: 0, short: 0, kxIn: 0, kxOut: 0, espIn: 0, espOut: 0, delivered: 0, dummiesIn: 0, controlIn: 0,
     keepalivesSent: 0, unknownSpi: 0, replays: 0, tooOld: 0, icvFailures: 0, expiredSa: 0, decodeErrors: 0,
     sendErrors: 0, exchangesCompleted: 0, exchangesFailed: 0, rekeys: 0, deadPeers: 0, rebinds: 0,
   };

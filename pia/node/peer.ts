@@ -8,7 +8,8 @@
  *   2. expire: the current pair reached its hard age limit (180 s) → torn down;
  *   3. dead: we sent data and nothing authenticated came back for 35 s → torn down;
  *   4. keepalive: data came in and we sent nothing in the 10 s since → one dummy packet (59);
- *   5. rekey: the current pair is older than its jittered rekey time, no exchange running.
+ *   5. rekey: the current pair is older than its jittered rekey time, no exchange running;
+ *   6. promote: a rekeyed pair held for phase 3 (§9.4) waited `phase3HoldMs`: it becomes current.
  * `nextDeadline()` is the earliest time one of these can become true.
  */
 import type { PeerEndpoint } from '../discovery/index.js';
@@ -27,13 +28,21 @@ export interface PeerDue {
   readonly dead: boolean;
   readonly keepalive: boolean;
   readonly rekey: boolean;
+  /** §9.4: the held pair waited its longest for phase 3: it becomes current at phase 2. */
+  readonly promote: boolean;
 }
 
 export class Peer {
   /** Where we send (updated on NAT rebinding); canonical address text. */
   endpoint: PeerEndpoint;
   current: SaPair | undefined;
+  /** §9.4: a rekeyed phase-2 pair held back while phase 3 runs over it (the phase-3 pair stays current). */
+  pending: SaPair | undefined;
   readonly previous: SaPair[] = [];
+  /** Why the last phase 3 with this peer ended without one (authentic denial or failure), for `phase3Ready`. */
+  phase3Error: string | undefined;
+  /** The partner the application expects here (phase 3, §9.2 `ID_B*`), UUID text; any when undefined. */
+  expectPeer: string | undefined;
   /** Our exchange toward this peer (first connect or a rekey), while it runs. */
   initiator: Initiator | undefined;
   waiters: Waiter[] = [];
@@ -65,6 +74,7 @@ export class Peer {
       dead: cur !== undefined && this.dpdSince !== undefined && now - this.dpdSince >= limits.deadPeerMs,
       keepalive: cur !== undefined && this.keepaliveAt !== undefined && now >= this.keepaliveAt,
       rekey: cur !== undefined && !this.exchanging && this.rekeyAt !== undefined && now >= this.rekeyAt,
+      promote: this.pending !== undefined && now - this.pending.createdAt >= limits.phase3HoldMs,
     };
   }
 
@@ -72,6 +82,7 @@ export class Peer {
     // Runs for every packet (node-core.ts reschedule): no allocation.
     let next = this.initiator?.nextDeadline() ?? Infinity;
     for (const p of this.previous) next = Math.min(next, p.retireAt ?? Infinity, p.createdAt + limits.rejectAfterMs);
+    if (this.pending !== undefined) next = Math.min(next, this.pending.createdAt + limits.phase3HoldMs);
     const cur = this.current;
     if (cur !== undefined) {
       next = Math.min(next, cur.createdAt + limits.rejectAfterMs, this.dpdSince === undefined ? Infinity : this.dpdSince + limits.deadPeerMs, this.keepaliveAt ?? Infinity);
@@ -82,7 +93,9 @@ export class Peer {
 
   /** Every pair whose inbound SA is still in the node's table. */
   pairs(): SaPair[] {
-    return this.current === undefined ? [...this.previous] : [this.current, ...this.previous];
+    const out = this.current === undefined ? [...this.previous] : [this.current, ...this.previous];
+    if (this.pending !== undefined) out.push(this.pending);
+    return out;
   }
 
   settleWaiters(error?: Error): void {

@@ -9,6 +9,8 @@ import { EspNextHeader, buildInnerPacket } from '../esp/index.js';
 import { teardown } from './lifecycle.js';
 import { NodeCore, type DataListener, type EventListener } from './node-core.js';
 import type { OutboundDatagram, PiaNodeCounters, PiaNodeOptions, SaLimits } from './node-types.js';
+import type { ControlListener } from './phase3-driver.js';
+import { waitForPhase3 } from './phase3-wait.js';
 import type { Endpoint } from './transport.js';
 
 export type { DataListener, EventListener } from './node-core.js';
@@ -40,17 +42,28 @@ export class PiaNode {
   /**
    * Starts the exchange as initiator (unless one with `peer` already runs); resolves when the
    * SA pair is up (at once if it is); rejects when the exchange fails (after the INIT
-   * retransmissions give up, about 31 s) or the node closes.
+   * retransmissions give up, about 31 s) or the node closes. With phase 3 (§9) it runs in the
+   * background afterwards; `expectPeer` (a node ID) names the partner phase 3 must find there.
    */
-  connect(peer: Endpoint): Promise<void> {
-    const core = this.#core;
-    if (core.closed) return Promise.reject(new Error(`PIA connect to ${formatEndpoint(peer)}: the node is closed; create a new one`));
-    const p = core.table.peer(peer);
-    if (p.current !== undefined) return Promise.resolve();
-    const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
-    if (!p.exchanging) core.startExchange(p, 'connect');
-    core.reschedule();
-    return done;
+  connect(peer: Endpoint, options: { readonly expectPeer?: string } = {}): Promise<void> {
+    if (options.expectPeer !== undefined && !this.#core.closed) this.#core.table.peer(peer).expectPeer = options.expectPeer;
+    return this.#core.connect(peer);
+  }
+
+  /** Resolves once datagrams with `peer` travel on a phase-3 pair (§9.4), or rejects with why not. */
+  phase3Ready(peer: Endpoint, timeoutMs = 30_000): Promise<void> {
+    return waitForPhase3(this.#core, peer, timeoutMs);
+  }
+
+  /** Control messages (ESP next header 253) the node does not handle itself (a station's ENROLL_RESULT). */
+  onControl(listener: ControlListener): () => void {
+    return this.#core.phase3.onControl(listener);
+  }
+  /** Sends a control message (§9.2) to `peer` on the current SA. */
+  sendControl(peer: Endpoint, payload: Uint8Array): Promise<void> {
+    const p = this.#core.table.find(peer);
+    if (p?.current === undefined) return Promise.reject(new Error(`PIA control to ${formatEndpoint(peer)}: no SA with this peer; call connect() first`));
+    return this.#core.sendControl(p, p.current, payload);
   }
 
   /** Sends one datagram through the SA with `peer` (tunnel mode: inner IPv6/UDP packet, §6). */
@@ -93,6 +106,10 @@ export class PiaNode {
   /** The current SA pair with `peer`, if any. */
   sa(peer: Endpoint): SaInfo | undefined {
     return this.#core.table.find(peer)?.current?.info;
+  }
+  /** The phase datagrams to `peer` are sent at now (2 or 3), undefined without an SA. */
+  phase(peer: Endpoint): 2 | 3 | undefined {
+    return this.#core.table.find(peer)?.current?.phase;
   }
   /** Where `peer` is sent to now (differs from `peer` after NAT rebinding). */
   endpointOf(peer: Endpoint): PeerEndpoint | undefined {

@@ -17,6 +17,7 @@ export class SaTable {
   readonly #peers = new Map<string, Peer>();
   readonly #inbound = new Map<number, InboundSa>();
   readonly #initiators = new Map<number, { readonly init: Initiator; readonly peer: Peer }>();
+  readonly #reserved = new Set<number>();
 
   /** The peer record for `endpoint`, created if new. */
   peer(endpoint: Endpoint): Peer {
@@ -52,6 +53,7 @@ export class SaTable {
   }
   install(pair: SaPair, peer: Peer): InboundSa {
     const sa = { pair, peer };
+    this.#reserved.delete(pair.spiIn);
     this.#inbound.set(pair.spiIn, sa);
     return sa;
   }
@@ -67,6 +69,7 @@ export class SaTable {
   removePair(peer: Peer, pair: SaPair): void {
     if (this.#inbound.get(pair.spiIn)?.pair === pair) this.#inbound.delete(pair.spiIn);
     if (peer.current === pair) peer.current = undefined;
+    if (peer.pending === pair) peer.pending = undefined;
     const at = peer.previous.indexOf(pair);
     if (at >= 0) peer.previous.splice(at, 1);
   }
@@ -87,9 +90,17 @@ export class SaTable {
     if (entry.peer.initiator === init) entry.peer.initiator = undefined;
   }
 
-  /** True when `spi` is no inbound SA's and no running initiator's. */
+  /** True when `spi` is no inbound SA's, no running initiator's and not reserved. */
   spiFree(spi: number): boolean {
-    return !this.#inbound.has(spi) && !this.#initiators.has(spi);
+    return !this.#inbound.has(spi) && !this.#initiators.has(spi) && !this.#reserved.has(spi);
+  }
+
+  /** Holds `spi` for a pair not installed yet (phase 3's SPI_A'/SPI_B', §9.2) until `release` or `install`. */
+  reserve(spi: number): void {
+    this.#reserved.add(spi);
+  }
+  release(spi: number): void {
+    this.#reserved.delete(spi);
   }
 
   clear(): void {

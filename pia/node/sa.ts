@@ -12,8 +12,31 @@
 import { inspect } from 'node:util';
 import type { SaInfo } from '../discovery/index.js';
 import { ReplayWindow, createAead, openEsp, sealEsp, type Aead, type AeadLibrary, type EspHeader, type EspNextHeader, type EspOpened, type EspSaKeyLogEntry } from '../esp/index.js';
-import type { NegotiatedKeys } from '../handshake/index.js';
+import type { Keymat } from '../handshake/index.js';
+import type { PeerVouched } from '../phase3/types.js';
 import { SUITE_NAMES, type SuiteId } from '../suites-ids.js';
+
+/** What an SA pair is keyed from: a phase-2 exchange (NegotiatedKeys) or a phase-3 one (§9.3). */
+export interface SaPairKeys {
+  readonly spiIn: number;
+  readonly spiOut: number;
+  readonly suite: SuiteId;
+  readonly role: 'initiator' | 'responder';
+  readonly inbound: Keymat;
+  readonly outbound: Keymat;
+}
+
+/** A phase-2 pair also keeps what phase 3 binds to (§9.3): T, and Z until phase 3 is done. */
+export interface Phase2Binding {
+  readonly transcript: Uint8Array;
+  readonly dhSecret: Uint8Array;
+}
+
+/** A phase-3 pair: who the trusted server vouched for, and when we heard it (clock ms). */
+export interface Phase3Binding {
+  readonly vouched: PeerVouched;
+  readonly receivedAt: number;
+}
 
 export class SaPair {
   readonly spiIn: number;
@@ -29,6 +52,12 @@ export class SaPair {
   retireAt: number | undefined;
   /** Packets accepted inbound. */
   received = 0;
+  /** 2: keyed by a phase-2 exchange; 3: keyed by phase 3 (§9), `phase3` says by whom. */
+  readonly phase: 2 | 3;
+  readonly phase3: Phase3Binding | undefined;
+  /** §5 T of the phase-2 exchange (not secret); undefined on a phase-3 pair. */
+  readonly transcript: Uint8Array | undefined;
+  #dhSecret: Uint8Array | undefined;
   readonly #aead: Aead;
   readonly #inKey: Uint8Array;
   readonly #inSalt: Uint8Array;
@@ -36,7 +65,17 @@ export class SaPair {
   readonly #outSalt: Uint8Array;
   #seq = 0;
 
-  constructor(keys: NegotiatedKeys, createdAt: number, library: AeadLibrary) {
+  constructor(keys: SaPairKeys, createdAt: number, library: AeadLibrary, binding: Phase2Binding | Phase3Binding) {
+    if ('vouched' in binding) {
+      this.phase = 3;
+      this.phase3 = binding;
+      this.transcript = undefined;
+    } else {
+      this.phase = 2;
+      this.phase3 = undefined;
+      this.transcript = binding.transcript;
+      this.#dhSecret = binding.dhSecret;
+    }
     this.spiIn = keys.spiIn;
     this.spiOut = keys.spiOut;
     this.suite = keys.suite;
@@ -49,6 +88,17 @@ export class SaPair {
     this.#inSalt = keys.inbound.salt;
     this.#outKey = keys.outbound.key;
     this.#outSalt = keys.outbound.salt;
+  }
+
+  /** Z of the phase-2 exchange, for phase 3's key schedule (§9.3); undefined once wiped. */
+  get dhSecret(): Uint8Array | undefined {
+    return this.#dhSecret;
+  }
+
+  /** Phase 3 is over on this pair (or never will be): Z is zeroed and dropped. */
+  wipeDhSecret(): void {
+    this.#dhSecret?.fill(0);
+    this.#dhSecret = undefined;
   }
 
   /** Packets sent (= the last sequence number used). */

@@ -1,0 +1,155 @@
+/**
+ * The admin API's operations, independent of HTTP (admin-http.ts routes to them): the node
+ * registry, grants (partner registrations, docs/protocol.md §9.6) and the audit log (§9.7).
+ *
+ * Must hold:
+ * - every change is appended to the audit log (node-enrolled, node-revoked, grant-added,
+ *   grant-removed) inside the store transaction that makes it: a change whose record cannot
+ *   be written is rolled back, and the record is on disk before the answer goes out;
+ * - a node's key leaves only once, in the credential of the answer that created it; no other
+ *   answer, and no audit record, carries a key.
+ */
+import type { AuditLog, AuditRecord, AuditVerifyResult } from '../common/audit/index.js';
+import type { GrantRecord, NodeRecord, TrustStore } from './store/types.js';
+import { grantInput, InputError, nodeIdInput, nodeInput, tailCount } from './admin-input.js';
+import { makeCredential, NODE_KEY_BYTES, type Credential } from './credential.js';
+import { newNodeIdText, type RandomBytes } from './node-ids.js';
+
+export interface AdminApiDeps {
+  readonly store: TrustStore;
+  readonly audit: AuditLog;
+  readonly now: () => Date;
+  readonly random: RandomBytes;
+  /** The trusted server's PIA endpoint and ID, as credentials name them. */
+  readonly server: Credential['server'];
+}
+
+/** An answer: HTTP status and JSON body. */
+export interface ApiAnswer {
+  readonly status: number;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+export class NotFound extends Error {
+  override readonly name = 'NotFound';
+}
+
+export class AdminApi {
+  readonly #d: AdminApiDeps;
+
+  constructor(deps: AdminApiDeps) {
+    this.#d = deps;
+  }
+
+  health(): ApiAnswer {
+    const nodes = this.#d.store.listNodes();
+    return { status: 200, body: { ok: true, server: this.#d.server, nodes: nodes.length, grants: this.#d.store.listGrants().length } };
+  }
+
+  listNodes(): ApiAnswer {
+    return { status: 200, body: { nodes: this.#d.store.listNodes() } };
+  }
+
+  getNode(idText: string): ApiAnswer {
+    return { status: 200, body: { node: this.#node(idText) } };
+  }
+
+  /** POST /api/nodes: a new node with a fresh ID and key; the credential is returned once. */
+  addNode(body: unknown): ApiAnswer {
+    const input = nodeInput(body);
+    const { store, audit, random, now } = this.#d;
+    const key = random(NODE_KEY_BYTES);
+    const node = store.transaction(() => {
+      const added = store.addNode({ id: newNodeIdText(random), kind: input.kind, label: input.label, key, groups: input.groups }, now());
+      audit.append('node-enrolled', { nodeId: added.id, kind: added.kind, label: added.label, groups: [...added.groups], by: 'admin' });
+      return added;
+    });
+    const credential = makeCredential(node, key, this.#d.server);
+    key.fill(0);
+    return { status: 201, body: { node, credential } };
+  }
+
+  /** POST /api/nodes/:id/revoke: idempotent (a second call changes and logs nothing). */
+  revokeNode(idText: string): ApiAnswer {
+    const node = this.#node(idText);
+    if (node.kind === 'server') throw new InputError(`node ${node.id} is this trusted server's own identity and cannot be revoked; to retire the server, move its state directory away`);
+    if (node.status === 'revoked') return { status: 200, body: { node, changed: false } };
+    const { store, audit, now } = this.#d;
+    const revoked = store.transaction(() => {
+      const r = store.revokeNode(node.id, now());
+      audit.append('node-revoked', { nodeId: node.id, kind: node.kind, label: node.label, by: 'admin' });
+      return r;
+    });
+    return { status: 200, body: { node: revoked, changed: true } };
+  }
+
+  listGrants(filter: { subject?: string | null; gateway?: string | null } = {}): ApiAnswer {
+    const f: { subject?: string; gateway?: string } = {};
+    if (filter.subject !== undefined && filter.subject !== null) f.subject = filter.subject.startsWith('group:') ? filter.subject : nodeIdInput(filter.subject, 'subject');
+    if (filter.gateway !== undefined && filter.gateway !== null) f.gateway = nodeIdInput(filter.gateway, 'gateway');
+    return { status: 200, body: { grants: this.#d.store.listGrants(f) } };
+  }
+
+  /** POST /api/grants: the subject and gateway must be registered and active. */
+  addGrant(body: unknown): ApiAnswer {
+    const { store, audit, now } = this.#d;
+    const input = grantInput(body, now());
+    if (!input.subject.startsWith('group:')) {
+      const s = store.getNode(input.subject);
+      if (s === undefined) throw new InputError(`"subject": no node ${input.subject} is registered; 'pia-trust node list' shows the nodes`);
+      if (s.status !== 'active') throw new InputError(`"subject": node ${s.id} (${s.label}) is revoked; a grant to it would never apply`);
+      if (s.kind === 'server') throw new InputError(`"subject": node ${s.id} is the trusted server itself; grant to an operator, a gateway or a group`);
+    }
+    const g = store.getNode(input.gateway);
+    if (g === undefined) throw new InputError(`"gateway": no node ${input.gateway} is registered; 'pia-trust node list' shows the nodes`);
+    if (g.kind !== 'gateway') throw new InputError(`"gateway": node ${g.id} (${g.label}) is a ${g.kind}, not a gateway; name the gateway whose devices the grant opens`);
+    if (g.status !== 'active') throw new InputError(`"gateway": node ${g.id} (${g.label}) is revoked; a grant on it would never apply`);
+    const grant = store.transaction(() => {
+      const added = store.addGrant(input, now());
+      audit.append('grant-added', grantFields(added));
+      return added;
+    });
+    return { status: 201, body: { grant } };
+  }
+
+  removeGrant(id: string): ApiAnswer {
+    const { store, audit } = this.#d;
+    const grant = store.listGrants().find((x) => x.id === id);
+    const missing = new NotFound(`no grant ${id}; 'pia-trust grant list' shows the grants`);
+    if (grant === undefined) throw missing;
+    store.transaction(() => {
+      if (!store.removeGrant(id)) throw missing;
+      audit.append('grant-removed', grantFields(grant));
+    });
+    return { status: 200, body: { removed: grant } };
+  }
+
+  auditTail(n: string | null): ApiAnswer {
+    const records: AuditRecord[] = this.#d.audit.tail(tailCount(n));
+    return { status: 200, body: { records } };
+  }
+
+  auditVerify(): ApiAnswer {
+    const result: AuditVerifyResult = this.#d.audit.verify();
+    return { status: 200, body: { ...result } };
+  }
+
+  #node(idText: string): NodeRecord {
+    const id = nodeIdInput(idText, 'id');
+    const node = this.#d.store.getNode(id);
+    if (node === undefined) throw new NotFound(`no node ${id} is registered; 'pia-trust node list' shows the nodes`);
+    return node;
+  }
+}
+
+function grantFields(g: GrantRecord): Record<string, string | string[]> {
+  return {
+    grantId: g.id,
+    subject: g.subject,
+    gateway: g.gateway,
+    devices: g.devices,
+    rights: [...g.rights],
+    ...(g.notBefore === undefined ? {} : { notBefore: g.notBefore }),
+    ...(g.notAfter === undefined ? {} : { notAfter: g.notAfter }),
+  };
+}

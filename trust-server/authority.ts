@@ -1,0 +1,179 @@
+/**
+ * The trusted server's side of phase 3 in a PIA node (pia/node's TrustAuthority): every
+ * control message the server's node hands over lands here.
+ *
+ *   1. P3_VOUCH (B → S) and a P3_REQ sent to S itself → ../pia/phase3's `authorize` (§9.5) with
+ *      deps from the store: lookupNode (registry + unwrapped key as a NodeKey), grantsFor (both
+ *      directions: A may be the operator or the gateway), audit (the hash-chained log, §9.7),
+ *      touch ("last seen"), the shared rate limiter; its pair for a direct P3_REQ is installed;
+ *   2. ENROLL (station → S, §9.8) → ../pia/phase3's `serveEnroll` (station check, seal,
+ *      audit) with enrollment.ts deciding (idempotent registration and generation);
+ *   3. anything else, or a P3_REQ on a pair without a transcript (a phase-3 pair) → dropped
+ *      and counted.
+ *
+ * Must hold: one rate limiter for the whole server (§9.5 step 1: per source, per ID, 200/s in
+ * all), shared by vouches, direct requests and enrollments; no answer leaves before its audit
+ * record is on disk (authorize awaits `audit`; the file log fsyncs); keys are unwrapped per
+ * lookup and the raw bytes wiped once wrapped in a NodeKey.
+ */
+import type { Clock } from '../common/index.js';
+import type { AuditLog, JsonValue } from '../common/audit/index.js';
+import { formatEndpoint } from '../pia/discovery/index.js';
+import type { AuthorityAnswer, AuthoritySource, TrustAuthority } from '../pia/node/index.js';
+import {
+  authorize,
+  serveEnroll,
+  fileNodeKey,
+  nodeIdFromText,
+  nodeIdToText,
+  peekP3Type,
+  P3Type,
+  VouchRateLimiter,
+  type AuthorityDeps,
+  type EnrollAuditRecord,
+  type EnrollDeps,
+  type GrantOffer,
+  type Phase3AuditRecord,
+  type RegisteredNode,
+  type VouchRateLimitOptions,
+} from '../pia/phase3/index.js';
+import type { NodeId } from '../pia/phase3/types.js';
+import { enrollmentDecider } from './enrollment.js';
+import type { RandomBytes } from './node-ids.js';
+import type { GrantRecord, TrustStore } from './store/types.js';
+
+export interface ServerAuthorityDeps {
+  readonly store: TrustStore;
+  readonly audit: AuditLog;
+  /** The server's own node ID (kind server): B for a P3_REQ sent to the server. */
+  readonly serverId: string;
+  readonly serverLabel?: string;
+  readonly clock: Clock;
+  /** Wall clock, for grant windows (the server's clock, §9.5 step 5) and "last seen". */
+  readonly now: () => Date;
+  readonly random: RandomBytes;
+  readonly log: (level: 'info' | 'warn', message: string) => void;
+  readonly rateLimits?: VouchRateLimitOptions;
+}
+
+/** What is counted rather than logged (a flood must not grow the audit log, §9.5). */
+export interface AuthorityCounters {
+  rateLimited: number;
+  undecodable: number;
+  unexpected: number;
+}
+
+export class ServerAuthority implements TrustAuthority {
+  readonly counters: AuthorityCounters = { rateLimited: 0, undecodable: 0, unexpected: 0 };
+  readonly #deps: AuthorityDeps;
+  readonly #enrollDeps: EnrollDeps;
+
+  constructor(d: ServerAuthorityDeps) {
+    const limiter = new VouchRateLimiter(d.clock, d.rateLimits);
+    this.#deps = {
+      lookupNode: (id) => lookupNode(d.store, id),
+      grantsFor: (a, b) => grantsBothWays(d.store, nodeIdToText(a), nodeIdToText(b), d.now()),
+      audit: (record) => {
+        d.audit.append(record.event, auditFields(record));
+      },
+      random: { bytes: d.random },
+      rateLimiter: limiter,
+      touch: (id) => d.store.touchNode(nodeIdToText(id), d.now()),
+      server: { id: nodeIdFromText(d.serverId), label: d.serverLabel ?? 'trusted server' },
+      clock: d.clock,
+      count: (what) => this.#count(what),
+    };
+    this.#enrollDeps = {
+      lookupNode: this.#deps.lookupNode,
+      decide: enrollmentDecider({ store: d.store, now: d.now, random: d.random }),
+      audit: (record) => {
+        d.audit.append(record.event, auditFields(record));
+      },
+      random: this.#deps.random,
+      rateLimiter: limiter,
+      count: (what) => this.#count(what),
+    };
+  }
+
+  async handle(message: Uint8Array, source: AuthoritySource): Promise<AuthorityAnswer> {
+    const key = formatEndpoint(source.peer);
+    const type = peekP3Type(message);
+    if (type === P3Type.Enroll) {
+      if (source.transcript === undefined) {
+        this.#count('unexpected'); // no T to bind the seal to (§9.8)
+        return {};
+      }
+      const reply = await serveEnroll(message, { key, transcript: source.transcript }, this.#enrollDeps);
+      return reply === undefined ? {} : { reply };
+    }
+    if (type === P3Type.Req && (source.transcript === undefined || source.dhSecret === undefined)) {
+      this.#count('unexpected'); // a P3_REQ on a phase-3 pair: nothing to bind it to (§9.4)
+      return {};
+    }
+    if (type !== P3Type.Req && type !== P3Type.Vouch) {
+      this.#count(type === undefined ? 'undecodable' : 'unexpected');
+      return {};
+    }
+    const answer = await authorize(message, { key, ...optional(source) }, this.#deps);
+    return { ...(answer.reply === undefined ? {} : { reply: answer.reply }), ...(answer.keys === undefined ? {} : { install: answer.keys }) };
+  }
+
+  #count(what: 'rate-limited' | 'undecodable' | 'unexpected'): void {
+    if (what === 'rate-limited') this.counters.rateLimited++;
+    else this.counters[what]++;
+  }
+}
+
+function optional(s: AuthoritySource): { transcript?: Uint8Array; dhSecret?: Uint8Array; reserveSpi: () => number } {
+  return {
+    ...(s.transcript === undefined ? {} : { transcript: s.transcript }),
+    ...(s.dhSecret === undefined ? {} : { dhSecret: s.dhSecret }),
+    reserveSpi: () => s.reserveSpi(),
+  };
+}
+
+/** The registry's view of a node, its key as an HMAC oracle (§9.1); the raw bytes wiped. */
+export function lookupNode(store: TrustStore, id: NodeId): RegisteredNode | undefined {
+  const text = nodeIdToText(id);
+  const node = store.getNode(text);
+  if (node === undefined) return undefined;
+  const raw = store.nodeKey(text);
+  if (raw === undefined) return undefined;
+  try {
+    return { kind: node.kind, status: node.status, label: node.label, key: fileNodeKey(raw) };
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/**
+ * §9.5 step 5, both ways: grants whose gateway is `b` and subject `a` (an operator A reaching
+ * gateway B), and those whose gateway is `a` and subject `b` (a gateway that initiates toward
+ * its operator). `validS` counts to notAfter on the server's clock.
+ */
+export function grantsBothWays(store: TrustStore, a: string, b: string, now: Date): GrantOffer[] {
+  const seen = new Set<string>();
+  const out: GrantOffer[] = [];
+  for (const g of [...store.grantsFor(a, b, now), ...store.grantsFor(b, a, now)]) {
+    if (seen.has(g.id)) continue;
+    seen.add(g.id);
+    out.push(offer(g, now));
+  }
+  return out;
+}
+
+function offer(g: GrantRecord, now: Date): GrantOffer {
+  const base = { id: g.id, devices: g.devices, rights: [...g.rights] };
+  if (g.notAfter === undefined) return base;
+  return { ...base, validS: Math.max(0, Math.floor((Date.parse(g.notAfter) - now.getTime()) / 1000)) };
+}
+
+/** A record's fields as the audit log takes them (absent fields left out; no field holds a key). */
+function auditFields(r: Phase3AuditRecord | EnrollAuditRecord): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (k === 'event' || v === undefined) continue;
+    out[k] = Array.isArray(v) ? [...(v as string[])] : (v as JsonValue);
+  }
+  return out;
+}

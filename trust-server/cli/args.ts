@@ -1,0 +1,212 @@
+/**
+ * `pia-trust` command line: parsed with node:util parseArgs, every value checked, every
+ * refusal naming the argument, what is wrong and what to write instead (exit 2).
+ */
+import { parseArgs } from 'node:util';
+import { parseEndpoint, UsageError as PiaUsageError, type EndpointArg } from '../../pia/cli/index.js';
+import { ADDABLE_KINDS } from '../admin-input.js';
+import { isLoopback } from '../admin-http.js';
+import { canonicalNodeId } from '../node-ids.js';
+import { DEFAULT_STATE_DIR } from '../state-dir.js';
+import type { NodeKind } from '../../pia/phase3/types.js';
+import { USAGE } from './usage.js';
+
+export { USAGE };
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Where the CLI finds the admin API: the state directory's admin-url and admin-token, or given. */
+export interface ApiTarget {
+  readonly stateDir: string;
+  readonly api?: string;
+  readonly tokenFile?: string;
+}
+
+export interface ServeCommand {
+  readonly command: 'serve';
+  readonly stateDir: string;
+  readonly pia: EndpointArg;
+  readonly admin: EndpointArg;
+  readonly advertise?: EndpointArg;
+  readonly allowRemoteAdmin: boolean;
+}
+
+export type TrustCommand =
+  | { readonly command: 'help' }
+  | ServeCommand
+  | { readonly command: 'node-add'; readonly target: ApiTarget; readonly kind: NodeKind; readonly label: string; readonly groups?: string; readonly out?: string }
+  | { readonly command: 'node-list'; readonly target: ApiTarget; readonly json: boolean }
+  | { readonly command: 'node-revoke'; readonly target: ApiTarget; readonly id: string }
+  | { readonly command: 'grant-add'; readonly target: ApiTarget; readonly body: Readonly<Record<string, unknown>> }
+  | { readonly command: 'grant-list'; readonly target: ApiTarget; readonly json: boolean }
+  | { readonly command: 'grant-remove'; readonly target: ApiTarget; readonly id: string }
+  | { readonly command: 'audit-verify'; readonly file: string }
+  | { readonly command: 'audit-tail'; readonly file: string; readonly count: number; readonly json: boolean };
+
+export const DEFAULT_PIA_BIND: EndpointArg = { address: '::', port: 4500 };
+export const DEFAULT_ADMIN_BIND: EndpointArg = { address: '127.0.0.1', port: 4580 };
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  state: { type: 'string' },
+  pia: { type: 'string' },
+  admin: { type: 'string' },
+  advertise: { type: 'string' },
+  'allow-remote-admin': { type: 'boolean' },
+  api: { type: 'string' },
+  'token-file': { type: 'string' },
+  kind: { type: 'string' },
+  label: { type: 'string' },
+  groups: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  subject: { type: 'string' },
+  gateway: { type: 'string' },
+  devices: { type: 'string' },
+  rights: { type: 'string' },
+  'not-before': { type: 'string' },
+  'not-after': { type: 'string' },
+  file: { type: 'string' },
+  n: { type: 'string', short: 'n' },
+} as const;
+
+const CONNECT = ['state', 'api', 'token-file'];
+
+/** Parses `pia-trust` arguments (without the program name). Throws `UsageError`. */
+export function parseTrustArgs(args: readonly string[]): TrustCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: OPTIONS });
+  } catch (e) {
+    const { code, message } = e as { code?: string; message: string };
+    const name = /--?[a-z-]+/.exec(message)?.[0] ?? 'an option';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option '${name}'; run 'pia-trust --help' for the options`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${name} needs a value: ${name} VALUE (see 'pia-trust --help')`);
+    throw new UsageError(`${message}; run 'pia-trust --help' for the options`);
+  }
+  const v = parsed.values;
+  const pos = parsed.positionals;
+  if (v.help === true) return { command: 'help' };
+  const [group, verb] = pos;
+  if (group === undefined) throw new UsageError(`no command given; write 'pia-trust serve', 'pia-trust node list', … (see 'pia-trust --help')`);
+  const name = group === 'serve' ? 'serve' : `${group} ${verb ?? ''}`.trim();
+  const only = (allowed: readonly string[]): void => {
+    for (const k of Object.keys(v)) if (!allowed.includes(k)) throw new UsageError(`${k.length === 1 ? '-' : '--'}${k} does not apply to 'pia-trust ${name}'; see 'pia-trust --help'`);
+  };
+  const positionals = (n: number, what: string): void => {
+    const extra = pos[n];
+    if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}' after 'pia-trust ${name}'${what === '' ? '' : `; it takes ${what}`}`);
+  };
+  const stateDir = nonEmpty('--state', v.state) ?? DEFAULT_STATE_DIR;
+  const target = (): ApiTarget => {
+    const api = nonEmpty('--api', v.api);
+    if (api !== undefined && !/^https?:\/\/[^/]+\/?$/.test(api)) throw new UsageError(`--api '${api}': write the admin API's base URL, e.g. --api http://127.0.0.1:4580`);
+    const tokenFile = nonEmpty('--token-file', v['token-file']);
+    return { stateDir, ...(api === undefined ? {} : { api: api.replace(/\/$/, '') }), ...(tokenFile === undefined ? {} : { tokenFile }) };
+  };
+  const id = (what: string): string => {
+    const text = pos[2];
+    if (text === undefined) throw new UsageError(`'pia-trust ${name}' needs the ${what}'s ID: pia-trust ${name} ID ('pia-trust ${group} list' shows them)`);
+    positionals(3, `one ${what} ID`);
+    return text;
+  };
+  switch (name) {
+    case 'serve':
+      only(['state', 'pia', 'admin', 'advertise', 'allow-remote-admin']);
+      positionals(1, 'options only');
+      return {
+        command: 'serve',
+        stateDir,
+        pia: v.pia === undefined ? DEFAULT_PIA_BIND : endpoint('--pia', v.pia, true),
+        admin: v.admin === undefined ? DEFAULT_ADMIN_BIND : adminEndpoint(v.admin, v['allow-remote-admin'] === true),
+        ...(v.advertise === undefined ? {} : { advertise: endpoint('--advertise', v.advertise, false) }),
+        allowRemoteAdmin: v['allow-remote-admin'] === true,
+      };
+    case 'node add': {
+      only([...CONNECT, 'kind', 'label', 'groups', 'out']);
+      positionals(2, 'options only');
+      const kind = ADDABLE_KINDS.find((k) => k === v.kind);
+      if (kind === undefined) throw new UsageError(`node add: --kind ${v.kind === undefined ? 'is missing' : `'${v.kind}' is not a kind`}; write --kind ${ADDABLE_KINDS.join('|')}`);
+      const label = nonEmpty('--label', v.label);
+      if (label === undefined) throw new UsageError(`node add: --label is missing; give a name people recognise, e.g. --label alice`);
+      const out = nonEmpty('--out', v.out);
+      return { command: 'node-add', target: target(), kind, label, ...(v.groups === undefined ? {} : { groups: v.groups }), ...(out === undefined ? {} : { out }) };
+    }
+    case 'node list':
+    case 'grant list':
+      only([...CONNECT, 'json']);
+      positionals(2, 'options only');
+      return { command: name === 'node list' ? 'node-list' : 'grant-list', target: target(), json: v.json === true };
+    case 'node revoke':
+      only(CONNECT);
+      return { command: 'node-revoke', target: target(), id: nodeId(id('node'), 'node ID') };
+    case 'grant remove':
+      only(CONNECT);
+      return { command: 'grant-remove', target: target(), id: id('grant') };
+    case 'grant add': {
+      only([...CONNECT, 'subject', 'gateway', 'devices', 'rights', 'not-before', 'not-after']);
+      positionals(2, 'options only');
+      const need = (flag: string, value: string | undefined, example: string): string => {
+        const s = nonEmpty(flag, value);
+        if (s === undefined) throw new UsageError(`grant add: ${flag} is missing; e.g. ${flag} ${example}`);
+        return s;
+      };
+      const subject = need('--subject', v.subject, 'ID or --subject group:ops');
+      const body: Record<string, unknown> = {
+        subject: subject.startsWith('group:') ? subject : nodeId(subject, '--subject'),
+        gateway: nodeId(need('--gateway', v.gateway, 'ID (pia-trust node list shows it)'), '--gateway'),
+        devices: need('--devices', v.devices, "'rack1-*' (a name, a glob, or '*')"),
+        rights: need('--rights', v.rights, 'read,control,call:unlock').split(','),
+      };
+      if (v['not-before'] !== undefined) body.notBefore = v['not-before'];
+      if (v['not-after'] !== undefined) body.notAfter = v['not-after'];
+      return { command: 'grant-add', target: target(), body };
+    }
+    case 'audit verify':
+    case 'audit tail': {
+      const tail = name === 'audit tail';
+      only(tail ? ['state', 'file', 'n', 'json'] : ['state', 'file']);
+      positionals(2, 'options only');
+      const file = nonEmpty('--file', v.file) ?? `${stateDir}/audit.log`;
+      if (!tail) return { command: 'audit-verify', file };
+      const count = v.n === undefined ? 20 : Number(v.n);
+      if (v.n !== undefined && (!/^\d+$/.test(v.n) || count < 1 || count > 100_000)) throw new UsageError(`-n ${v.n}: must be a whole number 1–100000 (records to show; default 20)`);
+      return { command: 'audit-tail', file, count, json: v.json === true };
+    }
+    default:
+      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke, grant add|list|remove, audit verify|tail (see 'pia-trust --help')`);
+  }
+}
+
+function nonEmpty(flag: string, value: string | undefined): string | undefined {
+  if (value === '') throw new UsageError(`${flag} is empty; give it a value (see 'pia-trust --help')`);
+  return value;
+}
+
+function nodeId(text: string, what: string): string {
+  const id = canonicalNodeId(text);
+  if (id === undefined) throw new UsageError(`${what} '${text}' is not a node ID; write a UUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301 ('pia-trust node list' shows them)`);
+  return id;
+}
+
+function endpoint(flag: string, text: string, bind: boolean): EndpointArg {
+  try {
+    return parseEndpoint(flag, text, { allowWildcard: bind, minPort: bind ? 0 : 1 });
+  } catch (e) {
+    if (e instanceof PiaUsageError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** ADDR:PORT, [ADDR]:PORT, or a port alone (on 127.0.0.1: the admin API stays on loopback unless told). */
+function adminEndpoint(text: string, allowRemote: boolean): EndpointArg {
+  if (/^:?\d+$/.test(text)) return { ...endpoint('--admin', text, true), address: DEFAULT_ADMIN_BIND.address };
+  if (!/(\]|^[\d.]*):\d+$/.test(text)) throw new UsageError(`--admin '${text}': give an address and a port, e.g. --admin 127.0.0.1:4580 or --admin [::1]:4580`);
+  const e = endpoint('--admin', text, true);
+  if (!allowRemote && !isLoopback(e.address)) {
+    throw new UsageError(`--admin '${text}': ${e.address} is not a loopback address; the admin API listens on 127.0.0.1 or ::1 unless you add --allow-remote-admin (then front it with TLS: the bearer token would travel in clear)`);
+  }
+  return e;
+}

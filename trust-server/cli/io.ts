@@ -1,0 +1,12 @@
+/** The process's I/O seam for `pia-trust`, so tests run the program in-process. */
+import type { Clock } from '../../common/index.js';
+
+export interface TrustIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  /** Aborting stops `serve` (main wires SIGINT and SIGTERM to it). */
+  readonly signal: AbortSignal;
+  /** PIA_TRUST_MASTER_KEY and PIA_KEYLOG are read from here (main passes process.env). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly clock?: Clock;
+}

@@ -1,0 +1,56 @@
+/**
+ * `pia-trust` as a function, so tests can run it in-process: parse (a refusal → message on
+ * stderr, exit 2), then the command. A command's failure (CliError) → its message on stderr
+ * and its exit code (exit-codes.ts).
+ */
+import { nodeAdd, nodeList, nodeRevoke, grantAdd, grantList, grantRemove } from './admin-commands.js';
+import { CliError } from './admin-client.js';
+import { parseTrustArgs, USAGE, UsageError, type TrustCommand } from './args.js';
+import { auditTail, auditVerify } from './audit-commands.js';
+import { ExitCode } from './exit-codes.js';
+import type { TrustIo } from './io.js';
+import { runServe } from './serve.js';
+
+export async function runPiaTrust(args: readonly string[], io: TrustIo): Promise<number> {
+  let command: TrustCommand;
+  try {
+    command = parseTrustArgs(args);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`pia-trust: ${e.message}\n`);
+    return ExitCode.Usage;
+  }
+  try {
+    return await run(command, io);
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    io.stderr.write(`pia-trust: ${e.message}\n`);
+    return e.exitCode;
+  }
+}
+
+async function run(c: TrustCommand, io: TrustIo): Promise<number> {
+  switch (c.command) {
+    case 'help':
+      io.stdout.write(USAGE);
+      return ExitCode.Ok;
+    case 'serve':
+      return runServe(c, io);
+    case 'node-add':
+      return nodeAdd(c.target, c, io);
+    case 'node-list':
+      return nodeList(c.target, c.json, io);
+    case 'node-revoke':
+      return nodeRevoke(c.target, c.id, io);
+    case 'grant-add':
+      return grantAdd(c.target, c.body, io);
+    case 'grant-list':
+      return grantList(c.target, c.json, io);
+    case 'grant-remove':
+      return grantRemove(c.target, c.id, io);
+    case 'audit-verify':
+      return auditVerify(c.file, io);
+    case 'audit-tail':
+      return auditTail(c.file, c.count, c.json, io);
+  }
+}

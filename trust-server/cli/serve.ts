@@ -1,0 +1,48 @@
+/**
+ * `pia-trust serve`: start the trusted server (server.ts), say where it listens (never a key
+ * or the token), log phase-3 events, and stop cleanly on SIGINT/SIGTERM (exit 0). A failure to
+ * start → its message (the thing, the problem, the fix) and exit 5.
+ */
+import { describeNodeEvent } from '../../pia/node/index.js';
+import { hostPort } from '../admin-http.js';
+import { startTrustServer, type TrustServer } from '../server.js';
+import type { ServeCommand } from './args.js';
+import { ExitCode } from './exit-codes.js';
+import type { TrustIo } from './io.js';
+
+export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> {
+  const log = (level: 'info' | 'warn', message: string): void => {
+    if (level === 'warn') io.stderr.write(`pia-trust: warning: ${message}\n`);
+    else io.stdout.write(`pia-trust: ${message}\n`);
+  };
+  let server: TrustServer;
+  try {
+    server = await startTrustServer({
+      stateDir: cmd.stateDir,
+      pia: cmd.pia,
+      admin: cmd.admin,
+      ...(cmd.advertise === undefined ? {} : { advertise: cmd.advertise }),
+      allowRemoteAdmin: cmd.allowRemoteAdmin,
+      env: io.env,
+      log,
+      ...(io.clock === undefined ? {} : { clock: io.clock }),
+    });
+  } catch (err) {
+    io.stderr.write(`pia-trust serve: ${err instanceof Error ? err.message : String(err)}\n`);
+    return ExitCode.StartFailed;
+  }
+  server.node.onEvent((e) => {
+    if (e.kind === 'phase3-up' || e.kind === 'phase3-denied' || e.kind === 'phase3-failed' || e.kind === 'sa-up' || e.kind === 'sa-closed') log('info', describeNodeEvent(e));
+  });
+  const { pia, advertised, adminUrl, paths } = server;
+  if (server.firstStart) log('info', `first start: state directory ${paths.dir} created with master key ${paths.masterKey}; back it up apart from the database`);
+  log('info', `trusted server ${server.serverId} serving phase 3 on PIA ${hostPort(pia.address, pia.port)} (credentials name ${hostPort(advertised.address, advertised.port)})`);
+  log('info', `admin API on ${adminUrl} (bearer token in ${paths.adminToken}); audit log ${paths.audit}; Ctrl-C stops`);
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    else io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close();
+  log('info', 'stopped');
+  return ExitCode.Ok;
+}

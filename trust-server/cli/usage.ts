@@ -1,0 +1,40 @@
+/** `pia-trust --help` (kept in step with trust-server/README.md). */
+export const USAGE = `pia-trust: the PIA trusted server (docs/protocol.md §9): node registry, grants, phase 3, audit
+
+usage:
+  pia-trust serve [--state DIR] [--pia [ADDR]:PORT] [--admin ADDR:PORT] [--advertise [ADDR]:PORT]
+                  [--allow-remote-admin]
+      run the phase-3 service on the PIA UDP port (default [::]:4500) and the JSON admin API
+      (default 127.0.0.1:4580; a non-loopback --admin needs --allow-remote-admin). The first
+      start creates DIR (default /var/lib/pia-trust, mode 0700) with a master key (unless
+      PIA_TRUST_MASTER_KEY is set), the server's own identity and the admin token.
+      --advertise: the PIA endpoint written into credentials (default: the --pia address, or
+      ::1 when it is a wildcard). SIGINT or SIGTERM stops it.
+
+  pia-trust node add --kind gateway|operator|station --label L [--groups a,b] [--out FILE]
+      register a node with a fresh ID and key; its credential (ID, key, the server's endpoint)
+      is shown ONCE: printed to stdout as JSON, or written to FILE (created with mode 0600,
+      never overwritten). Keep it like a password; the server never shows the key again.
+  pia-trust node list [--json]
+  pia-trust node revoke ID
+  pia-trust grant add --subject ID|group:NAME --gateway ID --devices SEL
+                      --rights read,control,call:NAME [--not-before ISO] [--not-after ISO]
+      SEL: a device name, a glob (rack1-*) or '*'
+  pia-trust grant list [--json]
+  pia-trust grant remove ID
+      these talk to the running server's admin API, found through DIR (--state) or given
+      with --api URL [--token-file FILE]
+
+  pia-trust audit verify [--state DIR | --file F]
+      recompute the audit hash chain; name the first broken record
+  pia-trust audit tail [-n N] [--json] [--state DIR | --file F]
+      show the last N records (default 20); both read the file and work with the server down
+
+exit codes:
+  0  ok (serve: stopped by a signal; audit verify: the chain is intact)
+  1  audit verify: the chain is broken (the first broken record is named)
+  2  bad arguments, or a file they name cannot be used (--out exists, token file unreadable)
+  3  the admin API cannot be reached (the server is not running, or --api is wrong)
+  4  the server refused: invalid input, unknown node or grant, wrong token
+  5  serve could not start: state directory, master key, database or ports
+`;

@@ -1,0 +1,153 @@
+/**
+ * `pia-trust serve`'s work as a library: the state directory, the store, the audit log, the
+ * phase-3 service on a PIA node, and the admin API.
+ *
+ * Start:
+ *   1. state directory (0700), master key (env, file, or created on the very first start),
+ *      admin token (created on first start) — state-dir.ts, admin-token.ts;
+ *   2. the store (a master key that does not open the database is refused here) and the audit
+ *      log (the chain continues from its last record);
+ *   3. the server's own identity (kind server), made and audited on the first start;
+ *   4. the PIA node on --pia, its authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts);
+ *   5. the admin API on --admin (loopback unless allowed otherwise); its URL written to the
+ *      state directory for the CLI.
+ * Close: in reverse; the admin-url file is removed, so the CLI says the server is down.
+ *
+ * Must hold: no log line carries a key, a token or the master key; whatever was opened before
+ * a failed step is closed again.
+ */
+import { isIPv4 } from 'node:net';
+import { systemClock, type Clock } from '../common/index.js';
+import { openFileAuditLog, type AuditLog } from '../common/audit/index.js';
+import { FileLatchStore } from '../pia/discovery/index.js';
+import { PiaNode, openUdpTransport, type DatagramTransport, type Endpoint, type UdpTransportOptions } from '../pia/node/index.js';
+import { AdminApi } from './admin-api.js';
+import { startAdminHttp, hostPort, type AdminHttp } from './admin-http.js';
+import { ensureAdminToken } from './admin-token.js';
+import { ServerAuthority } from './authority.js';
+import { NODE_KEY_BYTES } from './credential.js';
+import { newNodeIdText, systemRandom, type RandomBytes } from './node-ids.js';
+import { ensureStateDir, openMasterKey, removeAdminUrl, StateError, writeAdminUrl, type StatePaths } from './state-dir.js';
+import { openSqliteStore, StoreError, type NodeRecord, type TrustStore } from './store/index.js';
+
+export interface TrustServerOptions {
+  readonly stateDir: string;
+  /** The PIA UDP bind (default [::]:4500 in the CLI; port 0 = any free port). */
+  readonly pia: Endpoint;
+  /** The admin API bind (default 127.0.0.1:4580 in the CLI; port 0 = any free port). */
+  readonly admin: Endpoint;
+  /** The PIA endpoint credentials name; default the bind, or loopback for a wildcard bind. */
+  readonly advertise?: Endpoint;
+  readonly allowRemoteAdmin?: boolean;
+  /** PIA_TRUST_MASTER_KEY and PIA_KEYLOG are read here. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: (level: 'info' | 'warn', message: string) => void;
+  readonly clock?: Clock;
+  readonly now?: () => Date;
+  readonly random?: RandomBytes;
+  readonly openTransport?: (options: UdpTransportOptions) => Promise<DatagramTransport>;
+}
+
+export interface TrustServer {
+  readonly serverId: string;
+  readonly paths: StatePaths;
+  /** Where the PIA socket is bound, and what credentials name. */
+  readonly pia: Endpoint;
+  readonly advertised: Endpoint;
+  readonly adminUrl: string;
+  readonly node: PiaNode;
+  readonly firstStart: boolean;
+  close(): Promise<void>;
+}
+
+/** Starts everything; throws StateError (state, master key, store) or Error (ports) after closing what it opened. */
+export async function startTrustServer(o: TrustServerOptions): Promise<TrustServer> {
+  const now = o.now ?? ((): Date => new Date());
+  const random = o.random ?? systemRandom;
+  const clock = o.clock ?? systemClock();
+  const warn = (m: string): void => o.log('warn', m);
+  const closers: (() => void | Promise<void>)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c();
+    closers.length = 0;
+  };
+  try {
+    const paths = ensureStateDir(o.stateDir, warn);
+    const master = openMasterKey(paths, o.env, random);
+    const token = ensureAdminToken(paths.adminToken, random);
+    const store = openStore(paths, master.key);
+    closers.push(() => store.close());
+    const audit = openFileAuditLog(paths.audit, { now, warn });
+    closers.push(() => audit.close());
+    const self = ensureServerIdentity(store, audit, random, now);
+
+    const latches = await FileLatchStore.open({ file: paths.latches, log: warn });
+    closers.push(() => latches.flush().catch((e: Error) => warn(`latch store: ${e.message}`)));
+    const transport = await (o.openTransport ?? openUdpTransport)({ address: o.pia.address, port: o.pia.port, onError: (e) => warn(`PIA socket: ${e.message}`) });
+    const authority = new ServerAuthority({ store, audit, serverId: self.id, clock, now, random, log: o.log });
+    const keyLogPath = o.env.PIA_KEYLOG;
+    let node: PiaNode;
+    try {
+      node = new PiaNode({ transport, clock, latches, logger: { info: (m) => o.log('info', m), warn }, phase3: { authority }, ...(keyLogPath === undefined || keyLogPath === '' ? {} : { keyLogPath }) });
+    } catch (err) {
+      await transport.close();
+      throw err;
+    }
+    closers.push(() => node.close());
+    const bound = node.local;
+    const advertised = o.advertise ?? advertisedEndpoint(bound);
+    if (o.advertise === undefined && advertised.address !== bound.address) {
+      warn(`PIA bound to the wildcard ${hostPort(bound.address, bound.port)}: credentials will name ${hostPort(advertised.address, advertised.port)}, reachable from this host only; pass --advertise ADDR:PORT with the address nodes reach this server at`);
+    }
+    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id } });
+    const http: AdminHttp = await startAdminHttp({ address: o.admin.address, port: o.admin.port, token, api, allowRemote: o.allowRemoteAdmin === true, log: o.log });
+    closers.push(() => http.close());
+    writeAdminUrl(paths, http.url);
+    closers.push(() => removeAdminUrl(paths));
+    return {
+      serverId: self.id,
+      paths,
+      pia: bound,
+      advertised,
+      adminUrl: http.url,
+      node,
+      firstStart: master.created,
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+function openStore(paths: StatePaths, masterKey: Parameters<typeof openSqliteStore>[0]['masterKey']): TrustStore {
+  try {
+    return openSqliteStore({ path: paths.database, masterKey });
+  } catch (err) {
+    if (err instanceof StoreError) throw new StateError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** The server's own node (kind server): made, with a random key, and audited on the first start. */
+function ensureServerIdentity(store: TrustStore, audit: AuditLog, random: RandomBytes, now: () => Date): NodeRecord {
+  const existing = store.listNodes().find((n) => n.kind === 'server');
+  if (existing !== undefined) return existing;
+  const key = random(NODE_KEY_BYTES);
+  try {
+    return store.transaction(() => {
+      const node = store.addNode({ id: newNodeIdText(random), kind: 'server', label: 'trusted server', key }, now());
+      audit.append('node-enrolled', { nodeId: node.id, kind: node.kind, label: node.label, by: 'first-start' });
+      return node;
+    });
+  } finally {
+    key.fill(0);
+  }
+}
+
+/** A wildcard bind is reached over loopback from this host; anything else as bound. */
+function advertisedEndpoint(bound: Endpoint): Endpoint {
+  if (bound.address === '::') return { address: '::1', port: bound.port };
+  if (bound.address === '0.0.0.0') return { address: '127.0.0.1', port: bound.port };
+  return { address: isIPv4(bound.address) ? bound.address : bound.address.split('%')[0] ?? bound.address, port: bound.port };
+}
