@@ -7,7 +7,7 @@
 import { ManualClock } from '../../../common/index.js';
 import { MemoryLatchStore, formatEndpoint, type SecurityContext } from '../../discovery/index.js';
 import { seededRandom } from '../../handshake/test-support/index.js';
-import { authorize, fileNodeKey, nodeIdToText, type GrantOffer, type Phase3AuditRecord, type RegisteredNode } from '../../phase3/index.js';
+import { authorize, fileNodeKey, newNodeId, nodeIdToText, type GrantOffer, type Phase3AuditRecord, type RegisteredNode } from '../../phase3/index.js';
 import type { NodeId, NodeIdentity, NodeKind } from '../../phase3/types.js';
 import { createMemoryNetwork, type MemoryNetwork } from '../memory-network.js';
 import type { InnerInfo, PiaNodeEvent, PiaNodeOptions } from '../node-types.js';
@@ -33,12 +33,10 @@ export class MemoryTrust {
     this.serverId = this.register('server', 'trusted server').identity.id;
   }
 
-  register(kind: NodeKind, label: string): Registered {
-    const id = new Uint8Array(16);
-    id.set(this.#random.bytes(16));
-    id[6] = (id[6]! & 0x0f) | 0x40;
-    id[8] = (id[8]! & 0x3f) | 0x80;
-    const key = fileNodeKey(this.#random.bytes(32));
+  /** A new node; `keyBytes` when the test holds the key elsewhere too (a secure element). */
+  register(kind: NodeKind, label: string, keyBytes: Uint8Array = this.#random.bytes(32)): Registered {
+    const id = newNodeId(this.#random);
+    const key = fileNodeKey(keyBytes);
     const text = nodeIdToText(id);
     this.#nodes.set(text, { kind, label, status: 'active', key });
     return { identity: { id, key }, text };
