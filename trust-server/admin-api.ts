@@ -12,7 +12,7 @@
 import type { AuditLog, AuditRecord, AuditVerifyResult } from '../common/audit/index.js';
 import type { GrantRecord, NodeRecord, TrustStore } from './store/types.js';
 import { grantInput, InputError, nodeIdInput, nodeInput, tailCount } from './admin-input.js';
-import { makeCredential, NODE_KEY_BYTES, type Credential } from './credential.js';
+import { makeCredential, NODE_KEY_BYTES, type Credential } from '../pia/credential/index.js';
 import { newNodeIdText, type RandomBytes } from './node-ids.js';
 
 export interface AdminApiDeps {

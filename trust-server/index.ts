@@ -26,6 +26,6 @@ export {
   type Credential,
   type LoadedIdentity,
   type ReservedCredentialFile,
-} from './credential.js';
+} from '../pia/credential/index.js';
 export { DEFAULT_STATE_DIR, StateError, statePaths, ensureStateDir, openMasterKey, readAdminUrl, type StatePaths } from './state-dir.js';
 export { isNodeIdText, canonicalNodeId, newNodeIdText, systemRandom, type RandomBytes } from './node-ids.js';

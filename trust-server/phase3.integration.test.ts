@@ -14,7 +14,7 @@ import { systemClock } from '../common/index.js';
 import { verifyAuditFile } from '../common/audit/index.js';
 import { MemoryLatchStore, type SecurityContext } from '../pia/discovery/index.js';
 import { PiaNode, openUdpTransport, type PiaNodeEvent } from '../pia/node/index.js';
-import { loadIdentity } from './credential.js';
+import { loadIdentity } from '../pia/credential/index.js';
 import { startTrustServer, type TrustServer } from './server.js';
 import { cli } from './test-support/index.js';
 

@@ -25,7 +25,7 @@ import { AdminApi } from './admin-api.js';
 import { startAdminHttp, hostPort, type AdminHttp } from './admin-http.js';
 import { ensureAdminToken } from './admin-token.js';
 import { ServerAuthority } from './authority.js';
-import { NODE_KEY_BYTES } from './credential.js';
+import { NODE_KEY_BYTES } from '../pia/credential/index.js';
 import { newNodeIdText, systemRandom, type RandomBytes } from './node-ids.js';
 import { ensureStateDir, openMasterKey, removeAdminUrl, StateError, writeAdminUrl, type StatePaths } from './state-dir.js';
 import { openSqliteStore, StoreError, type NodeRecord, type TrustStore } from './store/index.js';

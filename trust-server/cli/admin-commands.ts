@@ -6,7 +6,7 @@
  * (reserved before the node is created, so a key is never made that cannot be kept); no other
  * line, and no error message, carries it.
  */
-import { reserveCredentialFile, CredentialError, type Credential, type ReservedCredentialFile } from '../credential.js';
+import { reserveCredentialFile, CredentialError, type Credential, type ReservedCredentialFile } from '../../pia/credential/index.js';
 import type { GrantRecord, NodeRecord } from '../store/types.js';
 import type { ApiTarget } from './args.js';
 import { callApi, CliError } from './admin-client.js';

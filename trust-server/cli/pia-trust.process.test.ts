@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readCredentialFile } from '../credential.js';
+import { readCredentialFile } from '../../pia/credential/index.js';
 import { cli, runTrustProcess, startTrust, stopAll, type TrustProcess } from '../test-support/index.js';
 
 let root: string;

@@ -13,10 +13,9 @@
  */
 import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
-import { fileNodeKey, NODE_KEY_BYTES, nodeIdFromText } from '../pia/phase3/index.js';
-import type { NodeIdentity, NodeKind } from '../pia/phase3/types.js';
-import type { Endpoint } from '../pia/node/index.js';
-import { isNodeIdText } from './node-ids.js';
+import { fileNodeKey, NODE_KEY_BYTES, nodeIdFromText, nodeIdToText, isZeroNodeId } from '../phase3/index.js';
+import type { NodeIdentity, NodeKind } from '../phase3/types.js';
+import type { Endpoint } from '../node/index.js';
 
 export const CREDENTIAL_FORMAT = 'pia-credential';
 export const CREDENTIAL_VERSION = 1;
@@ -167,4 +166,14 @@ export function identityOf(c: Credential): LoadedIdentity {
     kind: c.kind,
     label: c.label,
   };
+}
+
+/** True for a UUID in text (any case) that is not the all-zero "any" ID. */
+function isNodeIdText(text: string): boolean {
+  try {
+    const id = nodeIdFromText(text);
+    return !isZeroNodeId(id) && nodeIdToText(id) === text.toLowerCase();
+  } catch {
+    return false;
+  }
 }

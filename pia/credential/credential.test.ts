@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nodeIdToText } from '../pia/phase3/index.js';
+import { nodeIdToText } from '../phase3/index.js';
 import { credentialText, loadIdentity, makeCredential, parseCredential, readCredentialFile, reserveCredentialFile, writeCredentialFile } from './credential.js';
 
 let dir: string;
