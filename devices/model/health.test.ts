@@ -1,0 +1,102 @@
+import { describe, it, expect } from 'vitest';
+import { ManualClock } from '../../common/index.js';
+import { HealthTracker, errorMessage } from './health.js';
+import type { DeviceEvent, HealthStatus } from './types.js';
+
+function tracker(failAfter = 3) {
+  const clock = new ManualClock(1000);
+  const events: DeviceEvent[] = [];
+  const transitions: string[] = [];
+  const health = new HealthTracker({
+    device: 'rack1-temp',
+    clock,
+    failAfter,
+    failedEventKind: 'sensor-failed',
+    emit: (e) => events.push(e),
+    onStatusChange: (from: HealthStatus, to: HealthStatus) => transitions.push(`${from}>${to}`),
+  });
+  return { clock, events, transitions, health };
+}
+
+describe('HealthTracker', () => {
+  it('goes ok → degraded → failed on consecutive failures, with the last error and its time', async () => {
+    const { clock, events, health } = tracker(3);
+    expect(health.health()).toEqual({ status: 'ok', failures: 0 });
+    health.ok();
+    expect(health.health().lastOkMs).toBe(1000);
+    await clock.advance(500);
+    health.fail(new Error('i2c-1 0x44: nack'));
+    expect(health.status).toBe('degraded');
+    health.fail(new Error('second'));
+    expect(health.status).toBe('degraded');
+    expect(events).toHaveLength(0);
+    await clock.advance(500);
+    health.fail('third');
+    expect(health.health()).toEqual({ status: 'failed', failures: 3, lastError: { message: 'third', atMs: 2000 }, lastOkMs: 1000 });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ device: 'rack1-temp', kind: 'sensor-failed', severity: 'alarm', atMs: 2000 });
+    expect(events[0]!.message).toContain('third');
+    health.fail('fourth'); // still failed: no second alarm
+    expect(events).toHaveLength(1);
+  });
+
+  it('one success recovers, emits "recovered" once, and keeps the last error for the operator', async () => {
+    const { clock, events, transitions, health } = tracker(2);
+    health.fail('a');
+    health.fail('b');
+    await clock.advance(100);
+    health.ok();
+    expect(health.health()).toEqual({ status: 'ok', failures: 0, lastError: { message: 'b', atMs: 1000 }, lastOkMs: 1100 });
+    expect(events.map((e) => e.kind)).toEqual(['sensor-failed', 'recovered']);
+    expect(transitions).toEqual(['ok>degraded', 'degraded>failed', 'failed>ok']);
+  });
+
+  it('a glitch (degraded then ok) emits no event', () => {
+    const { events, health } = tracker(3);
+    health.fail('glitch');
+    health.ok();
+    expect(health.status).toBe('ok');
+    expect(events).toHaveLength(0);
+  });
+
+  it('a standing fault keeps the device degraded until cleared', () => {
+    const { health, transitions } = tracker(3);
+    health.setFault('stall', 'fan stalled');
+    expect(health.status).toBe('degraded');
+    expect(health.health().lastError?.message).toBe('fan stalled');
+    health.ok();
+    expect(health.status).toBe('degraded');
+    health.setFault('stall', undefined);
+    expect(health.status).toBe('ok');
+    expect(transitions).toEqual(['ok>degraded', 'degraded>ok']);
+  });
+
+  it('failAfter 1 fails on the first error', () => {
+    const { health } = tracker(1);
+    health.fail('x');
+    expect(health.status).toBe('failed');
+  });
+
+  it('a throwing listener does not break it', () => {
+    const health = new HealthTracker({
+      device: 'd',
+      clock: new ManualClock(),
+      failAfter: 1,
+      emit: () => {
+        throw new Error('listener');
+      },
+      onStatusChange: () => {
+        throw new Error('listener');
+      },
+    });
+    expect(() => health.fail('x')).not.toThrow();
+    expect(health.status).toBe('failed');
+  });
+
+  it('errorMessage reads Errors, strings and other thrown values', () => {
+    expect(errorMessage(new Error('m'))).toBe('m');
+    expect(errorMessage('s')).toBe('s');
+    expect(errorMessage({ code: 5 })).toBe('{"code":5}');
+    expect(errorMessage(undefined)).toBe('undefined');
+  });
+});
