@@ -4,6 +4,7 @@
  * the figures compare across machines; absolute times here are noise.
  */
 import { main as espSealOpen } from './esp-seal-open.js';
+import { main as gatewaySensors } from './gateway-sensors.js';
 import { main as handshakeCost } from './handshake-cost.js';
 import { main as modbusLineRate } from './modbus-line-rate.js';
 import { main as piaEchoRtt } from './pia-echo-rtt.js';
@@ -13,6 +14,7 @@ const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   esp: () => espSealOpen(),
   handshake: () => handshakeCost(),
   echo: () => piaEchoRtt(),
+  sensors: () => gatewaySensors(),
 };
 
 const wanted = process.argv.slice(2);
