@@ -1,0 +1,136 @@
+/**
+ * The typed gateway configuration: what `loadGatewayConfig` returns once gateway.yaml has
+ * passed the schema (gateway.schema.json) and the semantic checks (semantics.ts). Defaults
+ * that belong to the gateway are filled in; tunables left out stay undefined so the device
+ * model applies its own default (one place for each default).
+ */
+import type { AddressingMode } from '../addressing/index.js';
+import type { DeviceKind } from '../../devices/model/types.js';
+import type { ConfigProblem } from './problems.js';
+
+export type PlainPolicy = 'off' | 'read-only';
+export type ThermometerPart = 'sht31' | 'sht4x' | 'mcp9808' | 'bme280' | 'tmp102';
+export type LockType = 'fail-secure' | 'fail-safe';
+export type GpioLevel = 0 | 1;
+
+export interface HostPort {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface GatewaySettings {
+  /** Lower-case UUID; undefined = take the credential's ID at start. */
+  readonly id?: string;
+  /** Absolute path. */
+  readonly credential: string;
+  /** Overrides the credential's server endpoint. */
+  readonly trustServer?: HostPort;
+  /** Canonical "2001:db8:42:1::/64". */
+  readonly prefix: string;
+  readonly addressing: AddressingMode;
+  readonly interface: string;
+  readonly piaPort: number;
+  readonly coapPort: number;
+  readonly adminListen: HostPort;
+  /** Absolute paths. */
+  readonly auditLog: string;
+  readonly stateDir: string;
+}
+
+export interface DeviceCommon {
+  readonly name: string;
+  /** Position in the devices list (loopback ports follow it). */
+  readonly index: number;
+  /** The effective plain policy: the device's own, else policy.plain. */
+  readonly plain: PlainPolicy;
+  readonly pollSeconds?: number;
+  readonly description?: string;
+}
+
+export interface I2cTarget {
+  readonly bus: number;
+  readonly address: number;
+}
+
+export interface PwmRef {
+  readonly chip: number;
+  readonly channel: number;
+}
+
+export interface ThermometerConfig extends DeviceCommon {
+  readonly kind: 'thermometer';
+  readonly part: ThermometerPart;
+  readonly i2c: I2cTarget;
+}
+
+export interface FanConfig extends DeviceCommon {
+  readonly kind: 'fan';
+  readonly pwm: PwmRef;
+  readonly tachLine: number;
+  readonly pulsesPerRevolution: number;
+  readonly temperature?: { readonly source: string; readonly thresholdC: number; readonly hysteresisC?: number };
+}
+
+export interface LockConfig extends DeviceCommon {
+  readonly kind: 'door' | 'safe';
+  readonly relayLine: number;
+  readonly contactLine: number;
+  /** Doors only. */
+  readonly exitLine?: number;
+  readonly lockType?: LockType;
+  readonly maxUnlockSeconds?: number;
+  readonly heldOpenSeconds?: number;
+  readonly relayActiveLow?: boolean;
+  readonly contactOpenLevel?: GpioLevel;
+  readonly exitPressedLevel?: GpioLevel;
+}
+
+export interface LightingConfig extends DeviceCommon {
+  readonly kind: 'lighting';
+  readonly relayLine: number;
+  readonly relayActiveLow?: boolean;
+  readonly dimmer?: PwmRef;
+}
+
+export interface SerialPortConfig {
+  /** A device path, or "virtual:NAME" for the simulated building. */
+  readonly port: string;
+  readonly baudRate: number;
+  readonly parity?: 'none' | 'even' | 'odd';
+  readonly stopBits?: 1 | 2;
+}
+
+export interface HvacConfig extends DeviceCommon {
+  readonly kind: 'hvac';
+  readonly serial: SerialPortConfig;
+  readonly unit: number;
+  readonly registerMap: string;
+}
+
+export interface CameraConfig extends DeviceCommon {
+  readonly kind: 'camera';
+  readonly serial: SerialPortConfig;
+}
+
+export type DeviceConfig = ThermometerConfig | FanConfig | LockConfig | LightingConfig | HvacConfig | CameraConfig;
+
+/** Maps a path in the file ("devices", 3, "pwm", "channel") to its line, for later messages. */
+export interface ConfigSource {
+  readonly file: string;
+  /** 1-based line of the node at `path`, or of its nearest existing ancestor. */
+  lineOf(path: readonly (string | number)[]): number;
+}
+
+export interface GatewayConfig {
+  readonly version: 1;
+  readonly gateway: GatewaySettings;
+  readonly policy: { readonly plain: PlainPolicy };
+  readonly devices: readonly DeviceConfig[];
+  /** Things that work but deserve a look (an ignored mqtt section, metrics on a public address). */
+  readonly warnings: readonly ConfigProblem[];
+  readonly source: ConfigSource;
+}
+
+export const DEVICE_KINDS: readonly DeviceKind[] = ['thermometer', 'fan', 'door', 'safe', 'lighting', 'hvac', 'camera'];
+/** Register maps this build knows (devices/hvac adds a file per unit type). */
+export const KNOWN_REGISTER_MAPS: readonly string[] = ['chiltrix-cxi'];
