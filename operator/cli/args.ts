@@ -1,0 +1,213 @@
+/**
+ * `piactl` command line: parsed with node:util parseArgs, every value checked, every refusal
+ * naming the argument, what is wrong and what to write instead (exit code 2, exit-codes.ts).
+ * The environment fills what the options leave out: PIACTL_CREDENTIAL, PIACTL_GATEWAY, and
+ * the home directory for the default credential path.
+ */
+import { isIP } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CoapUriError, parseCoapUri, type CoapTarget } from '../../coap/index.js';
+import { parseEndpoint as parsePiaEndpoint, UsageError as PiaUsageError, type EndpointArg } from '../../pia/cli/index.js';
+import { UsageError } from './exit-codes.js';
+import { parseParams, parseValue, type ParamValue } from './values.js';
+
+export { UsageError };
+
+/** Where a command points: a device by name (looked up at the gateway) or a coap:// URI. */
+export type TargetArg =
+  | { readonly kind: 'uri'; readonly text: string; readonly uri: CoapTarget }
+  | { readonly kind: 'name'; readonly text: string; readonly device: string; readonly resource: string | undefined };
+
+/** What every command that talks to a gateway needs. */
+export interface SessionOptions {
+  readonly gateway: EndpointArg;
+  /** The credential file's path (resolved from the option, the environment or the default). */
+  readonly credential: string;
+  readonly json: boolean;
+  readonly timeoutMs: number;
+}
+
+export type PiactlCommand =
+  | { readonly command: 'help' }
+  | (SessionOptions & { readonly command: 'ls'; readonly target: TargetArg | undefined })
+  | (SessionOptions & { readonly command: 'get'; readonly target: TargetArg })
+  | (SessionOptions & { readonly command: 'set'; readonly target: TargetArg; readonly value: ParamValue })
+  | (SessionOptions & { readonly command: 'call'; readonly target: TargetArg; readonly params: Readonly<Record<string, ParamValue>> })
+  | (SessionOptions & { readonly command: 'watch'; readonly target: TargetArg; readonly count: number | undefined })
+  | (SessionOptions & { readonly command: 'snapshot'; readonly target: TargetArg; readonly output: string; readonly query: readonly string[] })
+  | (SessionOptions & { readonly command: 'ping' });
+
+export type PiactlEnv = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const SNAPSHOT_TIMEOUT_MS = 60_000;
+export const GATEWAY_PORT = 4500;
+const COMMANDS = ['ls', 'get', 'set', 'call', 'watch', 'snapshot', 'ping', 'help'] as const;
+/** A negative number is a value (set x -2), not an option: hidden from parseArgs, then restored. */
+const NEGATIVE = /^-(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+const HIDDEN = '\u0000negative:';
+
+/** Parses `piactl` arguments (without the program name). Throws `UsageError`. */
+export function parsePiactlArgs(args: readonly string[], env: PiactlEnv = {}): PiactlCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: args.map((a) => (NEGATIVE.test(a) ? `${HIDDEN}${a}` : a)),
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        credential: { type: 'string' },
+        gateway: { type: 'string' },
+        json: { type: 'boolean' },
+        timeout: { type: 'string' },
+        count: { type: 'string', short: 'c' },
+        output: { type: 'string', short: 'o' },
+      },
+    });
+  } catch (e) {
+    const { code, message } = e as { code?: string; message: string };
+    const name = /--[a-z-]+/.exec(message)?.[0] ?? /'(-[^' ,]+)/.exec(message)?.[1] ?? 'an option';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option '${name}'; run 'piactl --help' for the options`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${name} needs a value: ${name} VALUE (see 'piactl --help')`);
+    throw new UsageError(`${message}; run 'piactl --help' for the options`);
+  }
+  const v = parsed.values;
+  const positionals = parsed.positionals.map((p) => (p.startsWith(HIDDEN) ? p.slice(HIDDEN.length) : p));
+  for (const [k, value] of Object.entries(v)) {
+    if (typeof value === 'string' && value.startsWith(HIDDEN)) throw new UsageError(`--${k} needs a value, not '${value.slice(HIDDEN.length)}' (see 'piactl --help')`);
+  }
+  if (v.help === true || positionals[0] === 'help') return { command: 'help' };
+  const command = positionals[0];
+  if (command === undefined) throw new UsageError(`no command given; write one of: ${COMMANDS.join(', ')} (e.g. 'piactl get rack-fan/speed'; see 'piactl --help')`);
+  if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}'; write one of: ${COMMANDS.join(', ')} (see 'piactl --help')`);
+  for (const [opt, cmds] of Object.entries({ count: ['watch'], output: ['snapshot'] })) {
+    if (v[opt as 'count' | 'output'] !== undefined && !cmds.includes(command)) throw new UsageError(`--${opt} does not apply to 'piactl ${command}'; it belongs to 'piactl ${cmds.join(', ')}'`);
+  }
+  const rest = positionals.slice(1);
+  const json = v.json === true;
+  const credential = credentialPath(v.credential, env);
+  const explicitGateway = v.gateway !== undefined ? endpoint('--gateway', v.gateway) : env.PIACTL_GATEWAY !== undefined && env.PIACTL_GATEWAY !== '' ? endpoint('PIACTL_GATEWAY', env.PIACTL_GATEWAY) : undefined;
+  const timeoutMs = integer('--timeout', v.timeout, command === 'snapshot' ? SNAPSHOT_TIMEOUT_MS : DEFAULT_TIMEOUT_MS, 1, 3_600_000, `milliseconds for the PIA connection, then for each answer; default ${command === 'snapshot' ? SNAPSHOT_TIMEOUT_MS : DEFAULT_TIMEOUT_MS}`);
+  const session = (target: TargetArg | undefined): SessionOptions => ({ gateway: gatewayFor(command, explicitGateway, target), credential, json, timeoutMs });
+  const needTarget = (usage: string): TargetArg => {
+    const text = rest[0];
+    if (text === undefined) throw new UsageError(`${command}: no target given; write 'piactl ${usage}', e.g. 'piactl ${command} rack-fan/speed' or a coap://[ADDR]/DEVICE/RESOURCE URI`);
+    return parseTarget(text);
+  };
+  const noMore = (from: number, usage: string): void => {
+    const extra = rest[from];
+    if (extra !== undefined) throw new UsageError(`${command}: unexpected argument '${extra}'; write 'piactl ${usage}' (options start with --)`);
+  };
+  switch (command as (typeof COMMANDS)[number]) {
+    case 'ls': {
+      noMore(1, 'ls [DEVICE | coap://[ADDR]]');
+      const target = rest[0] === undefined ? undefined : parseLsTarget(rest[0]);
+      return { command: 'ls', target, ...session(target) };
+    }
+    case 'get': {
+      const target = needTarget('get TARGET');
+      noMore(1, 'get TARGET');
+      return { command: 'get', target, ...session(target) };
+    }
+    case 'set': {
+      const target = needTarget('set TARGET VALUE');
+      const text = rest[1];
+      if (text === undefined) throw new UsageError(`set: no VALUE given; write 'piactl set ${target.text} VALUE', e.g. 80, true or cool`);
+      noMore(2, 'set TARGET VALUE (quote a value with spaces)');
+      return { command: 'set', target, value: parseValue('VALUE', text), ...session(target) };
+    }
+    case 'call': {
+      const target = needTarget('call TARGET [NAME=VALUE …]');
+      return { command: 'call', target, params: parseParams(rest.slice(1)), ...session(target) };
+    }
+    case 'watch': {
+      const target = needTarget('watch TARGET [--count N]');
+      noMore(1, 'watch TARGET [--count N]');
+      const count = v.count === undefined ? undefined : integer('--count', v.count, 1, 1, 1_000_000_000, 'values to print before stopping; without it watch runs until Ctrl-C');
+      return { command: 'watch', target, count, ...session(target) };
+    }
+    case 'snapshot': {
+      const target = needTarget('snapshot TARGET -o FILE');
+      const output = v.output;
+      if (output === undefined) throw new UsageError(`snapshot: no output file; write 'piactl snapshot ${target.text} -o FILE.jpg'`);
+      if (output === '' || output.endsWith('/')) throw new UsageError(`-o '${output}': name a file, e.g. -o snapshot.jpg`);
+      const query = Object.entries(parseParams(rest.slice(1))).map(([k, value]) => `${k}=${String(value)}`);
+      return { command: 'snapshot', target, output, query, ...session(target) };
+    }
+    case 'ping': {
+      noMore(1, 'ping [[ADDR]:PORT]');
+      const given = rest[0] === undefined ? explicitGateway : endpoint('ping', rest[0]);
+      if (given === undefined) throw new UsageError(`ping: which gateway? write 'piactl ping [ADDR]:PORT' (e.g. [2001:db8::1]:4500), or give --gateway or PIACTL_GATEWAY`);
+      return { command: 'ping', gateway: given, credential, json, timeoutMs };
+    }
+    case 'help':
+      return { command: 'help' };
+  }
+}
+
+/** `coap://…` → a URI target; `DEVICE` or `DEVICE/RESOURCE` → a name target. */
+export function parseTarget(text: string): TargetArg {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    try {
+      return { kind: 'uri', text, uri: parseCoapUri(text) };
+    } catch (e) {
+      if (e instanceof CoapUriError) throw new UsageError(`target ${e.message}`);
+      throw e;
+    }
+  }
+  const segments = text.replace(/\/+$/, '').split('/');
+  const [device, resource, extra] = segments;
+  const fail = (problem: string): never => {
+    throw new UsageError(`target '${text}': ${problem}; write DEVICE or DEVICE/RESOURCE (rack-fan/speed), or coap://[ADDR]/DEVICE/RESOURCE`);
+  };
+  if (text.trim() === '' || device === undefined || device === '') return fail('no device name');
+  if (extra !== undefined) return fail('too many "/" (a name target is DEVICE/RESOURCE)');
+  if (resource === '') return fail('an empty resource name');
+  if (isIP(text.replace(/^\[|\]$/g, '')) !== 0 || text.includes(':')) return fail('an address is not a name; write coap://[ADDR]/DEVICE/RESOURCE');
+  return { kind: 'name', text, device, resource };
+}
+
+/** `ls` also takes a bare address (`[2001:db8::f1]`, `2001:db8::f1`) for coap://[ADDR]. */
+function parseLsTarget(text: string): TargetArg {
+  const bare = text.replace(/^\[|\]$/g, '');
+  if (isIP(bare.split('%')[0] ?? '') !== 0) return parseTarget(`coap://${bare.includes(':') ? `[${bare}]` : bare}`);
+  const t = parseTarget(text);
+  if (t.kind === 'name' && t.resource !== undefined) throw new UsageError(`ls '${text}': ls lists a device or an address, not one resource; write 'piactl ls ${t.device}' or 'piactl get ${text}'`);
+  return t;
+}
+
+function gatewayFor(command: string, explicit: EndpointArg | undefined, target: TargetArg | undefined): EndpointArg {
+  if (explicit !== undefined) return explicit;
+  if (target?.kind === 'uri') return { address: target.uri.to.address, port: GATEWAY_PORT };
+  const why = target === undefined ? 'ls without a target asks the gateway for its listing' : `a name target ('${target.text}') is looked up at the gateway`;
+  throw new UsageError(`${command}: which gateway? ${why}; give --gateway [ADDR]:PORT (or set PIACTL_GATEWAY), or use a coap://[ADDR]/… target`);
+}
+
+function endpoint(what: string, text: string): EndpointArg {
+  try {
+    return parsePiaEndpoint(what, text, { allowWildcard: false, minPort: 1 });
+  } catch (e) {
+    if (e instanceof PiaUsageError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** --credential, else PIACTL_CREDENTIAL, else $XDG_CONFIG_HOME or ~/.config, then piactl/credential.json. */
+export function credentialPath(option: string | undefined, env: PiactlEnv): string {
+  if (option === '') throw new UsageError(`--credential is empty; give the credential file's path, e.g. --credential ~/.config/piactl/credential.json`);
+  if (option !== undefined) return option;
+  const fromEnv = env.PIACTL_CREDENTIAL;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const config = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir(), '.config');
+  return join(config, 'piactl', 'credential.json');
+}
+
+function integer(name: string, text: string | undefined, fallback: number, min: number, max: number, hint: string): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`${name} ${text}: must be a whole number ${min}–${max} (${hint})`);
+  return n;
+}

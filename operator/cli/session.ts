@@ -1,0 +1,181 @@
+/**
+ * One piactl session with a gateway: the credential, a PIA node on a UDP socket, the phase-3
+ * connection (connect.ts), and a CoAP client whose requests ride the SA as inner UDP packets
+ * to the device's own address (coap/transport/pia.ts).
+ *
+ * Flow:
+ *  1. read the credential (pia/credential: mode 0600, every field) → a refusal is exit 2;
+ *  2. open the socket ([::]:0) and the node with the operator's identity and trusted server;
+ *  3. establish phase 3 with the gateway (bounded by --timeout);
+ *  4. a CoAP client on an ephemeral inner port, every datagram routed through the gateway's SA;
+ *  5. `ask` races each request with --timeout and the signal, and turns CoAP client failures
+ *     into exit codes; `close` closes the client, the transport and the node on every path.
+ */
+import { randomInt } from 'node:crypto';
+import { systemClock, type Clock } from '../../common/index.js';
+import { CoapClient, CoapClientError, piaTransport } from '../../coap/index.js';
+import type { SendFailure } from '../../pia/cli/index.js';
+import { CredentialError, loadIdentity, type LoadedIdentity } from '../../pia/credential/index.js';
+import { MemoryLatchStore } from '../../pia/discovery/index.js';
+import { nodeIdToText } from '../../pia/phase3/index.js';
+import { PiaNode, openUdpTransport, type DatagramTransport, type Endpoint } from '../../pia/node/index.js';
+import type { SessionOptions } from './args.js';
+import { establish, type Established } from './connect.js';
+import { CommandError, ExitCode } from './exit-codes.js';
+import { routedSourceAddress, type PiactlIo } from './io.js';
+
+export interface Session {
+  readonly gateway: Endpoint;
+  readonly established: Established;
+  readonly operator: LoadedIdentity;
+  readonly client: CoapClient;
+  readonly clock: Clock;
+  /** Resolves with `p`, or rejects with a CommandError: CoAP failure, no answer within `timeoutMs` (default --timeout), signal. */
+  ask<T>(what: string, p: Promise<T>, timeoutMs?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Steps 1–3 only (ping needs no CoAP): the node, connected at phase 3, and its closer. */
+export interface Connection {
+  readonly node: PiaNode;
+  readonly clock: Clock;
+  readonly operator: LoadedIdentity;
+  readonly established: Established;
+  close(): Promise<void>;
+}
+
+export function readCredential(path: string): LoadedIdentity {
+  try {
+    return loadIdentity(path);
+  } catch (e) {
+    if (!(e instanceof CredentialError)) throw e;
+    const where = / cannot read \(ENOENT\)/.test(e.message) ? "; piactl reads --credential FILE, else $PIACTL_CREDENTIAL, else ~/.config/piactl/credential.json; an administrator makes one with 'pia-trust node add --kind operator --label NAME --out FILE'" : '';
+    throw new CommandError(ExitCode.Usage, `${e.message}${where}`);
+  }
+}
+
+export async function connect(o: SessionOptions, io: PiactlIo): Promise<Connection> {
+  const operator = readCredential(o.credential);
+  const clock = io.clock ?? systemClock();
+  const warn = (m: string): void => void io.stderr.write(`piactl: warning: ${m}\n`);
+  let transport: DatagramTransport;
+  try {
+    transport = await (io.openTransport ?? openUdpTransport)({ address: '::', port: 0, onError: (err) => warn(`socket: ${err.message}`) });
+  } catch (e) {
+    throw new CommandError(ExitCode.Usage, `cannot open a UDP socket: ${(e as Error).message}`);
+  }
+  const failures: ((f: SendFailure) => void)[] = [];
+  const watched = watchSends(transport, (f) => failures.forEach((l) => l(f)));
+  const localAddress = await (io.sourceAddress ?? (io.openTransport === undefined ? routedSourceAddress : () => Promise.resolve(undefined)))(o.gateway);
+  const keyLogPath = io.env?.PIA_KEYLOG;
+  let node: PiaNode;
+  try {
+    node = new PiaNode({
+      ...io.node,
+      transport: watched,
+      clock,
+      latches: new MemoryLatchStore({ log: warn }),
+      logger: { info: () => undefined, warn },
+      phase3: { identity: operator.identity, trustServer: operator.trustServer },
+      ...(localAddress === undefined ? {} : { localAddress }),
+      ...(keyLogPath !== undefined && keyLogPath !== '' ? { keyLogPath } : {}),
+    });
+  } catch (e) {
+    await transport.close();
+    throw new CommandError(ExitCode.Usage, `PIA_KEYLOG: ${(e as Error).message}`);
+  }
+  try {
+    const established = await establish({
+      node,
+      gateway: o.gateway,
+      clock,
+      timeoutMs: o.timeoutMs,
+      signal: io.signal,
+      onSendFailure: (l) => void failures.push(l),
+      operatorId: nodeIdToText(operator.identity.id),
+    });
+    return { node, clock, operator, established, close: () => node.close() };
+  } catch (e) {
+    await node.close();
+    throw e;
+  }
+}
+
+export async function openSession(o: SessionOptions, io: PiactlIo): Promise<Session> {
+  const c = await connect(o, io);
+  const transport = piaTransport(c.node, { port: randomInt(49152, 65536), route: () => o.gateway });
+  const client = new CoapClient({ transport, clock: c.clock, responseTimeoutMs: o.timeoutMs });
+  return {
+    gateway: o.gateway,
+    established: c.established,
+    operator: c.operator,
+    client,
+    clock: c.clock,
+    ask: (what, p, timeoutMs = o.timeoutMs) => ask(c.clock, io.signal, what, p, timeoutMs),
+    async close() {
+      await client.close();
+      await transport.close();
+      await c.close();
+    },
+  };
+}
+
+function ask<T>(clock: Clock, signal: AbortSignal, what: string, p: Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const settle = (f: () => void): void => {
+      if (done) return;
+      done = true;
+      clock.clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      f();
+    };
+    const timer = clock.setTimeout(
+      () => settle(() => reject(new CommandError(ExitCode.Unreachable, `${what}: no answer within ${timeoutMs} ms; the gateway is up (phase 3 completed), so the device may be slow or not served at that address ('piactl ls' lists what is); raise --timeout for a slow one`))),
+      timeoutMs,
+    );
+    const onAbort = (): void => settle(() => reject(new CommandError(ExitCode.Interrupted, `${what}: interrupted`)));
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    p.then(
+      (v) => settle(() => resolve(v)),
+      (e: unknown) => settle(() => reject(clientFailure(what, e, signal))),
+    );
+  });
+}
+
+/** A CoAP client failure (no usable answer) → the exit code it stands for. */
+export function clientFailure(what: string, e: unknown, signal?: AbortSignal): Error {
+  if (!(e instanceof CoapClientError)) return e instanceof Error ? e : new Error(String(e));
+  switch (e.kind) {
+    case 'timeout':
+    case 'send':
+      return new CommandError(ExitCode.Unreachable, `${e.message}`, { what });
+    case 'closed':
+      return signal?.aborted === true ? new CommandError(ExitCode.Interrupted, `${what}: interrupted`) : new CommandError(ExitCode.Unreachable, `${what}: ${e.message}`);
+    case 'reset':
+    case 'blockwise':
+    case 'format':
+      return new CommandError(ExitCode.DeviceError, e.message, { what });
+  }
+}
+
+/** The transport as is, plus a report of every send the OS refused (with its errno code). */
+function watchSends(inner: DatagramTransport, report: (f: SendFailure) => void): DatagramTransport {
+  return {
+    get local() {
+      return inner.local;
+    },
+    onDatagram: (listener) => inner.onDatagram(listener),
+    close: () => inner.close(),
+    async send(bytes, to) {
+      try {
+        await inner.send(bytes, to);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        report({ code: err.code ?? 'EIO', to, message: err.message });
+        throw e;
+      }
+    },
+  };
+}

@@ -1,0 +1,2 @@
+/** The operator's side: `piactl` (cli/). */
+export * from './cli/index.js';

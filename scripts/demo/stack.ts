@@ -1,0 +1,131 @@
+/**
+ * The demo stack, everything embedded in one process: a trusted server, a simulated building
+ * and the gateway serving it, with three credentials written for piactl. `npm start` prints
+ * the commands to try; the end-to-end tests drive the same stack.
+ *
+ *   1. a fresh folder (`dir`): the trusted server's state in trust/, credentials beside it
+ *   2. `pia-trust serve` in-process (PIA on [::1]:trustPort, admin API on 127.0.0.1, any port)
+ *   3. through its admin API: the gateway, "alice" (operator, granted read and control on every
+ *      device of the gateway) and "mallory" (operator, no grant); credentials written 0600
+ *   4. the gateway config: firmware/config/examples/demo-building.yaml with this run's paths,
+ *      ports and addressing mode; the virtual building (simulator/building.ts) as hardware
+ *   5. the gateway (firmware/gateway startGateway): devices, addresses, CoAP plain and over PIA
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { Clock } from '../../common/index.js';
+import { loadGatewayConfig } from '../../firmware/config/index.js';
+import { startGateway, type Gateway } from '../../firmware/gateway/index.js';
+import { writeCredentialFile, type Credential } from '../../pia/credential/index.js';
+import { createVirtualBuilding, type VirtualBuilding } from '../../simulator/index.js';
+import { startTrustServer, type TrustServer } from '../../trust-server/index.js';
+
+const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '../../firmware/config/examples/demo-building.yaml');
+
+export interface DemoPorts {
+  readonly trustPia: number;
+  readonly gatewayPia: number;
+  readonly coap: number;
+  readonly admin: number;
+}
+
+export interface DemoStackOptions {
+  readonly dir: string;
+  readonly clock: Clock;
+  readonly ports: DemoPorts;
+  /** 'auto' (own address per device as root) or 'loopback' (every device on [::1], a port each). */
+  readonly addressing: 'auto' | 'loopback';
+  readonly logger: Logger;
+  readonly log: (line: string) => void;
+}
+
+export interface DemoStack {
+  readonly trust: TrustServer;
+  readonly gateway: Gateway;
+  readonly building: VirtualBuilding;
+  /** Credential files: the operators piactl runs as. */
+  readonly credentials: { readonly gateway: string; readonly alice: string; readonly mallory: string };
+  readonly ids: { readonly gateway: string; readonly alice: string; readonly mallory: string };
+  readonly configFile: string;
+  /** The gateway's PIA endpoint as piactl's --gateway takes it. */
+  readonly gatewayPia: string;
+  close(): Promise<void>;
+}
+
+export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
+  rmSync(o.dir, { recursive: true, force: true });
+  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  const trust = await startTrustServer({
+    stateDir: join(o.dir, 'trust'),
+    pia: { address: '::1', port: o.ports.trustPia },
+    admin: { address: '127.0.0.1', port: 0 },
+    env: {},
+    log: (level, m) => o.log(`pia-trust ${level}: ${m}`),
+  });
+  const closers: (() => Promise<void>)[] = [() => trust.close()];
+  const closeAll = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c().catch((e: unknown) => o.log(`demo: closing: ${e instanceof Error ? e.message : String(e)}`));
+  };
+  try {
+    const admin = adminClient(trust);
+    const enroll = async (kind: 'gateway' | 'operator', label: string, file: string): Promise<string> => {
+      const { credential } = (await admin('POST', '/api/nodes', { kind, label })) as { credential: Credential };
+      writeCredentialFile(file, credential);
+      return credential.id;
+    };
+    const credentials = { gateway: join(o.dir, 'gateway.json'), alice: join(o.dir, 'alice.json'), mallory: join(o.dir, 'mallory.json') };
+    const ids = {
+      gateway: await enroll('gateway', 'demo building gateway', credentials.gateway),
+      alice: await enroll('operator', 'alice', credentials.alice),
+      mallory: await enroll('operator', 'mallory', credentials.mallory),
+    };
+    await admin('POST', '/api/grants', { subject: ids.alice, gateway: ids.gateway, devices: '*', rights: ['read', 'control'] });
+
+    const configFile = join(o.dir, 'gateway.yaml');
+    writeFileSync(configFile, demoConfig(readFileSync(EXAMPLE, 'utf8'), o, credentials.gateway), { mode: 0o600 });
+    const config = loadGatewayConfig(configFile);
+    // A small, warm room, so temperatures visibly move while the fan and the HVAC unit run.
+    const building = createVirtualBuilding({ clock: o.clock, room: { initialC: 27, heatLoadW: 1500, heatCapacityJPerK: 20_000 } });
+    closers.push(() => building.close());
+    const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger });
+    closers.push(() => gateway.close());
+    return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `[::1]:${gateway.pia.port}`, close: closeAll };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
+
+/** The example config with this run's credential, state folder, ports and addressing. */
+function demoConfig(example: string, o: DemoStackOptions, credential: string): string {
+  const set = (text: string, key: string, value: string): string => {
+    const re = new RegExp(`^(  ${key}:)\\s*\\S+`, 'm');
+    if (!re.test(text)) throw new Error(`demo: the example config has no "gateway.${key}" line; update scripts/demo/stack.ts to its format`);
+    return text.replace(re, `$1 ${value}`);
+  };
+  let text = example;
+  text = set(text, 'credential', JSON.stringify(credential));
+  text = set(text, 'stateDir', JSON.stringify(join(o.dir, 'gateway-state')));
+  text = set(text, 'addressing', o.addressing);
+  text = set(text, 'piaPort', String(o.ports.gatewayPia));
+  text = set(text, 'coapPort', String(o.ports.coap));
+  text = set(text, 'adminListen', `127.0.0.1:${o.ports.admin}`);
+  return text;
+}
+
+/** The trusted server's admin API with its bearer token (trust-server/README.md). */
+function adminClient(trust: TrustServer): (method: string, path: string, body?: unknown) => Promise<unknown> {
+  const token = readFileSync(trust.paths.adminToken, 'utf8').trim();
+  return async (method, path, body) => {
+    const res = await fetch(`${trust.adminUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const answer: unknown = await res.json();
+    if (!res.ok) throw new Error(`demo: trusted server admin API ${method} ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+}
