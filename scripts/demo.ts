@@ -1,39 +1,118 @@
 /**
- * `npm start`: the virtual building, toured through the real driver interfaces.
- * Usage: npm start -- [--seconds N]   (default 30; Ctrl-C stops early and leaves outputs safe)
+ * `npm start`: the gateway demo, everything embedded (scripts/demo/stack.ts): a trusted server,
+ * a simulated building with every device kind, the gateway serving it over plain CoAP and PIA,
+ * and credentials for two operators. Prints the piactl and coap-client commands to try.
+ *
+ * Usage: npm start -- [--seconds N] [--dir DIR] [--addressing loopback|auto] [--tour]
+ *   --seconds N   stop after N seconds (default: run until Ctrl-C)
+ *   --dir DIR     state and credentials (default /tmp/pia-demo; emptied at start)
+ *   --addressing  loopback (default: every device on [::1], a port each) or auto (as root: each
+ *                 device on its own IPv6 address, added to lo and removed at exit)
+ *   --tour        instead: the hardware tour (drives the simulated parts through the drivers)
+ * Ctrl-C stops cleanly: the door relocks, the fan goes to its safe speed, addresses are removed.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../common/index.js';
+import { createGatewayLogger } from '../firmware/gateway/index.js';
 import { createVirtualBuilding } from '../simulator/index.js';
+import { startDemoStack, type DemoStack } from './demo/stack.js';
 import { runTour } from './demo/tour.js';
 
-function parseSeconds(argv: string[]): number {
-  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string', default: '30' } } });
-  const seconds = Number(values.seconds);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--seconds must be a positive number, got "${values.seconds}"`);
-  return seconds;
+const USAGE = 'usage: npm start -- [--seconds N] [--dir DIR] [--addressing loopback|auto] [--tour]';
+
+interface DemoArgs {
+  readonly seconds: number | undefined;
+  readonly dir: string;
+  readonly addressing: 'loopback' | 'auto';
+  readonly tour: boolean;
+}
+
+function parse(argv: string[]): DemoArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: { seconds: { type: 'string' }, dir: { type: 'string', default: '/tmp/pia-demo' }, addressing: { type: 'string', default: 'loopback' }, tour: { type: 'boolean', default: false } },
+  });
+  const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
+  if (seconds !== undefined && (!Number.isFinite(seconds) || seconds <= 0)) throw new Error(`--seconds must be a positive number, got "${values.seconds}"`);
+  if (values.addressing !== 'loopback' && values.addressing !== 'auto') throw new Error(`--addressing must be loopback or auto, got "${values.addressing}"`);
+  return { seconds, dir: values.dir, addressing: values.addressing, tour: values.tour };
+}
+
+function waitForStop(seconds: number | undefined, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+    if (seconds !== undefined) setTimeout(resolve, seconds * 1000).unref();
+  });
+}
+
+/** The commands to try, with this run's paths and ports. */
+export function instructions(s: DemoStack): string[] {
+  const piactl = 'npx tsx operator/cli/piactl.ts';
+  const endpoint = (name: string): string => {
+    const e = s.gateway.addresses.find((a) => a.name === name)?.endpoint;
+    return e === undefined ? '?' : `[${e.address}]:${e.port}`;
+  };
+  return [
+    '',
+    `state and credentials: ${s.credentials.alice.replace(/alice\.json$/, '')} (alice.json, mallory.json, gateway.json, gateway.yaml)`,
+    `trusted server: PIA ${s.trust.pia.address}:${s.trust.pia.port}, admin API ${s.trust.adminUrl}`,
+    `gateway ${s.gateway.id}: PIA ${s.gatewayPia}, ${s.gateway.devices.length} devices (${s.gateway.addressing} addressing)`,
+    s.gateway.admin === undefined ? '' : `health and metrics: curl http://${s.gateway.admin.address}:${s.gateway.admin.port}/healthz   (and /metrics)`,
+    '',
+    'Try, in another terminal in this checkout (alice may read and control every device):',
+    `  export PIACTL_CREDENTIAL=${s.credentials.alice} PIACTL_GATEWAY=${s.gatewayPia}`,
+    `  ${piactl} ls`,
+    `  ${piactl} get rack-temp/temperature`,
+    `  ${piactl} set rack-fan/speed 80`,
+    `  ${piactl} call front-door/unlock seconds=5`,
+    `  ${piactl} set office-hvac/coolingSetpoint 24`,
+    `  ${piactl} snapshot lobby-camera/snapshot -o /tmp/lobby.jpg`,
+    `  ${piactl} watch rack-temp/temperature --count 5`,
+    `  ${piactl} --credential ${s.credentials.mallory} set rack-fan/speed 10     # refused: mallory has no grant`,
+    `  coap-client-notls -m get coap://${endpoint('rack-temp')}/rack-temp/temperature      # plain read: allowed for rack-temp`,
+    `  coap-client-notls -m get coap://${endpoint('front-door')}/front-door/locked       # plain read: 4.01, PIA required`,
+    `  npx tsx trust-server/cli/pia-trust.ts audit tail --file ${join(s.trust.paths.audit)}`,
+    '',
+    'Ctrl-C stops (door relocked, fan to its safe speed).',
+  ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
 }
 
 async function main(): Promise<void> {
-  let seconds: number;
+  let args: DemoArgs;
   try {
-    seconds = parseSeconds(process.argv.slice(2));
+    args = parse(process.argv.slice(2));
   } catch (e) {
-    console.error(`demo: ${(e as Error).message}; usage: npm start -- [--seconds N]`);
+    console.error(`demo: ${(e as Error).message}; ${USAGE}`);
     process.exitCode = 2;
     return;
   }
   const clock = systemClock();
-  // A small, hot room so the temperature visibly moves within the tour.
-  const building = createVirtualBuilding({ clock, room: { initialC: 27, heatLoadW: 1500, heatCapacityJPerK: 20_000 } });
   const abort = new AbortController();
   for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => abort.abort());
-  console.log('PIA Gateway demo: a virtual building (SHT31, MCP9808, BME280, TMP102, ATECC608, HAT EEPROM, 4-pin fan, door, safe, lights, Modbus fan-coil, VC0706 camera)');
-  console.log('The gateway program (CoAP endpoints over PIA, MQTT) arrives with issues 3-6; this tour drives the parts through the drivers.\n');
-  await runTour(building, { clock, seconds, snapshotPath: join(tmpdir(), 'pia-demo-snapshot.jpg'), print: (l) => console.log(l), signal: abort.signal });
-  await building.close();
+  if (args.tour) {
+    const building = createVirtualBuilding({ clock, room: { initialC: 27, heatLoadW: 1500, heatCapacityJPerK: 20_000 } });
+    await runTour(building, { clock, seconds: args.seconds ?? 30, snapshotPath: join(tmpdir(), 'pia-demo-snapshot.jpg'), print: (l) => console.log(l), signal: abort.signal });
+    await building.close();
+    return;
+  }
+  console.log('PIA Gateway demo: a trusted server, a simulated building (thermometers, fan, door, safe, lights, HVAC, camera) and the gateway, in this process');
+  const logger = createGatewayLogger({ pretty: true, level: 'warn' });
+  let stack: DemoStack;
+  try {
+    stack = await startDemoStack({ dir: args.dir, clock, ports: { trustPia: 4501, gatewayPia: 4500, coap: 5683, admin: 9464 }, addressing: args.addressing, logger, log: (l) => console.log(l) });
+  } catch (e) {
+    console.error(`demo: could not start: ${(e as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
+  for (const line of instructions(stack)) console.log(line);
+  await waitForStop(args.seconds, abort.signal);
+  console.log('demo: stopping');
+  await stack.close();
+  console.log('demo: stopped');
 }
 
 await main();

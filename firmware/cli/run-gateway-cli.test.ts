@@ -94,8 +94,7 @@ describe('pia-gateway check', () => {
       [['check', DEMO], `pia-gateway check: unexpected argument '${DEMO}'; options start with -- (see 'pia-gateway check --help')\n`],
       [['discover', '--bus', 'one'], 'pia-gateway discover: --bus one: must be a bus number 0–255 (the N of /dev/i2c-N), e.g. --bus 1\n'],
       [['discover', '--simulated', '--bus', '5'], 'pia-gateway discover: --bus 5: the virtual building has buses 0 and 1\n'],
-      [['chek'], "pia-gateway: unknown command 'chek'; write one of: check, discover (see 'pia-gateway --help')\n"],
-      [['--config', DEMO], "pia-gateway: no command given before --config; write one of: check, discover (see 'pia-gateway --help')\n"],
+      [['chek'], "pia-gateway: unknown command 'chek'; write one of: run, check, discover (see 'pia-gateway --help')\n"],
     ];
     for (const [args, message] of cases) {
       const o = io();
@@ -151,7 +150,7 @@ describe('the subcommand table is the extension point', () => {
   it('a "run" subcommand added to the table takes `pia-gateway --config F` and `pia-gateway run …`', async () => {
     const seen: string[][] = [];
     const run: Subcommand = { name: 'run', usage: 'pia-gateway run --config FILE', summary: 'the gateway', run: (args) => (seen.push([...args]), Promise.resolve(0)) };
-    const table = [...SUBCOMMANDS, run];
+    const table = [...SUBCOMMANDS.filter((s) => s.name !== 'run'), run];
     expect(await runGatewayCli(['--config', DEMO], io(), table)).toBe(0);
     expect(await runGatewayCli(['run', '--config', DEMO], io(), table)).toBe(0);
     expect(seen).toEqual([['--config', DEMO], ['--config', DEMO]]);

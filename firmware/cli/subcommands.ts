@@ -8,9 +8,10 @@
  */
 import { checkSubcommand } from './check-command.js';
 import { discoverSubcommand } from './discover-command.js';
+import { runSubcommand } from './run-command.js';
 import type { Subcommand } from './io.js';
 
-export const SUBCOMMANDS: readonly Subcommand[] = [checkSubcommand, discoverSubcommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [runSubcommand, checkSubcommand, discoverSubcommand];
 
 /** The subcommand run when the arguments start with an option instead of a command name. */
 export const DEFAULT_SUBCOMMAND = 'run';

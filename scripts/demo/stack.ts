@@ -4,7 +4,7 @@
  * the commands to try; the end-to-end tests drive the same stack.
  *
  *   1. a fresh folder (`dir`): the trusted server's state in trust/, credentials beside it
- *   2. `pia-trust serve` in-process (PIA on [::1]:trustPort, admin API on 127.0.0.1, any port)
+ *   2. `pia-trust serve` in-process (PIA on 127.0.0.1:trustPort, admin API on 127.0.0.1, any port)
  *   3. through its admin API: the gateway, "alice" (operator, granted read and control on every
  *      device of the gateway) and "mallory" (operator, no grant); credentials written 0600
  *   4. the gateway config: firmware/config/examples/demo-building.yaml with this run's paths,
@@ -49,7 +49,7 @@ export interface DemoStack {
   readonly credentials: { readonly gateway: string; readonly alice: string; readonly mallory: string };
   readonly ids: { readonly gateway: string; readonly alice: string; readonly mallory: string };
   readonly configFile: string;
-  /** The gateway's PIA endpoint as piactl's --gateway takes it. */
+  /** The gateway's PIA endpoint as piactl's --gateway takes it (IPv4 loopback: piactl's address is then latched, not ::1, which plain clients use). */
   readonly gatewayPia: string;
   close(): Promise<void>;
 }
@@ -59,7 +59,8 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const trust = await startTrustServer({
     stateDir: join(o.dir, 'trust'),
-    pia: { address: '::1', port: o.ports.trustPia },
+    // 127.0.0.1: the gateway latches the server's address (§4); plain clients on ::1 stay plain.
+    pia: { address: '127.0.0.1', port: o.ports.trustPia },
     admin: { address: '127.0.0.1', port: 0 },
     env: {},
     log: (level, m) => o.log(`pia-trust ${level}: ${m}`),
@@ -91,7 +92,7 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     closers.push(() => building.close());
     const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger });
     closers.push(() => gateway.close());
-    return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `[::1]:${gateway.pia.port}`, close: closeAll };
+    return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `127.0.0.1:${gateway.pia.port}`, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

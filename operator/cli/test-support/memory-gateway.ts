@@ -31,7 +31,7 @@ import {
   type Link,
 } from '../../../coap/index.js';
 import { FakeDevice, type FakeDeviceOptions } from '../../../coap/test-support/index.js';
-import { decide, type Access } from '../../../firmware/policy/policy.js';
+import { decide, type Access } from '../../../firmware/policy/index.js';
 import { makeCredential, writeCredentialFile } from '../../../pia/credential/index.js';
 import { canonicalAddress } from '../../../pia/discovery/index.js';
 import { nodeIdToText } from '../../../pia/phase3/index.js';

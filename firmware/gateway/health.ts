@@ -1,0 +1,71 @@
+/**
+ * The /healthz document: the gateway as an operator or a supervisor needs to see it.
+ *
+ *   status   "ok" (every device ok and phase 3 with the trusted server verified), "degraded"
+ *            (something is not: the lists below say what), or "stopping"
+ *   devices  name, kind, status, consecutive failures, last error (message and age), the
+ *            seconds since the last good poll, its address and where plain CoAP serves it
+ *   pia      the PIA endpoint, peers with an SA, a few node counters, and the trust state:
+ *            the trusted server, the check of our own credential, phase-3 outcomes
+ * Must hold: nothing secret (no key, no SA material: SPIs are not even shown).
+ */
+import type { DeviceKind, Health } from '../../devices/model/types.js';
+import type { PiaNodeCounters } from '../../pia/node/index.js';
+import type { TrustState } from './pia-endpoint.js';
+
+export interface HealthDevice {
+  readonly name: string;
+  readonly kind: DeviceKind;
+  readonly health: Health;
+  readonly address: string;
+  readonly endpoint: { readonly address: string; readonly port: number };
+}
+
+export interface HealthInput {
+  readonly gatewayId: string;
+  readonly label: string;
+  readonly nowMs: number;
+  readonly startedAtMs: number;
+  readonly stopping: boolean;
+  readonly addressing: string;
+  readonly devices: readonly HealthDevice[];
+  readonly pia: { readonly address: string; readonly port: number; readonly counters: Readonly<PiaNodeCounters>; readonly trust: TrustState };
+  readonly audit: { readonly path: string; readonly writable: boolean };
+}
+
+const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
+export function healthReport(i: HealthInput): Record<string, unknown> {
+  const devices = i.devices.map((d) => ({
+    name: d.name,
+    kind: d.kind,
+    status: d.health.status,
+    failures: d.health.failures,
+    ...(d.health.lastError === undefined ? {} : { lastError: { message: d.health.lastError.message, agoS: seconds(i.nowMs - d.health.lastError.atMs) } }),
+    ...(d.health.lastOkMs === undefined ? {} : { lastOkAgoS: seconds(i.nowMs - d.health.lastOkMs) }),
+    address: d.address,
+    endpoint: d.endpoint,
+  }));
+  const t = i.pia.trust;
+  const c = i.pia.counters;
+  const healthy = devices.every((d) => d.status === 'ok') && t.check === 'verified' && i.audit.writable;
+  return {
+    status: i.stopping ? 'stopping' : healthy ? 'ok' : 'degraded',
+    gateway: { id: i.gatewayId, label: i.label, uptimeS: seconds(i.nowMs - i.startedAtMs), addressing: i.addressing },
+    devices,
+    pia: {
+      address: i.pia.address,
+      port: i.pia.port,
+      peers: [...t.peers.keys()],
+      counters: { espIn: c.espIn, espOut: c.espOut, exchangesCompleted: c.exchangesCompleted, exchangesFailed: c.exchangesFailed, icvFailures: c.icvFailures, replays: c.replays },
+      trust: {
+        server: t.trustServer,
+        check: t.check,
+        ...(t.checkDetail === undefined ? {} : { detail: t.checkDetail }),
+        phase3: { granted: t.phase3Granted, denied: t.phase3Denied, failed: t.phase3Failed },
+        ...(t.last === undefined ? {} : { last: { outcome: t.last.outcome, peer: t.last.peer, detail: t.last.detail, agoS: seconds(i.nowMs - t.last.atMs) } }),
+      },
+    },
+    audit: i.audit,
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * The gateway runtime (README.md here): gateway.yaml + hardware → every device served as its
+ * own CoAP endpoint, plain and over PIA, with policy, audit log, fail-safes, health, metrics
+ * and systemd integration.
+ */
+export { startGateway, GatewayStartError, GATEWAY_ADDRESS_NAME, LATCH_FILE } from './gateway.js';
+export type { Gateway, GatewayDevice, GatewayOptions } from './types.js';
+export { hostHardware, linuxHardware, toGatewayHardware, type GatewayHardware, type HostHardware, type LinuxHardwareOptions } from './hardware.js';
+export { memoryGatewayNetwork, udpNetwork, type GatewayNetwork, type TrustState, type TrustCheck } from './pia-endpoint.js';
+export { buildDevices, REGISTER_MAPS, type BuiltDevice, type BuildContext } from './build-devices.js';
+export { DeviceRunner, OUTPUT_KINDS, bounded, type ManagedDevice, type StopOutcome } from './device-runner.js';
+export { createAuthorize, policyDecision, describeRequest, type PolicyDevice } from './access.js';
+export { AuditTrail, safeText } from './audit-trail.js';
+export { GatewayMetrics } from './metrics.js';
+export { SystemdNotifier, systemdNotifyCommand, watchdogInterval, type NotifySend, type SystemdEnv } from './systemd.js';
+export { createGatewayLogger, type LoggerOptions } from './logger.js';

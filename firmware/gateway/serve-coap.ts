@@ -1,0 +1,148 @@
+/**
+ * The CoAP endpoints of the devices (issue 5 item 5), plain and over PIA.
+ *
+ *   1. plain: one UDP socket and one CoapServer per device endpoint, the device mounted at
+ *      its endpoint address under its name (/<device>/<property>: devices/model/types.ts), so
+ *      each endpoint has its own resource tree in every addressing mode (on loopback all
+ *      endpoints are [::1], told apart by port);
+ *   2. PIA: inner UDP to the device's address and port (docs/protocol.md §6); one PIA
+ *      transport and one CoapServer per CoAP port in use (address modes: one; loopback: one
+ *      per device), each device mounted at its endpoint address;
+ *   3. the directory: on the gateway's own PIA address and the configured CoAP port, over
+ *      PIA only, every device is mounted too, so /.well-known/core there lists them all
+ *      (`</rack-fan>;rt="pia.device.fan";title="rack-fan"` and their resources): how piactl
+ *      finds devices by name (operator/README.md "Targets"); requests there reach the
+ *      device under the same policy;
+ *   4. every server: the authorize hook (access.ts) and onExchange → audit and metrics;
+ *   5. observations: a sweep every 10 s ends those whose peer lost the phase they registered
+ *      at (stillAllowed), and a dead PIA peer's are dropped at once.
+ */
+import type { Clock, TimerHandle } from '../../common/index.js';
+import { CoapServer, piaTransport, type CoapTransport, type ExchangeRecord, type ObserverView } from '../../coap/index.js';
+import { canonicalAddress, type SecurityContext } from '../../pia/discovery/index.js';
+import type { PiaNode } from '../../pia/node/index.js';
+import { createAuthorize, type AccessOptions, type PolicyDevice } from './access.js';
+import type { ManagedDevice } from './device-runner.js';
+import type { GatewayNetwork } from './pia-endpoint.js';
+
+
+const COAP_DEFAULT_PORT = 5683;
+export interface ServedDevice {
+  readonly managed: ManagedDevice;
+  readonly endpoint: { readonly address: string; readonly port: number };
+  readonly plainReads: boolean;
+}
+
+export interface CoapServingOptions {
+  readonly devices: readonly ServedDevice[];
+  /** The gateway's own PIA address and the configured CoAP port: where the directory is (step 3). */
+  readonly directory: { readonly address: string; readonly port: number; readonly aliases?: readonly string[] };
+  readonly network: GatewayNetwork;
+  readonly node: PiaNode;
+  readonly clock: Clock;
+  readonly random?: () => number;
+  readonly access: Omit<AccessOptions, 'devicesAt'>;
+  readonly onExchange: (record: ExchangeRecord, devicesAt: (local: string) => readonly PolicyDevice[]) => void;
+  readonly log: { info(message: string): void; warn(message: string): void };
+}
+
+export interface CoapServing {
+  readonly servers: readonly CoapServer[];
+  /** Ends the observations of a PIA peer (dead, or its SA gone). */
+  dropPeer(peer: { readonly address: string; readonly port: number }): number;
+  close(): Promise<void>;
+}
+
+export const OBSERVE_SWEEP_MS = 10_000;
+
+interface Mounting {
+  readonly local: string;
+  readonly device: ServedDevice;
+}
+
+export async function serveCoap(o: CoapServingOptions): Promise<CoapServing> {
+  const transports: CoapTransport[] = [];
+  const servers: CoapServer[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const s of servers) await s.close();
+    for (const t of transports) await t.close();
+  };
+  const serve = (own: readonly CoapTransport[], mounts: readonly Mounting[]): void => {
+    const byLocal = new Map<string, PolicyDevice[]>();
+    for (const m of mounts) byLocal.set(m.local, [...(byLocal.get(m.local) ?? []), { name: m.device.managed.name, plainReads: m.device.plainReads }]);
+    const devicesAt = (local: string): readonly PolicyDevice[] => byLocal.get(canonicalAddress(local)) ?? [];
+    const server = new CoapServer({
+      transports: own,
+      clock: o.clock,
+      ...(o.random === undefined ? {} : { random: o.random }),
+      authorize: createAuthorize({ ...o.access, devicesAt }),
+      onExchange: (record) => o.onExchange(record, devicesAt),
+      logger: o.log,
+    });
+    servers.push(server);
+    for (const m of mounts) server.mount(m.local, m.device.managed.device);
+  };
+  try {
+    // 1. plain, one server per endpoint
+    for (const d of o.devices) {
+      const plain = await o.network.openPlain(d.endpoint, (e) => o.log.warn(`CoAP socket [${d.endpoint.address}]:${d.endpoint.port}: ${e.message}`));
+      transports.push(plain);
+      serve([plain], [{ local: canonicalAddress(d.endpoint.address), device: d }]);
+    }
+    // 2–3. PIA, one server per port, the directory on the gateway's address
+    const byPort = new Map<number, Mounting[]>();
+    const add = (port: number, m: Mounting): void => {
+      const list = byPort.get(port) ?? [];
+      if (!list.some((x) => x.local === m.local && x.device.managed.name === m.device.managed.name)) list.push(m);
+      byPort.set(port, list);
+    };
+    for (const d of o.devices) add(d.endpoint.port, { local: canonicalAddress(d.endpoint.address), device: d });
+    // Over PIA the inner UDP port is only a field: the directory also answers on 5683 (RFC 7252
+    // §6.1), where piactl looks when it knows the gateway's PIA endpoint and nothing else.
+    for (const port of new Set([o.directory.port, COAP_DEFAULT_PORT])) {
+      for (const address of [o.directory.address, ...(o.directory.aliases ?? [])]) {
+        for (const d of o.devices) add(port, { local: canonicalAddress(address), device: d });
+      }
+    }
+    for (const [port, mounts] of byPort) {
+      const pia = piaTransport(o.node, { port });
+      transports.push(pia);
+      serve([pia], mounts);
+    }
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+  let sweep: TimerHandle | undefined;
+  const arm = (): void => {
+    sweep = o.clock.setTimeout(() => {
+      for (const s of servers) {
+        const ended = s.dropObservers((v) => !stillAllowed(v, o.node));
+        if (ended > 0) o.log.info(`CoAP: ${ended} observation(s) ended: the peer is no longer at the phase that allowed them`);
+      }
+      arm();
+    }, OBSERVE_SWEEP_MS);
+  };
+  arm();
+  return {
+    servers,
+    dropPeer: (peer) => servers.reduce((n, s) => n + s.dropObservers((v) => v.meta.ctx.phase !== 1 && v.meta.ctx.peer.address === peer.address && v.meta.ctx.peer.port === peer.port), 0),
+    async close() {
+      if (sweep !== undefined) o.clock.clearTimeout(sweep);
+      await closeAll();
+    },
+  };
+}
+
+/**
+ * An observation lives while its peer keeps the phase it registered at: phase 3 is re-checked
+ * by the trusted server at every rekey (docs/protocol.md §9.4), so a revoked node or a
+ * withdrawn grant drops the peer to phase 2 within 160 s, and its observations end here;
+ * a plain observer that has since been latched gets no plaintext any more (§4).
+ */
+function stillAllowed(v: ObserverView, node: PiaNode): boolean {
+  const ctx: SecurityContext = v.meta.ctx;
+  if (ctx.phase === 1) return node.plaintextPolicy(v.from.address) === 'allow';
+  const now = node.phase(ctx.peer);
+  return ctx.phase === 3 ? now === 3 : now !== undefined;
+}

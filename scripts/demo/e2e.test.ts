@@ -1,0 +1,161 @@
+/**
+ * End to end on the demo building (issue 5 item 9): the trusted server, the gateway on the
+ * simulated building and piactl, over real UDP on loopback, everything at PIA phase 3. piactl
+ * runs in-process (runPiactl, the program's own entry), libcoap's coap-client as a real process.
+ */
+import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import jpeg from 'jpeg-js';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../common/index.js';
+import { verifyAuditFile } from '../../common/audit/index.js';
+import { runPiactl } from '../../operator/index.js';
+import { startDemoStack, type DemoStack } from './stack.js';
+
+const run = promisify(execFile);
+let stack: DemoStack;
+let dir: string;
+
+/** A base port with `n` consecutive free UDP ports on ::1 (the gateway's loopback CoAP ports). */
+async function freePorts(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 40000);
+    const sockets = await Promise.all(
+      Array.from({ length: n }, (_, i) => new Promise<ReturnType<typeof createSocket> | undefined>((resolve) => {
+        const s = createSocket({ type: 'udp6', ipv6Only: false });
+        s.once('error', () => resolve(undefined));
+        s.bind(base + i, '::', () => resolve(s));
+      })),
+    );
+    for (const s of sockets) s?.close();
+    if (sockets.every((s) => s !== undefined)) return base;
+  }
+  throw new Error('no run of free UDP ports found');
+}
+
+async function piactl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runPiactl(['--credential', stack.credentials.alice, '--gateway', stack.gatewayPia, ...args], {
+    stdout: { write: (t: string) => (out += t) },
+    stderr: { write: (t: string) => (err += t) },
+    signal: new AbortController().signal,
+    env: {},
+  });
+  return { code, out, err };
+}
+
+const json = (text: string): Record<string, unknown> => JSON.parse(text.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pia-e2e-'));
+  const base = await freePorts(14);
+  stack = await startDemoStack({
+    dir,
+    clock: systemClock(),
+    ports: { trustPia: base, gatewayPia: base + 1, admin: base + 2, coap: base + 3 },
+    addressing: 'loopback',
+    logger: pino({ level: 'silent' }),
+    log: () => undefined,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the demo building end to end, at phase 3', () => {
+  it('reads a temperature near the simulated room', async () => {
+    const r = await piactl('--json', 'get', 'rack-temp/temperature');
+    expect(r.code, r.err).toBe(0);
+    const value = (json(r.out).result as { value: number }).value;
+    expect(Math.abs(value - stack.building.room.temperatureC)).toBeLessThan(0.5);
+  }, 30_000);
+
+  it('sets a fan speed: the PWM duty of the simulated fan follows', async () => {
+    const r = await piactl('set', 'rack-fan/speed', '80');
+    expect(r.code, r.err).toBe(0);
+    expect(stack.building.parts.fan.dutyFraction).toBeCloseTo(0.8, 2);
+    await piactl('set', 'rack-fan/speed', '40');
+    expect(stack.building.parts.fan.dutyFraction).toBeCloseTo(0.4, 2);
+  }, 30_000);
+
+  it('unlocks the door for 5 s; it relocks by itself', async () => {
+    expect(stack.building.parts.door.locked).toBe(true);
+    const r = await piactl('call', 'front-door/unlock', 'seconds=5');
+    expect(r.code, r.err).toBe(0);
+    expect(stack.building.parts.door.locked).toBe(false);
+    await sleep(6500);
+    expect(stack.building.parts.door.locked).toBe(true);
+  }, 30_000);
+
+  it('changes an HVAC setpoint in the unit over Modbus; one outside the limits is refused', async () => {
+    const r = await piactl('set', 'office-hvac/coolingSetpoint', '22');
+    expect(r.code, r.err).toBe(0);
+    expect(stack.building.parts.hvac.unit.raw('setpoint_cooling')).toBe(220);
+    const bad = await piactl('set', 'office-hvac/heatingSetpoint', '80');
+    expect(bad.code).toBe(6);
+    expect(bad.err).toMatch(/heatingSetpoint/);
+  }, 30_000);
+
+  it('takes a snapshot: a valid JPEG', async () => {
+    const file = join(dir, 'lobby.jpg');
+    const r = await piactl('snapshot', 'lobby-camera/snapshot', '-o', file);
+    expect(r.code, r.err).toBe(0);
+    const image = jpeg.decode(readFileSync(file));
+    expect(image.width).toBeGreaterThan(0);
+    expect(image.height).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('watches a temperature change as the fan runs', async () => {
+    await piactl('set', 'rack-fan/speed', '100');
+    const r = await piactl('--json', 'watch', 'rack-temp/temperature', '--count', '3');
+    expect(r.code, r.err).toBe(0);
+    const values = r.out.trim().split('\n').map((l) => (JSON.parse(l) as { result: { value: number } }).result.value);
+    expect(values).toHaveLength(3);
+    expect(new Set(values).size).toBeGreaterThan(1);
+  }, 60_000);
+
+  it('an operator without a grant is refused, and the refusal is logged by the trusted server', async () => {
+    let err = '';
+    const code = await runPiactl(['--credential', stack.credentials.mallory, '--gateway', stack.gatewayPia, 'set', 'rack-fan/speed', '10'], {
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => (err += t) },
+      signal: new AbortController().signal,
+      env: {},
+    });
+    expect(code).toBe(4);
+    expect(err).toMatch(/no grant/);
+    expect(stack.building.parts.fan.dutyFraction).not.toBeCloseTo(0.1, 2);
+    const audit = readFileSync(stack.trust.paths.audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(audit.some((rec) => rec.event === 'phase3-denied' && JSON.stringify(rec).includes(stack.ids.mallory))).toBe(true);
+    expect(verifyAuditFile(stack.trust.paths.audit).ok).toBe(true);
+  }, 30_000);
+
+  it("the gateway's audit log holds alice's commands, hash-chained", () => {
+    const lines = readFileSync(stack.gateway.audit.path, 'utf8').trim().split('\n');
+    const commands = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => JSON.stringify(r).includes('rack-fan'));
+    expect(commands.length).toBeGreaterThan(0);
+    expect(JSON.stringify(commands)).toContain(stack.ids.alice);
+    expect(verifyAuditFile(stack.gateway.audit.path).ok).toBe(true);
+  });
+
+  it('coap-client (legacy, plain) gets only what the plain policy allows', async () => {
+    const at = (name: string): string => {
+      const e = stack.gateway.addresses.find((a) => a.name === name)?.endpoint;
+      if (e === undefined) throw new Error(`no endpoint for ${name}`);
+      return `coap://[${e.address}]:${e.port}/${name}`;
+    };
+    const ok = await run('coap-client-notls', ['-m', 'get', `${at('rack-temp')}/temperature`]);
+    expect(ok.stdout).toMatch(/"value":\s*\d/);
+    const refused = await run('coap-client-notls', ['-m', 'get', `${at('front-door')}/locked`]);
+    expect(refused.stdout + refused.stderr).toMatch(/4\.01.*PIA phase 3/);
+  }, 30_000);
+});
