@@ -15,6 +15,7 @@ const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   handshake: () => handshakeCost(),
   echo: () => piaEchoRtt(),
   sensors: () => gatewaySensors(),
+  command: async () => (await import('./gateway-command.js')).main(),
 };
 
 const wanted = process.argv.slice(2);
