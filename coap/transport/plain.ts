@@ -9,11 +9,10 @@
  *          ctx: phase 1 from `from`}); 3. send(bytes, to, {local}) → the socket bound to
  *          `local` (the first socket when none is named).
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { isIPv4, isIPv6 } from 'node:net';
 import { canonicalAddress, plaintextContext } from '../../pia/discovery/index.js';
 import { AddressCache } from '../../pia/index.js';
-import type { DatagramListener, DatagramTransport, Endpoint } from '../../pia/node/index.js';
+import { openUdpTransport, type DatagramListener, type DatagramTransport } from '../../pia/node/index.js';
 import { IPV6_HEADER, IPV6_MIN_MTU, UDP_HEADER, type CoapEndpoint, type CoapTransport, type MessageHandler, type SendMeta } from './types.js';
 
 /** 1280 − 40 − 8 = 1232 bytes of CoAP message in one unfragmented IPv6 packet. */
@@ -93,65 +92,6 @@ export async function plainUdpTransport(options: PlainUdpOptions): Promise<Plain
 }
 
 async function bindUdp(address: string, port: number, onError: ((e: Error) => void) | undefined): Promise<DatagramTransport> {
-  const v4 = isIPv4(address);
-  if (!v4 && !isIPv6(address.split('%')[0] ?? '')) throw new Error(`CoAP UDP: "${address}" is not an IPv6 or IPv4 address; give the device's address, e.g. 2001:db8:42::f1 or ::1`);
-  const socket = v4 ? createSocket({ type: 'udp4' }) : createSocket({ type: 'udp6', ipv6Only: false });
-  await new Promise<void>((resolve, reject) => {
-    const onBindError = (err: NodeJS.ErrnoException): void => {
-      socket.close();
-      const hint =
-        err.code === 'EADDRINUSE'
-          ? 'another process uses it; stop it or choose another port'
-          : err.code === 'EADDRNOTAVAIL'
-            ? 'the address is not configured on this host: add it (ip -6 addr add ADDR/128 dev lo) or an AnyIP local route, or fall back to ::1'
-            : 'check the address is configured on this host';
-      reject(new Error(`CoAP UDP: cannot bind [${address}]:${port} (${err.code ?? err.message}); ${hint}`));
-    };
-    socket.once('error', onBindError);
-    socket.bind({ address, port, exclusive: true }, () => {
-      socket.off('error', onBindError);
-      resolve();
-    });
-  });
-  return new UdpSocket(socket, v4, onError);
-}
-
-class UdpSocket implements DatagramTransport {
-  readonly local: Endpoint;
-  readonly #socket: Socket;
-  readonly #v4: boolean;
-  readonly #listeners = new Set<DatagramListener>();
-  #closed = false;
-
-  constructor(socket: Socket, v4: boolean, onError: ((e: Error) => void) | undefined) {
-    this.#socket = socket;
-    this.#v4 = v4;
-    const bound = socket.address();
-    this.local = { address: bound.address, port: bound.port };
-    socket.on('message', (msg, rinfo) => {
-      const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
-      for (const l of this.#listeners) l(bytes, { address: rinfo.address, port: rinfo.port });
-    });
-    // ICMP errors surfaced by some OSes: UDP is lossy anyway; the message layer's timers handle silence.
-    socket.on('error', (err) => onError?.(err));
-  }
-
-  send(bytes: Uint8Array, to: Endpoint): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error(`CoAP UDP [${this.local.address}]:${this.local.port}: closed; cannot send`));
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(to.address)?.[1];
-    const address = this.#v4 ? (mapped ?? to.address) : isIPv4(to.address) ? `::ffff:${to.address}` : to.address;
-    return new Promise((resolve, reject) => this.#socket.send(bytes, to.port, address, (err) => (err ? reject(err) : resolve())));
-  }
-
-  onDatagram(listener: DatagramListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    this.#listeners.clear();
-    return new Promise((resolve) => this.#socket.close(() => resolve()));
-  }
+  if (!isIPv4(address) && !isIPv6(address.split('%')[0] ?? '')) throw new Error(`CoAP UDP: "${address}" is not an IPv6 or IPv4 address; give the device's address, e.g. 2001:db8:42::f1 or ::1`);
+  return openUdpTransport({ address, port, label: 'CoAP UDP', ...(onError === undefined ? {} : { onError }) });
 }

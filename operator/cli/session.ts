@@ -14,7 +14,7 @@
 import { randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../../common/index.js';
 import { CoapClient, CoapClientError, piaTransport } from '../../coap/index.js';
-import type { SendFailure } from '../../pia/cli/index.js';
+import { watchSends, type SendFailure } from '../../pia/node/index.js';
 import { CredentialError, loadIdentity, type LoadedIdentity } from '../../pia/credential/index.js';
 import { MemoryLatchStore } from '../../pia/discovery/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
@@ -160,22 +160,3 @@ export function clientFailure(what: string, e: unknown, signal?: AbortSignal): E
   }
 }
 
-/** The transport as is, plus a report of every send the OS refused (with its errno code). */
-function watchSends(inner: DatagramTransport, report: (f: SendFailure) => void): DatagramTransport {
-  return {
-    get local() {
-      return inner.local;
-    },
-    onDatagram: (listener) => inner.onDatagram(listener),
-    close: () => inner.close(),
-    async send(bytes, to) {
-      try {
-        await inner.send(bytes, to);
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        report({ code: err.code ?? 'EIO', to, message: err.message });
-        throw e;
-      }
-    },
-  };
-}

@@ -7,7 +7,7 @@
  */
 import { systemClock, type Clock } from '../../common/index.js';
 import { FileLatchStore, MemoryLatchStore, formatEndpoint, type LatchStore } from '../discovery/index.js';
-import { PiaNode, openUdpTransport, type DatagramTransport, type Endpoint, type UdpTransportOptions } from '../node/index.js';
+import { PiaNode, openUdpTransport, watchSends, type DatagramTransport, type SendFailure, type UdpTransportOptions } from '../node/index.js';
 import type { SuiteId } from '../suites-ids.js';
 import type { EndpointArg } from './args.js';
 
@@ -24,12 +24,7 @@ export interface PiaIo {
   readonly openTransport?: (options: UdpTransportOptions) => Promise<DatagramTransport>;
 }
 
-/** A send the OS refused (the node carries on; ping turns the first one into exit 3). */
-export interface SendFailure {
-  readonly code: string;
-  readonly to: Endpoint;
-  readonly message: string;
-}
+export type { SendFailure } from '../node/index.js';
 
 export interface StartedNode {
   readonly node: PiaNode;
@@ -102,25 +97,6 @@ export async function startNode(o: NodeSetupOptions, io: PiaIo): Promise<Started
   };
 }
 
-/** The transport as is, plus a report of every send the OS refused (with its errno code). */
-function watchSends(inner: DatagramTransport, report: (f: SendFailure) => void): DatagramTransport {
-  return {
-    get local() {
-      return inner.local;
-    },
-    onDatagram: (listener) => inner.onDatagram(listener),
-    close: () => inner.close(),
-    async send(bytes, to) {
-      try {
-        await inner.send(bytes, to);
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        report({ code: err.code ?? 'EIO', to, message: err.message });
-        throw e;
-      }
-    },
-  };
-}
 
 const SEND_PROBLEMS: Readonly<Record<string, string>> = {
   ENETUNREACH: `no route to that network; check the address and this host's routes (ip route get ADDR)`,

@@ -35,3 +35,4 @@ export {
   type Phase3Options,
   type TrustAuthority,
 } from './phase3-driver.js';
+export { watchSends, type SendFailure } from './watch-sends.js';

@@ -19,24 +19,27 @@ export interface UdpTransportOptions {
   /** Bind port; default 4500, 0 = any free port. */
   readonly port?: number;
   readonly onError?: (error: Error) => void;
+  /** What the socket is, in messages; default "PIA UDP transport" (the CoAP layer says "CoAP UDP"). */
+  readonly label?: string;
 }
 
 export async function openUdpTransport(options: UdpTransportOptions = {}): Promise<DatagramTransport> {
   const address = options.address ?? '::';
   const port = options.port ?? PIA_DEFAULT_PORT;
+  const label = options.label ?? 'PIA UDP transport';
   const v4 = isIPv4(address);
   if (!v4 && !isIPv6(address.split('%')[0] ?? '')) {
-    throw new Error(`PIA UDP transport: bind address "${address}" is not an IPv6 or IPv4 address; use e.g. :: or 127.0.0.1`);
+    throw new Error(`${label}: bind address "${address}" is not an IPv6 or IPv4 address; use e.g. :: or 127.0.0.1`);
   }
   if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
-    throw new Error(`PIA UDP transport: port ${port} is not in 0..65535; use 4500 (default) or 0 for any free port`);
+    throw new Error(`${label}: port ${port} is not in 0..65535; use ${PIA_DEFAULT_PORT} (PIA's default) or 0 for any free port`);
   }
   const socket = v4 ? createSocket({ type: 'udp4' }) : createSocket({ type: 'udp6', ipv6Only: false });
   await new Promise<void>((resolve, reject) => {
     const onBindError = (err: NodeJS.ErrnoException): void => {
       socket.close();
-      const hint = err.code === 'EADDRINUSE' ? 'another process uses it; stop it or choose another port' : bindHint(address);
-      reject(new Error(`PIA UDP transport: cannot bind [${address}]:${port} (${err.code ?? err.message}); ${hint}`));
+      const hint = err.code === 'EADDRINUSE' ? 'another process uses it; stop it or choose another port' : bindHint(address, err.code);
+      reject(new Error(`${label}: cannot bind [${address}]:${port} (${err.code ?? err.message}); ${hint}`));
     };
     socket.once('error', onBindError);
     socket.bind({ address, port, exclusive: true }, () => {
@@ -44,7 +47,7 @@ export async function openUdpTransport(options: UdpTransportOptions = {}): Promi
       resolve();
     });
   });
-  return new UdpTransport(socket, v4, options.onError);
+  return new UdpTransport(socket, v4, options.onError, label);
 }
 
 class UdpTransport implements DatagramTransport {
@@ -55,7 +58,12 @@ class UdpTransport implements DatagramTransport {
   readonly #addresses = new Map<string, string>();
   #closed = false;
 
-  constructor(socket: Socket, v4: boolean, onError: ((error: Error) => void) | undefined) {
+  constructor(
+    socket: Socket,
+    v4: boolean,
+    onError: ((error: Error) => void) | undefined,
+    private readonly label: string,
+  ) {
     this.#socket = socket;
     this.#v4 = v4;
     const bound = socket.address();
@@ -68,7 +76,7 @@ class UdpTransport implements DatagramTransport {
   }
 
   send(bytes: Uint8Array, to: Endpoint): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error(`PIA UDP transport [${this.local.address}]:${this.local.port}: closed; cannot send`));
+    if (this.#closed) return Promise.reject(new Error(`${this.label} [${this.local.address}]:${this.local.port}: closed; cannot send`));
     const address = this.#socketAddress(to.address);
     return new Promise((resolve, reject) => {
       this.#socket.send(bytes, to.port, address, (err) => (err ? reject(err) : resolve()));
@@ -100,8 +108,12 @@ class UdpTransport implements DatagramTransport {
 }
 
 /** A link-local address (fe80::/10) is bound on one interface only: it needs that zone. */
-function bindHint(address: string): string {
-  if (!/^fe[89ab][0-9a-f]:/i.test(address)) return 'check the address is configured on this host';
+function bindHint(address: string, code: string | undefined): string {
+  if (!/^fe[89ab][0-9a-f]:/i.test(address)) {
+    return code === 'EADDRNOTAVAIL'
+      ? 'the address is not configured on this host: add it (ip -6 addr add ADDR/128 dev lo) or an AnyIP local route, or fall back to ::1'
+      : 'check the address is configured on this host';
+  }
   return address.includes('%')
     ? 'check the address is configured on that interface (ip -6 addr show dev IFNAME) and that the interface exists'
     : 'a link-local address needs the interface it is on, e.g. [fe80::1%eth0]';

@@ -1,0 +1,29 @@
+/** A DatagramTransport wrapper for programs that turn OS send refusals into exit codes (pia ping, piactl). */
+import type { DatagramTransport, Endpoint } from './transport.js';
+
+/** A send the OS refused (the node carries on; a program may turn the first one into its exit code). */
+export interface SendFailure {
+  readonly code: string;
+  readonly to: Endpoint;
+  readonly message: string;
+}
+
+/** The transport as is, plus a report of every send the OS refused (with its errno code). */
+export function watchSends(inner: DatagramTransport, report: (f: SendFailure) => void): DatagramTransport {
+  return {
+    get local() {
+      return inner.local;
+    },
+    onDatagram: (listener) => inner.onDatagram(listener),
+    close: () => inner.close(),
+    async send(bytes, to) {
+      try {
+        await inner.send(bytes, to);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        report({ code: err.code ?? 'EIO', to, message: err.message });
+        throw e;
+      }
+    },
+  };
+}
