@@ -7,6 +7,7 @@ import { main as espSealOpen } from './esp-seal-open.js';
 import { main as gatewaySensors } from './gateway-sensors.js';
 import { main as handshakeCost } from './handshake-cost.js';
 import { main as modbusLineRate } from './modbus-line-rate.js';
+import { main as mqttPublish } from './mqtt-publish.js';
 import { main as piaEchoRtt } from './pia-echo-rtt.js';
 
 const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
@@ -15,6 +16,7 @@ const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   handshake: () => handshakeCost(),
   echo: () => piaEchoRtt(),
   sensors: () => gatewaySensors(),
+  mqtt: () => mqttPublish(),
   command: async () => (await import('./gateway-command.js')).main(),
 };
 

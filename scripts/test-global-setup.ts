@@ -11,6 +11,8 @@ const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: 'coap-server-notls', debianPackage: 'libcoap3-bin' },
   { command: 'ip', debianPackage: 'iproute2' }, // pia/cli's two-namespace test (ip netns, veth)
   { command: 'tshark', debianPackage: 'tshark' }, // pia/node's key log check: Wireshark decrypts a capture
+  { command: '/usr/sbin/mosquitto', debianPackage: 'mosquitto' }, // firmware/uplink: a real broker (not on a user's PATH)
+  { command: 'openssl', debianPackage: 'openssl' }, // firmware/uplink: the TLS test's CA and server certificate
 ];
 
 export default function setup(): void {

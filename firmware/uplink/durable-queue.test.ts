@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DurableQueue, type NewMessage } from './durable-queue.js';
+
+const msg = (topic: string, body = 'x'): NewMessage => ({ topic, retain: false, payload: (seq) => JSON.stringify({ seq, body }) });
+
+describe('DurableQueue', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'uplink-queue-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('hands out increasing sequence numbers and peeks in order', () => {
+    const q = new DurableQueue(join(dir, 'q.db'));
+    expect(q.appendMany([msg('a'), msg('b'), msg('c')])).toEqual([1, 2, 3]);
+    expect(q.peek(10).map((m) => m.topic)).toEqual(['a', 'b', 'c']);
+    expect(q.peek(10, 1).map((m) => m.seq)).toEqual([2, 3]);
+    expect(JSON.parse(q.peek(1)[0]?.payload ?? '{}')).toEqual({ seq: 1, body: 'x' });
+    q.close();
+  });
+
+  it('keeps messages, sequence and drop count across close and reopen', () => {
+    const file = join(dir, 'q.db');
+    const q1 = new DurableQueue(file, { maxMessages: 3 });
+    for (const t of ['a', 'b', 'c', 'd']) q1.append(msg(t));
+    q1.ack(3);
+    q1.close();
+    const q2 = new DurableQueue(file, { maxMessages: 3 });
+    expect(q2.stats()).toEqual({ depth: 2, bytes: expect.any(Number) as number, dropped: 1, lastSeq: 4 });
+    expect(q2.peek(10).map((m) => m.seq)).toEqual([2, 4]);
+    expect(q2.append(msg('e'))).toBe(5);
+    q2.close();
+  });
+
+  it('a message leaves only when acked', () => {
+    const q = new DurableQueue(join(dir, 'q.db'));
+    q.append(msg('a'));
+    q.append(msg('b'));
+    expect(q.peek(10)).toHaveLength(2);
+    q.ack(1);
+    q.ack(1); // twice: harmless
+    q.ack(99); // unknown: harmless
+    expect(q.peek(10).map((m) => m.topic)).toEqual(['b']);
+    expect(q.stats().depth).toBe(1);
+    q.close();
+  });
+
+  it('acks runs and gaps in one call, and together with appends, keeping depth and bytes exact', () => {
+    const file = join(dir, 'q.db');
+    const q = new DurableQueue(file);
+    for (let i = 0; i < 10; i++) q.append(msg(`t${i}`));
+    q.ackMany([7, 2, 3, 4, 9, 42]);
+    expect(q.peek(100).map((m) => m.seq)).toEqual([1, 5, 6, 8, 10]);
+    expect(q.appendMany([msg('t10')], [1, 5, 6])).toEqual([11]);
+    expect(q.peek(100).map((m) => m.seq)).toEqual([8, 10, 11]);
+    const { depth, bytes } = q.stats();
+    q.close();
+    const reopened = new DurableQueue(file);
+    expect(reopened.stats()).toMatchObject({ depth, bytes, lastSeq: 11 });
+    expect(depth).toBe(3);
+    reopened.close();
+  });
+
+  it('drops the oldest first when the count cap is reached, and counts the drops', () => {
+    const q = new DurableQueue(join(dir, 'q.db'), { maxMessages: 5 });
+    for (let i = 0; i < 12; i++) q.append(msg(`t${i}`));
+    expect(q.peek(100).map((m) => m.topic)).toEqual(['t7', 't8', 't9', 't10', 't11']);
+    expect(q.stats().dropped).toBe(7);
+    q.close();
+  });
+
+  it('drops the oldest first when the byte cap is reached', () => {
+    const q = new DurableQueue(join(dir, 'q.db'), { maxBytes: 300 });
+    for (let i = 0; i < 10; i++) q.append(msg(`t${i}`, 'y'.repeat(80)));
+    const stats = q.stats();
+    expect(stats.bytes).toBeLessThanOrEqual(300);
+    expect(stats.depth + stats.dropped).toBe(10);
+    expect(q.peek(100).at(-1)?.topic).toBe('t9');
+    q.close();
+  });
+
+  it('names the file and the fix when it cannot open', () => {
+    expect(() => new DurableQueue(join(dir, 'missing-dir', 'q.db'))).toThrow(/missing-dir.*writable/);
+  });
+});

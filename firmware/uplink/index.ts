@@ -1,0 +1,13 @@
+/** The MQTT uplink: durable store-and-forward to a broker (README.md). */
+import { MqttUplink, type UplinkOptions } from './mqtt-uplink.js';
+
+export { DurableQueue, type DurableQueueOptions, type NewMessage, type QueuedMessage, type QueueStats } from './durable-queue.js';
+export { MqttUplink, type UplinkOptions } from './mqtt-uplink.js';
+export { discoveryConfigs, discoveryRemovals, discoveryTopic, type DiscoveryMessage } from './ha-discovery.js';
+export { topicsFor, ONLINE, OFFLINE, type Topics } from './topics.js';
+export type { UplinkConfig, UplinkHealth, UplinkLogger, UplinkState } from './types.js';
+
+/** Opens the queue and starts connecting; returns at once (never waits for the broker). */
+export function createUplink(options: UplinkOptions): MqttUplink {
+  return new MqttUplink(options);
+}

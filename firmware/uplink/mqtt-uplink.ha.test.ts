@@ -1,0 +1,86 @@
+/** Home Assistant discovery against a real Mosquitto: configs retained, removed when a device leaves, re-sent when HA says online. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../common/clock.js';
+import { ProcessTracker } from '../../common/test-support/child-processes.js';
+import type { DeviceDescription } from '../../devices/model/types.js';
+import { discoveryConfigs } from './ha-discovery.js';
+import { createUplink, topicsFor, type MqttUplink } from './index.js';
+import { freePort, TestBroker } from './test-support/mosquitto.js';
+import { memoryLogger, sleep, subscribe, until, type TestSubscriber } from './test-support/subscriber.js';
+
+const tracker = new ProcessTracker();
+let dir: string;
+const open: { uplinks: MqttUplink[]; subs: TestSubscriber[] } = { uplinks: [], subs: [] };
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'uplink-ha-'))));
+afterEach(async () => {
+  await Promise.all(open.uplinks.map((u) => u.close()));
+  await Promise.all(open.subs.map((s) => s.close()));
+  open.uplinks = [];
+  open.subs = [];
+  await tracker.stopAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const thermometer: DeviceDescription = {
+  name: 'room-temp',
+  kind: 'thermometer',
+  part: 'SHT31 at i2c-1 0x44',
+  properties: [
+    { name: 'temperature', type: 'number', unit: 'Cel', writable: false, observable: true, rt: 'pia.temperature', description: 'air temperature' },
+    { name: 'heater', type: 'boolean', writable: false, observable: false, rt: 'pia.heater', description: 'heater on' },
+  ],
+  actions: [],
+  blobs: [],
+};
+const fan: DeviceDescription = { ...thermometer, name: 'rack-fan', kind: 'fan', part: 'PWM fan', properties: [{ ...thermometer.properties[0]!, name: 'rpm', unit: '/min' }] };
+
+function uplink(url: string): MqttUplink {
+  const u = createUplink({ config: { url, homeAssistant: { enabled: true }, reconnectMinMs: 100, reconnectMaxMs: 400 }, queueFile: join(dir, 'q.db'), clock: systemClock(), logger: memoryLogger(), gatewayId: 'gw1' });
+  open.uplinks.push(u);
+  return u;
+}
+
+const configsOf = (s: TestSubscriber): Map<string, string> => new Map(s.received.filter((r) => r.topic.endsWith('/config')).map((r) => [r.topic, r.payload]));
+
+describe('Home Assistant discovery', () => {
+  it('builds a sensor config that reads the retained state topic, with HA units and availability', () => {
+    const [temp, heater] = discoveryConfigs('homeassistant', 'gw1', topicsFor('pia', 'gw1'), [thermometer]);
+    expect(temp?.topic).toBe('homeassistant/sensor/gw1/room-temp_temperature/config');
+    expect(JSON.parse(temp?.payload ?? '{}')).toMatchObject({
+      unique_id: 'gw1_room-temp_temperature',
+      state_topic: 'pia/gw1/room-temp/state',
+      value_template: '{{ value_json.values["temperature"] }}',
+      unit_of_measurement: '°C',
+      device_class: 'temperature',
+      availability: [{ topic: 'pia/gw1/status' }],
+      availability_mode: 'all',
+    });
+    expect(heater?.topic).toBe('homeassistant/binary_sensor/gw1/room-temp_heater/config');
+    expect(temp?.payload).not.toContain('"seq"');
+  });
+
+  it('retains the configs, deletes those of a device that left (also across a restart), re-sends when HA is online', async () => {
+    const broker = new TestBroker(tracker, await freePort());
+    await broker.start();
+    const first = uplink(broker.url);
+    first.announce([thermometer, fan]);
+    await until(() => first.health().queueDepth === 0 && first.health().state === 'connected', 'the configs to be delivered');
+    await first.close();
+    open.uplinks = [];
+    const second = uplink(broker.url);
+    second.announce([thermometer]); // the fan left the config
+    await until(() => second.health().queueDepth === 0 && second.health().state === 'connected', 'the removal to be delivered');
+    const reader = await subscribe(broker.url, ['homeassistant/#'], { clientId: 'ha', clean: true });
+    open.subs.push(reader);
+    await until(() => configsOf(reader).size >= 2, 'the retained configs');
+    await sleep(200);
+    expect([...configsOf(reader).keys()].sort()).toEqual(['homeassistant/binary_sensor/gw1/room-temp_heater/config', 'homeassistant/sensor/gw1/room-temp_temperature/config']);
+    const before = reader.received.length;
+    await reader.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
+    await until(() => reader.received.slice(before).filter((r) => r.topic.endsWith('/config')).length >= 2, 'the configs re-sent after HA online');
+    expect(reader.received.slice(before).every((r) => !r.topic.includes('rack-fan'))).toBe(true);
+  });
+});

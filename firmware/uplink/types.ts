@@ -1,0 +1,47 @@
+/** The uplink's configuration and the shapes it publishes (layout: firmware/uplink/README.md). */
+export interface UplinkConfig {
+  /** `mqtt://host:port` or `mqtts://host:port`. */
+  readonly url: string;
+  /** Topic prefix; default "pia". */
+  readonly prefix?: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** PEM texts (not paths) for mqtts:// : the CA that signed the broker, a client certificate and key. */
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  /** Queue cap; defaults 10 000 messages, 16 MiB. */
+  readonly maxQueueMessages?: number;
+  readonly maxQueueBytes?: number;
+  /** Most messages published per second (the drain after an outage is throttled to it); default 500. */
+  readonly drainRatePerSec?: number;
+  /** Most QoS 1 messages awaiting PUBACK at once; default 100. */
+  readonly maxInFlight?: number;
+  /** Reconnect backoff: first delay, cap (ms); defaults 1 000 and 60 000. Jitter: each delay is drawn in [d/2, d]. */
+  readonly reconnectMinMs?: number;
+  readonly reconnectMaxMs?: number;
+  /** How often the retained health topic is refreshed while connected; default 30 000 ms. */
+  readonly healthIntervalMs?: number;
+  /** Home Assistant MQTT discovery (README.md, "Home Assistant"); off by default. */
+  readonly homeAssistant?: { readonly enabled: boolean; /** Default "homeassistant". */ readonly discoveryPrefix?: string };
+  /** MQTT keepalive, seconds; default 30. */
+  readonly keepaliveSec?: number;
+}
+
+export type UplinkState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+export interface UplinkHealth {
+  readonly state: UplinkState;
+  readonly queueDepth: number;
+  readonly dropped: number;
+  readonly lastSeq: number;
+  /** Consecutive failed connection attempts. */
+  readonly failures: number;
+  readonly lastError?: string;
+}
+
+/** What the uplink needs from a logger (a pino Logger fits). */
+export interface UplinkLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
