@@ -70,8 +70,8 @@ describe('pia-gateway check', () => {
       `${config}:5: device "a": temperature.source: no device is named "b"; name a thermometer of this gateway; there is no thermometer in this file: add one`,
       `${config}:6: device "a": name: the name "a" is taken by the device at line 5; give every device its own name (its address and CoAP paths come from it)`,
       `${config}:6: device "a": relayLine: GPIO6 is taken by device "a" (line 5) as tachLine; one GPIO line drives or reads one thing: wire this one to a free line and write its BCM number`,
-      `${config}:7: warning: the mqtt section is ignored: the MQTT uplink is not part of this version (issue 6); remove the section to silence this warning`,
-      `${config}: 3 errors, 1 warning: not usable`,
+      `${config}:7: mqtt: url is missing; add url: mqtt://127.0.0.1:1883 (the broker, mqtt://host:port or with TLS mqtts://host:port; no user or password in it: use username and passwordFile)`,
+      `${config}: 4 errors: not usable`,
       '',
     ]);
   });

@@ -29,6 +29,7 @@ export {
   type LightingConfig,
   type LockConfig,
   type LockType,
+  type MqttSettings,
   type PlainPolicy,
   type PwmRef,
   type SerialPortConfig,

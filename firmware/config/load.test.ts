@@ -98,11 +98,6 @@ devices: []
     expect(c.policy.plain).toBe('read-only');
     expect(c.warnings.map(formatProblem)).toEqual(["/srv/gw/gateway.yaml:15: warning: no devices: the gateway will serve nothing; add devices ('pia-gateway discover' prints thermometers it finds)"]);
   });
-
-  it('accepts an mqtt section with one warning (the uplink is issue 6)', () => {
-    const c = parseGatewayConfig(`version: 1\ngateway: { prefix: "2001:db8::/64" }\nmqtt:\n  broker: mqtt://localhost\ndevices:\n  - { name: t, kind: thermometer, part: tmp102, i2c: { bus: 1, address: 0x48 } }\n`, 'g.yaml');
-    expect(c.warnings.map(formatProblem)).toEqual(['g.yaml:3: warning: the mqtt section is ignored: the MQTT uplink is not part of this version (issue 6); remove the section to silence this warning']);
-  });
 });
 
 describe('loadGatewayConfig: every problem, with file:line, the device and the fix', () => {

@@ -114,6 +114,27 @@ export interface CameraConfig extends DeviceCommon {
 
 export type DeviceConfig = ThermometerConfig | FanConfig | LockConfig | LightingConfig | HvacConfig | CameraConfig;
 
+/**
+ * The `mqtt` section, files already read (check-mqtt.ts): fits firmware/uplink's UplinkConfig.
+ * The password and key are in memory only; `files` keeps where they came from, for messages.
+ */
+export interface MqttSettings {
+  readonly url: string;
+  readonly prefix?: string;
+  readonly username?: string;
+  /** From passwordFile (first line). */
+  readonly password?: string;
+  /** PEM texts from caFile, certFile, keyFile. */
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly maxQueueMessages?: number;
+  readonly drainRatePerSec?: number;
+  readonly homeAssistant?: { readonly enabled: boolean; readonly discoveryPrefix?: string };
+  /** Absolute paths of the files named in the section. */
+  readonly files: { readonly passwordFile?: string; readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+}
+
 /** Maps a path in the file ("devices", 3, "pwm", "channel") to its line, for later messages. */
 export interface ConfigSource {
   readonly file: string;
@@ -126,7 +147,9 @@ export interface GatewayConfig {
   readonly gateway: GatewaySettings;
   readonly policy: { readonly plain: PlainPolicy };
   readonly devices: readonly DeviceConfig[];
-  /** Things that work but deserve a look (an ignored mqtt section, metrics on a public address). */
+  /** The MQTT uplink; undefined = none. */
+  readonly mqtt?: MqttSettings;
+  /** Things that work but deserve a look (metrics on a public address, a plain mqtt:// uplink with a password). */
   readonly warnings: readonly ConfigProblem[];
   readonly source: ConfigSource;
 }

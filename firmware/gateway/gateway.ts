@@ -20,14 +20,16 @@
  *   6. CoAP per device endpoint, plain and over PIA, and the directory of every device at the
  *      gateway's own address over PIA (serve-coap.ts), with the policy (access.ts) and the
  *      audit trail (audit-trail.ts);
- *   7. the admin HTTP endpoint (/healthz, /metrics) on a loopback port;
+ *   7. the MQTT uplink when config.mqtt is set (uplink-bridge.ts: its queue in the state
+ *      directory, every device's state and events; nothing it does waits on the broker), then
+ *      the admin HTTP endpoint (/healthz, /metrics) on a loopback port;
  *   8. audit "gateway-started"; one log line with what is served where.
  * A failure in 2–7 undoes what was done (devices stopped at their safe level first) and
  * rejects with a message naming the thing, the problem and the fix.
  *
  * Stop (close, on SIGTERM/SIGINT): new requests get 5.03, devices to their safe state
- * (bounded per device), CoAP and PIA closed, addresses removed, admin closed, audit
- * "gateway-stopped", hardware closed.
+ * (bounded per device), the uplink closed (the safe states queued first), CoAP and PIA
+ * closed, addresses removed, admin closed, audit "gateway-stopped", hardware closed.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -47,11 +49,14 @@ import { healthReport } from './health.js';
 import { GatewayMetrics } from './metrics.js';
 import { openPiaEndpoint, udpNetwork } from './pia-endpoint.js';
 import { serveCoap } from './serve-coap.js';
+import { UplinkBridge } from './uplink-bridge.js';
+import { createUplink } from '../uplink/index.js';
 import type { Gateway, GatewayDevice, GatewayOptions } from './types.js';
 
 /** The reserved name the gateway's own PIA address is derived from (device names start with a letter). */
 export const GATEWAY_ADDRESS_NAME = '_gateway';
 export const LATCH_FILE = 'latches.json';
+export const UPLINK_QUEUE_FILE = 'uplink.db';
 
 export class GatewayStartError extends Error {
   override readonly name = 'GatewayStartError';
@@ -165,7 +170,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       if (e.kind === 'peer-dead') coap.dropPeer(e.peer);
     });
 
-    // 7. health, metrics, admin
+    // 7. uplink, health, metrics, admin
     const startedAtMs = clock.now();
     const devices: GatewayDevice[] = served.map((s, i) => ({
       name: s.managed.name,
@@ -179,7 +184,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       },
       health: () => s.managed.health(),
     }));
+    const uplink = startUplink(o, id, served.map((s) => ({ name: s.managed.name, device: s.managed.device, health: () => s.managed.health() })));
+    if (uplink !== undefined) undo.push(() => uplink.close());
     const metrics = new GatewayMetrics({
+      ...(uplink === undefined ? {} : { uplink: () => uplink.health() }),
       devices: () => devices.map((d) => ({ name: d.name, kind: d.kind, health: d.health(), values: d.device.read(), properties: d.device.describe().properties })),
       piaCounters: () => pia.node.counters,
       trust: () => pia.trust,
@@ -196,6 +204,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         devices: devices.map((d) => ({ name: d.name, kind: d.kind, health: d.health(), address: d.address, endpoint: d.endpoint })),
         pia: { address: piaAddress, port: pia.local.port, counters: pia.node.counters, trust: pia.trust },
         audit: { path: audit.path, writable: trail.writable },
+        ...(uplink === undefined || config.mqtt === undefined ? {} : { uplink: { url: config.mqtt.url, ...uplink.health() } }),
       });
     const listen = o.adminListen === undefined ? g.adminListen : o.adminListen;
     const admin = listen === null ? undefined : await startAdminServer(listen, { health: () => ({ stopping: closing, body: health() }), metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }), log });
@@ -214,6 +223,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         closing = true;
         logger.info('gateway stopping: devices to their safe state, then sockets and addresses');
         const outcomes = await runner.stopAll();
+        await uplink?.close().catch((e: unknown) => log.warn(`stop: uplink: ${text(e)}`));
         for (const step of [() => coap.close(), () => pia.close(), () => own?.teardown() ?? Promise.resolve(), () => setup.teardown(), () => admin?.close() ?? Promise.resolve()]) {
           await step().catch((e: unknown) => log.warn(`stop: ${text(e)}`));
         }
@@ -235,6 +245,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       admin: admin?.address,
       audit,
       observers: () => coap.servers.reduce((n, s) => n + s.observerCount, 0),
+      uplink: () => uplink?.health(),
       health,
       metrics: () => metrics.text(),
       close,
@@ -244,6 +255,20 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     await unwind();
     throw e instanceof GatewayStartError ? e : new GatewayStartError(text(e));
   }
+}
+
+/** The uplink (config.mqtt), its queue in the state directory; undefined without an mqtt section. */
+function startUplink(o: GatewayOptions, gatewayId: string, devices: ConstructorParameters<typeof UplinkBridge>[1]): UplinkBridge | undefined {
+  const mqtt = o.config.mqtt;
+  if (mqtt === undefined) return undefined;
+  const logger = o.logger.child({ component: 'uplink' });
+  let uplink;
+  try {
+    uplink = createUplink({ config: { ...mqtt, ...o.uplink?.config }, queueFile: join(o.config.gateway.stateDir, UPLINK_QUEUE_FILE), clock: o.clock, logger, gatewayId, ...(o.uplink?.random === undefined ? {} : { random: o.uplink.random }) });
+  } catch (e) {
+    throw new GatewayStartError(`MQTT uplink: ${text(e)} (mqtt in ${o.config.source.file}, queue ${join(o.config.gateway.stateDir, UPLINK_QUEUE_FILE)})`);
+  }
+  return new UplinkBridge(uplink, devices, o.clock, (m) => logger.warn(m));
 }
 
 function readCredential(config: GatewayConfig, given: LoadedIdentity | undefined): LoadedIdentity {

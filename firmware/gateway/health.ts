@@ -7,10 +7,14 @@
  *            seconds since the last good poll, its address and where plain CoAP serves it
  *   pia      the PIA endpoint, peers with an SA, a few node counters, and the trust state:
  *            the trusted server, the check of our own credential, phase-3 outcomes
+ *   uplink   (with an mqtt section) the broker URL, the connection state, queue depth, messages
+ *            dropped by the queue cap, the last sequence number, failed attempts, the last
+ *            error; "disconnected" makes the status "degraded" (control goes on regardless)
  * Must hold: nothing secret (no key, no SA material: SPIs are not even shown).
  */
 import type { DeviceKind, Health } from '../../devices/model/types.js';
 import type { PiaNodeCounters } from '../../pia/node/index.js';
+import type { UplinkHealth } from '../uplink/index.js';
 import type { TrustState } from './pia-endpoint.js';
 
 export interface HealthDevice {
@@ -31,6 +35,8 @@ export interface HealthInput {
   readonly devices: readonly HealthDevice[];
   readonly pia: { readonly address: string; readonly port: number; readonly counters: Readonly<PiaNodeCounters>; readonly trust: TrustState };
   readonly audit: { readonly path: string; readonly writable: boolean };
+  /** The MQTT uplink, when configured. */
+  readonly uplink?: UplinkHealth & { readonly url: string };
 }
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
@@ -48,7 +54,7 @@ export function healthReport(i: HealthInput): Record<string, unknown> {
   }));
   const t = i.pia.trust;
   const c = i.pia.counters;
-  const healthy = devices.every((d) => d.status === 'ok') && t.check === 'verified' && i.audit.writable;
+  const healthy = devices.every((d) => d.status === 'ok') && t.check === 'verified' && i.audit.writable && i.uplink?.state !== 'disconnected';
   return {
     status: i.stopping ? 'stopping' : healthy ? 'ok' : 'degraded',
     gateway: { id: i.gatewayId, label: i.label, uptimeS: seconds(i.nowMs - i.startedAtMs), addressing: i.addressing },
@@ -67,5 +73,6 @@ export function healthReport(i: HealthInput): Record<string, unknown> {
       },
     },
     audit: i.audit,
+    ...(i.uplink === undefined ? {} : { uplink: i.uplink }),
   };
 }

@@ -3,7 +3,8 @@
  * own CoAP endpoint, plain and over PIA, with policy, audit log, fail-safes, health, metrics
  * and systemd integration.
  */
-export { startGateway, GatewayStartError, GATEWAY_ADDRESS_NAME, LATCH_FILE } from './gateway.js';
+export { startGateway, GatewayStartError, GATEWAY_ADDRESS_NAME, LATCH_FILE, UPLINK_QUEUE_FILE } from './gateway.js';
+export { UplinkBridge, COALESCE_MS, HEALTH_CHECK_MS, type BridgedDevice, type UplinkPort } from './uplink-bridge.js';
 export type { Gateway, GatewayDevice, GatewayOptions } from './types.js';
 export { hostHardware, linuxHardware, toGatewayHardware, type GatewayHardware, type HostHardware, type LinuxHardwareOptions } from './hardware.js';
 export { memoryGatewayNetwork, udpNetwork, type GatewayNetwork, type TrustState, type TrustCheck } from './pia-endpoint.js';

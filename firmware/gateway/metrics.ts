@@ -14,12 +14,16 @@
  *   pia_gateway_coap_requests_total{transport,code} every answered request, "2.05", "4.01", …
  *   pia_gateway_audit_records_total{event}          records appended to the local audit log
  *   pia_gateway_audit_errors_total                  appends that failed
+ *   pia_gateway_uplink_connected                    1 while the MQTT broker is connected (with an mqtt section)
+ *   pia_gateway_uplink_queue_depth                  messages waiting in the uplink's on-disk queue
+ *   pia_gateway_uplink_dropped_total                messages the queue cap dropped (oldest first)
  *   process_resident_memory_bytes, process_cpu_seconds_total
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { codeText } from '../../coap/index.js';
 import type { DeviceKind, Health, PropertySpec, Value } from '../../devices/model/types.js';
 import type { PiaNodeCounters } from '../../pia/node/index.js';
+import type { UplinkHealth } from '../uplink/index.js';
 import type { TrustState } from './pia-endpoint.js';
 
 export interface MetricsDevice {
@@ -34,6 +38,8 @@ export interface MetricsSource {
   devices(): readonly MetricsDevice[];
   piaCounters(): Readonly<PiaNodeCounters>;
   trust(): TrustState;
+  /** The MQTT uplink, when configured: its gauges exist only then. */
+  uplink?(): UplinkHealth;
 }
 
 const HEALTH_VALUE = { ok: 0, degraded: 1, failed: 2 } as const;
@@ -123,6 +129,7 @@ export class GatewayMetrics {
         cpu.inc((u.user + u.system) / 1e6);
       },
     });
+    if (source.uplink !== undefined) uplinkMetrics(source.uplink.bind(source), registers);
     this.#coap = new Counter({ name: 'pia_gateway_coap_requests_total', help: 'CoAP requests answered, by transport and response code', labelNames: ['transport', 'code'], registers });
     this.#audit = new Counter({ name: 'pia_gateway_audit_records_total', help: 'Records appended to the local audit log, by event', labelNames: ['event'], registers });
     this.#auditErrors = new Counter({ name: 'pia_gateway_audit_errors_total', help: 'Audit appends that failed (see the log)', registers });
@@ -147,6 +154,20 @@ export class GatewayMetrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+function uplinkMetrics(read: () => UplinkHealth, registers: Registry[]): void {
+  const connected: Gauge = new Gauge({ name: 'pia_gateway_uplink_connected', help: '1 while the MQTT uplink is connected to its broker, else 0', registers, collect: () => connected.set(read().state === 'connected' ? 1 : 0) });
+  const depth: Gauge = new Gauge({ name: 'pia_gateway_uplink_queue_depth', help: 'Messages waiting in the MQTT uplink queue (not yet acknowledged by the broker)', registers, collect: () => depth.set(read().queueDepth) });
+  const dropped: Counter = new Counter({
+    name: 'pia_gateway_uplink_dropped_total',
+    help: 'Messages the MQTT uplink queue cap dropped (oldest first)',
+    registers,
+    collect: () => {
+      dropped.reset();
+      dropped.inc(read().dropped);
+    },
+  });
 }
 
 function snake(camel: string): string {

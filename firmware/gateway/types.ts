@@ -10,6 +10,7 @@ import type { KxRandom } from '../../pia/handshake/index.js';
 import type { PiaNode, SaLimits } from '../../pia/node/index.js';
 import type { CommandRunner, EffectiveAddressingMode } from '../addressing/index.js';
 import type { DeviceConfig, GatewayConfig, HostPort } from '../config/index.js';
+import type { UplinkConfig, UplinkHealth } from '../uplink/index.js';
 import type { GatewayHardware, HostHardware } from './hardware.js';
 import type { GatewayNetwork, TrustState } from './pia-endpoint.js';
 
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   readonly timeouts?: { readonly deviceStartMs?: number; readonly deviceStopMs?: number };
   /** PIA node extras (tests: seeded randomness, lowered limits; PIA_KEYLOG). */
   readonly pia?: { readonly random?: KxRandom; readonly limits?: Partial<SaLimits>; readonly keyLogPath?: string };
+  /** MQTT uplink extras (tests: backoff, randomness); the settings come from config.mqtt. */
+  readonly uplink?: { readonly config?: Partial<Omit<UplinkConfig, 'url'>>; readonly random?: () => number };
   /** The admin HTTP endpoint; default config.gateway.adminListen; null = none. */
   readonly adminListen?: HostPort | null;
 }
@@ -70,6 +73,8 @@ export interface Gateway {
   readonly audit: FileAuditLog;
   /** CoAP observations (RFC 7641) being served now, plain and over PIA. */
   observers(): number;
+  /** The MQTT uplink's state, queue depth and dropped count; undefined without an mqtt section. */
+  uplink(): UplinkHealth | undefined;
   /** The /healthz document. */
   health(): Record<string, unknown>;
   /** The /metrics text (Prometheus exposition format). */

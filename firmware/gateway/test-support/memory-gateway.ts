@@ -24,7 +24,7 @@ import { MemoryTrust, S } from '../../../pia/node/test-support/phase3.js';
 import { nodeIdToText } from '../../../pia/phase3/index.js';
 import { createVirtualBuilding, type VirtualBuilding } from '../../../simulator/index.js';
 import type { AddressingMode } from '../../addressing/index.js';
-import { loadGatewayConfig, type GatewayConfig } from '../../config/index.js';
+import { loadGatewayConfig, type GatewayConfig, type MqttSettings } from '../../config/index.js';
 import { startGateway } from '../gateway.js';
 import { memoryGatewayNetwork } from '../pia-endpoint.js';
 import type { Gateway, GatewayOptions } from '../types.js';
@@ -79,6 +79,8 @@ export interface MemoryGatewayOptions {
   readonly gateway?: Partial<GatewayConfig['gateway']>;
   /** Replace the demo devices (e.g. a broken one). */
   readonly devices?: (devices: GatewayConfig['devices']) => GatewayConfig['devices'];
+  /** An mqtt section (the uplink's queue goes to the temp state directory). */
+  readonly mqtt?: MqttSettings;
   readonly options?: Partial<Omit<GatewayOptions, 'config' | 'hardware' | 'clock' | 'logger' | 'credential' | 'network'>>;
 }
 
@@ -94,6 +96,7 @@ export async function memoryGateway(o: MemoryGatewayOptions = {}): Promise<Memor
     ...demo,
     gateway: { ...demo.gateway, addressing: o.addressing ?? 'loopback', stateDir, auditLog: join(stateDir, 'audit.log'), credential: join(stateDir, 'credential.json'), ...o.gateway },
     devices: o.devices?.(demo.devices) ?? demo.devices,
+    ...(o.mqtt === undefined ? {} : { mqtt: o.mqtt }),
   };
   const building = createVirtualBuilding({ clock });
   const logs: Record<string, unknown>[] = [];

@@ -1,0 +1,114 @@
+/**
+ * The gateway with an mqtt section (issue 6 items 1, 5, 6), against a real Mosquitto on a free
+ * port: retained device state and events with seq reach a subscriber; with the broker
+ * unreachable, commands take exactly as long (in simulated time) as with no uplink at all,
+ * and /healthz and /metrics show the uplink disconnected with messages queued.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProcessTracker } from '../../common/test-support/child-processes.js';
+import { freePort, TestBroker } from '../uplink/test-support/mosquitto.js';
+import { subscribe, until, type TestSubscriber } from '../uplink/test-support/subscriber.js';
+import { memoryGateway, type MemoryGateway, type MemoryGatewayOptions } from './test-support/index.js';
+
+const tracker = new ProcessTracker();
+const open: { gateways: MemoryGateway[]; subs: TestSubscriber[] } = { gateways: [], subs: [] };
+afterEach(async () => {
+  for (const g of open.gateways) await g.close();
+  await Promise.all(open.subs.map((s) => s.close()));
+  open.gateways = [];
+  open.subs = [];
+  await tracker.stopAll();
+});
+
+async function gateway(o: MemoryGatewayOptions = {}): Promise<MemoryGateway> {
+  const g = await memoryGateway(o);
+  open.gateways.push(g);
+  return g;
+}
+
+async function sub(url: string, topics: string[], clientId: string): Promise<TestSubscriber> {
+  const s = await subscribe(url, topics, { clientId, clean: true });
+  open.subs.push(s);
+  return s;
+}
+
+/** Unlocks the front door over PIA (phase 3, a call grant); the simulated ms the command took. */
+async function unlockDoor(t: MemoryGateway): Promise<number> {
+  const bob = t.operator('bob', '2001:db8:99::2');
+  t.trust.grant(bob.id, t.gatewayId, 'front-door', ['call:unlock']);
+  await t.settle(bob.node.connect(t.pia));
+  await t.settle(bob.node.phase3Ready(t.pia));
+  const start = t.clock.now();
+  const r = await t.settle(bob.client.post(t.uri('front-door', 'unlock'), { seconds: 5 }));
+  expect(r.ok).toBe(true);
+  expect(t.building.parts.door.locked).toBe(false);
+  return t.clock.now() - start;
+}
+
+/** A plain read of the thermometer; the simulated ms it took. */
+async function plainRead(t: MemoryGateway): Promise<number> {
+  const start = t.clock.now();
+  const r = await t.settle(t.legacy.get(t.uri('rack-temp', 'temperature')));
+  expect(r.codeText).toBe('2.05');
+  return t.clock.now() - start;
+}
+
+describe('the gateway with an MQTT uplink', () => {
+  it('publishes retained state with seq for a thermometer and the door\'s "unlocked" event after a command', async () => {
+    const broker = new TestBroker(tracker, await freePort());
+    await broker.start();
+    const live = await sub(broker.url, ['pia/#'], 'gw-test-live');
+    const t = await gateway({ mqtt: { url: broker.url, files: {} } });
+    const prefix = `pia/${t.gatewayId}`;
+    await t.clock.advance(3_000); // first polls
+    const temps = (): { seq: number; values: { temperature?: unknown } }[] =>
+      live.received.filter((r) => r.topic === `${prefix}/rack-temp/state`).map((r) => JSON.parse(r.payload) as { seq: number; values: { temperature?: unknown } });
+    await until(() => temps().some((p) => typeof p.values.temperature === 'number'), 'a rack-temp state with a temperature');
+    const state = temps().find((p) => typeof p.values.temperature === 'number');
+    expect(state?.seq).toBeGreaterThan(0);
+    expect(live.received.find((r) => r.topic === `${prefix}/status`)?.payload).toBe('online');
+
+    await unlockDoor(t);
+    const events = (): { seq: number; kind: string; device: string }[] =>
+      live.received.filter((r) => r.topic === `${prefix}/front-door/event`).map((r) => JSON.parse(r.payload) as { seq: number; kind: string; device: string });
+    await until(() => events().some((e) => e.kind === 'unlocked'), 'the unlocked event');
+    const unlocked = events().find((e) => e.kind === 'unlocked');
+    expect(unlocked).toMatchObject({ device: 'front-door' });
+    expect(unlocked?.seq).toBeGreaterThan(state?.seq ?? Infinity);
+    await until(() => live.received.some((r) => r.topic === `${prefix}/front-door/state` && (JSON.parse(r.payload) as { values: { locked?: unknown } }).values.locked === false), 'the door state unlocked');
+
+    // retained: a subscriber that comes later gets the thermometer's state at once
+    const late = await sub(broker.url, [`${prefix}/rack-temp/state`], 'gw-test-late');
+    await until(() => late.received.length > 0, 'the retained rack-temp state');
+    expect(late.received[0]?.retain).toBe(true);
+    expect(t.gateway.uplink()).toMatchObject({ state: 'connected', dropped: 0 });
+    expect(await t.gateway.metrics()).toMatch(/^pia_gateway_uplink_connected 1$/m);
+  });
+
+  it('a broker that is down never delays control: the same commands take the same simulated time as with no uplink; /healthz says disconnected with a queue', async () => {
+    const baseline = await gateway();
+    await baseline.clock.advance(3_000);
+    const plainBase = await plainRead(baseline);
+    const unlockBase = await unlockDoor(baseline);
+    expect(baseline.gateway.health().uplink).toBeUndefined();
+    expect(await baseline.gateway.metrics()).not.toMatch(/pia_gateway_uplink/);
+
+    const closedPort = await freePort(); // nothing listens there
+    const t = await gateway({ mqtt: { url: `mqtt://127.0.0.1:${closedPort}`, files: {} } });
+    await t.clock.advance(3_000);
+    expect(await plainRead(t)).toBe(plainBase);
+    expect(await unlockDoor(t)).toBe(unlockBase);
+
+    await until(() => t.gateway.uplink()?.state === 'disconnected', 'the uplink to report the refused connection');
+    const health = t.gateway.health() as { status: string; uplink: { state: string; url: string; queueDepth: number; failures: number; lastError?: string } };
+    expect(health.uplink).toMatchObject({ state: 'disconnected', url: `mqtt://127.0.0.1:${closedPort}` });
+    expect(health.uplink.queueDepth).toBeGreaterThan(0);
+    expect(health.uplink.failures).toBeGreaterThan(0);
+    expect(health.uplink.lastError).toMatch(/ECONNREFUSED/);
+    expect(health.status).toBe('degraded');
+    const metrics = await t.gateway.metrics();
+    expect(metrics).toMatch(/^pia_gateway_uplink_connected 0$/m);
+    expect(Number(/^pia_gateway_uplink_queue_depth (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^pia_gateway_uplink_dropped_total 0$/m);
+  });
+});

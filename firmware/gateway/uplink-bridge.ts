@@ -1,0 +1,137 @@
+/**
+ * The devices → the MQTT uplink (firmware/uplink, issue 6 items 1, 4–6).
+ *
+ *  1. start: `announce` every device's description (Home Assistant discovery when enabled), then
+ *     each device's state once (retained state exists from the first moment);
+ *  2. a property change or a health change marks the device dirty; a dirty device is published
+ *     on the next event-loop turn, and then at most once per COALESCE_MS on the injected clock
+ *     (a fan's tachometer or a burst of writes is one message, never a flood);
+ *  3. every DeviceEvent is published as it comes (the uplink batches a turn's messages);
+ *  4. health has no listener in the device model: it is compared every HEALTH_CHECK_MS (status
+ *     and failure count) and at every change and event;
+ *  5. close (after the devices stopped): every dirty device and every device's final (safe)
+ *     state is queued, then the uplink closes (its queue keeps them for the next connection).
+ * Must hold — nothing blocks control: every uplink call returns at once (it only appends to
+ * its queue); none is awaited on a device or CoAP path, and an uplink that throws is logged,
+ * never passed into a device's listener.
+ */
+import type { Clock, TimerHandle } from '../../common/index.js';
+import type { Device, DeviceDescription, DeviceEvent, Health, Value } from '../../devices/model/types.js';
+import type { UplinkHealth } from '../uplink/index.js';
+
+export const COALESCE_MS = 250;
+export const HEALTH_CHECK_MS = 5_000;
+
+/** What the bridge needs from firmware/uplink's MqttUplink. */
+export interface UplinkPort {
+  publishState(device: string, values: Readonly<Record<string, Value>>, health: Health): void;
+  publishEvent(event: DeviceEvent): void;
+  announce(devices: readonly DeviceDescription[]): void;
+  health(): UplinkHealth;
+  close(): Promise<void>;
+}
+
+export interface BridgedDevice {
+  readonly name: string;
+  readonly device: Device;
+  /** The runner's view (failed while not running), not only the model's. */
+  health(): Health;
+}
+
+interface Slot {
+  readonly d: BridgedDevice;
+  dirty: boolean;
+  immediate: NodeJS.Immediate | undefined;
+  timer: TimerHandle | undefined;
+  lastHealth: string;
+  unsubscribe: (() => void)[];
+}
+
+export class UplinkBridge {
+  readonly #slots: Slot[];
+  #healthTimer: TimerHandle | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly uplink: UplinkPort,
+    devices: readonly BridgedDevice[],
+    private readonly clock: Clock,
+    private readonly warn: (message: string) => void,
+  ) {
+    this.#slots = devices.map((d) => ({ d, dirty: false, immediate: undefined, timer: undefined, lastHealth: healthKey(d.health()), unsubscribe: [] }));
+    this.#guard('announce', () => this.uplink.announce(devices.map((d) => d.device.describe())));
+    for (const s of this.#slots) {
+      this.#publish(s);
+      s.unsubscribe.push(s.d.device.onChange(() => this.#mark(s)));
+      s.unsubscribe.push(
+        s.d.device.onEvent((e) => {
+          this.#guard('event', () => this.uplink.publishEvent(e));
+          this.#mark(s);
+        }),
+      );
+    }
+    this.#scheduleHealthCheck();
+  }
+
+  health(): UplinkHealth {
+    return this.uplink.health();
+  }
+
+  /** Queues every device's last state (after the devices stopped: their safe state), then closes the uplink. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#healthTimer !== undefined) this.clock.clearTimeout(this.#healthTimer);
+    for (const s of this.#slots) {
+      for (const u of s.unsubscribe) u();
+      if (s.immediate !== undefined) clearImmediate(s.immediate);
+      if (s.timer !== undefined) this.clock.clearTimeout(s.timer);
+      this.#publish(s);
+    }
+    await this.uplink.close();
+  }
+
+  #mark(s: Slot): void {
+    if (this.#closed) return;
+    s.dirty = true;
+    if (s.immediate !== undefined || s.timer !== undefined) return; // already due: this change rides along
+    s.immediate = setImmediate(() => {
+      s.immediate = undefined;
+      if (this.#closed) return;
+      this.#publish(s);
+      // a window during which further changes wait; at its end the latest state goes out once
+      s.timer = this.clock.setTimeout(() => {
+        s.timer = undefined;
+        if (s.dirty && !this.#closed) this.#mark(s);
+      }, COALESCE_MS);
+    });
+  }
+
+  #publish(s: Slot): void {
+    s.dirty = false;
+    const health = s.d.health();
+    s.lastHealth = healthKey(health);
+    this.#guard(`state of "${s.d.name}"`, () => this.uplink.publishState(s.d.name, s.d.device.read(), health));
+  }
+
+  #scheduleHealthCheck(): void {
+    this.#healthTimer = this.clock.setTimeout(() => {
+      this.#healthTimer = undefined;
+      if (this.#closed) return;
+      for (const s of this.#slots) if (healthKey(s.d.health()) !== s.lastHealth) this.#mark(s);
+      this.#scheduleHealthCheck();
+    }, HEALTH_CHECK_MS);
+  }
+
+  #guard(what: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.warn(`uplink: cannot publish ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
+function healthKey(h: Health): string {
+  return `${h.status}/${h.failures}`;
+}
