@@ -4,6 +4,7 @@
  * that belong to the gateway are filled in; tunables left out stay undefined so the device
  * model applies its own default (one place for each default).
  */
+import type { UplinkConfig } from '../uplink/types.js';
 import type { AddressingMode } from '../addressing/index.js';
 import type { DeviceKind } from '../../devices/model/types.js';
 import type { ConfigProblem } from './problems.js';
@@ -118,22 +119,10 @@ export type DeviceConfig = ThermometerConfig | FanConfig | LockConfig | Lighting
  * The `mqtt` section, files already read (check-mqtt.ts): fits firmware/uplink's UplinkConfig.
  * The password and key are in memory only; `files` keeps where they came from, for messages.
  */
-export interface MqttSettings {
-  readonly url: string;
-  readonly prefix?: string;
-  readonly username?: string;
-  /** From passwordFile (first line). */
-  readonly password?: string;
-  /** PEM texts from caFile, certFile, keyFile. */
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-  readonly maxQueueMessages?: number;
-  readonly drainRatePerSec?: number;
-  readonly homeAssistant?: { readonly enabled: boolean; readonly discoveryPrefix?: string };
-  /** Absolute paths of the files named in the section. */
+export type MqttSettings = Pick<UplinkConfig, 'url' | 'prefix' | 'username' | 'password' | 'ca' | 'cert' | 'key' | 'maxQueueMessages' | 'drainRatePerSec' | 'homeAssistant'> & {
+  /** Absolute paths of the files named in the section (password from passwordFile's first line; PEM texts from the others). */
   readonly files: { readonly passwordFile?: string; readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
-}
+};
 
 /** Maps a path in the file ("devices", 3, "pwm", "channel") to its line, for later messages. */
 export interface ConfigSource {
