@@ -2,35 +2,24 @@
  * The uplink against a real Mosquitto (issue 6 §7): broker killed with SIGKILL mid-stream,
  * gateway restarted while the broker is down, a full queue, the retained health and state.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../common/clock.js';
-import { killGroup, ProcessTracker, TSX } from '../../common/test-support/child-processes.js';
+import { killGroup, TSX } from '../../common/test-support/child-processes.js';
 import type { DeviceEvent } from '../../devices/model/types.js';
 import { createUplink, type MqttUplink, type UplinkConfig } from './index.js';
 import { freePort, TestBroker } from './test-support/mosquitto.js';
 import { memoryLogger, sleep, subscribe, until, type Received, type TestSubscriber } from './test-support/subscriber.js';
+import { uplinkRig } from './test-support/rig.js';
 
-const tracker = new ProcessTracker();
-let dir: string;
-const open: { uplinks: MqttUplink[]; subs: TestSubscriber[] } = { uplinks: [], subs: [] };
-
-beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'uplink-test-'))));
-afterEach(async () => {
-  await Promise.all(open.uplinks.map((u) => u.close()));
-  await Promise.all(open.subs.map((s) => s.close()));
-  open.uplinks = [];
-  open.subs = [];
-  await tracker.stopAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const rig = uplinkRig('test');
+const { tracker, open } = rig;
 
 function uplink(url: string, extra: Partial<UplinkConfig> = {}): MqttUplink {
   const u = createUplink({
     config: { url, reconnectMinMs: 100, reconnectMaxMs: 400, drainRatePerSec: 2000, ...extra },
-    queueFile: join(dir, 'queue.db'),
+    queueFile: join(rig.dir(), 'queue.db'),
     clock: systemClock(),
     logger: memoryLogger(),
     gatewayId: 'gw1',
@@ -164,7 +153,7 @@ describe('MqttUplink with a real Mosquitto', () => {
   it('says online (birth) and, when the gateway process dies, the broker publishes the retained will "offline"', async () => {
     const broker = new TestBroker(tracker, await freePort());
     await broker.start();
-    const gateway = tracker.start(TSX, [join(import.meta.dirname, 'test-support/uplink-process.ts'), broker.url, join(dir, 'q.db'), 'gw1'], { name: 'uplink-process' });
+    const gateway = tracker.start(TSX, [join(import.meta.dirname, 'test-support/uplink-process.ts'), broker.url, join(rig.dir(), 'q.db'), 'gw1'], { name: 'uplink-process' });
     await gateway.waitFor(/connected/);
     const before = await subscribe(broker.url, ['pia/gw1/status'], { clientId: 'status-1', clean: true });
     open.subs.push(before);

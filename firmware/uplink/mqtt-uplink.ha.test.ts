@@ -1,28 +1,16 @@
 /** Home Assistant discovery against a real Mosquitto: configs retained, removed when a device leaves, re-sent when HA says online. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../common/clock.js';
-import { ProcessTracker } from '../../common/test-support/child-processes.js';
 import type { DeviceDescription } from '../../devices/model/types.js';
 import { discoveryConfigs } from './ha-discovery.js';
 import { createUplink, topicsFor, type MqttUplink } from './index.js';
 import { freePort, TestBroker } from './test-support/mosquitto.js';
 import { memoryLogger, sleep, subscribe, until, type TestSubscriber } from './test-support/subscriber.js';
+import { uplinkRig } from './test-support/rig.js';
 
-const tracker = new ProcessTracker();
-let dir: string;
-const open: { uplinks: MqttUplink[]; subs: TestSubscriber[] } = { uplinks: [], subs: [] };
-beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'uplink-ha-'))));
-afterEach(async () => {
-  await Promise.all(open.uplinks.map((u) => u.close()));
-  await Promise.all(open.subs.map((s) => s.close()));
-  open.uplinks = [];
-  open.subs = [];
-  await tracker.stopAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const rig = uplinkRig('ha');
+const { tracker, open } = rig;
 
 const thermometer: DeviceDescription = {
   name: 'room-temp',
@@ -38,7 +26,7 @@ const thermometer: DeviceDescription = {
 const fan: DeviceDescription = { ...thermometer, name: 'rack-fan', kind: 'fan', part: 'PWM fan', properties: [{ ...thermometer.properties[0]!, name: 'rpm', unit: '/min' }] };
 
 function uplink(url: string): MqttUplink {
-  const u = createUplink({ config: { url, homeAssistant: { enabled: true }, reconnectMinMs: 100, reconnectMaxMs: 400 }, queueFile: join(dir, 'q.db'), clock: systemClock(), logger: memoryLogger(), gatewayId: 'gw1' });
+  const u = createUplink({ config: { url, homeAssistant: { enabled: true }, reconnectMinMs: 100, reconnectMaxMs: 400 }, queueFile: join(rig.dir(), 'q.db'), clock: systemClock(), logger: memoryLogger(), gatewayId: 'gw1' });
   open.uplinks.push(u);
   return u;
 }
