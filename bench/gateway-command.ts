@@ -36,11 +36,10 @@
  *
  * Run: npx tsx bench/gateway-command.ts [command rounds, default 3000] [snapshot rounds, default 100] [--split]
  */
+import { freeTcpPort, freeUdpPorts } from '../common/test-support/free-ports.js';
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -113,25 +112,6 @@ function fixedBlobDevice(jpeg: Uint8Array): Device {
     start: () => Promise.resolve(),
     stop: () => Promise.resolve(),
   };
-}
-
-/** A base port with `n` consecutive UDP ports free on [::] (so on 127.0.0.1 and ::1 too). */
-async function freeUdpPorts(n: number): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const sockets = Array.from({ length: n }, () => createSocket({ type: 'udp6', ipv6Only: false }));
-    const ok = await Promise.all(sockets.map((s, i) => new Promise<boolean>((res) => (s.once('error', () => res(false)), s.bind({ port: base + i, address: '::', exclusive: true }, () => res(true))))));
-    await Promise.all(sockets.map((s) => new Promise<void>((res) => s.close(() => res()))));
-    if (ok.every(Boolean)) return base;
-  }
-}
-
-async function freeTcpPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', () => res()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((res) => s.close(() => res()));
-  return port;
 }
 
 /** Runs `a` and `b` once per round, in an order that swaps every round; samples after the warm-up. */

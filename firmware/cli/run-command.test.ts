@@ -4,10 +4,9 @@
  * node with phase 3 through an in-process trusted server on [::1], /healthz and /metrics on
  * 127.0.0.1, a clean stop on the abort signal with the audit chain intact.
  */
+import { freeTcpPort, freeUdpPorts } from '../../common/test-support/free-ports.js';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,25 +34,6 @@ function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'pia-gateway-run-'));
   dirs.push(d);
   return d;
-}
-
-/** A base port with `n` free consecutive UDP ports on [::1]. */
-async function freeUdpPorts(n: number): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const sockets = Array.from({ length: n }, () => createSocket({ type: 'udp6', ipv6Only: true }));
-    const ok = await Promise.all(sockets.map((s, i) => new Promise<boolean>((res) => (s.once('error', () => res(false)), s.bind(base + i, '::1', () => res(true))))));
-    await Promise.all(sockets.map((s) => new Promise<void>((res) => s.close(() => res()))));
-    if (ok.every(Boolean)) return base;
-  }
-}
-
-async function freeTcpPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', () => res()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((res) => s.close(() => res()));
-  return port;
 }
 
 function io(signal: AbortSignal): { out: string[]; err: string[]; io: Parameters<typeof runGatewayCli>[1] } {

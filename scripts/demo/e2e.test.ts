@@ -3,8 +3,8 @@
  * simulated building and piactl, over real UDP on loopback, everything at PIA phase 3. piactl
  * runs in-process (runPiactl, the program's own entry), libcoap's coap-client as a real process.
  */
+import { freeUdpPorts } from '../../common/test-support/free-ports.js';
 import { execFile } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,23 +20,6 @@ import { startDemoStack, type DemoStack } from './stack.js';
 const run = promisify(execFile);
 let stack: DemoStack;
 let dir: string;
-
-/** A base port with `n` consecutive free UDP ports on ::1 (the gateway's loopback CoAP ports). */
-async function freePorts(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 40000);
-    const sockets = await Promise.all(
-      Array.from({ length: n }, (_, i) => new Promise<ReturnType<typeof createSocket> | undefined>((resolve) => {
-        const s = createSocket({ type: 'udp6', ipv6Only: false });
-        s.once('error', () => resolve(undefined));
-        s.bind(base + i, '::', () => resolve(s));
-      })),
-    );
-    for (const s of sockets) s?.close();
-    if (sockets.every((s) => s !== undefined)) return base;
-  }
-  throw new Error('no run of free UDP ports found');
-}
 
 async function piactl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -55,7 +38,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pia-e2e-'));
-  const base = await freePorts(14);
+  const base = await freeUdpPorts(14);
   stack = await startDemoStack({
     dir,
     clock: systemClock(),
