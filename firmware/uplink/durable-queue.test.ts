@@ -80,6 +80,28 @@ describe('DurableQueue', () => {
     q.close();
   });
 
+  it('peeks from memory exactly what is on disk, through appends, acks, drops and windows', () => {
+    // The in-memory tail (queue-tail.ts) must agree with SQLite: compare with a reopened queue,
+    // which can only read the disk.
+    const file = join(dir, 'q.db');
+    const q = new DurableQueue(file, { maxMessages: 40 });
+    let rnd = 7;
+    const next = (n: number): number => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31), rnd % n);
+    for (let round = 0; round < 200; round++) {
+      const appends = Array.from({ length: next(6) }, (_, i) => msg(`r${round}-${i}`));
+      const visible = q.peek(1000).map((m) => m.seq);
+      const acks = visible.filter(() => next(3) === 0);
+      q.appendMany(appends, acks);
+    }
+    const afterSeqs = [0, ...q.peek(1000).map((m) => m.seq)];
+    const fromMemory = afterSeqs.map((a) => q.peek(7, a));
+    q.close();
+    const reopened = new DurableQueue(file, { maxMessages: 40 });
+    expect(fromMemory).toEqual(afterSeqs.map((a) => reopened.peek(7, a)));
+    expect(fromMemory[0]?.length).toBeGreaterThan(0);
+    reopened.close();
+  });
+
   it('names the file and the fix when it cannot open', () => {
     expect(() => new DurableQueue(join(dir, 'missing-dir', 'q.db'))).toThrow(/missing-dir.*writable/);
   });

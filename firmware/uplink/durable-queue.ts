@@ -12,6 +12,7 @@
  * - `peek` returns messages in sequence order.
  */
 import Database from 'better-sqlite3';
+import { QueueTail } from './queue-tail.js';
 
 export interface QueuedMessage {
   readonly seq: number;
@@ -50,6 +51,10 @@ export class DurableQueue {
   private dropped: number;
   private depth: number;
   private bytes: number;
+  /** The newest messages in memory, so the sender need not query what was just written. */
+  private readonly tail: QueueTail;
+  /** Seqs dropped by the cap in the running transaction (for the tail, once committed). */
+  private droppedNow: number[] = [];
   private readonly stmts: {
     insert: Database.Statement;
     setMeta: Database.Statement;
@@ -86,6 +91,7 @@ export class DurableQueue {
     const agg = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM messages').get() as { n: number; b: number };
     this.depth = agg.n;
     this.bytes = agg.b;
+    this.tail = new QueueTail(this.nextSeq - 1);
     this.stmts = {
       insert: this.db.prepare('INSERT INTO messages (seq, topic, payload, retain, bytes) VALUES (?, ?, ?, ?, ?)'),
       setMeta: this.db.prepare('UPDATE meta SET value = ? WHERE key = ?'),
@@ -110,7 +116,7 @@ export class DurableQueue {
   appendMany(messages: readonly NewMessage[], acks: readonly number[] = []): number[] {
     const run = this.db.transaction((list: readonly NewMessage[]) => {
       this.removeAcked(acks);
-      const seqs: number[] = [];
+      const rows: QueuedMessage[] = [];
       for (const m of list) {
         const seq = this.nextSeq++;
         const payload = m.payload(seq);
@@ -118,18 +124,24 @@ export class DurableQueue {
         this.stmts.insert.run(seq, m.topic, payload, m.retain ? 1 : 0, size);
         this.depth++;
         this.bytes += size;
-        seqs.push(seq);
+        rows.push({ seq, topic: m.topic, payload, retain: m.retain });
         this.enforceCap();
       }
       if (list.length > 0) {
         this.stmts.setMeta.run(this.nextSeq, 'next_seq');
         this.stmts.setMeta.run(this.dropped, 'dropped');
       }
-      return seqs;
+      return rows;
     });
     const before = { nextSeq: this.nextSeq, depth: this.depth, bytes: this.bytes, dropped: this.dropped };
+    this.droppedNow = [];
     try {
-      return run(messages);
+      const rows = run(messages);
+      // committed: now the in-memory tail follows
+      this.tail.removed(acks);
+      this.tail.appended(rows);
+      this.tail.removed(this.droppedNow);
+      return rows.map((r) => r.seq);
     } catch (e) {
       Object.assign(this, before); // the transaction rolled back: so do the counters
       throw e;
@@ -138,6 +150,8 @@ export class DurableQueue {
 
   /** Up to `limit` messages with seq > `afterSeq`, in order. */
   peek(limit: number, afterSeq = 0): QueuedMessage[] {
+    const cached = this.tail.peek(limit, afterSeq);
+    if (cached !== undefined) return cached;
     const rows = this.stmts.peek.all(afterSeq, limit) as { seq: number; topic: string; payload: string; retain: number }[];
     return rows.map((r) => ({ seq: r.seq, topic: r.topic, payload: r.payload, retain: r.retain === 1 }));
   }
@@ -151,6 +165,7 @@ export class DurableQueue {
   ackMany(seqs: readonly number[]): void {
     if (seqs.length === 0) return;
     this.db.transaction(() => this.removeAcked(seqs))();
+    this.tail.removed(seqs);
   }
 
   /** PUBACKs mostly come in runs of consecutive seqs: one range statement per run. */
@@ -196,6 +211,7 @@ export class DurableQueue {
       const old = this.stmts.oldest.get() as { seq: number; bytes: number } | undefined;
       if (old === undefined) return;
       this.stmts.del.run(old.seq);
+      this.droppedNow.push(old.seq);
       this.depth--;
       this.bytes -= old.bytes;
       this.dropped++;

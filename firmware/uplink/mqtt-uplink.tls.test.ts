@@ -61,7 +61,7 @@ describe('MqttUplink over TLS', () => {
     await until(() => u.health().lastError !== undefined, 'the TLS error');
     const h = u.health();
     expect(h.state).not.toBe('connected');
-    expect(h.lastError).toMatch(/TLS certificate not accepted.*uplink\.ca/);
+    expect(h.lastError).toMatch(/TLS certificate not accepted.*mqtt\.caFile/);
     expect(h.queueDepth).toBe(1);
   });
 });

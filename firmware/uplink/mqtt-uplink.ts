@@ -64,7 +64,7 @@ export class MqttUplink {
   constructor(private readonly o: UplinkOptions) {
     checkTopicLevel('gateway id', o.gatewayId);
     const c = o.config;
-    if (!/^mqtts?:\/\//.test(c.url)) throw new Error(`uplink: broker url "${c.url}" must start with mqtt:// or mqtts://; fix uplink.url in the config`);
+    if (!/^mqtts?:\/\//.test(c.url)) throw new Error(`uplink: broker url "${c.url}" must start with mqtt:// or mqtts://; fix mqtt.url in gateway.yaml`);
     this.cfg = {
       drainRatePerSec: c.drainRatePerSec ?? 500,
       maxInFlight: c.maxInFlight ?? 100,
@@ -229,11 +229,16 @@ export class MqttUplink {
   }
 
   private onError(e: Error): void {
-    const code = (e as { code?: string }).code ?? '';
-    const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/.test(code) || /certificate/i.test(e.message);
+    const code = (e as { code?: string | number }).code ?? '';
+    const tls = typeof code === 'string' && (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/.test(code) || /certificate/i.test(e.message));
+    // CONNACK return codes 4 and 5 (MQTT 3.1.1 §3.2.2.3), MQTT 5 reason codes 0x86 and 0x87
+    const refused = code === 4 || code === 5 || code === 0x86 || code === 0x87;
+    const url = this.o.config.url;
     this.lastError = tls
-      ? `broker ${this.o.config.url}: TLS certificate not accepted (${e.message}); check uplink.ca is the CA that signed the broker's certificate and the certificate names this host`
-      : `broker ${this.o.config.url}: ${e.message}`;
+      ? `broker ${url}: TLS certificate not accepted (${e.message}); check mqtt.caFile is the CA that signed the broker's certificate and the certificate names this host`
+      : refused
+        ? `broker ${url}: login refused (${e.message}); check mqtt.username and mqtt.passwordFile, or mqtt.certFile and mqtt.keyFile, against the broker's password file and ACL`
+        : `broker ${url}: ${e.message}`;
     this.o.logger.warn({ component: 'uplink', err: this.lastError }, 'uplink: connection error');
   }
 

@@ -26,6 +26,8 @@ export function freePort(): Promise<number> {
 export interface BrokerOptions {
   /** Extra lines for the listener (cafile/certfile/keyfile for TLS). */
   readonly listenerLines?: readonly string[];
+  /** false: every client must authenticate (a password file, or a client certificate). Default true. */
+  readonly allowAnonymous?: boolean;
 }
 
 export class TestBroker {
@@ -40,7 +42,7 @@ export class TestBroker {
     const conf = [
       `listener ${port} 127.0.0.1`,
       ...(o.listenerLines ?? []),
-      'allow_anonymous true',
+      `allow_anonymous ${o.allowAnonymous ?? true}`,
       // Started as root, Mosquitto switches to the user "mosquitto", which cannot write our temp dir.
       ...(process.getuid?.() === 0 ? ['user root'] : []),
       'persistence true',

@@ -14,9 +14,21 @@ export interface TestSubscriber {
   close(): Promise<void>;
 }
 
+export interface SubscriberOptions {
+  readonly clientId: string;
+  readonly clean: boolean;
+  /** TLS: the CA (PEM), a client certificate and key; or a username and password. */
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
 /** Connects, subscribes at QoS 1 and resolves once SUBACK is in. `clean: false` keeps a session across broker restarts. */
-export async function subscribe(url: string, topics: readonly string[], o: { clientId: string; clean: boolean; ca?: string }): Promise<TestSubscriber> {
-  const client = mqtt.connect(url, { clientId: o.clientId, clean: o.clean, reconnectPeriod: 200, connectTimeout: 5000, ...(o.ca === undefined ? {} : { ca: o.ca }) });
+export async function subscribe(url: string, topics: readonly string[], o: SubscriberOptions): Promise<TestSubscriber> {
+  const { clientId, clean, ...login } = o;
+  const client = mqtt.connect(url, { clientId, clean, reconnectPeriod: 200, connectTimeout: 5000, ...login });
   const received: Received[] = [];
   client.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), retain: packet.retain }));
   client.on('error', () => undefined);

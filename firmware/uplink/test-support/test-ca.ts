@@ -24,3 +24,12 @@ export function makeTestCa(dir: string, name: string): TestCa {
   openssl(dir, ['x509', '-req', '-in', `${name}-server.csr`, '-CA', caFile, '-CAkey', caKey, '-CAcreateserial', '-out', `${name}-server.pem`, '-days', '2', '-extfile', `${name}-ext.cnf`]);
   return { caFile: join(dir, caFile), ca: readFileSync(join(dir, caFile), 'utf8'), certFile: join(dir, `${name}-server.pem`), keyFile: join(dir, `${name}-server.key`) };
 }
+
+/** A client certificate for `commonName`, signed by the CA `name` made above: `{ cert, key }` PEM texts. */
+export function issueClientCert(dir: string, name: string, commonName: string): { cert: string; key: string } {
+  const base = `${name}-client-${commonName}`;
+  openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${commonName}`]);
+  writeFileSync(join(dir, `${base}-ext.cnf`), 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
+  openssl(dir, ['x509', '-req', '-in', `${base}.csr`, '-CA', `${name}-ca.pem`, '-CAkey', `${name}-ca.key`, '-CAcreateserial', '-out', `${base}.pem`, '-days', '2', '-extfile', `${base}-ext.cnf`]);
+  return { cert: readFileSync(join(dir, `${base}.pem`), 'utf8'), key: readFileSync(join(dir, `${base}.key`), 'utf8') };
+}
