@@ -92,6 +92,35 @@ describe('Atecc608 client over the virtual bus', () => {
     expect(e.message).toMatch(/lockData\(\)/);
   });
 
+  it('writes 32-byte blocks anywhere in a data slot before the data lock, and refuses them after for a Never slot', async () => {
+    const { clock, chip, se } = rig();
+    const image = withSlot(await drive(clock, se.readConfigZone()), 8, 0x2000, 0x001c); // readable, WriteConfig Never
+    await drive(clock, se.writeConfig(image));
+    await drive(clock, se.lockConfig(image));
+    const first = Buffer.alloc(32, 0x11);
+    const last = Buffer.alloc(32, 0x22);
+    await drive(clock, se.writeSlotBlock(8, 0, first));
+    await drive(clock, se.writeSlotBlock(8, 12, last));
+    await drive(clock, se.writeSlotBlock(9, 1, last));
+    await drive(clock, se.lockData());
+    const slot8 = await drive(clock, se.read(8));
+    expect(slot8.subarray(0, 32)).toEqual(first);
+    expect(slot8.subarray(32, 384)).toEqual(Buffer.alloc(352, 0xff));
+    expect(slot8.subarray(384, 416)).toEqual(last);
+    expect(chip.peekSlot(9).subarray(32, 64)).toEqual(last);
+    const e = await failure(clock, se.writeSlotBlock(8, 0, last));
+    expect(e.kind).toBe('locked');
+    expect(e.message).toMatch(/slot 8 refuses clear writes now \(WriteConfig never\)/);
+  });
+
+  it('rejects a block outside the slot or of the wrong size without touching the chip', async () => {
+    const { clock, bus, se } = rig();
+    expect((await failure(clock, se.writeSlotBlock(8, 13, Buffer.alloc(32)))).message).toMatch(/slot 8 has whole blocks 0–12, not 13/);
+    expect((await failure(clock, se.writeSlotBlock(0, 1, Buffer.alloc(32)))).message).toMatch(/slot 0 has whole blocks 0–0, not 1/);
+    expect((await failure(clock, se.writeSlotBlock(9, 0, Buffer.alloc(4)))).message).toMatch(/a block is 32 bytes, got 4/);
+    expect(bus.log).toHaveLength(0);
+  });
+
   it('rejects bad arguments without touching the chip', async () => {
     const { clock, bus, se } = rig();
     expect((await failure(clock, se.hmacSha256(16, Buffer.alloc(1)))).message).toMatch(/slot 16 does not exist/);

@@ -130,6 +130,31 @@ export class Atecc608 {
     );
   }
 
+  /**
+   * Writes one 32-byte block (`block` × 32 bytes into the slot) of a data slot in clear text:
+   * any slot before the data lock; after it, only a slot whose WriteConfig is Always.
+   * Address: block << 8 | slot << 3 (calib_get_addr). Slot 8 has blocks 0–12, 9–15 blocks 0–1.
+   */
+  writeSlotBlock(slot: number, block: number, data: Uint8Array): Promise<void> {
+    return this.mutex.run(() =>
+      this.explained(
+        async () => {
+          this.checkSlot(slot);
+          const blocks = Math.floor((SLOT_SIZES[slot] ?? 0) / 32);
+          if (!Number.isInteger(block) || block < 0 || block >= blocks) throw this.invalid(`slot ${slot} has whole blocks 0–${blocks - 1}, not ${block}`);
+          if (data.length !== 32) throw this.invalid(`a block is 32 bytes, got ${data.length}`);
+          await this.run({ opcode: OP.write, param1: ZONE.data | ZONE.block32, param2: (block << 8) | (slot << 3), data }, `Write slot ${slot} block ${block}`);
+        },
+        (c) =>
+          !c.configLocked
+            ? this.needsLock('config', `write slot ${slot}`)
+            : c.dataLocked && writeMode(c.slotConfig[slot] ?? 0) !== 'always'
+              ? this.locked('data', `slot ${slot} refuses clear writes now (WriteConfig ${writeMode(c.slotConfig[slot] ?? 0)})`, 'data goes in before lockData(); this slot keeps what it holds')
+              : undefined,
+      ),
+    );
+  }
+
   /** Reads a whole slot in clear text (refused by the chip for secret slots and before the data lock). */
   read(slot: number): Promise<Buffer> {
     return this.mutex.run(() =>

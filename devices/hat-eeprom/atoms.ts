@@ -84,6 +84,11 @@ export interface PiaHatData {
   readonly hardwareRevision: string;
   /** The ATECC608's 9-byte serial, hex: ties this board to its secure element. */
   readonly secureElementSerial?: string;
+  /** What the node is registered as (pia-provision writes these three; older images lack them). */
+  readonly kind?: 'gateway' | 'operator';
+  readonly label?: string;
+  /** Where its trusted server listens, and the server's node ID (public facts, no key). */
+  readonly server?: { readonly address: string; readonly port: number; readonly id: string };
 }
 
 export function encodePiaHatData(d: Omit<PiaHatData, 'format'>): Buffer {
@@ -103,13 +108,28 @@ export function decodePiaHatData(data: Uint8Array): PiaHatData {
     throw new HatEepromError('format', 'custom atom: not a "pia-hat/1" object with nodeId, model and hardwareRevision', 'rewrite the image with pia-provision');
   }
   const serial = o['secureElementSerial'];
+  const kind = o['kind'];
+  const label = o['label'];
+  const server = serverOf(o['server']);
   return {
     format: 'pia-hat/1',
     nodeId: str('nodeId'),
     model: str('model'),
     hardwareRevision: str('hardwareRevision'),
     ...(typeof serial === 'string' ? { secureElementSerial: serial } : {}),
+    ...(kind === 'gateway' || kind === 'operator' ? { kind } : {}),
+    ...(typeof label === 'string' ? { label } : {}),
+    ...(server !== undefined ? { server } : {}),
   };
+}
+
+/** The optional server field, kept only when whole (address and id strings, integer port). */
+function serverOf(v: unknown): PiaHatData['server'] {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const s = v as Record<string, unknown>;
+  const { address, port, id } = s;
+  if (typeof address !== 'string' || typeof id !== 'string' || typeof port !== 'number' || !Number.isInteger(port)) return undefined;
+  return { address, port, id };
 }
 
 function ascii(what: string, s: string): Buffer {

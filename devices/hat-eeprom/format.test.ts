@@ -92,6 +92,14 @@ describe('HAT EEPROM format', () => {
     });
   });
 
+  it('round-trips the optional kind, label and server of the PIA atom, and drops malformed ones', () => {
+    const server = { address: '2001:db8::1', port: 5684, id: '11111111-2222-4333-8444-555555555555' };
+    const full = { nodeId: 'gw-0002', model: 'pia-gw', hardwareRevision: 'C', kind: 'gateway' as const, label: 'rack 4 — Zürich', server };
+    expect(decodePiaHatData(encodePiaHatData(full))).toEqual({ format: 'pia-hat/1', ...full });
+    const odd = Buffer.from(JSON.stringify({ format: 'pia-hat/1', nodeId: 'n', model: 'm', hardwareRevision: 'r', kind: 'station', label: 7, server: { address: '::1', port: 'x', id: 'i' } }));
+    expect(decodePiaHatData(odd)).toEqual({ format: 'pia-hat/1', nodeId: 'n', model: 'm', hardwareRevision: 'r' });
+  });
+
   it('detects a corrupted atom and names it', () => {
     const img = sampleImage();
     const gpioAtom = decodeHatImage(img).atoms[1]!;

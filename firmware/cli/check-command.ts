@@ -77,11 +77,12 @@ function summary(config: GatewayConfig): string {
 /** Each device's address (and loopback port), or why the addresses cannot be shown. */
 function addressTable(config: GatewayConfig): string {
   const g = config.gateway;
-  const id = g.id ?? credentialId(g.credential);
+  const id = g.id ?? (g.secureElement === undefined ? credentialId(g.credential) : undefined);
+  const idSource = g.secureElement === undefined ? `${g.credential} is not readable here` : `the ID is in the ATECC608 at i2c-${g.secureElement.bus}, read at start`;
   const loopback = g.addressing === 'loopback' || g.addressing === 'auto';
   if (config.devices.length === 0) return '';
   const head = id === undefined
-    ? `device addresses: not shown (no gateway.id, and ${g.credential} is not readable here); they come from the prefix ${g.prefix} and the gateway's ID\n`
+    ? `device addresses: not shown (no gateway.id, and ${idSource}); they come from the prefix ${g.prefix} and the gateway's ID\n`
     : `device addresses (prefix ${g.prefix}, gateway ${id}, addressing ${g.addressing}):\n`;
   const addresses = id === undefined ? undefined : deriveDeviceAddresses({ prefix: g.prefix, gatewayId: id, deviceNames: config.devices.map((d) => d.name) });
   const width = Math.max(...config.devices.map((d) => d.name.length));

@@ -9,7 +9,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { parsePrefix64, type AddressingMode } from '../addressing/index.js';
 import { parseHostPort } from './host-port.js';
-import type { DeviceConfig, GatewaySettings, PlainPolicy } from './types.js';
+import type { DeviceConfig, GatewaySettings, PlainPolicy, SecureElementSettings } from './types.js';
 
 export const DEFAULTS = {
   addressing: 'auto' as AddressingMode,
@@ -23,6 +23,10 @@ export const DEFAULTS = {
   plain: 'off' as PlainPolicy,
   pulsesPerRevolution: 2,
   trustServerPort: 4500,
+  /** gateway.secureElement: the ATECC608's address as shipped, and the slots pia-provision burns. */
+  secureElementAddress: 0x60,
+  secureElementKeySlot: 0,
+  secureElementIdSlot: 8,
 } as const;
 
 type Json = Record<string, unknown>;
@@ -43,9 +47,11 @@ export function buildGateway(raw: Json, configDir: string): GatewaySettings {
   const stateDir = path(str('stateDir') ?? DEFAULTS.stateDir);
   const id = str('id')?.toLowerCase();
   const trust = str('trustServer');
+  const se = buildSecureElement(raw.secureElement);
   return {
     ...(id === undefined ? {} : { id }),
     credential: path(str('credential') ?? join(stateDir, DEFAULTS.credentialFile)),
+    ...(se === undefined ? {} : { secureElement: se }),
     ...(trust === undefined ? {} : { trustServer: parseHostPort(trust, DEFAULTS.trustServerPort) }),
     prefix: parsePrefix64(str('prefix') ?? '').text,
     addressing: (str('addressing') as AddressingMode | undefined) ?? DEFAULTS.addressing,
@@ -56,4 +62,11 @@ export function buildGateway(raw: Json, configDir: string): GatewaySettings {
     auditLog: path(str('auditLog') ?? join(stateDir, DEFAULTS.auditLogFile)),
     stateDir,
   };
+}
+
+function buildSecureElement(raw: unknown): SecureElementSettings | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const se = raw as Json;
+  const num = (k: string, d: number): number => (typeof se[k] === 'number' ? se[k] : d);
+  return { bus: num('bus', 1), address: num('address', DEFAULTS.secureElementAddress), keySlot: num('keySlot', DEFAULTS.secureElementKeySlot), idSlot: num('idSlot', DEFAULTS.secureElementIdSlot) };
 }

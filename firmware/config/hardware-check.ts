@@ -1,16 +1,18 @@
 /**
  * `pia-gateway check --hardware`: does this host have what the configuration names? Looks at
  * files only (nothing is opened, written or driven), so it is safe on a running gateway:
- *   - /dev/i2c-N for every I2C bus;
+ *   - /dev/i2c-N for every I2C bus (the devices' and gateway.secureElement's; a bus is reported once);
  *   - /sys/class/pwm/pwmchipN and its `npwm` (channels 0 … npwm − 1) for every PWM channel;
  *   - /sys/class/gpio/export when any device uses GPIO lines (the onoff driver's sysfs);
  *   - every serial port path (virtual:NAME ports belong to the simulated building: skipped);
- *   - the credential file.
+ *   - the credential file, unless the identity is in the secure element.
  * Problems carry file:line of the setting, like the loader's.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { ConfigProblem } from './problems.js';
 import type { DeviceConfig, GatewayConfig, PwmRef } from './types.js';
+
+const I2C_FIX = 'enable I2C (dtparam=i2c_arm=on in config.txt, or raspi-config → Interface Options → I2C) and reboot; ls /dev/i2c-* lists the buses';
 
 export interface HostProbe {
   exists(path: string): boolean;
@@ -60,15 +62,19 @@ export function checkHardware(config: GatewayConfig, probe: HostProbe): ConfigPr
     problem(at(d, 'serial', 'port'), d, 'serial.port', `${port} does not exist`, 'plug the adapter in and check the path: ls /dev/serial/by-id lists USB serial adapters (stable names)');
   };
 
-  if (!probe.exists(config.gateway.credential)) {
+  const buses = new Set<number>();
+  const se = config.gateway.secureElement;
+  if (se !== undefined) {
+    if (!probe.exists(`/dev/i2c-${se.bus}`)) problem(['gateway', 'secureElement', 'bus'], undefined, 'gateway.secureElement.bus', `/dev/i2c-${se.bus} does not exist`, I2C_FIX);
+    buses.add(se.bus);
+  } else if (!probe.exists(config.gateway.credential)) {
     problem(['gateway', 'credential'], undefined, 'gateway.credential', `${config.gateway.credential} does not exist`, "create it on the trusted server with 'pia-trust node add --kind gateway --label NAME --out FILE' and copy it here (mode 0600)");
   }
-  const buses = new Set<number>();
   for (const d of config.devices) {
     switch (d.kind) {
       case 'thermometer':
         if (!buses.has(d.i2c.bus) && !probe.exists(`/dev/i2c-${d.i2c.bus}`)) {
-          problem(at(d, 'i2c', 'bus'), d, 'i2c.bus', `/dev/i2c-${d.i2c.bus} does not exist`, 'enable I2C (dtparam=i2c_arm=on in config.txt, or raspi-config → Interface Options → I2C) and reboot; ls /dev/i2c-* lists the buses');
+          problem(at(d, 'i2c', 'bus'), d, 'i2c.bus', `/dev/i2c-${d.i2c.bus} does not exist`, I2C_FIX);
         }
         buses.add(d.i2c.bus);
         break;

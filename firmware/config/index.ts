@@ -32,6 +32,7 @@ export {
   type MqttSettings,
   type PlainPolicy,
   type PwmRef,
+  type SecureElementSettings,
   type SerialPortConfig,
   type ThermometerConfig,
   type ThermometerPart,

@@ -4,8 +4,9 @@
  *  2. parse YAML 1.2 keeping node ranges (a LineCounter maps offsets to lines); syntax errors
  *     and duplicate keys end it here, all of them reported;
  *  3. validate against gateway.schema.json (schema-check.ts), every error;
- *  4. semantic checks (check-gateway.ts, check-devices.ts, check-mqtt.ts: it reads the files the
- *     mqtt section names) on what passed the schema, so one mistake is not reported twice;
+ *  4. semantic checks (check-gateway.ts, check-secure-element.ts, check-devices.ts, check-mqtt.ts:
+ *     it reads the files the mqtt section names) on what passed the schema, so one mistake is
+ *     not reported twice;
  *  5. any error → ConfigError holding every problem (errors and warnings) in file order;
  *     else the typed GatewayConfig (build.ts) with the warnings.
  * Every problem names file:line, the device by name, the setting, what is wrong and the fix.
@@ -17,6 +18,7 @@ import { buildDevice, buildGateway } from './build.js';
 import { checkDevices } from './check-devices.js';
 import { checkGatewaySection } from './check-gateway.js';
 import { checkMqttSection } from './check-mqtt.js';
+import { checkSecureElement } from './check-secure-element.js';
 import { ConfigError, sortProblems, type ConfigProblem } from './problems.js';
 import type { Finding } from './reporter.js';
 import { compileGatewaySchema, schemaIssues } from './schema-check.js';
@@ -101,7 +103,10 @@ export function parseGatewayConfig(text: string, file: string, options: LoadOpti
   }
   const usable = (d: DeviceConfig, ...path: string[]): boolean => trusted(['devices', d.index, ...path]);
   checkDevices({ devices, names, usable, knownRegisterMaps: options.knownRegisterMaps ?? KNOWN_REGISTER_MAPS, lineOf: (p) => source.lineOf(p) }, report);
-  if (typeof root.gateway === 'object' && root.gateway !== null) checkGatewaySection(asJson(root.gateway), rawDevices.length, (f) => void (trusted(f.path) ? report(f) : undefined));
+  if (typeof root.gateway === 'object' && root.gateway !== null) {
+    checkGatewaySection(asJson(root.gateway), rawDevices.length, (f) => void (trusted(f.path) ? report(f) : undefined));
+    checkSecureElement(asJson(root.gateway), rawDevices, (f) => void (trusted(f.path) ? report(f) : undefined));
+  }
   const mqtt = typeof root.mqtt === 'object' && root.mqtt !== null && trusted(['mqtt']) ? checkMqttSection(asJson(root.mqtt), dirname(resolve(file)), report) : undefined;
   if (Array.isArray(root.devices) && rawDevices.length === 0) report({ severity: 'warning', path: ['devices'], key: true, message: 'no devices: the gateway will serve nothing', fix: "add devices ('pia-gateway discover' prints thermometers it finds)" });
 

@@ -19,12 +19,25 @@ export interface HostPort {
   readonly port: number;
 }
 
+/** Where the ATECC608 holding the gateway's identity sits, and its slots (as pia-provision burnt them). */
+export interface SecureElementSettings {
+  readonly bus: number;
+  /** 7-bit; default 0x60. */
+  readonly address: number;
+  /** The secret slot with the node key; default 0. */
+  readonly keySlot: number;
+  /** The slot with the identity record; default 8. */
+  readonly idSlot: number;
+}
+
 export interface GatewaySettings {
-  /** Lower-case UUID; undefined = take the credential's ID at start. */
+  /** Lower-case UUID; undefined = take the ID of the credential (or the secure element) at start. */
   readonly id?: string;
-  /** Absolute path. */
+  /** Absolute path; not read when `secureElement` is set (the loader refuses both given). */
   readonly credential: string;
-  /** Overrides the credential's server endpoint. */
+  /** The identity (ID, kind, label, trusted server, node key) from an ATECC608 instead of the credential file. */
+  readonly secureElement?: SecureElementSettings;
+  /** Overrides the server endpoint of the credential (or the secure element). */
   readonly trustServer?: HostPort;
   /** Canonical "2001:db8:42:1::/64". */
   readonly prefix: string;

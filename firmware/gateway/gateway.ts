@@ -3,8 +3,10 @@
  * over PIA, with policy, audit, health and metrics (issue 5 items 2, 4–7).
  *
  * Start (startGateway):
- *   1. the credential (gateway.credential, a gateway's file from `pia-trust node add`): the
- *      gateway's ID, key and trusted server; gateway.id, when set, must be the same ID;
+ *   1. the identity (identity.ts): from the ATECC608 (gateway.secureElement, through the
+ *      hardware seam; the key stays in the chip) or the credential file (gateway.credential,
+ *      from `pia-trust node add`): the gateway's ID, key and trusted server; gateway.id, when
+ *      set, must be the same ID;
  *   2. the state directory and the local audit log (hash chain, common/audit);
  *   3. the devices built (build-devices.ts) and started, outputs first at their safe level
  *      (device-runner.ts) — before any socket, so a reboot never leaves an output undefined
@@ -24,7 +26,7 @@
  *      directory, every device's state and events; nothing it does waits on the broker), then
  *      the admin HTTP endpoint (/healthz, /metrics) on a loopback port;
  *   8. audit "gateway-started"; one log line with what is served where.
- * A failure in 2–7 undoes what was done (devices stopped at their safe level first) and
+ * A failure in 1–7 undoes what was done (devices stopped at their safe level first) and
  * rejects with a message naming the thing, the problem and the fix.
  *
  * Stop (close, on SIGTERM/SIGINT): new requests get 5.03, devices to their safe state
@@ -35,17 +37,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { openFileAuditLog, type FileAuditLog } from '../../common/audit/index.js';
-import { loadIdentity, type LoadedIdentity } from '../../pia/credential/index.js';
 import { formatEndpoint } from '../../pia/discovery/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
 import { deriveDeviceAddresses, setupDeviceAddresses, systemCommandRunner, type AddressingSetup } from '../addressing/index.js';
-import type { GatewayConfig } from '../config/index.js';
 import { startAdminServer } from './admin-http.js';
 import { AuditTrail } from './audit-trail.js';
 import { buildDevices } from './build-devices.js';
 import { DeviceRunner, type ManagedDevice } from './device-runner.js';
 import { toGatewayHardware } from './hardware.js';
 import { healthReport } from './health.js';
+import { GatewayStartError, loadGatewayIdentity } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
 import { openPiaEndpoint, udpNetwork } from './pia-endpoint.js';
 import { serveCoap } from './serve-coap.js';
@@ -58,9 +59,7 @@ export const GATEWAY_ADDRESS_NAME = '_gateway';
 export const LATCH_FILE = 'latches.json';
 export const UPLINK_QUEUE_FILE = 'uplink.db';
 
-export class GatewayStartError extends Error {
-  override readonly name = 'GatewayStartError';
-}
+export { GatewayStartError };
 
 const text = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const lines = (l: Logger): { info(m: string): void; warn(m: string): void; error(m: string): void } => ({ info: (m) => l.info(m), warn: (m) => l.warn(m), error: (m) => l.error(m) });
@@ -69,8 +68,6 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const { config, clock, logger } = o;
   const g = config.gateway;
   const log = lines(logger);
-  const credential = readCredential(config, o.credential);
-  const id = nodeIdToText(credential.identity.id);
   const wall = o.wallClock ?? ((): Date => new Date());
   const undo: (() => Promise<void>)[] = [];
   const unwind = async (): Promise<void> => {
@@ -78,6 +75,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   };
   const hardware = toGatewayHardware(o.hardware);
   undo.push(() => hardware.close());
+  let credential;
+  try {
+    credential = await loadGatewayIdentity({ config, hardware, clock, log, ...(o.credential === undefined ? {} : { given: o.credential }) });
+  } catch (e) {
+    await unwind();
+    throw e instanceof GatewayStartError ? e : new GatewayStartError(text(e));
+  }
+  const id = nodeIdToText(credential.identity.id);
   let audit: FileAuditLog;
   try {
     mkdirSync(g.stateDir, { recursive: true, mode: 0o700 });
@@ -269,24 +274,6 @@ function startUplink(o: GatewayOptions, gatewayId: string, devices: ConstructorP
     throw new GatewayStartError(`MQTT uplink: ${text(e)} (mqtt in ${o.config.source.file}, queue ${join(o.config.gateway.stateDir, UPLINK_QUEUE_FILE)})`);
   }
   return new UplinkBridge(uplink, devices, o.clock, (m) => logger.warn(m));
-}
-
-function readCredential(config: GatewayConfig, given: LoadedIdentity | undefined): LoadedIdentity {
-  const g = config.gateway;
-  let c: LoadedIdentity;
-  try {
-    c = given ?? loadIdentity(g.credential);
-  } catch (e) {
-    throw new GatewayStartError(`${text(e)} (gateway.credential in ${config.source.file})`);
-  }
-  const id = nodeIdToText(c.identity.id);
-  if (c.kind !== 'gateway') {
-    throw new GatewayStartError(`credential file ${g.credential} belongs to a node of kind "${c.kind}", not a gateway; give the gateway's own credential ('pia-trust node add --kind gateway --out FILE')`);
-  }
-  if (g.id !== undefined && g.id !== id) {
-    throw new GatewayStartError(`${config.source.file}: gateway.id ${g.id} is not the ID in the credential file ${g.credential} (${id}); remove gateway.id or give this gateway's credential`);
-  }
-  return c;
 }
 
 function logDeviceEvent(logger: Logger, e: { device: string; kind: string; severity: string; message: string }): void {

@@ -4,6 +4,7 @@
  * and systemd integration.
  */
 export { startGateway, GatewayStartError, GATEWAY_ADDRESS_NAME, LATCH_FILE, UPLINK_QUEUE_FILE } from './gateway.js';
+export { loadGatewayIdentity, type GatewayIdentityOptions } from './identity.js';
 export { UplinkBridge, COALESCE_MS, HEALTH_CHECK_MS, type BridgedDevice, type UplinkPort } from './uplink-bridge.js';
 export type { Gateway, GatewayDevice, GatewayOptions } from './types.js';
 export { hostHardware, linuxHardware, toGatewayHardware, type GatewayHardware, type HostHardware, type LinuxHardwareOptions } from './hardware.js';

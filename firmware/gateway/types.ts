@@ -21,7 +21,7 @@ export interface GatewayOptions {
   readonly clock: Clock;
   /** pino; structured lines go here (the program writes them to stdout as JSON). */
   readonly logger: Logger;
-  /** Default: loadIdentity(config.gateway.credential). */
+  /** Default: from the ATECC608 in config.gateway.secureElement, else loadIdentity(config.gateway.credential) (identity.ts). */
   readonly credential?: LoadedIdentity;
   /** Default: real UDP sockets (udpNetwork()); tests pass memoryGatewayNetwork(net). */
   readonly network?: GatewayNetwork;

@@ -107,6 +107,13 @@ export class PiaNode {
   sa(peer: Endpoint): SaInfo | undefined {
     return this.#core.table.find(peer)?.current?.info;
   }
+  /**
+   * §5 `T` of the current phase-2 pair with `peer` (not secret): what an ENROLL from a factory
+   * station binds to (§9.8). Undefined without an SA, or once phase 3 re-keyed the pair.
+   */
+  transcript(peer: Endpoint): Uint8Array | undefined {
+    return this.#core.table.find(peer)?.current?.transcript;
+  }
   /** The phase datagrams to `peer` are sent at now (2 or 3), undefined without an SA. */
   phase(peer: Endpoint): 2 | 3 | undefined {
     return this.#core.table.find(peer)?.current?.phase;

@@ -8,6 +8,11 @@
  * Addresses: loopback addressing by default (device i at [::1]:5683+i, PIA at [::1]:4500);
  * with `addressing: 'add-addresses'` the `ip` commands are faked and every device gets its
  * own address (PIA at the gateway's own address).
+ *
+ * Identity: a registered "test gateway" credential handed to startGateway, unless the gateway
+ * section has `secureElement`: then the gateway reads its identity from the building's
+ * ATECC608 (i2c-1 0x60), which `beforeStart` provisions (or leaves blank), and start is driven
+ * by the clock (the chip's commands wait on it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,6 +87,8 @@ export interface MemoryGatewayOptions {
   /** An mqtt section (the uplink's queue goes to the temp state directory). */
   readonly mqtt?: MqttSettings;
   readonly options?: Partial<Omit<GatewayOptions, 'config' | 'hardware' | 'clock' | 'logger' | 'credential' | 'network'>>;
+  /** Runs before the gateway starts: e.g. burn the building's ATECC608 (building.parts.secureElement on building.host.i2c 1). */
+  readonly beforeStart?: (t: { readonly clock: ManualClock; readonly trust: MemoryTrust; readonly building: VirtualBuilding }) => Promise<void>;
 }
 
 export async function memoryGateway(o: MemoryGatewayOptions = {}): Promise<MemoryGateway> {
@@ -101,20 +108,31 @@ export async function memoryGateway(o: MemoryGatewayOptions = {}): Promise<Memor
   const building = createVirtualBuilding({ clock });
   const logs: Record<string, unknown>[] = [];
   const logger: Logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const gateway = await startGateway({
-    config,
-    hardware: building.host,
-    clock,
-    logger,
-    credential: { identity: gw.identity, trustServer: S, serverId: nodeIdToText(trust.serverId), kind: 'gateway', label: 'test gateway' },
-    network: memoryGatewayNetwork(net),
-    exec: () => Promise.resolve({ code: 0, stdout: '', stderr: '' }),
-    canAdminNetwork: () => true,
-    random: () => 0.5,
-    adminListen: null,
-    pia: { random: seededRandom('gw-test/gateway') },
-    ...o.options,
-  });
+  const fromChip = config.gateway.secureElement !== undefined;
+  let gateway: Gateway;
+  try {
+    await o.beforeStart?.({ clock, trust, building });
+    const starting = startGateway({
+      config,
+      hardware: building.host,
+      clock,
+      logger,
+      ...(fromChip ? {} : { credential: { identity: gw.identity, trustServer: S, serverId: nodeIdToText(trust.serverId), kind: 'gateway', label: 'test gateway' } }),
+      network: memoryGatewayNetwork(net),
+      exec: () => Promise.resolve({ code: 0, stdout: '', stderr: '' }),
+      canAdminNetwork: () => true,
+      random: () => 0.5,
+      adminListen: null,
+      pia: { random: seededRandom('gw-test/gateway') },
+      ...o.options,
+    });
+    gateway = fromChip ? await clock.settle(starting, 0.5) : await starting;
+  } catch (e) {
+    await server.close();
+    await building.close();
+    rmSync(stateDir, { recursive: true, force: true });
+    throw e;
+  }
   const pia = { address: gateway.pia.address, port: gateway.pia.port };
   let tokens = 0;
   const randomBytes = (k: number): Uint8Array => Uint8Array.from({ length: k }, (_, i) => (++tokens * 31 + i) & 0xff);

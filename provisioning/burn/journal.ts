@@ -1,0 +1,100 @@
+/**
+ * The station's journal of burns in progress: one file per board, `<dir>/<board>.json`, written
+ * before the first change (to the trusted server or the board) and removed once the board is
+ * verified and labelled. A re-run after a power cut or a crash finds it and resumes the same
+ * identity instead of making a new one.
+ *
+ * Must hold:
+ * - every write is atomic and durable: a temp file created 0600 (exclusive), fsynced, renamed
+ *   over the old one, the directory fsynced; a torn temp file is ignored;
+ * - the directory is 0700 and files 0600: with `keySource: station` the entry holds the board's
+ *   key until the board is done (the server mode never writes a key here);
+ * - removing an entry overwrites the key bytes on disk before unlinking.
+ */
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProvisioningError } from '../errors.js';
+
+export interface JournalEntry {
+  /** The board's key in the journal: the secure element's serial, or "file-<hash>". */
+  readonly board: string;
+  readonly requestId: string;
+  readonly keySource: 'server' | 'station';
+  readonly label: string;
+  readonly kind: 'gateway' | 'operator';
+  /** Set once the ID is known (before any board write). */
+  readonly id?: string;
+  /** keySource station only: base64 of the key, until the board is done. */
+  readonly key?: string;
+  /** The ID this burn replaces (--force). */
+  readonly replaces?: string;
+}
+
+export class Journal {
+  constructor(readonly dir: string) {}
+
+  open(): void {
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      if ((statSync(this.dir).mode & 0o077) !== 0) throw new Error('others may read it');
+    } catch (err) {
+      throw new ProvisioningError('usage', `station journal ${this.dir}: cannot use it (${err instanceof Error ? err.message : String(err)}); give a private directory with --state (chmod 700)`, { cause: err });
+    }
+  }
+
+  get(board: string): JournalEntry | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.file(board), 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const e = JSON.parse(text) as JournalEntry;
+      if (e.board !== board || typeof e.requestId !== 'string') throw new Error('fields');
+      return e;
+    } catch {
+      throw new ProvisioningError('usage', `station journal ${this.file(board)}: not a journal entry; move it away if it is not this tool's, then run again`);
+    }
+  }
+
+  put(entry: JournalEntry): void {
+    const path = this.file(entry.board);
+    const tmp = `${path}.tmp`;
+    rmSync(tmp, { force: true });
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    try {
+      const bytes = Buffer.from(JSON.stringify(entry));
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    this.syncDir();
+  }
+
+  /** The board is done: its entry goes (a key in it is overwritten first). */
+  finish(board: string): void {
+    const path = this.file(board);
+    const entry = this.get(board);
+    if (entry === undefined) return;
+    if (entry.key !== undefined) this.put({ ...entry, key: 'A'.repeat(entry.key.length) });
+    rmSync(path, { force: true });
+    this.syncDir();
+  }
+
+  private file(board: string): string {
+    if (!/^[a-z0-9-]{1,80}$/.test(board)) throw new RangeError(`journal: board key "${board}" is not a safe file name`);
+    return join(this.dir, `${board}.json`);
+  }
+
+  private syncDir(): void {
+    const fd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
