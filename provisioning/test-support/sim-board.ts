@@ -22,16 +22,17 @@ export interface SimBoard {
   powerCycle(): void;
 }
 
-export function simBoard(clock: Clock, seed: string, chipOptions: Partial<Atecc608SimOptions> = {}): SimBoard {
-  const bus1 = new VirtualI2cBus({ clock, busNumber: 1 });
-  const bus0 = new VirtualI2cBus({ clock, busNumber: 0 });
+/** `sockets`: the buses of this board's socket (default the chip on i2c-1, the EEPROM on i2c-0). */
+export function simBoard(clock: Clock, seed: string, chipOptions: Partial<Atecc608SimOptions> = {}, sockets = { chipBus: 1, eepromBus: 0 }): SimBoard {
+  const bus1 = new VirtualI2cBus({ clock, busNumber: sockets.chipBus });
+  const bus0 = new VirtualI2cBus({ clock, busNumber: sockets.eepromBus });
   const chip = new Atecc608Sim({ clock, seed, ...chipOptions });
   const eeprom = new HatEepromSim({ clock });
   bus1.attach(chip);
   bus0.attach(eeprom);
   const buses = new Map<number, VirtualI2cBus>([
-    [0, bus0],
-    [1, bus1],
+    [sockets.eepromBus, bus0],
+    [sockets.chipBus, bus1],
   ]);
   return {
     chip,
@@ -43,4 +44,9 @@ export function simBoard(clock: Clock, seed: string, chipOptions: Partial<Atecc6
     },
     powerCycle: () => chip.powerCycle(),
   };
+}
+
+/** The buses of several boards on one station (each board on its own socket's buses). */
+export function trayI2c(clock: Clock, boards: readonly SimBoard[]): (bus: number) => Promise<I2cBus> {
+  return (n) => Promise.resolve(boards.find((b) => b.buses.has(n))?.buses.get(n) ?? new VirtualI2cBus({ clock, busNumber: n }));
 }
