@@ -57,7 +57,7 @@ export function instructions(s: DemoStack): string[] {
   };
   return [
     '',
-    `state and credentials: ${s.credentials.alice.replace(/alice\.json$/, '')} (alice.json, mallory.json, gateway.json, gateway.yaml)`,
+    `state and credentials: ${s.credentials.alice.replace(/alice\.json$/, '')} (station.json, alice.json, mallory.json, gateway.yaml; the gateway's identity is in its ATECC608, burnt at start)`,
     `trusted server: PIA ${s.trust.pia.address}:${s.trust.pia.port}, admin API ${s.trust.adminUrl}`,
     `gateway ${s.gateway.id}: PIA ${s.gatewayPia}, ${s.gateway.devices.length} devices (${s.gateway.addressing} addressing)`,
     s.gateway.admin === undefined ? '' : `health and metrics: curl http://${s.gateway.admin.address}:${s.gateway.admin.port}/healthz   (and /metrics)`,

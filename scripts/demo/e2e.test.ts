@@ -55,6 +55,18 @@ afterAll(async () => {
 });
 
 describe('the demo building end to end, at phase 3', () => {
+  it('the gateway runs with the identity the factory step burnt into its ATECC608 (issue 7 §5)', async () => {
+    const chip = stack.building.parts.secureElement;
+    expect(chip.configLocked && chip.dataLocked).toBe(true);
+    expect(stack.gateway.id).toBe(stack.ids.gateway);
+    expect(readFileSync(stack.trust.paths.audit, 'utf8')).toMatch(new RegExp(`"event":"node-enrolled".*${stack.ids.gateway}`));
+    // phase 3 with alice: the gateway's HMACs came from the chip; the trusted server vouched for it
+    const r = await piactl('--json', 'ping');
+    expect(r.code, r.err).toBe(0);
+    expect(json(r.out)).toMatchObject({ ok: true, peer: { id: stack.ids.gateway, kind: 'gateway', label: 'demo building gateway' } });
+    expect(json(r.out).phase3Ms).toEqual(expect.any(Number));
+  }, 30_000);
+
   it('reads a temperature near the simulated room', async () => {
     const r = await piactl('--json', 'get', 'rack-temp/temperature');
     expect(r.code, r.err).toBe(0);

@@ -5,11 +5,15 @@
  *
  *   1. a fresh folder (`dir`): the trusted server's state in trust/, credentials beside it
  *   2. `pia-trust serve` in-process (PIA on 127.0.0.1:trustPort, admin API on 127.0.0.1, any port)
- *   3. through its admin API: the gateway, "alice" (operator, granted read and control on every
- *      device of the gateway) and "mallory" (operator, no grant); credentials written 0600
- *   4. the gateway config: firmware/config/examples/demo-building.yaml with this run's paths,
- *      ports and addressing mode; the virtual building (simulator/building.ts) as hardware
- *   5. the gateway (firmware/gateway startGateway): devices, addresses, CoAP plain and over PIA
+ *   3. through its admin API: a factory station, "alice" (operator) and "mallory" (operator, no
+ *      grant); credentials written 0600
+ *   4. the factory step: the station burns the virtual building's (simulator/building.ts)
+ *      ATECC608 and HAT EEPROM with `pia-provision`'s burn (provisioning/): the trusted server
+ *      generates the gateway's ID and key, the key goes into the chip's secret slot, phase 3
+ *      verifies it; alice is granted read and control on every device of the new gateway
+ *   5. the gateway config: firmware/config/examples/demo-building.yaml with this run's paths,
+ *      ports and addressing mode, its identity from the ATECC608 (gateway.secureElement)
+ *   6. the gateway (firmware/gateway startGateway): devices, addresses, CoAP plain and over PIA
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,6 +23,8 @@ import type { Clock } from '../../common/index.js';
 import { loadGatewayConfig } from '../../firmware/config/index.js';
 import { startGateway, type Gateway } from '../../firmware/gateway/index.js';
 import { writeCredentialFile, type Credential } from '../../pia/credential/index.js';
+import { openUdpTransport } from '../../pia/node/index.js';
+import { burnBoard, openBoard, openStation, parseBoardSpec, stepText, summaryText } from '../../provisioning/index.js';
 import { createVirtualBuilding, type VirtualBuilding } from '../../simulator/index.js';
 import { startTrustServer, type TrustServer } from '../../trust-server/index.js';
 
@@ -45,8 +51,8 @@ export interface DemoStack {
   readonly trust: TrustServer;
   readonly gateway: Gateway;
   readonly building: VirtualBuilding;
-  /** Credential files: the operators piactl runs as. */
-  readonly credentials: { readonly gateway: string; readonly alice: string; readonly mallory: string };
+  /** Credential files: the factory station, and the operators piactl runs as. */
+  readonly credentials: { readonly station: string; readonly alice: string; readonly mallory: string };
   readonly ids: { readonly gateway: string; readonly alice: string; readonly mallory: string };
   readonly configFile: string;
   /** The gateway's PIA endpoint as piactl's --gateway takes it (IPv4 loopback: piactl's address is then latched, not ::1, which plain clients use). */
@@ -71,25 +77,26 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
   };
   try {
     const admin = adminClient(trust);
-    const enroll = async (kind: 'gateway' | 'operator', label: string, file: string): Promise<string> => {
+    const enroll = async (kind: 'station' | 'operator', label: string, file: string): Promise<string> => {
       const { credential } = (await admin('POST', '/api/nodes', { kind, label })) as { credential: Credential };
       writeCredentialFile(file, credential);
       return credential.id;
     };
-    const credentials = { gateway: join(o.dir, 'gateway.json'), alice: join(o.dir, 'alice.json'), mallory: join(o.dir, 'mallory.json') };
-    const ids = {
-      gateway: await enroll('gateway', 'demo building gateway', credentials.gateway),
-      alice: await enroll('operator', 'alice', credentials.alice),
-      mallory: await enroll('operator', 'mallory', credentials.mallory),
-    };
-    await admin('POST', '/api/grants', { subject: ids.alice, gateway: ids.gateway, devices: '*', rights: ['read', 'control'] });
+    const credentials = { station: join(o.dir, 'station.json'), alice: join(o.dir, 'alice.json'), mallory: join(o.dir, 'mallory.json') };
+    await enroll('station', 'demo factory station', credentials.station);
+    const alice = await enroll('operator', 'alice', credentials.alice);
+    const mallory = await enroll('operator', 'mallory', credentials.mallory);
 
-    const configFile = join(o.dir, 'gateway.yaml');
-    writeFileSync(configFile, demoConfig(readFileSync(EXAMPLE, 'utf8'), o, credentials.gateway), { mode: 0o600 });
-    const config = loadGatewayConfig(configFile);
     // A small, warm room, so temperatures visibly move while the fan and the HVAC unit run.
     const building = createVirtualBuilding({ clock: o.clock, room: { initialC: 27, heatLoadW: 1500, heatCapacityJPerK: 20_000 } });
     closers.push(() => building.close());
+    const gatewayId = await provisionGatewayBoard(o, building, credentials.station);
+    await admin('POST', '/api/grants', { subject: alice, gateway: gatewayId, devices: '*', rights: ['read', 'control'] });
+    const ids = { gateway: gatewayId, alice, mallory };
+
+    const configFile = join(o.dir, 'gateway.yaml');
+    writeFileSync(configFile, demoConfig(readFileSync(EXAMPLE, 'utf8'), o), { mode: 0o600 });
+    const config = loadGatewayConfig(configFile);
     const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger });
     closers.push(() => gateway.close());
     return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `127.0.0.1:${gateway.pia.port}`, close: closeAll };
@@ -99,15 +106,39 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
   }
 }
 
-/** The example config with this run's credential, state folder, ports and addressing. */
-function demoConfig(example: string, o: DemoStackOptions, credential: string): string {
+/**
+ * The factory step (provisioning/README.md) on the building's identity parts: ATECC608 on
+ * i2c-1, HAT EEPROM on i2c-0. Returns the gateway's new node ID.
+ */
+async function provisionGatewayBoard(o: DemoStackOptions, building: VirtualBuilding, stationFile: string): Promise<string> {
+  const deps = {
+    clock: o.clock,
+    openI2c: (n: number) => Promise.resolve(building.host.i2c.get(n) ?? Promise.reject(new Error(`demo: the building has no i2c-${n}`))),
+    openTransport: openUdpTransport,
+  };
+  const station = await openStation({ station: stationFile, state: join(o.dir, 'station-state'), labels: join(o.dir, 'labels'), kind: 'gateway', keySource: 'server', json: false }, deps);
+  try {
+    const board = await openBoard(parseBoardSpec('atecc608=i2c-1:0x60+eeprom=i2c-0:0x50'), deps);
+    o.log('factory: pia-provision burn --board atecc608=i2c-1:0x60+eeprom=i2c-0:0x50 --label "demo building gateway"');
+    const r = await burnBoard(station.context, board, { label: 'demo building gateway', kind: 'gateway', keySource: 'server' }, (line) => o.log(stepText(line).trimEnd()));
+    o.log(summaryText(r).trimEnd());
+    if (r.id === undefined || r.status !== 'provisioned') throw new Error(`demo: provisioning the gateway's board failed: ${r.error?.message ?? 'unknown'}`);
+    return r.id;
+  } finally {
+    await station.close();
+  }
+}
+
+/** The example config with this run's state folder, ports and addressing; the identity from the ATECC608. */
+function demoConfig(example: string, o: DemoStackOptions): string {
   const set = (text: string, key: string, value: string): string => {
     const re = new RegExp(`^(  ${key}:)\\s*\\S+`, 'm');
     if (!re.test(text)) throw new Error(`demo: the example config has no "gateway.${key}" line; update scripts/demo/stack.ts to its format`);
     return text.replace(re, `$1 ${value}`);
   };
   let text = example;
-  text = set(text, 'credential', JSON.stringify(credential));
+  text = text.replace(/^  credential:.*$/m, '  secureElement: { bus: 1, address: 0x60 }   # burnt by the factory step (pia-provision) at start');
+  if (!text.includes('secureElement')) throw new Error('demo: the example config has no "gateway.credential" line; update scripts/demo/stack.ts to its format');
   text = set(text, 'stateDir', JSON.stringify(join(o.dir, 'gateway-state')));
   text = set(text, 'addressing', o.addressing);
   text = set(text, 'piaPort', String(o.ports.gatewayPia));
