@@ -59,6 +59,8 @@ describe('pia-provision burn', () => {
     expect(record).toMatchObject({ status: 'provisioned', created: true });
     const texts = [r.stdout, r.stderr, readFileSync(join(f.dir, 'labels', `${record.id}.png`)).toString('latin1')];
     for (const t of texts) for (const form of [key.toString('hex'), key.toString('base64'), key.toString('base64url')]) expect(t).not.toContain(form);
+    expect(readdirSync(join(f.dir, 'station-state', 'journal'))).toEqual([]); // the key waited there until the board was done
+    expect(board.chip.peekSlot(0).subarray(0, 32).equals(key)).toBe(true);
   });
 
   it('a re-run on a provisioned board changes nothing (exit 3, --force named); verify says it is good', async () => {
@@ -80,7 +82,7 @@ describe('pia-provision burn', () => {
     expect(inspect.stdout).toMatch(new RegExp(`ATECC608 at i2c-1 0x60 \\(serial [0-9a-f]+\\): provisioned: ${id}`));
   });
 
-  it('errors that say what to check: wrong chip at 0x60, nothing there, a chip locked by another tool', async () => {
+  it('errors that say what to check: wrong chip at 0x60, nothing there', async () => {
     f = await factory('burn-errors');
     const wrong = simBoard(f.clock, 'wrong', { revision: Uint8Array.of(0x00, 0x00, 0x50, 0x02) });
     const r1 = await provision(f, ['burn', '--board', BOARD_SPEC, '--label', 'x'], stationDeps(f, wrong.openI2c()));
@@ -90,5 +92,16 @@ describe('pia-provision burn', () => {
     expect(r2.code).toBe(2);
     expect(r2.stdout).toMatch(/at "probe".*0x61.*(seated|powered)/);
     expect(readdirSync(join(f.dir, 'station-state', 'journal'))).toEqual([]); // nothing started
+  });
+
+  it('a chip whose config zone another tool locked (its key slot readable): exit 2, fit a new chip', async () => {
+    f = await factory('burn-locked');
+    const board = simBoard(f.clock, 'locked');
+    const chip = new Atecc608(board.buses.get(1)!, { clock: f.clock });
+    await f.clock.settle(chip.lockConfig(), 0.5); // as shipped: slot 0 is not secret
+    const r = await provision(f, ['burn', '--board', BOARD_SPEC, '--label', 'x'], stationDeps(f, board.openI2c()));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/FAILED .* at "inspect".*config zone was locked with a configuration PIA cannot use.*slot 0.*fit a new chip/);
+    expect(board.chip.dataLocked).toBe(false);
   });
 });

@@ -137,7 +137,7 @@ function demoConfig(example: string, o: DemoStackOptions): string {
     return text.replace(re, `$1 ${value}`);
   };
   let text = example;
-  text = text.replace(/^  credential:.*$/m, '  secureElement: { bus: 1, address: 0x60 }   # burnt by the factory step (pia-provision) at start');
+  text = text.replace(/^ {2}credential:.*$/m, '  secureElement: { bus: 1, address: 0x60 }   # burnt by the factory step (pia-provision) at start');
   if (!text.includes('secureElement')) throw new Error('demo: the example config has no "gateway.credential" line; update scripts/demo/stack.ts to its format');
   text = set(text, 'stateDir', JSON.stringify(join(o.dir, 'gateway-state')));
   text = set(text, 'addressing', o.addressing);
