@@ -19,8 +19,12 @@ export class ProvisioningError extends Error {
   constructor(
     readonly kind: ProvisioningErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = options?.reason;
   }
+
+  /** The trusted server's reason code (docs/protocol.md §9.5), when it refused. */
+  readonly reason: number | undefined;
 }

@@ -2,7 +2,7 @@
 export { ProvisioningError, type ProvisioningErrorKind } from './errors.js';
 export { burnBoard } from './burn/burn.js';
 export { Journal, type JournalEntry } from './burn/journal.js';
-export { boardKeyOf, planBurn, requestIdFor, type BurnPlan } from './burn/plan.js';
+export { boardKeyOf, planBurn, type BurnPlan } from './burn/plan.js';
 export type { Board, BurnOptions, BurnResult, JournalStore, StationContext, StepLine, StepOutcome } from './burn/types.js';
 export { parseBoardSpec, type BoardSpec, type I2cAt } from './cli/board-spec.js';
 export { ExitCode, exitCodeFor } from './cli/exit-codes.js';

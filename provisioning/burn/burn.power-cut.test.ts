@@ -44,6 +44,7 @@ function cutContext(ctx: StationContext, cut: PowerCut): StationContext {
       get: (b) => ctx.journal.get(b),
       put: (e) => (cut.tick(`journal put${e.id === undefined ? '' : ' with id'}`), ctx.journal.put(e)),
       finish: (b) => (cut.tick('journal finish'), ctx.journal.finish(b)),
+      removeCommand: (b) => ctx.journal.removeCommand(b),
     },
   };
 }
@@ -51,7 +52,7 @@ function cutContext(ctx: StationContext, cut: PowerCut): StationContext {
 async function burn(board: SimBoard, label: string, cut: PowerCut, onStep?: () => void): Promise<BurnResult> {
   const args: StationArgs = { station: f.stationFile, state: join(f.dir, 'station'), labels: join(f.dir, 'labels'), kind: 'gateway', keySource: 'server', json: true };
   const deps: ProvisionDeps = stationDeps(f, board.openI2c(cut));
-  const station = await f.clock.settle(openStation(args, deps), 1);
+  const station = openStation(args, deps);
   try {
     const b = await f.clock.settle(openBoard(spec, deps), 1);
     return await f.clock.settle(burnBoard(cutContext(station.context, cut), b, { label, kind: 'gateway', keySource: 'server' }, onStep), 1);

@@ -3,9 +3,9 @@
  *
  *   1. probe      every store answers and is the right part; the secure element's serial
  *   2. inspect    what the stores hold, and the station's journal → plan.ts
- *   3. identity   the journal entry is written first; then the trusted server generates the ID
- *                 and key ("generate", its requestId fixed per board), or registers the ones the
- *                 station made ("register"); both idempotent, so a re-run gets the same answer
+ *   3. identity   the journal entry (a random requestId) is written first; then the trusted server
+ *                 generates the ID and key ("generate"), or registers the ones the station made
+ *                 ("register"); both idempotent, so a re-run with the entry gets the same answer
  *   4. write      the key store (key and identity), then each identity store; every store resumes
  *                 what a power cut broke off and skips what is done
  *   5. read back  every store reads back as provisioned with this ID
@@ -16,11 +16,11 @@
  * that holds an ID is always one the server knows; the key is wiped from memory once written;
  * no step line, error or result carries it.
  */
-import { newNodeId, nodeIdFromText, nodeIdToText } from '../../pia/phase3/index.js';
+import { P3Reason, newNodeId, nodeIdFromText, nodeIdToText } from '../../pia/phase3/index.js';
 import { ProvisioningError } from '../errors.js';
 import type { BoardIdentity } from '../identity-store/types.js';
 import type { JournalEntry } from './journal.js';
-import { boardKeyOf, planBurn, requestIdFor, type BurnPlan } from './plan.js';
+import { boardKeyOf, planBurn, type BurnPlan } from './plan.js';
 import { StepRecorder } from './steps.js';
 import type { Board, BurnOptions, BurnResult, StationContext, StepLine } from './types.js';
 
@@ -34,7 +34,7 @@ interface Obtained {
 export async function burnBoard(ctx: StationContext, b: Board, o: BurnOptions, onStep: (line: StepLine) => void = () => undefined): Promise<BurnResult> {
   const steps = new StepRecorder(ctx.clock, onStep);
   const start = ctx.clock.now();
-  let board = boardKeyOf(b.keyStore, undefined);
+  let board = b.keyStore.kind === 'file' ? boardKeyOf(b.keyStore, undefined) : 'unprobed';
   let serial: string | undefined;
   let obtained: Obtained | undefined;
   const result = (extra: Partial<BurnResult>): BurnResult => ({
@@ -91,25 +91,38 @@ export async function burnBoard(ctx: StationContext, b: Board, o: BurnOptions, o
 }
 
 async function obtainIdentity(ctx: StationContext, plan: BurnPlan, o: BurnOptions): Promise<{ value: Obtained; outcome?: 'ok' | 'skipped'; detail: string }> {
-  if (plan.held !== undefined && (plan.mode === 'complete' || plan.journal?.id === plan.held.id)) {
-    return { value: { identity: plan.held, created: false }, outcome: 'skipped', detail: `the board holds ${plan.held.id}` };
-  }
-  const entry: JournalEntry = plan.journal ?? {
+  if (plan.keep !== undefined) return { value: { identity: plan.keep, created: false }, outcome: 'skipped', detail: `the board holds ${plan.keep.id}` };
+  const fresh = (): JournalEntry => ({
     board: plan.board,
-    requestId: requestIdFor(plan.board, plan.replaces),
+    requestId: nodeIdToText(newNodeId({ bytes: ctx.randomBytes })), // the server's idempotency key for this burn
     keySource: o.keySource,
     label: o.label,
     kind: o.kind,
     ...(plan.replaces === undefined ? {} : { replaces: plan.replaces }),
-  };
+  });
+  let entry = plan.journal ?? fresh();
   if (plan.journal === undefined) ctx.journal.put(entry); // before the server hears of the board
+  try {
+    return await enrollEntry(ctx, entry);
+  } catch (err) {
+    // An administrator revoked the identity of this unfinished burn (the board never got it): start a new one.
+    if (!(err instanceof ProvisioningError && err.reason === P3Reason.Revoked && plan.journal !== undefined)) throw err;
+    entry = { ...fresh(), label: entry.label, kind: entry.kind, keySource: entry.keySource, ...(entry.replaces === undefined ? {} : { replaces: entry.replaces }) };
+    ctx.journal.put(entry);
+    const r = await enrollEntry(ctx, entry);
+    return { ...r, detail: `${r.detail}; the unfinished burn's ${plan.journal.id ?? 'identity'} had been revoked` };
+  }
+}
+
+/** The trusted server generates the ID and key, or registers the ones the station made (kept in the journal first). */
+async function enrollEntry(ctx: StationContext, entry: JournalEntry): Promise<{ value: Obtained; detail: string }> {
   const identity = (id: string): BoardIdentity => ({ id, kind: entry.kind, label: entry.label, server: ctx.server });
   if (entry.keySource === 'server') {
     const r = await ctx.enroll({ op: 'generate', requestId: entry.requestId, label: entry.label, kind: entry.kind });
     if (r.key === undefined) throw new ProvisioningError('refused', 'the trusted server answered a "generate" without a key; update pia-trust');
     const id = nodeIdToText(r.id);
     ctx.journal.put({ ...entry, id });
-    return { value: { identity: identity(id), key: r.key, created: r.created }, detail: `${id} generated by the trusted server${r.created ? '' : ' (it had it already: resumed)'}` };
+    return { value: { identity: identity(id), key: r.key, created: r.created }, detail: `${id} generated by the trusted server${r.created ? '' : ' (it had it from the unfinished burn)'}` };
   }
   let e = entry;
   if (e.id === undefined || e.key === undefined) {
@@ -119,9 +132,10 @@ async function obtainIdentity(ctx: StationContext, plan: BurnPlan, o: BurnOption
     ctx.journal.put(e); // before the server registers it: a re-run must find the same key
   }
   const id = e.id ?? '';
-  const key = new Uint8Array(Buffer.from(e.key ?? '', 'base64'));
+  const key = new Uint8Array(32);
+  key.set(Buffer.from(e.key ?? '', 'base64').subarray(0, 32));
   const r = await ctx.enroll({ op: 'register', id: nodeIdFromText(id), key: Uint8Array.from(key), label: e.label, kind: e.kind });
-  return { value: { identity: identity(id), key, created: r.created }, detail: `${id} made by the station, registered${r.created ? '' : ' (already: resumed)'}` };
+  return { value: { identity: identity(id), key, created: r.created }, detail: `${id} made by the station, registered${r.created ? '' : ' (already, by the unfinished burn)'}` };
 }
 
 async function writeStores(b: Board, plan: BurnPlan, got: Obtained, steps: StepRecorder): Promise<void> {

@@ -9,9 +9,12 @@
  *   over the old one, the directory fsynced; a torn temp file is ignored;
  * - the directory is 0700 and files 0600: with `keySource: station` the entry holds the board's
  *   key until the board is done (the server mode never writes a key here);
- * - removing an entry overwrites the key bytes on disk before unlinking.
+ * - removing an entry overwrites the file in place (same blocks, no truncate), fsyncs, then
+ *   unlinks it (on a plain disk the key's bytes are gone; flash and journaling file systems
+ *   may keep old copies: prefer `--key-source server`, which never writes a key here);
+ * - a journal that cannot be read or written is the station's problem, named with --state.
  */
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProvisioningError } from '../errors.js';
 
@@ -46,9 +49,11 @@ export class Journal {
     let text: string;
     try {
       text = readFileSync(this.file(board), 'utf8');
-    } catch {
-      return undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw this.failed('read', board, err);
     }
+    if (/^\0*$/.test(text)) return undefined; // finish() was cut between wiping and removing: the board is done
     try {
       const e = JSON.parse(text) as JournalEntry;
       if (e.board !== board || typeof e.requestId !== 'string') throw new Error('fields');
@@ -61,27 +66,55 @@ export class Journal {
   put(entry: JournalEntry): void {
     const path = this.file(entry.board);
     const tmp = `${path}.tmp`;
-    rmSync(tmp, { force: true });
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {
-      const bytes = Buffer.from(JSON.stringify(entry));
-      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      rmSync(tmp, { force: true });
+      const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      try {
+        const bytes = Buffer.from(JSON.stringify(entry));
+        for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+      this.syncDir();
+    } catch (err) {
+      throw this.failed('write', entry.board, err);
     }
-    renameSync(tmp, path);
-    this.syncDir();
   }
 
-  /** The board is done: its entry goes (a key in it is overwritten first). */
+  /** The board is done: its entry is overwritten in place with zeros, then removed. */
   finish(board: string): void {
     const path = this.file(board);
-    const entry = this.get(board);
-    if (entry === undefined) return;
-    if (entry.key !== undefined) this.put({ ...entry, key: 'A'.repeat(entry.key.length) });
-    rmSync(path, { force: true });
-    this.syncDir();
+    try {
+      let fd: number;
+      try {
+        fd = openSync(path, 'r+');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      try {
+        const zeros = Buffer.alloc(fstatSync(fd).size);
+        for (let off = 0; off < zeros.length; ) off += writeSync(fd, zeros, off, zeros.length - off, off);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      unlinkSync(path);
+      this.syncDir();
+    } catch (err) {
+      throw this.failed('remove', board, err);
+    }
+  }
+
+  private failed(what: string, board: string, err: unknown): ProvisioningError {
+    return new ProvisioningError('usage', `station journal ${this.file(board)}: cannot ${what} it (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the disk and the --state folder ${this.dir} (owned by this user, mode 0700)`, { cause: err });
+  }
+
+  /** The command that removes a board's entry, for messages. */
+  removeCommand(board: string): string {
+    return `rm ${this.file(board)}`;
   }
 
   private file(board: string): string {

@@ -6,7 +6,7 @@ import type { BoardIdentity, IdentityStore } from '../identity-store/types.js';
 import type { Journal } from './journal.js';
 
 /** The journal as a burn uses it (tests wrap it). */
-export type JournalStore = Pick<Journal, 'get' | 'put' | 'finish'>;
+export type JournalStore = Pick<Journal, 'get' | 'put' | 'finish' | 'removeCommand'>;
 
 /** One board on the station: the store that keeps its key, and stores that keep only its identity. */
 export interface Board {

@@ -2,6 +2,8 @@
  * `pia-provision` command line (node:util parseArgs); every refusal names the argument, what is
  * wrong and what to write (exit 1).
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MAX_LABEL_BYTES } from '../../pia/phase3/index.js';
 import { ProvisioningError } from '../errors.js';
@@ -27,6 +29,8 @@ export type ProvisionCommand =
   | { readonly command: 'inspect'; readonly board: BoardSpec; readonly json: boolean };
 
 const COMMANDS = ['burn', 'batch', 'verify', 'inspect', 'help'] as const;
+/** Not relative to the working directory: a re-run from elsewhere must find the same journal. */
+export const DEFAULT_STATE = join(homedir(), '.local', 'state', 'pia-station');
 
 export function parseProvisionArgs(args: readonly string[]): ProvisionCommand {
   const usage = (m: string): never => {
@@ -77,7 +81,7 @@ export function parseProvisionArgs(args: readonly string[]): ProvisionCommand {
   if (keySource !== 'server' && keySource !== 'station') usage(`--key-source "${keySource}": write server (the trusted server makes the key) or station`);
   const station: StationArgs = {
     station: required('station', 'FILE (the credential from pia-trust node add --kind station)'),
-    state: v.state ?? 'pia-station',
+    state: v.state ?? DEFAULT_STATE,
     labels: v.labels ?? 'labels',
     kind: kind as 'gateway' | 'operator',
     keySource: keySource as 'server' | 'station',

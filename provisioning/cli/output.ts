@@ -12,7 +12,7 @@ export function summaryText(r: BurnResult): string {
   const seconds = (r.ms / 1000).toFixed(2);
   const serial = r.serial === undefined ? '' : ` serial ${r.serial}`;
   if (r.status === 'provisioned') {
-    return `PROVISIONED ${r.id ?? '?'}${serial} "${r.label}" in ${seconds} s (${r.created ? 'new node' : 'resumed: the server had it'}); label ${r.labelFile ?? '-'}\n`;
+    return `PROVISIONED ${r.id ?? '?'}${serial} "${r.label}" in ${seconds} s (${r.created ? 'new node' : 'already registered'}); label ${r.labelFile ?? '-'}\n`;
   }
   const failed = r.steps.find((s) => s.outcome === 'failed')?.step ?? 'start';
   return `FAILED ${r.board}${serial} at "${failed}" after ${seconds} s: ${r.error?.message ?? 'unknown error'}\n`;

@@ -3,12 +3,15 @@
  * boards and bad arguments (issue 7 §1, §3, §4, §5), on the same factory floor as
  * pia-provision.test.ts.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadIdentity } from '../../pia/credential/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
+import { burnBoard } from '../burn/burn.js';
 import { factory, type Factory } from '../test-support/factory.js';
+import { parseBoardSpec } from './board-spec.js';
+import { openBoard, openStation } from './station.js';
 import { BOARD_SPEC, simBoard, trayI2c } from '../test-support/sim-board.js';
 import { provision, stationDeps } from '../test-support/station-run.js';
 
@@ -44,6 +47,41 @@ describe('pia-provision: station and server problems', () => {
     const up = await provision(f, ['burn', '--board', BOARD_SPEC, '--label', 'late'], deps);
     expect(up.code, up.stdout).toBe(0);
     expect(up.stdout).toMatch(/PROVISIONED .* "late" .*\(new node\)/);
+  });
+});
+
+describe('pia-provision: one station, many boards', () => {
+  it('a trusted server restarted between two boards of one run: the second board still enrolls (a fresh key exchange per board)', async () => {
+    f = await factory('restart-between');
+    const fx = f;
+    const boards = [0, 1].map((i) => simBoard(fx.clock, `r-${i}`, {}, { chipBus: 20 + 2 * i, eepromBus: 21 + 2 * i }));
+    const deps = stationDeps(fx, trayI2c(fx.clock, boards));
+    const station = openStation({ station: fx.stationFile, state: join(fx.dir, 'state'), labels: join(fx.dir, 'labels'), kind: 'gateway', keySource: 'server', json: true }, deps);
+    const burn = async (i: number): Promise<string> => {
+      const board = await fx.clock.settle(openBoard(parseBoardSpec(`atecc608=i2c-${20 + 2 * i}:0x60+eeprom=i2c-${21 + 2 * i}:0x50`), deps), 1);
+      const r = await fx.clock.settle(burnBoard(station.context, board, { label: `board ${i}`, kind: 'gateway', keySource: 'server' }), 1);
+      return r.error?.message ?? r.status;
+    };
+    expect(await burn(0)).toBe('provisioned');
+    await fx.stopServer();
+    await fx.startServer();
+    expect(await burn(1)).toBe('provisioned');
+    await station.close();
+  });
+
+  it('two boards burnt one after the other at the same file path get two different identities', async () => {
+    f = await factory('same-path');
+    mkdirSync(join(f.dir, 'mnt'));
+    const file = join(f.dir, 'mnt', 'identity.json');
+    const deps = stationDeps(f, simBoard(f.clock, 'unused').openI2c());
+    const a = await provision(f, ['burn', '--board', `file=${file}`, '--label', 'board A'], deps);
+    expect(a.code, a.stdout).toBe(0);
+    rmSync(file); // board A leaves the station; board B is mounted at the same path
+    const b = await provision(f, ['burn', '--board', `file=${file}`, '--label', 'board B'], deps);
+    expect(b.code, b.stdout).toBe(0);
+    expect(b.stdout).toContain('(new node)');
+    expect(ID.exec(b.stdout)?.[1]).not.toBe(ID.exec(a.stdout)?.[1]);
+    expect(loadIdentity(file).label).toBe('board B');
   });
 });
 

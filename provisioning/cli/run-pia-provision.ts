@@ -50,12 +50,17 @@ export async function runPiaProvision(args: readonly string[], io: ProvisionIo, 
 }
 
 async function withStation(cmd: Extract<ProvisionCommand, { command: 'burn' | 'batch' }>, io: ProvisionIo, deps: ProvisionDeps): Promise<ExitCode> {
-  const station = await openStation(cmd, deps);
+  const station = openStation(cmd, deps);
   try {
     const options = (label: string): BurnOptions => ({ label, kind: cmd.kind, keySource: cmd.keySource, ...(cmd.command === 'burn' && cmd.force !== undefined ? { force: cmd.force } : {}) });
     const one = async (spec: Parameters<typeof openBoard>[0], label: string, slot?: string): Promise<BurnResult> => {
       if (!cmd.json) io.stdout.write(`board ${slot === undefined ? '' : `${slot} `}${spec.text}\n`);
-      const board = await openBoard(spec, deps);
+      let board;
+      try {
+        board = await openBoard(spec, deps);
+      } catch (err) {
+        return unopened(spec.text, label, err); // this board's problem, not the tray's
+      }
       const r = await burnBoard(station.context, board, options(label), (line) => !cmd.json && io.stdout.write(stepText(line)));
       if (!cmd.json) {
         if (r.terminalLabel !== undefined) io.stdout.write(`${r.terminalLabel}\n`);
@@ -69,16 +74,16 @@ async function withStation(cmd: Extract<ProvisionCommand, { command: 'burn' | 'b
       return r.error === undefined ? ExitCode.Ok : exitCodeFor(r.error.kind);
     }
     const tray = readTray(cmd.boards);
-    const records = [];
+    const records: ReturnType<typeof resultRecord>[] = [];
+    writeReport(cmd.report, records); // a report that cannot be written is found before the first board
     for (const entry of tray) {
       if (io.signal.aborted) {
         io.stderr.write(`pia-provision: interrupted before slot ${entry.slot}; run the batch again to continue (finished boards are refused as already provisioned, unfinished ones resume)\n`);
-        writeReport(cmd.report, records);
         return ExitCode.Interrupted;
       }
       records.push(resultRecord(await one(entry.board, entry.label, entry.slot), entry.slot));
+      writeReport(cmd.report, records); // after every board: a station crash keeps the rows so far
     }
-    writeReport(cmd.report, records);
     const failed = records.filter((r) => r.status !== 'provisioned').length;
     const line = `batch: ${records.length - failed} of ${records.length} boards provisioned${failed === 0 ? '' : `, ${failed} failed (see ${cmd.report ?? 'the lines above'})`}\n`;
     if (cmd.json) io.stdout.write(`${JSON.stringify(records)}\n`);
@@ -93,6 +98,16 @@ async function withStation(cmd: Extract<ProvisionCommand, { command: 'burn' | 'b
 function writeReport(path: string | undefined, records: readonly Record<string, string | number | boolean | null>[]): void {
   if (path === undefined) return;
   const text = path.toLowerCase().endsWith('.csv') ? csv(records) : `${JSON.stringify(records, null, 2)}\n`;
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
+  try {
+    writeFileSync(`${path}.tmp`, text);
+    renameSync(`${path}.tmp`, path);
+  } catch (err) {
+    throw new ProvisioningError('usage', `--report ${path}: cannot write it (${(err as NodeJS.ErrnoException).code ?? String(err)}); check its folder exists and is writable`, { cause: err });
+  }
+}
+
+/** A board whose buses could not be opened: a failed result like any other. */
+function unopened(spec: string, label: string, err: unknown): BurnResult {
+  const error = err instanceof ProvisioningError ? err : new ProvisioningError('board-fault', `board ${spec}: ${err instanceof Error ? err.message : String(err)}; check the station's I2C buses (/dev/i2c-N) and the socket`, { cause: err });
+  return { board: 'unopened', where: spec, status: 'failed', label, created: false, steps: [{ step: 'open', outcome: 'failed', ms: 0, detail: error.message }], ms: 0, error };
 }

@@ -44,7 +44,7 @@ export interface Station {
 
 const wildcard = (to: Endpoint): string => (isIPv4(to.address) ? '0.0.0.0' : '::');
 
-export async function openStation(a: StationArgs, deps: ProvisionDeps): Promise<Station> {
+export function openStation(a: StationArgs, deps: ProvisionDeps): Station {
   let credential: LoadedIdentity;
   try {
     credential = loadIdentity(a.station);
@@ -57,11 +57,19 @@ export async function openStation(a: StationArgs, deps: ProvisionDeps): Promise<
   const journal = new Journal(resolve(a.state, 'journal'));
   journal.open();
   const server = credential.trustServer;
-  const node = new PiaNode({ transport: await deps.openTransport({ address: wildcard(server), port: 0 }), clock: deps.clock, latches: new MemoryLatchStore(), ...deps.node });
-  const enroll = new EnrollClient({ node, station: credential.identity, server, clock: deps.clock, random: deps.node?.random ?? systemRandom() });
+  const random = deps.node?.random ?? systemRandom();
+  /** A fresh node per enrollment: a server restarted between boards is met with a new key exchange. */
+  const enroll: StationContext['enroll'] = async (request) => {
+    const node = new PiaNode({ transport: await deps.openTransport({ address: wildcard(server), port: 0 }), clock: deps.clock, latches: new MemoryLatchStore(), ...deps.node });
+    try {
+      return await new EnrollClient({ node, station: credential.identity, server, clock: deps.clock, random }).enroll(request);
+    } finally {
+      await node.close();
+    }
+  };
   const context: StationContext = {
     clock: deps.clock,
-    enroll: (request) => enroll.enroll(request),
+    enroll,
     phase3: (id, key) => phase3Check(deps, server, credential.serverId, id, key),
     server: { address: server.address, port: server.port, id: credential.serverId },
     journal,
@@ -72,7 +80,7 @@ export async function openStation(a: StationArgs, deps: ProvisionDeps): Promise<
       return { file, terminal: (await renderLabel(content)).terminal };
     },
   };
-  return { context, credential, close: () => node.close() };
+  return { context, credential, close: () => Promise.resolve() };
 }
 
 /** A phase-3 exchange with the trusted server as the board: a node of its own, closed after. */

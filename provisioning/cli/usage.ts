@@ -12,7 +12,7 @@ export const USAGE = `pia-provision: turn blank boards into trusted PIA nodes at
   --board     atecc608=i2c-1:0x60[,slot=0][,idslot=8]  +eeprom=i2c-0:0x50   or   file=/path/identity.json
   --key-source  server (default): the trusted server generates the ID and key; station: this station does
   --force     replace the identity the board holds (name that ID); a locked ATECC608 can never be replaced
-  --state     the station's private folder (default ./pia-station): the journal of unfinished burns
+  --state     the station's private folder (default ~/.local/state/pia-station): the journal of unfinished burns
   --labels    where label PNGs go (default ./labels)
 
 A power cut or a crash at any step: run the same command again; it resumes the board.

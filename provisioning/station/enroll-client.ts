@@ -6,7 +6,8 @@
  *   2. seal the request bound to `T` of that SA (pia/phase3 sealEnrollRequest) and send it as a
  *      control message (ESP next header 253)
  *   3. wait for the answer to this N_E; resend the same bytes after 1, 2, 4 s (the server is
- *      idempotent: a repeat gets the same result, sealed afresh)
+ *      idempotent: a repeat gets the same result, sealed afresh); a rate-limited answer is not
+ *      final (an earlier copy may have been served): keep waiting and resending
  *   4. a result opens under W_E' → done; a denial → a ProvisioningError that says what to check
  *
  * Must hold: the board key (register, or the one the server generated) exists only in the
@@ -72,7 +73,8 @@ export class EnrollClient {
       };
       const off = node.onControl((answer) => {
         void open(answer).then(
-          (outcome) => outcome !== undefined && finish(() => resolve(outcome)),
+          // a rate-limited answer is not final: an earlier copy may have been served; the resend may pass
+          (outcome) => outcome !== undefined && !(outcome.status === 'denied' && outcome.reason === P3Reason.RateLimited) && finish(() => resolve(outcome)),
           (err: unknown) => finish(() => reject(err instanceof Error ? err : new Error(String(err)))),
         );
       });
@@ -102,7 +104,6 @@ export class EnrollClient {
         `trusted server ${this.serverText} refused station ${station} (reason ${d.reason}${d.authentic ? '' : ', unauthenticated'})${said}; check the station credential is the one 'pia-trust node add --kind station' wrote, and that 'pia-trust node list' shows it active`,
       );
     }
-    if (d.reason === P3Reason.RateLimited) return new ProvisioningError('refused', `trusted server ${this.serverText} rate-limited this station (reason 7); wait a few seconds and run again`);
-    return new ProvisioningError('refused', `trusted server ${this.serverText} refused the enrollment (reason ${d.reason})${said}; fix what it names and run again`);
+    return new ProvisioningError('refused', `trusted server ${this.serverText} refused the enrollment (reason ${d.reason})${said}; fix what it names and run again`, { reason: d.reason });
   }
 }

@@ -116,7 +116,7 @@ async function provisionGatewayBoard(o: DemoStackOptions, building: VirtualBuild
     openI2c: (n: number) => Promise.resolve(building.host.i2c.get(n) ?? Promise.reject(new Error(`demo: the building has no i2c-${n}`))),
     openTransport: openUdpTransport,
   };
-  const station = await openStation({ station: stationFile, state: join(o.dir, 'station-state'), labels: join(o.dir, 'labels'), kind: 'gateway', keySource: 'server', json: false }, deps);
+  const station = openStation({ station: stationFile, state: join(o.dir, 'station-state'), labels: join(o.dir, 'labels'), kind: 'gateway', keySource: 'server', json: false }, deps);
   try {
     const board = await openBoard(parseBoardSpec('atecc608=i2c-1:0x60+eeprom=i2c-0:0x50'), deps);
     o.log('factory: pia-provision burn --board atecc608=i2c-1:0x60+eeprom=i2c-0:0x50 --label "demo building gateway"');
