@@ -69,4 +69,25 @@ describe('EnrollClient', () => {
     expect(err).toMatchObject({ kind: 'server-unreachable' });
     expect(String(err)).toMatch(/\[2001:db8:f::1\]:4500 unreachable.*pia-trust serve/);
   });
+
+  it('a lost request and a lost answer are covered by resends; the server acts once', async () => {
+    f = await factory('enroll-lossy');
+    const fx = f;
+    // ESP (non-zero SPI) and larger than a dummy or keepalive packet: an ENROLL or its ENROLL_RESULT
+    const isEsp = (b: Uint8Array): boolean => b.length > 150 && (b[0] !== 0 || b[1] !== 0 || b[2] !== 0 || b[3] !== 0);
+    let dropToServer = 1;
+    let dropToStation = 1;
+    const undo = fx.net.intercept((d) => {
+      if (!isEsp(d.bytes)) return undefined;
+      if (d.to.port === SERVER.port && dropToServer > 0) return dropToServer--, 'drop';
+      if (d.from.port === SERVER.port && dropToServer === 0 && dropToStation > 0) return dropToStation--, 'drop';
+      return undefined;
+    });
+    const r = await fx.clock.settle(client(fx).enroll({ op: 'generate', requestId: REQUEST_ID, label: 'lossy', kind: 'gateway' }), 5);
+    undo();
+    expect(dropToServer + dropToStation).toBe(0); // both losses happened
+    expect(r.created).toBe(false); // the first copy that arrived created it (its answer was lost); the resend finds it
+    const list = await fx.admin(['node', 'list']);
+    expect(list.stdout.split('\n').filter((l) => l.includes('lossy'))).toHaveLength(1);
+  });
 });
