@@ -24,7 +24,8 @@ let dir: string;
 async function piactl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runPiactl(['--credential', stack.credentials.alice, '--gateway', stack.gatewayPia, ...args], {
+  // 30 s: the gateway's phase-3 MACs come from its (simulated) ATECC608, about 0.3 s an exchange, longer on a loaded CI machine
+  const code = await runPiactl(['--credential', stack.credentials.alice, '--gateway', stack.gatewayPia, '--timeout', '30000', ...args], {
     stdout: { write: (t: string) => (out += t) },
     stderr: { write: (t: string) => (err += t) },
     signal: new AbortController().signal,
