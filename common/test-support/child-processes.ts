@@ -3,15 +3,19 @@
  * own process group so a test can kill the program and everything it started. A tracker
  * remembers every process it started; `stopAll()` (in afterEach) kills what is left.
  *
- * Programs written in TypeScript are started through node_modules/.bin/tsx, not `npx tsx`:
- * npm exec does not pass SIGINT/SIGTERM on to its child, tsx does (and returns the child's
- * exit code). tsx runs the program in a child node: killing the group reaches both.
+ * Programs written in TypeScript (`start(TSX, [file, …])`) run as `node --import <tsx loader>
+ * file …`: one process, so a signal reaches the program itself. Not `npx tsx` (npm exec does not
+ * pass signals on) and not the tsx CLI either: it relays SIGTERM to its child node and, when the
+ * child's acknowledgement takes over 30 ms (a loaded CI machine), SIGKILLs it (exit 143).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const TSX = join(REPO_ROOT, 'node_modules/.bin/tsx');
+/** tsx's loader (its package export "."), for `node --import`. */
+const TSX_LOADER = pathToFileURL(join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export interface TrackedProcess {
   readonly child: ChildProcess;
@@ -37,7 +41,8 @@ export class ProcessTracker {
 
   /** Starts `command args…` in its own process group, capturing stdout and stderr. */
   start(command: string, args: readonly string[], o: StartOptions = {}): TrackedProcess {
-    const child = this.track(spawn(command, args, { cwd: o.cwd ?? REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...o.env } }));
+    const [program, programArgs] = command === TSX ? [process.execPath, ['--import', TSX_LOADER, ...args]] : [command, args];
+    const child = this.track(spawn(program, programArgs, { cwd: o.cwd ?? REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...o.env } }));
     const name = o.name ?? command;
     let out = '';
     let err = '';
