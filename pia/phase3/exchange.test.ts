@@ -83,6 +83,21 @@ describe('phase 3 granted end to end', () => {
     expect(x.voucher.confirmedByEsp()).toEqual([]);
   });
 
+  it('a node key that fails once (a secure element that did not answer) does not wedge the exchange: the repeat P3_REQ is served afresh', async () => {
+    const { reg, alice, gw } = world();
+    reg.grant(alice, gw);
+    let failures = 1;
+    const flaky = { ...gw, key: { hmac: (m: Uint8Array) => (failures-- > 0 ? Promise.reject(new Error('ATECC608 at i2c-1 0x60: no response')) : gw.key.hmac(m)) } };
+    const x = await exchange('flaky-key', alice, flaky);
+    const req = only(await x.requester.start(), 'send-peer');
+    await expect(x.voucher.receiveRequest(req)).rejects.toThrow(/no response/);
+    expect(x.voucher.state).toBe('idle');
+    const vouch = only(await x.voucher.receiveRequest(req), 'send-server'); // A's retransmission
+    const verdict = (await authorize(vouch, { key: 'B' }, reg.deps())).reply!;
+    const resp = only(await x.voucher.receiveVerdict(verdict), 'send-peer');
+    expect(kinds(await x.requester.receive(resp))).toEqual(['send-peer', 'established']);
+  });
+
   it('a voucher without identity answers denied 8, unauthenticated; A reports it unverified', async () => {
     const { alice } = world();
     const x = await exchange('no-identity', alice, undefined);

@@ -126,7 +126,19 @@ export class Phase3Voucher {
     const identity = this.#o.identity;
     if (identity === undefined) return [];
     const nB = this.#random.bytes(NONCE_BYTES);
-    const [mac, wB] = await Promise.all([computeMacB(identity.key, identity.id, req.idA, this.#t, nB, req.nA), wrapKey(identity.key, 'R', this.#t, nB)]);
+    let mac: Uint8Array;
+    let wB: Uint8Array;
+    try {
+      [mac, wB] = await Promise.all([computeMacB(identity.key, identity.id, req.idA, this.#t, nB, req.nA), wrapKey(identity.key, 'R', this.#t, nB)]);
+    } catch (err) {
+      // The node key failed (a secure element that did not answer?): no answer, and no stuck
+      // "pending" either: A's retransmission starts this request afresh.
+      if (this.#state === 'preparing') {
+        this.#state = 'idle';
+        this.#req = undefined;
+      }
+      throw err;
+    }
     if (this.#state !== 'preparing') {
       wB.fill(0);
       return [];
