@@ -53,12 +53,8 @@ async function burn(board: SimBoard, label: string, cut: PowerCut, onStep?: () =
   const args: StationArgs = { station: f.stationFile, state: join(f.dir, 'station'), labels: join(f.dir, 'labels'), kind: 'gateway', keySource: 'server', json: true };
   const deps: ProvisionDeps = stationDeps(f, board.openI2c(cut));
   const station = openStation(args, deps);
-  try {
-    const b = await f.clock.settle(openBoard(spec, deps), 1);
-    return await f.clock.settle(burnBoard(cutContext(station.context, cut), b, { label, kind: 'gateway', keySource: 'server' }, onStep), 1);
-  } finally {
-    await station.close();
-  }
+  const b = await f.clock.settle(openBoard(spec, deps), 1);
+  return await f.clock.settle(burnBoard(cutContext(station.context, cut), b, { label, kind: 'gateway', keySource: 'server' }, onStep), 1);
 }
 
 /** The IDs the board's stores read as provisioned (no cut). */

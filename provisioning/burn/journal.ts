@@ -5,8 +5,8 @@
  * identity instead of making a new one.
  *
  * Must hold:
- * - every write is atomic and durable: a temp file created 0600 (exclusive), fsynced, renamed
- *   over the old one, the directory fsynced; a torn temp file is ignored;
+ * - every write is atomic and durable (common/durable-file.ts, mode 0600); a torn temp file is
+ *   ignored;
  * - the directory is 0700 and files 0600: with `keySource: station` the entry holds the board's
  *   key until the board is done (the server mode never writes a key here);
  * - removing an entry overwrites the file in place (same blocks, no truncate), fsyncs, then
@@ -14,8 +14,9 @@
  *   may keep old copies: prefer `--key-source server`, which never writes a key here);
  * - a journal that cannot be read or written is the station's problem, named with --state.
  */
-import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileDurably } from '../../common/durable-file.js';
 import { ProvisioningError } from '../errors.js';
 
 export interface JournalEntry {
@@ -64,20 +65,8 @@ export class Journal {
   }
 
   put(entry: JournalEntry): void {
-    const path = this.file(entry.board);
-    const tmp = `${path}.tmp`;
     try {
-      rmSync(tmp, { force: true });
-      const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      try {
-        const bytes = Buffer.from(JSON.stringify(entry));
-        for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, path);
-      this.syncDir();
+      writeFileDurably(this.file(entry.board), JSON.stringify(entry), { mode: 0o600 });
     } catch (err) {
       throw this.failed('write', entry.board, err);
     }

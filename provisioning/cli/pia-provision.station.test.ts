@@ -66,7 +66,6 @@ describe('pia-provision: one station, many boards', () => {
     await fx.stopServer();
     await fx.startServer();
     expect(await burn(1)).toBe('provisioned');
-    await station.close();
   });
 
   it('two boards burnt one after the other at the same file path get two different identities', async () => {

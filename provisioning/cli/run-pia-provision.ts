@@ -2,7 +2,7 @@
  * `pia-provision` in-process: parse, open the station and the boards, run, print, exit code.
  * The program (pia-provision.ts) passes the real seams; tests pass simulated boards.
  */
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileDurably } from '../../common/durable-file.js';
 import { burnBoard } from '../burn/burn.js';
 import type { BurnOptions, BurnResult } from '../burn/types.js';
 import { ProvisioningError } from '../errors.js';
@@ -51,56 +51,51 @@ export async function runPiaProvision(args: readonly string[], io: ProvisionIo, 
 
 async function withStation(cmd: Extract<ProvisionCommand, { command: 'burn' | 'batch' }>, io: ProvisionIo, deps: ProvisionDeps): Promise<ExitCode> {
   const station = openStation(cmd, deps);
-  try {
-    const options = (label: string): BurnOptions => ({ label, kind: cmd.kind, keySource: cmd.keySource, ...(cmd.command === 'burn' && cmd.force !== undefined ? { force: cmd.force } : {}) });
-    const one = async (spec: Parameters<typeof openBoard>[0], label: string, slot?: string): Promise<BurnResult> => {
-      if (!cmd.json) io.stdout.write(`board ${slot === undefined ? '' : `${slot} `}${spec.text}\n`);
-      let board;
-      try {
-        board = await openBoard(spec, deps);
-      } catch (err) {
-        return unopened(spec.text, label, err); // this board's problem, not the tray's
-      }
-      const r = await burnBoard(station.context, board, options(label), (line) => !cmd.json && io.stdout.write(stepText(line)));
-      if (!cmd.json) {
-        if (r.terminalLabel !== undefined) io.stdout.write(`${r.terminalLabel}\n`);
-        io.stdout.write(summaryText(r));
-      }
-      return r;
-    };
-    if (cmd.command === 'burn') {
-      const r = await one(cmd.board, cmd.label);
-      if (cmd.json) io.stdout.write(`${JSON.stringify(resultRecord(r))}\n`);
-      return r.error === undefined ? ExitCode.Ok : exitCodeFor(r.error.kind);
+  const options = (label: string): BurnOptions => ({ label, kind: cmd.kind, keySource: cmd.keySource, ...(cmd.command === 'burn' && cmd.force !== undefined ? { force: cmd.force } : {}) });
+  const one = async (spec: Parameters<typeof openBoard>[0], label: string, slot?: string): Promise<BurnResult> => {
+    if (!cmd.json) io.stdout.write(`board ${slot === undefined ? '' : `${slot} `}${spec.text}\n`);
+    let board;
+    try {
+      board = await openBoard(spec, deps);
+    } catch (err) {
+      return unopened(spec.text, label, err); // this board's problem, not the tray's
     }
-    const tray = readTray(cmd.boards);
-    const records: ReturnType<typeof resultRecord>[] = [];
-    writeReport(cmd.report, records); // a report that cannot be written is found before the first board
-    for (const entry of tray) {
-      if (io.signal.aborted) {
-        io.stderr.write(`pia-provision: interrupted before slot ${entry.slot}; run the batch again to continue (finished boards are refused as already provisioned, unfinished ones resume)\n`);
-        return ExitCode.Interrupted;
-      }
-      records.push(resultRecord(await one(entry.board, entry.label, entry.slot), entry.slot));
-      writeReport(cmd.report, records); // after every board: a station crash keeps the rows so far
+    const r = await burnBoard(station.context, board, options(label), (line) => !cmd.json && io.stdout.write(stepText(line)));
+    if (!cmd.json) {
+      if (r.terminalLabel !== undefined) io.stdout.write(`${r.terminalLabel}\n`);
+      io.stdout.write(summaryText(r));
     }
-    const failed = records.filter((r) => r.status !== 'provisioned').length;
-    const line = `batch: ${records.length - failed} of ${records.length} boards provisioned${failed === 0 ? '' : `, ${failed} failed (see ${cmd.report ?? 'the lines above'})`}\n`;
-    if (cmd.json) io.stdout.write(`${JSON.stringify(records)}\n`);
-    else io.stdout.write(line);
-    return failed === 0 ? ExitCode.Ok : ExitCode.BatchFailures;
-  } finally {
-    await station.close();
+    return r;
+  };
+  if (cmd.command === 'burn') {
+    const r = await one(cmd.board, cmd.label);
+    if (cmd.json) io.stdout.write(`${JSON.stringify(resultRecord(r))}\n`);
+    return r.error === undefined ? ExitCode.Ok : exitCodeFor(r.error.kind);
   }
+  const tray = readTray(cmd.boards);
+  const records: ReturnType<typeof resultRecord>[] = [];
+  writeReport(cmd.report, records); // a report that cannot be written is found before the first board
+  for (const entry of tray) {
+    if (io.signal.aborted) {
+      io.stderr.write(`pia-provision: interrupted before slot ${entry.slot}; run the batch again to continue (finished boards are refused as already provisioned, unfinished ones resume)\n`);
+      return ExitCode.Interrupted;
+    }
+    records.push(resultRecord(await one(entry.board, entry.label, entry.slot), entry.slot));
+    writeReport(cmd.report, records); // after every board: a station crash keeps the rows so far
+  }
+  const failed = records.filter((r) => r.status !== 'provisioned').length;
+  const line = `batch: ${records.length - failed} of ${records.length} boards provisioned${failed === 0 ? '' : `, ${failed} failed (see ${cmd.report ?? 'the lines above'})`}\n`;
+  if (cmd.json) io.stdout.write(`${JSON.stringify(records)}\n`);
+  else io.stdout.write(line);
+  return failed === 0 ? ExitCode.Ok : ExitCode.BatchFailures;
 }
 
-/** The report, written whole (temp file + rename) so a reader never sees half of it. */
+/** The report, replaced whole (common/durable-file.ts) so a reader never sees half of it. */
 function writeReport(path: string | undefined, records: readonly Record<string, string | number | boolean | null>[]): void {
   if (path === undefined) return;
   const text = path.toLowerCase().endsWith('.csv') ? csv(records) : `${JSON.stringify(records, null, 2)}\n`;
   try {
-    writeFileSync(`${path}.tmp`, text);
-    renameSync(`${path}.tmp`, path);
+    writeFileDurably(path, text, { mode: 0o644 });
   } catch (err) {
     throw new ProvisioningError('usage', `--report ${path}: cannot write it (${(err as NodeJS.ErrnoException).code ?? String(err)}); check its folder exists and is writable`, { cause: err });
   }

@@ -39,7 +39,6 @@ export interface ProvisionDeps {
 export interface Station {
   readonly context: StationContext;
   readonly credential: LoadedIdentity;
-  close(): Promise<void>;
 }
 
 const wildcard = (to: Endpoint): string => (isIPv4(to.address) ? '0.0.0.0' : '::');
@@ -80,7 +79,7 @@ export function openStation(a: StationArgs, deps: ProvisionDeps): Station {
       return { file, terminal: (await renderLabel(content)).terminal };
     },
   };
-  return { context, credential, close: () => Promise.resolve() };
+  return { context, credential };
 }
 
 /** A phase-3 exchange with the trusted server as the board: a node of its own, closed after. */

@@ -21,12 +21,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { CredentialError, credentialText, makeCredential, parseCredential, readCredentialFile, type Credential } from '../../pia/credential/index.js';
 import { fileNodeKey } from '../../pia/phase3/index.js';
 import type { NodeKey } from '../../pia/phase3/types.js';
+import { durableTempPath, writeFileDurably, type DurableFs } from '../../common/durable-file.js';
 import { ProvisioningError } from '../errors.js';
 import { checkIdentity, checkKey, describeIdentity, identityFromJson } from './identity.js';
 import type { BoardIdentity, IdentityStore, StepReporter, StoreState } from './types.js';
 
 /** The file-system calls of the atomic write (default node:fs): injectable to crash it part-way in tests. */
-export type FileStoreFs = Pick<typeof nodeFs, 'openSync' | 'writeSync' | 'fsyncSync' | 'fchmodSync' | 'closeSync' | 'renameSync' | 'rmSync'>;
+export type FileStoreFs = DurableFs;
 
 export interface FileStoreOptions {
   readonly fs?: FileStoreFs;
@@ -46,7 +47,7 @@ export class FileIdentityStore implements IdentityStore {
     options: FileStoreOptions = {},
   ) {
     this.where = `identity file ${path}`;
-    this.tempPath = `${path}.tmp`;
+    this.tempPath = durableTempPath(path);
     this.fs = options.fs ?? nodeFs;
   }
 
@@ -152,25 +153,8 @@ export class FileIdentityStore implements IdentityStore {
   }
 
   private writeAtomically(text: string): void {
-    const fs = this.fs;
     try {
-      fs.rmSync(this.tempPath, { force: true });
-      const fd = fs.openSync(this.tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      try {
-        fs.fchmodSync(fd, 0o600); // whatever the umask
-        const bytes = Buffer.from(text, 'utf8');
-        for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(this.tempPath, this.path);
-      const dir = fs.openSync(dirname(resolve(this.path)), constants.O_RDONLY);
-      try {
-        fs.fsyncSync(dir);
-      } finally {
-        fs.closeSync(dir);
-      }
+      writeFileDurably(this.path, text, { mode: 0o600, fs: this.fs });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const pathProblem = code === 'EACCES' || code === 'EPERM' || code === 'ENOENT' || code === 'EROFS' || code === 'ENOTDIR';

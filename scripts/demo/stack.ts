@@ -117,16 +117,12 @@ async function provisionGatewayBoard(o: DemoStackOptions, building: VirtualBuild
     openTransport: openUdpTransport,
   };
   const station = openStation({ station: stationFile, state: join(o.dir, 'station-state'), labels: join(o.dir, 'labels'), kind: 'gateway', keySource: 'server', json: false }, deps);
-  try {
-    const board = await openBoard(parseBoardSpec('atecc608=i2c-1:0x60+eeprom=i2c-0:0x50'), deps);
-    o.log('factory: pia-provision burn --board atecc608=i2c-1:0x60+eeprom=i2c-0:0x50 --label "demo building gateway"');
-    const r = await burnBoard(station.context, board, { label: 'demo building gateway', kind: 'gateway', keySource: 'server' }, (line) => o.log(stepText(line).trimEnd()));
-    o.log(summaryText(r).trimEnd());
-    if (r.id === undefined || r.status !== 'provisioned') throw new Error(`demo: provisioning the gateway's board failed: ${r.error?.message ?? 'unknown'}`);
-    return r.id;
-  } finally {
-    await station.close();
-  }
+  const board = await openBoard(parseBoardSpec('atecc608=i2c-1:0x60+eeprom=i2c-0:0x50'), deps);
+  o.log('factory: pia-provision burn --board atecc608=i2c-1:0x60+eeprom=i2c-0:0x50 --label "demo building gateway"');
+  const r = await burnBoard(station.context, board, { label: 'demo building gateway', kind: 'gateway', keySource: 'server' }, (line) => o.log(stepText(line).trimEnd()));
+  o.log(summaryText(r).trimEnd());
+  if (r.id === undefined || r.status !== 'provisioned') throw new Error(`demo: provisioning the gateway's board failed: ${r.error?.message ?? 'unknown'}`);
+  return r.id;
 }
 
 /** The example config with this run's state folder, ports and addressing; the identity from the ATECC608. */
