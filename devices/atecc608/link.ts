@@ -147,11 +147,12 @@ export class Atecc608Link {
     let badCrc = 0;
     for (;;) {
       let packet: Buffer | undefined;
+      const polledAt = this.clock.now(); // a read begun before the deadline that fails is not the last: a busy event loop is not a busy chip
       try {
         packet = await this.readResponse();
       } catch (e) {
         if (!isRetryable(e)) throw e;
-        if (this.clock.now() >= deadline) {
+        if (polledAt >= deadline) {
           throw new Atecc608Error('timeout', this.where, `still busy ${MAX_EXECUTION_MS.get(opcode) ?? 100} ms after command 0x${opcode.toString(16)}`, 'power-cycle the chip; if it persists, check for a clock-divider setting in ChipMode', undefined, { cause: e });
         }
         await this.clock.sleep(POLL_EVERY_MS);

@@ -102,6 +102,7 @@ export class HatEeprom {
     const frame = Buffer.concat([addressBytes(at), bytes]);
     let refusals = 0;
     for (;;) {
+      const triedAt = this.clock.now();
       try {
         await this.bus.i2cWrite(this.address, frame);
         break;
@@ -112,18 +113,22 @@ export class HatEeprom {
         if (refusals >= 2) {
           throw new HatEepromError('write-protected', `${this.where}: the chip takes the address but refuses the data at ${at} (WP is high)`, 'pull WP low (fit the write-enable jumper) while writing', { cause: e });
         }
-        if (this.clock.now() >= deadline) throw this.noResponse(e);
+        if (triedAt >= deadline) throw this.noResponse(e);
         if (refusals === 0) await this.clock.sleep(POLL_MS);
       }
     }
     await this.ackPoll(at);
   }
 
-  /** Dummy-writes the address until ACKed (the write cycle is over) or the deadline passes. */
+  /**
+   * Dummy-writes the address until ACKed (the write cycle is over) or a poll begun after the
+   * deadline is still NACKed: time the process spent elsewhere (a busy event loop) never
+   * counts as the chip being busy.
+   */
   private async ackPoll(at: number): Promise<void> {
     const deadline = this.clock.now() + this.writeTimeoutMs;
-    while (!(await this.acks(at))) {
-      if (this.clock.now() >= deadline) {
+    for (let polledAt = this.clock.now(); !(await this.acks(at)); polledAt = this.clock.now()) {
+      if (polledAt >= deadline) {
         throw new HatEepromError('timeout', `${this.where}: still busy ${this.writeTimeoutMs} ms after a page write (tWC is at most 5 ms)`, 'check power and the part number (a 24C32 or larger is needed)');
       }
       await this.clock.sleep(POLL_MS);
@@ -133,8 +138,8 @@ export class HatEeprom {
   /** Loads the address counter, waiting out a write cycle in progress. */
   private async addressed(at: number): Promise<void> {
     const deadline = this.clock.now() + this.writeTimeoutMs;
-    while (!(await this.acks(at))) {
-      if (this.clock.now() >= deadline) throw this.noResponse(undefined);
+    for (let polledAt = this.clock.now(); !(await this.acks(at)); polledAt = this.clock.now()) {
+      if (polledAt >= deadline) throw this.noResponse(undefined);
       await this.clock.sleep(POLL_MS);
     }
   }

@@ -3,7 +3,7 @@ import { ManualClock } from '../../common/index.js';
 import { Initiator } from './initiator.js';
 import { X25519KeyPair } from './key-schedule.js';
 import { decodeKx, encodeKx, type KxInit } from './messages.js';
-import { Responder, RESPONDER_DEFAULTS } from './responder.js';
+import { MAX_RESP_RESENDS, Responder, RESPONDER_DEFAULTS } from './responder.js';
 import { establishedKeys, runPair, seededRandom, I_ADDR, R_ADDR } from './test-support/index.js';
 import type { KxAction } from './types.js';
 
@@ -68,22 +68,50 @@ describe('cookies under load (docs/protocol.md §5, RFC 7296 §2.6)', () => {
 });
 
 describe('responder limits', () => {
-  it('rate limit: 50 INITs/s from one address are handled, the rest dropped without an answer', async () => {
+  it('rate limit: 50 unproven INITs/s from one address get a RESP, the rest a COOKIE and no state', async () => {
     const clock = new ManualClock();
     const responder = new Responder({ clock, random: seededRandom('rate'), cookieThreshold: 10_000 });
-    let answered = 0;
-    for (let n = 0; n < 80; n++) if (responder.receive(floodInit(n), I_ADDR).length > 0) answered++;
-    expect(answered).toBe(50);
-    expect(responder.counters.rateLimited).toBe(30);
+    const answers = Array.from({ length: 80 }, (_, n) => kinds(responder.receive(floodInit(n), I_ADDR)).join(','));
+    expect(answers.filter((a) => a === 'send resp,provisional').length).toBe(50);
+    expect(answers.filter((a) => a === 'send cookie').length).toBe(30);
+    expect(responder.counters.cookiesOverLimit).toBe(30);
+    expect(responder.exchanges).toBe(50);
     await clock.advance(100);
-    expect(responder.receive(floodInit(500), I_ADDR).length).toBeGreaterThan(0);
+    expect(kinds(responder.receive(floodInit(500), I_ADDR))).toEqual(['send resp', 'provisional']);
   });
 
-  it('rate limit: one /64 gets 200/s in all, whatever the addresses', () => {
-    const responder = new Responder({ clock: new ManualClock(), random: seededRandom('prefix'), cookieThreshold: 0 });
-    let answered = 0;
-    for (let n = 0; n < 1000; n++) if (responder.receive(floodInit(n), { address: `2001:db8:0:7::${(n + 1).toString(16)}`, port: 9 }).length > 0) answered++;
-    expect(answered).toBe(200);
+  it('rate limit: proven INITs spend buckets of their own (a spoofer cannot drain them); over those: dropped', () => {
+    const clock = new ManualClock();
+    const responder = new Responder({ clock, random: seededRandom('proven'), cookieThreshold: 0 });
+    const proven = (n: number): Uint8Array => {
+      const [reply] = responder.receive(floodInit(n), I_ADDR);
+      const msg = reply?.kind === 'send' ? decodeKx(reply.bytes) : undefined;
+      if (msg?.kind !== 'cookie') throw new Error('expected a COOKIE');
+      return encodeKx({ ...(decodeKx(floodInit(n)) as KxInit), cookie: msg.cookie });
+    };
+    // a spoofer floods from the same address: 1,000 unproven INITs, each answered with a COOKIE
+    for (let n = 0; n < 1000; n++) expect(kinds(responder.receive(floodInit(10_000 + n), I_ADDR))).toEqual(['send cookie']);
+    const answers = Array.from({ length: 60 }, (_, n) => kinds(responder.receive(proven(n), I_ADDR)).join(','));
+    expect(answers.filter((a) => a === 'send resp,provisional').length).toBe(50);
+    expect(answers.filter((a) => a === '').length).toBe(10);
+    expect(responder.counters.rateLimited).toBe(10);
+  });
+
+  it('rate limit: one /64 gets 200 unproven INITs/s in all, whatever the addresses; the rest must prove theirs', () => {
+    const responder = new Responder({ clock: new ManualClock(), random: seededRandom('prefix'), cookieThreshold: 10_000 });
+    const answers = Array.from({ length: 1000 }, (_, n) => kinds(responder.receive(floodInit(n), { address: `2001:db8:0:7::${(n + 1).toString(16)}`, port: 9 })).join(','));
+    expect(answers.filter((a) => a === 'send resp,provisional').length).toBe(200);
+    expect(answers.filter((a) => a === 'send cookie').length).toBe(800);
+  });
+
+  it('the same INIT is answered with the same RESP at most MAX_RESP_RESENDS times', () => {
+    const responder = new Responder({ clock: new ManualClock(), random: seededRandom('dup') });
+    const init = floodInit(3);
+    const first = responder.receive(init, I_ADDR);
+    const resp = first[0]?.kind === 'send' ? first[0].bytes : undefined;
+    for (let k = 0; k < MAX_RESP_RESENDS; k++) expect(responder.receive(init, I_ADDR)).toEqual([{ kind: 'send', to: I_ADDR, bytes: resp, message: 'resp' }]);
+    expect(responder.receive(init, I_ADDR)).toEqual([]);
+    expect(responder.counters.duplicatesDropped).toBe(1);
   });
 
   it('at most maxExchanges are held; beyond that INITs are dropped', () => {

@@ -3,13 +3,18 @@
  * I/O: the node feeds it datagrams and timer ticks and carries out the actions it returns.
  *
  * INIT from (address, port):
- *   1. rate limit per address and per prefix (§3); over the limit: dropped, no answer (an
- *      answer per dropped INIT would let a flood make us send)
- *   2. the same INIT again (same source, SPIi and bytes) → the same RESP again (idempotent)
- *   3. 16 or more half-open exchanges and no valid cookie → COOKIE, no state kept (RFC 7296 §2.6)
- *   4. no suite of ours in the offer → REFUSE 1, no state kept
- *   5. table full (1024 exchanges) → dropped; low-order g^i (Z = 0) → dropped
- *   6. SPIr, Nr, X25519 key; RESP with MAC_R over T; keep the exchange (half-open) for 10 s;
+ *   1. the same INIT again (same source, SPIi and bytes) → the same RESP again, at most
+ *      `MAX_RESP_RESENDS` times per exchange (the initiator sends 5 INITs at most), nothing new
+ *   2. proven = it echoes a cookie that verifies for its Ni, source and SPIi (§5 "Cookie")
+ *   3. not proven, and 16 or more half-open exchanges, or its source address or /64 over the
+ *      unproven bucket (§3) → COOKIE (33 bytes, smaller than any INIT), no state kept
+ *      (RFC 7296 §2.6). The buckets never silence a source: a spoofer who drains a victim's
+ *      bucket only makes the victim prove its address first (WireGuard's under-load rule)
+ *   4. proven, and its address or /64 over the proven bucket → dropped, no answer: the buckets
+ *      that proven INITs spend are their own, so only the address's real holder can spend them
+ *   5. no suite of ours in the offer → REFUSE 1, no state kept
+ *   6. table full (1024 exchanges) → dropped; low-order g^i (Z = 0) → dropped
+ *   7. SPIr, Nr, X25519 key; RESP with MAC_R over T; keep the exchange (half-open) for 10 s;
  *      actions: send RESP, `provisional` keys. A different INIT from the same source and SPIi
  *      replaces the exchange (the initiator retransmitted an INIT now carrying a cookie, or
  *      an INIT was tampered with in flight) and a half-open one it replaces is reported failed.
@@ -20,8 +25,9 @@
  *   "unconfirmed" (the node removes the provisional SA).
  *
  * Must hold: memory is bounded whatever arrives: at most `maxExchanges` records, the rate
- * limiter's bounded tables, two cookie secrets. The responder never retransmits on its own
- * (RFC 7296 §2.1: only the initiator does).
+ * limiters' bounded tables, two cookie secrets. Unauthenticated input never makes it send
+ * more than it received, except RESP (113 bytes for an 84-byte INIT), which needs a token of
+ * the source's buckets. The responder never retransmits on its own (RFC 7296 §2.1).
  */
 import type { Clock } from '../../common/index.js';
 import { PiaDecodeError } from '../errors.js';
@@ -34,6 +40,9 @@ import { MAC_BYTES, NONCE_BYTES, RefuseReason, decodeKx, encodeKx, transcriptPar
 import { pickSpi, systemRandom, type KxRandom } from './random.js';
 import { InitiationRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { negotiatedKeys, type KxAction, type NegotiatedKeys } from './types.js';
+
+/** §5: the same INIT is answered with the same RESP at most this often (an initiator sends 5 in all). */
+export const MAX_RESP_RESENDS = 4;
 
 /** §3 and §5 limits. */
 export const RESPONDER_DEFAULTS = {
@@ -63,8 +72,13 @@ export interface ResponderOptions {
 export interface ResponderCounters {
   responses: number;
   duplicateInits: number;
+  /** Proven INITs over their source's proven bucket: dropped. */
   rateLimited: number;
   cookiesSent: number;
+  /** Of the COOKIEs, those sent because the source was over its unproven bucket (below the load threshold). */
+  cookiesOverLimit: number;
+  /** Duplicate INITs beyond MAX_RESP_RESENDS: dropped. */
+  duplicatesDropped: number;
   refused: number;
   full: number;
   lowOrder: number;
@@ -89,6 +103,7 @@ interface Exchange {
   readonly keys: NegotiatedKeys;
   readonly expiresAt: number;
   confirmed: boolean;
+  resends: number;
 }
 
 export class Responder {
@@ -100,13 +115,16 @@ export class Responder {
   readonly #max: number;
   readonly #lifetime: number;
   readonly #cookies: CookieJar;
-  readonly #limiter: InitiationRateLimiter;
+  /** Spent by INITs that have not proved their source address (a spoofer can drain these). */
+  readonly #unproven: InitiationRateLimiter;
+  /** Spent only by INITs with a valid cookie: the holder of the address alone reaches them. */
+  readonly #proven: InitiationRateLimiter;
   /** By SPIr, in creation order = expiry order (every exchange lives the same time). */
   readonly #bySpiR = new Map<number, Exchange>();
   readonly #byInitiator = new Map<string, Exchange>();
   #halfOpen = 0;
   readonly #counters: ResponderCounters = {
-    responses: 0, duplicateInits: 0, rateLimited: 0, cookiesSent: 0, refused: 0, full: 0, lowOrder: 0, noSpi: 0,
+    responses: 0, duplicateInits: 0, rateLimited: 0, cookiesSent: 0, cookiesOverLimit: 0, duplicatesDropped: 0, refused: 0, full: 0, lowOrder: 0, noSpi: 0,
     confirmed: 0, badConfirms: 0, duplicateConfirms: 0, unknownConfirms: 0, undecodable: 0, expired: 0,
   };
 
@@ -119,7 +137,8 @@ export class Responder {
     this.#max = options.maxExchanges ?? RESPONDER_DEFAULTS.maxExchanges;
     this.#lifetime = options.halfOpenMs ?? RESPONDER_DEFAULTS.halfOpenMs;
     this.#cookies = new CookieJar(this.#clock, this.#random, options.cookieRotateMs ?? COOKIE_ROTATE_MS);
-    this.#limiter = new InitiationRateLimiter(this.#clock, options.rateLimit);
+    this.#unproven = new InitiationRateLimiter(this.#clock, options.rateLimit);
+    this.#proven = new InitiationRateLimiter(this.#clock, options.rateLimit);
   }
 
   /** Exchanges waiting for CONFIRM. */
@@ -133,9 +152,10 @@ export class Responder {
   get counters(): Readonly<ResponderCounters> {
     return { ...this.#counters };
   }
-  /** Buckets the rate limiter holds (bounded). */
+  /** Buckets the rate limiters hold, unproven and proven together (bounded). */
   get rateLimiterSize(): { readonly addresses: number; readonly prefixes: number } {
-    return this.#limiter.size;
+    const [u, p] = [this.#unproven.size, this.#proven.size];
+    return { addresses: u.addresses + p.addresses, prefixes: u.prefixes + p.prefixes };
   }
   /** True while an exchange (half-open or confirmed) holds `spi`, so the node can skip it. */
   holdsSpi(spi: number): boolean {
@@ -183,20 +203,31 @@ export class Responder {
 
   #onInit(msg: KxInit, bytes: Uint8Array, from: PeerAddress): KxAction[] {
     const addr16 = addressFromText(from.address, { zone: 'drop' });
-    if (!this.#limiter.allow(addr16)) {
-      this.#counters.rateLimited++;
-      return [];
-    }
     const initiatorKey = `${peerKeyOf(addr16, from.port)}#${msg.spiI}`;
     const known = this.#byInitiator.get(initiatorKey);
     if (known !== undefined && Buffer.compare(known.init, bytes) === 0) {
+      if (known.resends >= MAX_RESP_RESENDS) {
+        this.#counters.duplicatesDropped++;
+        return [];
+      }
+      known.resends++;
       this.#counters.duplicateInits++;
       return [{ kind: 'send', to: from, bytes: known.resp, message: 'resp' }];
     }
-    if (this.#halfOpen >= this.#threshold && !this.#cookies.verify(msg.cookie, msg.ni, from, msg.spiI)) {
-      this.#counters.cookiesSent++;
-      const cookie = encodeKx({ kind: 'cookie', spiI: msg.spiI, cookie: this.#cookies.make(msg.ni, from, msg.spiI) });
-      return [{ kind: 'send', to: from, bytes: cookie, message: 'cookie' }];
+    const proven = msg.cookie.length > 0 && this.#cookies.verify(msg.cookie, msg.ni, from, msg.spiI);
+    if (proven) {
+      if (!this.#proven.allow(addr16)) {
+        this.#counters.rateLimited++;
+        return [];
+      }
+    } else {
+      const underLoad = this.#halfOpen >= this.#threshold;
+      if (underLoad || !this.#unproven.allow(addr16)) {
+        this.#counters.cookiesSent++;
+        if (!underLoad) this.#counters.cookiesOverLimit++;
+        const cookie = encodeKx({ kind: 'cookie', spiI: msg.spiI, cookie: this.#cookies.make(msg.ni, from, msg.spiI) });
+        return [{ kind: 'send', to: from, bytes: cookie, message: 'cookie' }];
+      }
     }
     const suite = msg.suites.find((id): id is SuiteId => isSuiteId(id) && this.#suites.includes(id));
     if (suite === undefined) {
@@ -236,7 +267,7 @@ export class Responder {
     }
     const ex: Exchange = {
       initiatorKey, peer: from, spiI: msg.spiI, spiR, nr, init: Uint8Array.from(bytes), resp, macI: session.macI(t), keys,
-      expiresAt: this.#clock.now() + this.#lifetime, confirmed: false,
+      expiresAt: this.#clock.now() + this.#lifetime, confirmed: false, resends: 0,
     };
     this.#bySpiR.set(spiR, ex);
     this.#byInitiator.set(initiatorKey, ex);

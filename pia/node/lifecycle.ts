@@ -1,11 +1,14 @@
 /**
  * The SA lifecycle run at timer deadlines (docs/protocol.md §3), and the node's one timer.
  *
- *   1. the responder's and every initiator's tick (half-open expiry, INIT retransmission)
- *   2. per peer (peer.ts `due`): older pairs past their grace or hard limit dropped; a dead
- *      peer (35 s silent after we sent) or a current pair past its hard limit (180 s) torn
- *      down; else a keepalive (dummy ESP, next header 59) and/or a rekey by time
- * Teardown drops every SA with the peer and tells discovery; its latch stays (§4).
+ *   1. the responder's tick (half-open expiry)
+ *   2. per peer whose deadline has come (the table's deadline queue, never a walk over all
+ *      peers): its initiator's tick (INIT retransmission); older pairs past their grace or
+ *      hard limit dropped; a dead peer (35 s silent after we sent) or a current pair past its
+ *      hard limit (180 s) torn down; else a keepalive (dummy ESP, next header 59) and/or a
+ *      rekey by time (peer.ts `due`)
+ * Returns the peers it serviced: the node schedules each anew, or forgets it once it holds
+ * nothing. Teardown drops every SA with the peer and tells discovery; its latch stays (§4).
  */
 import type { Clock, TimerHandle } from '../../common/index.js';
 import type { KxAction, Responder } from '../handshake/index.js';
@@ -28,10 +31,11 @@ export interface LifecycleHost {
   readonly phase3: { giveUp(peer: Peer, pair: SaPair, why: string): void; pairClosed(pair: SaPair): void };
 }
 
-export function serviceDeadlines(host: LifecycleHost): void {
+export function serviceDeadlines(host: LifecycleHost): Peer[] {
   const now = host.clock.now();
   host.run(host.responder.tick());
-  for (const peer of host.table.peers()) {
+  const serviced = host.table.duePeers(now);
+  for (const peer of serviced) {
     if (peer.initiator !== undefined) host.run(peer.initiator.tick());
     const due = peer.due(now, host.limits);
     for (const old of due.retire) closePair(host, peer, old, old.retireAt !== undefined && old.retireAt <= now ? 'grace-over' : 'hard-limit');
@@ -50,6 +54,7 @@ export function serviceDeadlines(host: LifecycleHost): void {
       if (due.promote && peer.pending !== undefined) host.phase3.giveUp(peer, peer.pending, 'phase 3 did not complete on the rekeyed SA in time');
     }
   }
+  return serviced;
 }
 
 /** Every SA with the peer goes. A rekey still running may yet bring a new SA after a hard limit; not to a dead peer. */

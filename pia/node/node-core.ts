@@ -69,8 +69,9 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     this.latching = new Latching({ latches: options.latches, discovery: options.discovery, log: (level, m) => this.log(level, m), start: connect });
     this.timer = new DeadlineTimer(this.clock, () => {
       if (this.closed) return;
-      serviceDeadlines(this);
+      const serviced = serviceDeadlines(this);
       this.phase3.tick();
+      for (const peer of serviced) this.settle(peer);
       this.reschedule();
     });
     this.phase3 = new Phase3Driver(this, options.phase3);
@@ -90,7 +91,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     if (p.current !== undefined) return Promise.resolve();
     const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
     if (!p.exchanging) this.startExchange(p, 'connect');
-    this.reschedule();
+    this.settle(p);
     return done;
   }
   peerAt(endpoint: Endpoint): Peer | undefined {
@@ -137,7 +138,9 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     else if (bytes.length < 8) c.short++;
     else if (isKxDatagram(bytes)) {
       this.#onKx(bytes, source);
-      this.reschedule();
+      const peer = this.table.find(source);
+      if (peer !== undefined) this.settle(peer);
+      else this.reschedule();
     } else {
       const peer = receiveEsp(this, bytes, source);
       if (peer !== undefined) this.reschedule(peer);
@@ -199,6 +202,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
       peer.rekeyAt = Math.max(peer.rekeyAt ?? 0, peer.rekeyHoldUntil);
     }
     this.latching.started(keys.peer);
+    this.settle(peer);
   }
 
   #established(keys: NegotiatedKeys): void {
@@ -223,6 +227,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     if (keys.role === 'initiator') this.sendDummy(peer, pair); // §5: confirms even if CONFIRM is lost
     peer.settleWaiters();
     this.phase3.pairUp(peer, pair, keys.role);
+    this.settle(peer);
   }
 
   /** `pair` becomes the one we send on; the previous current pair keeps its inbound side for the grace (§3). */
@@ -243,6 +248,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     if (at >= 0) peer.previous.splice(at, 1);
     peer.current = pair;
     peer.dpdSince = undefined;
+    this.reschedule(peer);
   }
 
   #failed(spiIn: number, endpoint: PeerEndpoint, reason: KxFailure): void {
@@ -261,6 +267,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     } else if (!peer.exchanging) {
       peer.settleWaiters(new Error(failureMessage(peer.endpoint, reason)));
     }
+    this.settle(peer);
   }
 
   startExchange(peer: Peer, reason: 'connect' | 'rekey-time' | 'rekey-packets'): void {
@@ -276,6 +283,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     this.emit({ kind: 'exchange-started', peer: peer.endpoint, reason });
     this.latching.started(peer.endpoint);
     this.run(init.start());
+    this.reschedule(peer);
   }
 
   authenticated(sa: InboundSa, from: PeerEndpoint, seq: number, advanced: boolean, data: boolean): void {
@@ -324,16 +332,20 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   }
 
   /**
-   * Arms the timer for deadlines that may have moved earlier: the responder's and, given a
-   * peer, only that peer's (an ESP packet changes no other peer's); without one, every peer's.
-   * Deadlines that moved later cost one early fire, which recomputes all (DeadlineTimer).
+   * Arms the timer for deadlines that may have moved earlier: given a peer, that peer's (it is
+   * re-queued in the table's deadline queue: an ESP packet or an exchange changes no other
+   * peer's), and always the responder's and phase 3's. Deadlines that moved later cost one
+   * early fire, which finds nothing due and re-queues the real one (DeadlineTimer).
    */
   reschedule(peer?: Peer): void {
     if (this.closed) return;
-    let next = Math.min(this.responder.nextDeadline() ?? Infinity, this.phase3.nextDeadline() ?? Infinity);
-    if (peer !== undefined) next = Math.min(next, peer.nextDeadline(this.limits) ?? Infinity);
-    else for (const p of this.table.peers()) next = Math.min(next, p.nextDeadline(this.limits) ?? Infinity);
-    this.timer.arm(next);
+    if (peer !== undefined) this.table.schedule(peer, peer.nextDeadline(this.limits));
+    this.timer.arm(Math.min(this.responder.nextDeadline() ?? Infinity, this.phase3.nextDeadline() ?? Infinity, this.table.nextDeadline() ?? Infinity));
+  }
+
+  /** After a change to `peer`: forgotten if it now holds nothing (Peer.idle), else re-queued. */
+  settle(peer: Peer): void {
+    if (!this.table.forgetIfIdle(peer)) this.reschedule(peer);
   }
 
   log(level: 'info' | 'warn', message: string): void {

@@ -14,6 +14,7 @@
  */
 import type { PeerEndpoint } from '../discovery/index.js';
 import type { Initiator } from '../handshake/index.js';
+import type { Queued } from './deadline-queue.js';
 import type { SaLimits } from './node-types.js';
 import type { SaPair } from './sa.js';
 
@@ -32,9 +33,15 @@ export interface PeerDue {
   readonly promote: boolean;
 }
 
-export class Peer {
+export class Peer implements Queued {
   /** Where we send (updated on NAT rebinding); canonical address text. */
   endpoint: PeerEndpoint;
+  /** The node table's keys for this peer (its first endpoint and NAT aliases). Owned by SaTable. */
+  readonly tableKeys: string[] = [];
+  /** Inbound SAs in the node's table that lead here (provisional ones too). Owned by SaTable. */
+  inboundSas = 0;
+  /** The deadline queue's live entry. Owned by DeadlineQueue. */
+  queuedAt: number | undefined;
   current: SaPair | undefined;
   /** §9.4: a rekeyed phase-2 pair held back while phase 3 runs over it (the phase-3 pair stays current). */
   pending: SaPair | undefined;
@@ -59,6 +66,15 @@ export class Peer {
 
   constructor(endpoint: PeerEndpoint) {
     this.endpoint = endpoint;
+  }
+
+  /**
+   * Holds nothing the node must keep: no SA (not even a provisional one), no exchange, nobody
+   * waiting. Such a peer is forgotten (its next packet makes a fresh record), so an endpoint
+   * that only began an exchange costs nothing once the exchange has expired.
+   */
+  get idle(): boolean {
+    return this.current === undefined && this.pending === undefined && this.previous.length === 0 && this.initiator === undefined && this.waiters.length === 0 && this.inboundSas === 0;
   }
 
   get exchanging(): boolean {

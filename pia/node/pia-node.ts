@@ -34,6 +34,16 @@ export class PiaNode {
   get counters(): Readonly<PiaNodeCounters> {
     return { ...this.#core.counters };
   }
+  /**
+   * What the node holds now (bounded whatever arrives, docs/protocol.md §3): peers with any
+   * state, inbound SAs (current, grace, provisional), running initiators, and the responder's
+   * half-open exchanges.
+   */
+  get tableSizes(): { readonly peers: number; readonly inboundSas: number; readonly initiators: number; readonly halfOpen: number } {
+    const core = this.#core;
+    return { peers: core.table.peerCount, inboundSas: core.table.inboundCount, initiators: core.table.initiatorCount, halfOpen: core.responder.halfOpen };
+  }
+
   /** Inbound SPIs held (current, grace and provisional SAs). */
   get inboundSpis(): number[] {
     return this.#core.table.spis;
