@@ -15,7 +15,9 @@
  *      provisional/established → a phase-3 pair installed (A: current at once; B: current once
  *      P3_FIN or a first ESP packet on it verifies); denied/failed → events, and a held pair
  *      (§9.4 rekey) becomes current at phase 2
- *   4. timers: the machines' retransmissions (tick, nextDeadline)
+ *   4. timers: the machines' retransmissions (tick, nextDeadline), over the machines that
+ *      still have a deadline only (`#timed`): a finished machine stays until its pair closes
+ *      (to answer late duplicates) but no datagram or timer walks it
  *
  * Must hold: Z of a pair is wiped as soon as phase 3 on it is over (done, denied, failed or
  * the pair closed); no event or log line carries a key, a MAC or a ticket.
@@ -94,6 +96,8 @@ export class Phase3Driver {
   readonly #requesters = new Map<SaPair, { readonly machine: Phase3Requester; readonly peer: Peer }>();
   readonly #vouchers = new Map<SaPair, { readonly machine: Phase3Voucher; readonly peer: Peer }>();
   readonly #controlListeners = new Set<ControlListener>();
+  /** The pairs whose requester or voucher has a deadline (a retransmission or a give-up). */
+  readonly #timed = new Set<SaPair>();
 
   constructor(host: Phase3Host, options: Phase3Options = {}) {
     this.#host = host;
@@ -157,8 +161,12 @@ export class Phase3Driver {
     const voucher = this.#vouchers.get(pair);
     if (type === P3_REQ) {
       await this.#request(peer, pair, payload);
-    } else if (type === P3_VERDICT && this.#vouchers.size > 0) {
-      for (const [base, v] of this.#vouchers) this.#run(v.peer, base, await v.machine.receiveVerdict(payload), 'responder');
+    } else if (type === P3_VERDICT) {
+      // Only a voucher still waiting for its verdict has a deadline (it retransmits P3_VOUCH).
+      for (const base of [...this.#timed]) {
+        const v = this.#vouchers.get(base);
+        if (v !== undefined) this.#run(v.peer, base, await v.machine.receiveVerdict(payload), 'responder');
+      }
     } else if (type === P3_RESP && requester !== undefined) {
       this.#run(peer, pair, await requester.machine.receive(payload), 'initiator');
     } else if (type === P3_FIN && voucher !== undefined) {
@@ -200,6 +208,7 @@ export class Phase3Driver {
   }
 
   #run(peer: Peer, pair: SaPair, actions: readonly P3Action[], role: 'initiator' | 'responder'): void {
+    this.#track(pair);
     for (const a of actions) {
       switch (a.kind) {
         case 'send-peer':
@@ -307,7 +316,16 @@ export class Phase3Driver {
   pairClosed(pair: SaPair): void {
     this.#requesters.delete(pair);
     this.#vouchers.delete(pair);
+    this.#timed.delete(pair);
     pair.wipeDhSecret();
+  }
+
+  /** Keeps `#timed` true for `pair` after its machines may have changed. */
+  #track(pair: SaPair): void {
+    const requester = this.#requesters.get(pair)?.machine.nextDeadline();
+    const voucher = this.#vouchers.get(pair)?.machine.nextDeadline();
+    if (requester === undefined && voucher === undefined) this.#timed.delete(pair);
+    else this.#timed.add(pair);
   }
 
   context(peer: Peer, pair: SaPair): SecurityContext {
@@ -316,14 +334,19 @@ export class Phase3Driver {
   }
 
   tick(): void {
-    for (const [pair, r] of [...this.#requesters]) this.#run(r.peer, pair, r.machine.tick(), 'initiator');
-    for (const [pair, v] of [...this.#vouchers]) this.#run(v.peer, pair, v.machine.tick(), 'responder');
+    for (const pair of [...this.#timed]) {
+      const r = this.#requesters.get(pair);
+      if (r !== undefined) this.#run(r.peer, pair, r.machine.tick(), 'initiator');
+      const v = this.#vouchers.get(pair);
+      if (v !== undefined) this.#run(v.peer, pair, v.machine.tick(), 'responder');
+    }
   }
 
   nextDeadline(): number | undefined {
     let next = Infinity;
-    for (const r of this.#requesters.values()) next = Math.min(next, r.machine.nextDeadline() ?? Infinity);
-    for (const v of this.#vouchers.values()) next = Math.min(next, v.machine.nextDeadline() ?? Infinity);
+    for (const pair of this.#timed) {
+      next = Math.min(next, this.#requesters.get(pair)?.machine.nextDeadline() ?? Infinity, this.#vouchers.get(pair)?.machine.nextDeadline() ?? Infinity);
+    }
     return Number.isFinite(next) ? next : undefined;
   }
 
