@@ -27,6 +27,8 @@ export interface Inbound {
   readonly message: CoapMessage;
   readonly from: CoapEndpoint;
   readonly meta: ReceiveMeta;
+  /** The datagram's length in bytes (the encoded message). */
+  readonly size: number;
 }
 
 export type ConfirmableOutcome =
@@ -208,7 +210,7 @@ export class Messenger {
       }
       return;
     }
-    const inbound: Inbound = { message, from, meta };
+    const inbound: Inbound = { message, from, meta, size: bytes.length };
     if (message.type === 'ACK' || message.type === 'RST') {
       if (message.type === 'RST' && message.code !== 0) return; // §4.2: a Reset is Empty; anything else is a format error
       const p = this.#pending.get(dedupKey(from, message.messageId));

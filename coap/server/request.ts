@@ -73,6 +73,7 @@ export function parseRequest(inbound: Inbound, tree: ResourceTree): ParsedReques
     observe,
     block2,
     discovery: discoveryOf(inbound),
+    size: inbound.size,
     target,
     right: requiredRight(method, target),
   };

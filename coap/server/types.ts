@@ -41,6 +41,8 @@ export interface CoapRequest {
   readonly block2: BlockOption | undefined;
   /** The PIA discovery option (docs/protocol.md §4) when present and well-formed. */
   readonly discovery: DiscoveryOption | undefined;
+  /** The request datagram's length in bytes: what the request may trigger is bounded by it (§4). */
+  readonly size: number;
   /** undefined: no such resource at this address (answered 4.04 unless the policy refuses first). */
   readonly target: Target | undefined;
   /**

@@ -3,9 +3,10 @@
  * policy (firmware/policy, issue 5 item 6), before any handler runs.
  *
  * Flow of one request:
- *   1. plaintext (phase 1): PeerDiscovery.incomingRequest(source, option) — a request carrying
- *      the discovery option starts the key exchange toward (source, option.port); our option
- *      is echoed in the answer, whatever the answer is; a latched peer is refused 4.01
+ *   1. plaintext (phase 1): PeerDiscovery.incomingRequest(source, option, size) — a request
+ *      carrying the discovery option and at least as long as an INIT starts the key exchange
+ *      toward (source, option.port) with one INIT (a shorter one lets the requester start);
+ *      our option is echoed in the answer, whatever the answer is; a latched peer is refused 4.01
  *      "PIA required: peer is latched" with our option, "latched" flag set;
  *   2. shutting down → 5.03 (no command may slip in between the devices' stop and the sockets'
  *      close);
@@ -34,7 +35,7 @@ export interface PolicyDevice {
 export interface AccessOptions {
   readonly discovery: PeerDiscovery;
   /** Discovery asked for a key exchange toward `pia` (the node connects; failures arrive as node events). */
-  readonly startExchange: (pia: PeerEndpoint) => void;
+  readonly startExchange: (pia: PeerEndpoint, options: { readonly initOnce: boolean }) => void;
   readonly recordLatch: (action: Extract<DiscoveryAction, { kind: 'record-latch' }>) => void;
   readonly log: { info(message: string): void; warn(message: string): void };
   /** The devices served at a local address (for this server). */
@@ -86,7 +87,7 @@ export function createAuthorize(o: AccessOptions): Authorize {
     for (const a of actions) {
       switch (a.kind) {
         case 'start-exchange':
-          o.startExchange(a.pia);
+          o.startExchange(a.pia, { initOnce: a.initOnce === true });
           break;
         case 'record-latch':
           o.recordLatch(a);
@@ -100,7 +101,7 @@ export function createAuthorize(o: AccessOptions): Authorize {
   return (request, ctx): AuthDecision => {
     const options: CoapOption[] = [];
     if (ctx.phase === 1) {
-      const d = o.discovery.incomingRequest(ctx.peer, request.discovery);
+      const d = o.discovery.incomingRequest(ctx.peer, request.discovery, request.size);
       carryOut(d.actions);
       if (d.echo !== undefined) options.push({ number: PIA_DISCOVERY_OPTION, value: encodeDiscoveryOption(d.echo) });
       if (d.policy === 'refuse-latched') return { code: CoapCode.Unauthorized, reason: PIA_REQUIRED_DIAGNOSTIC, options };

@@ -158,7 +158,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       ...(o.random === undefined ? {} : { random: o.random }),
       access: {
         discovery: pia.discovery,
-        startExchange: (peer) => void pia.node.connect(peer).catch(() => undefined), // failures arrive as node events
+        startExchange: (peer, options) => void pia.node.connect(peer, options).catch(() => undefined), // failures arrive as node events
         recordLatch: (a) => void pia.latches.record(a.peers, a.latch).catch((e: unknown) => coapLog.warn(`latch store: ${text(e)}`)),
         log: lines(piaLog),
         closing: () => closing,

@@ -13,7 +13,15 @@ export type PlaintextPolicy = 'allow' | 'refuse-latched';
 export const PIA_REQUIRED_DIAGNOSTIC = 'PIA required: peer is latched';
 
 export type DiscoveryAction =
-  | { readonly kind: 'start-exchange'; readonly pia: PeerEndpoint }
+  | {
+      readonly kind: 'start-exchange';
+      readonly pia: PeerEndpoint;
+      /**
+       * Set when a plain request triggered the start: its source has not shown it receives
+       * there, so one INIT goes, never retransmitted (docs/protocol.md §4).
+       */
+      readonly initOnce?: true;
+    }
   | { readonly kind: 'record-latch'; readonly peers: readonly string[]; readonly latch: LatchInfo }
   | { readonly kind: 'log'; readonly level: 'info' | 'warn'; readonly message: string };
 
@@ -63,4 +71,9 @@ export interface DiscoveryOptions {
   readonly peerInitGraceMs?: number;
   /** An exchange not reported done after this long is treated as lost; default 60 s. */
   readonly exchangeTimeoutMs?: number;
+  /**
+   * The length of the INIT this node sends (default two suites: 84 bytes). A plain request
+   * shorter than this never makes the node initiate (§4: no amplification).
+   */
+  readonly initBytes?: number;
 }

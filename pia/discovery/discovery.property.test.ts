@@ -7,6 +7,9 @@ import { PeerDiscovery, RETRY_FIRST_MS, type DiscoveryAction } from './discovery
 import { MemoryLatchStore } from './latch-store.js';
 import { encodeDiscoveryOption, type DiscoveryOption } from './option.js';
 
+/** A plain request as long as an INIT: large enough for the responder to initiate (§4). */
+const REQUEST_BYTES = 84;
+
 const PEERS = ['2001:db8::1', '2001:db8::2', '2001:db8::3'] as const;
 const peer = fc.constantFrom(...PEERS);
 const option: fc.Arbitrary<DiscoveryOption | undefined> = fc.option(
@@ -64,7 +67,7 @@ describe('PeerDiscovery invariants over random event sequences', () => {
             }
             case 'request':
             case 'response': {
-              const r = e.kind === 'request' ? d.incomingRequest({ address: e.p, port: 5683 }, e.option) : d.incomingResponse({ address: e.p, port: 5683 }, e.option);
+              const r = e.kind === 'request' ? d.incomingRequest({ address: e.p, port: 5683 }, e.option, REQUEST_BYTES) : d.incomingResponse({ address: e.p, port: 5683 }, e.option);
               check(r.actions);
               if (everLatched.has(e.p)) expect(r.policy).toBe('refuse-latched');
               if (r.echo !== undefined) encodeDiscoveryOption(r.echo);

@@ -6,6 +6,9 @@ import { PIA_REQUIRED_DIAGNOSTIC, PeerDiscovery, exchangeRetryDelayMs, type Disc
 import { MemoryLatchStore } from './latch-store.js';
 import type { DiscoveryOption } from './option.js';
 
+/** A plain request as long as an INIT: large enough for the responder to initiate (§4). */
+const REQUEST_BYTES = 84;
+
 const A = '2001:db8::a';
 const B = '2001:db8::b';
 const G = '2001:db8:42::1'; // a gateway's PIA address
@@ -53,23 +56,40 @@ describe('PeerDiscovery: first contact (phase 1)', () => {
 
   it('responder: echoes its option and starts toward (source address, option port), once', () => {
     const { d } = node();
-    const first = d.incomingRequest({ address: A, port: 40000 }, opt({ port: 4500 }));
+    const first = d.incomingRequest({ address: A, port: 40000 }, opt({ port: 4500 }), REQUEST_BYTES);
     expect(first.policy).toBe('allow');
     expect(first.echo).toEqual({ canInitiate: true, latched: false, port: 4600 });
     expect(starts(first.actions)).toEqual([`${A}:4500`]);
     expect(d.peer(A).stage).toBe('exchanging');
-    expect(starts(d.incomingRequest({ address: A, port: 40000 }, opt()).actions)).toEqual([]);
+    expect(starts(d.incomingRequest({ address: A, port: 40000 }, opt(), REQUEST_BYTES).actions)).toEqual([]);
+  });
+
+  it('responder: a request shorter than an INIT starts nothing; the echo says "start yourself" and the requester does', () => {
+    const responder = node();
+    const requester = node();
+    const r = responder.d.incomingRequest({ address: A, port: 40000 }, opt({ port: 4500 }), REQUEST_BYTES - 1);
+    expect(starts(r.actions)).toEqual([]);
+    expect(r.echo).toEqual({ canInitiate: false, latched: false, port: 4600 });
+    requester.d.outgoingRequest(B);
+    const seen = requester.d.incomingResponse({ address: B, port: 5683 }, r.echo);
+    expect(starts(seen.actions)).toEqual([`${B}:4600`]);
+  });
+
+  it('responder: a request as long as an INIT starts one exchange, marked to send a single INIT', () => {
+    const { d } = node();
+    const r = d.incomingRequest({ address: A, port: 40000 }, opt({ port: 4500 }), REQUEST_BYTES);
+    expect(r.actions.filter((a) => a.kind === 'start-exchange')).toEqual([{ kind: 'start-exchange', pia: { address: A, port: 4500 }, initOnce: true }]);
   });
 
   it('answers a request without the option as a legacy server would: no echo, no state change', () => {
     const { d } = node();
-    expect(d.incomingRequest({ address: A, port: 40000 }, undefined)).toEqual({ policy: 'allow', echo: undefined, actions: [] });
+    expect(d.incomingRequest({ address: A, port: 40000 }, undefined, REQUEST_BYTES)).toEqual({ policy: 'allow', echo: undefined, actions: [] });
     expect(d.peer(A).stage).toBe('unknown');
   });
 
   it('does not start toward a third address named in a request (a forged source would make it a reflector)', () => {
     const { d } = node();
-    const r = d.incomingRequest({ address: F1, port: 40000 }, opt({ address: addressFromText(G) }));
+    const r = d.incomingRequest({ address: F1, port: 40000 }, opt({ address: addressFromText(G) }), REQUEST_BYTES);
     expect(starts(r.actions)).toEqual([]);
     expect(r.echo).toBeDefined();
     expect(r.actions).toContainEqual(expect.objectContaining({ kind: 'log', message: expect.stringContaining(`names PIA address ${G}`) }));
@@ -103,7 +123,7 @@ describe('PeerDiscovery: first contact (phase 1)', () => {
 
   it('a node that cannot initiate never starts, and says so in its option', () => {
     const { d } = node({ canInitiate: false });
-    const r = d.incomingRequest({ address: A, port: 40000 }, opt());
+    const r = d.incomingRequest({ address: A, port: 40000 }, opt(), REQUEST_BYTES);
     expect(r.actions).toEqual([]);
     expect(r.echo?.canInitiate).toBe(false);
     expect(starts(d.incomingResponse({ address: B, port: 5683 }, opt({ canInitiate: false })).actions)).toEqual([]);
@@ -129,7 +149,7 @@ describe('PeerDiscovery: two nodes converge on one exchange', () => {
     const b = node();
     const req = a.d.outgoingRequest(B);
     if (req.route !== 'plain') throw new Error('expected plain');
-    const atB = b.d.incomingRequest({ address: A, port: 50000 }, req.option);
+    const atB = b.d.incomingRequest({ address: A, port: 50000 }, req.option, REQUEST_BYTES);
     expect(starts(atB.actions)).toEqual([`${A}:4600`]);
     a.d.exchangeStarted({ address: B, port: 4600 }); // B's INIT reached A
     const atA = a.d.incomingResponse({ address: B, port: 5683 }, atB.echo);
@@ -145,7 +165,7 @@ describe('PeerDiscovery: two nodes converge on one exchange', () => {
 describe('PeerDiscovery: latching (phase 2)', () => {
   function securedWith(peer: string) {
     const n = node();
-    n.d.incomingRequest({ address: peer, port: 40000 }, opt());
+    n.d.incomingRequest({ address: peer, port: 40000 }, opt(), REQUEST_BYTES);
     const actions = n.apply(n.d.exchangeEstablished({ address: peer, port: 4500 }, SuiteId.ChaCha20Poly1305));
     return { ...n, actions };
   }
@@ -163,7 +183,7 @@ describe('PeerDiscovery: latching (phase 2)', () => {
     const { d } = securedWith(A);
     expect(d.plaintextPolicy(A)).toBe('refuse-latched');
     expect(d.plaintextPolicy('2001:DB8:0::A')).toBe('refuse-latched'); // any spelling of the address
-    const stripped = d.incomingRequest({ address: A, port: 40000 }, undefined);
+    const stripped = d.incomingRequest({ address: A, port: 40000 }, undefined, REQUEST_BYTES);
     expect(stripped.policy).toBe('refuse-latched');
     expect(stripped.echo?.latched).toBe(true); // tells the peer it must use PIA
     expect(d.incomingResponse({ address: A, port: 5683 }, undefined).policy).toBe('refuse-latched');
@@ -190,7 +210,7 @@ describe('PeerDiscovery: latching (phase 2)', () => {
 
   it('after a restart, plaintext with the option from a latched peer is refused and starts the exchange', () => {
     const after = node({ latches: securedWith(A).latches });
-    const r = after.d.incomingRequest({ address: A, port: 40000 }, opt({ port: 4502 }));
+    const r = after.d.incomingRequest({ address: A, port: 40000 }, opt({ port: 4502 }), REQUEST_BYTES);
     expect(r.policy).toBe('refuse-latched');
     expect(starts(r.actions)).toEqual([`${A}:4502`]);
   });
@@ -238,13 +258,13 @@ describe('PeerDiscovery: failures back off', () => {
 
   it('no new start before the back-off time, a start after it; success resets the count', async () => {
     const { d, clock } = node();
-    d.incomingRequest({ address: A, port: 40000 }, opt());
+    d.incomingRequest({ address: A, port: 40000 }, opt(), REQUEST_BYTES);
     for (const delay of [5_000, 10_000, 20_000]) {
       const log = d.exchangeFailed({ address: A, port: 4500 }, 'no answer after 5 tries');
       expect(log[0]).toMatchObject({ kind: 'log', level: 'warn', message: expect.stringContaining('no answer after 5 tries') });
       expect(d.peer(A).retryAt).toBe(clock.now() + delay);
       await clock.advance(delay - 1);
-      expect(starts(d.incomingRequest({ address: A, port: 40000 }, opt()).actions)).toEqual([]);
+      expect(starts(d.incomingRequest({ address: A, port: 40000 }, opt(), REQUEST_BYTES).actions)).toEqual([]);
       expect(starts(d.outgoingRequest(A).actions)).toEqual([]);
       await clock.advance(1);
       expect(starts(d.outgoingRequest(A).actions)).toEqual([`${A}:4500`]);
@@ -255,7 +275,7 @@ describe('PeerDiscovery: failures back off', () => {
 
   it('a latched peer in back-off: requests wait and learn when the next try is', () => {
     const { d, clock, apply } = node();
-    d.incomingRequest({ address: A, port: 40000 }, opt());
+    d.incomingRequest({ address: A, port: 40000 }, opt(), REQUEST_BYTES);
     apply(d.exchangeEstablished({ address: A, port: 4500 }, SuiteId.AesGcm256));
     d.saClosed({ address: A, port: 4500 });
     d.outgoingRequest(A); // starts
@@ -265,7 +285,7 @@ describe('PeerDiscovery: failures back off', () => {
 
   it('an exchange never reported done is treated as lost after the timeout', async () => {
     const { d, clock } = node();
-    d.incomingRequest({ address: A, port: 40000 }, opt());
+    d.incomingRequest({ address: A, port: 40000 }, opt(), REQUEST_BYTES);
     await clock.advance(59_999);
     expect(starts(d.outgoingRequest(A).actions)).toEqual([]);
     await clock.advance(1);
@@ -285,7 +305,7 @@ describe('PeerDiscovery: bounded tables', () => {
     const latches = new MemoryLatchStore();
     const d = new PeerDiscovery({ clock, latches, maxPeers: 3, self: { port: 4600, canInitiate: true } });
     void latches.record([A], { piaPort: 4500 });
-    for (let i = 1; i <= 50; i++) d.incomingRequest({ address: `2001:db8:1::${i.toString(16)}`, port: 1 }, opt());
+    for (let i = 1; i <= 50; i++) d.incomingRequest({ address: `2001:db8:1::${i.toString(16)}`, port: 1 }, opt(), REQUEST_BYTES);
     expect(d.peer('2001:db8:1::1').stage).toBe('unknown'); // evicted
     expect(d.peer('2001:db8:1::32').stage).toBe('exchanging'); // recent
     expect(d.plaintextPolicy(A)).toBe('refuse-latched');

@@ -19,8 +19,13 @@
  *   1. outgoingRequest(target): latched → 'sa' or 'wait-for-sa' (+ start); else 'plain' with our
  *      option. A peer that never echoes is legacy: we keep attaching the option (7 bytes, ignored
  *      by RFC 7252 §5.4.1) so a peer upgraded later is found on its next request.
- *   2. incomingRequest(source, option): the responder echoes its option and starts toward
- *      (source, option.port), as the slides' HOST-B does; plaintext from a latched peer refused.
+ *   2. incomingRequest(source, option, bytes): the responder echoes its option; it starts toward
+ *      (source, option.port), as the slides' HOST-B does, only when the request was at least as
+ *      long as the INIT it would send, and then sends that one INIT only (no retransmission):
+ *      a request's source can be forged, so what it triggers must be no larger than it and
+ *      must not repeat toward an address that never answered. Otherwise the echo's "can
+ *      initiate" flag is clear and the requester starts at once. Plaintext from a latched
+ *      peer is refused.
  *   3. incomingResponse(source, option): the requester learns the peer's PIA endpoint (and a
  *      gateway's PIA address); it starts at once if the responder cannot initiate, otherwise
  *      only if no exchange began within the grace time (a NAT may stop the responder's INIT).
@@ -28,6 +33,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { SuiteId } from '../suites-ids.js';
 import { addressFromText, addressToText, canonicalAddress } from '../address.js';
+import { initBytes } from '../handshake/messages.js';
 import type {
   DiscoveryAction,
   DiscoveryOptions,
@@ -80,6 +86,7 @@ export class PeerDiscovery {
   private readonly maxPeers: number;
   private readonly graceMs: number;
   private readonly exchangeTimeoutMs: number;
+  private readonly initBytes: number;
 
   constructor(options: DiscoveryOptions) {
     this.clock = options.clock;
@@ -89,6 +96,7 @@ export class PeerDiscovery {
     this.maxPeers = options.maxPeers ?? 4096;
     this.graceMs = options.peerInitGraceMs ?? 2_000;
     this.exchangeTimeoutMs = options.exchangeTimeoutMs ?? 60_000;
+    this.initBytes = options.initBytes ?? initBytes(2);
     encodeDiscoveryOption(this.ourOption(false)); // throws RangeError now for a bad port or address
   }
 
@@ -112,9 +120,11 @@ export class PeerDiscovery {
     return { route: 'plain', option: this.ourOption(false), actions };
   }
 
-  incomingRequest(source: PeerEndpoint, option: DiscoveryOption | undefined): InboundDecision {
+  /** A plain request from `source`, `requestBytes` long (the CoAP message: the UDP payload). */
+  incomingRequest(source: PeerEndpoint, option: DiscoveryOption | undefined, requestBytes: number): InboundDecision {
     const ep = canonicalAddress(source.address);
     const actions: DiscoveryAction[] = [];
+    const mayInitiate = this.self.canInitiate && requestBytes >= this.initBytes;
     if (option !== undefined) {
       const claimed = option.address === undefined ? ep : addressToText(option.address);
       if (claimed !== ep) {
@@ -123,11 +133,11 @@ export class PeerDiscovery {
         actions.push(log('info', `${ep} names PIA address ${claimed} in a request; not starting toward it (only responses may redirect); that node must initiate`));
       } else {
         const rec = this.learn(ep, ep, option, false, actions);
-        if (rec !== undefined) this.maybeStart(ep, rec, actions);
+        if (rec !== undefined && mayInitiate) this.maybeStart(ep, rec, actions, true);
       }
     }
     const latched = this.isLatched(ep);
-    const echo = option !== undefined || latched ? this.ourOption(latched) : undefined;
+    const echo = option !== undefined || latched ? this.ourOption(latched, mayInitiate) : undefined;
     return { policy: latched ? 'refuse-latched' : 'allow', echo, actions };
   }
 
@@ -211,8 +221,9 @@ export class PeerDiscovery {
     };
   }
 
-  ourOption(latched: boolean): DiscoveryOption {
-    const base = { canInitiate: this.self.canInitiate, latched, port: this.self.port };
+  /** Our option; `canInitiate` clear when we will not start toward this peer (§4). */
+  ourOption(latched: boolean, canInitiate = this.self.canInitiate): DiscoveryOption {
+    const base = { canInitiate, latched, port: this.self.port };
     return this.selfAddress === undefined ? base : { ...base, address: this.selfAddress };
   }
 
@@ -246,7 +257,7 @@ export class PeerDiscovery {
     return this.clock.now() >= rec.echoAt + this.graceMs;
   }
 
-  private maybeStart(address: string, rec: PiaRec, actions: DiscoveryAction[]): void {
+  private maybeStart(address: string, rec: PiaRec, actions: DiscoveryAction[], initOnce = false): void {
     const now = this.clock.now();
     if (!this.self.canInitiate) return;
     if (rec.stage === 'exchanging' && now - rec.startedAt >= this.exchangeTimeoutMs) rec.stage = 'pia-capable';
@@ -254,7 +265,7 @@ export class PeerDiscovery {
     if (rec.retryAt !== undefined && now < rec.retryAt) return;
     rec.stage = 'exchanging';
     rec.startedAt = now;
-    actions.push({ kind: 'start-exchange', pia: { address, port: rec.port } });
+    actions.push({ kind: 'start-exchange', pia: { address, port: rec.port }, ...(initOnce ? { initOnce } : {}) });
   }
 
   private piaFor(ep: string): { address: string; rec: PiaRec } | undefined {

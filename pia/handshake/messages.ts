@@ -38,6 +38,11 @@ export const MIN_SPI = 256;
 /** The IPv6 minimum MTU: no key-exchange message may reach it (§3). */
 export const KX_MAX_MESSAGE_BYTES = 1279;
 
+/** An INIT's exact length (§5): header 16, Ni 32, g^i 32, suite count, suites, cookie length, cookie. */
+export function initBytes(suiteCount: number, cookieBytes = 0): number {
+  return KX_HEADER_BYTES + NONCE_BYTES + PUBLIC_KEY_BYTES + 1 + suiteCount + 1 + cookieBytes;
+}
+
 export const KxType = { Init: 1, Resp: 2, Confirm: 3, Cookie: 4, Refuse: 5 } as const;
 export type KxType = (typeof KxType)[keyof typeof KxType];
 

@@ -12,7 +12,7 @@ export interface LatchingOptions {
   readonly discovery: PeerDiscovery | undefined;
   readonly log: (level: 'info' | 'warn', message: string) => void;
   /** Discovery asked for an exchange toward `pia`. */
-  readonly start: (pia: PeerEndpoint) => void;
+  readonly start: (pia: PeerEndpoint, options: { readonly initOnce: boolean }) => void;
 }
 
 export class Latching {
@@ -51,7 +51,7 @@ export class Latching {
           this.o.log(a.level, a.message);
           break;
         case 'start-exchange':
-          this.o.start(a.pia);
+          this.o.start(a.pia, { initOnce: a.initOnce === true });
           break;
       }
     }

@@ -21,12 +21,12 @@ import type { Clock } from '../../common/index.js';
 import { formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
 import { EspNextHeader, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
 import { PiaDecodeError } from '../errors.js';
-import { Initiator, Responder, decodeKx, isKxDatagram, jittered, samePeer, systemRandom, type KxAction, type KxFailure, type KxRandom, type NegotiatedKeys } from '../handshake/index.js';
+import { Initiator, Responder, decodeKx, isKxDatagram, jittered, samePeer, systemRandom, type KxAction, type KxFailure, type KxRandom, type NegotiatedKeys, type RetransmitPolicy } from '../handshake/index.js';
 import { receiveEsp, type InboundHost, type InboundSa } from './esp-inbound.js';
 import { Latching } from './latching.js';
 import { DeadlineTimer, serviceDeadlines, type LifecycleHost } from './lifecycle.js';
 import { LATCH_TOUCH_MS, failureMessage, keyLogLocal } from './node-support.js';
-import { SA_LIMITS, zeroCounters, type InnerInfo, type PiaNodeEvent, type PiaNodeOptions, type SaLimits } from './node-types.js';
+import { SA_LIMITS, zeroCounters, type ConnectOptions, type InnerInfo, type PiaNodeEvent, type PiaNodeOptions, type SaLimits } from './node-types.js';
 import type { Peer } from './peer.js';
 import { Phase3Driver, type Phase3Host } from './phase3-driver.js';
 import { SaPair } from './sa.js';
@@ -55,7 +55,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   readonly random: KxRandom;
   readonly library: AeadLibrary;
 
-  constructor(options: PiaNodeOptions, connect: (pia: Endpoint) => void) {
+  constructor(options: PiaNodeOptions, connect: (pia: Endpoint, options: ConnectOptions) => void) {
     this.#o = options;
     this.limits = { ...SA_LIMITS, ...options.limits };
     this.clock = options.clock;
@@ -84,13 +84,14 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   /**
    * Starts the exchange as initiator (unless one with `endpoint` already runs); resolves when
    * the SA pair is up (at once if it is); rejects when the exchange fails or the node closes.
+   * `initOnce`: one INIT and no retransmission (a peer that has not shown it receives, §4).
    */
-  connect(endpoint: Endpoint): Promise<void> {
+  connect(endpoint: Endpoint, options: ConnectOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`PIA connect to ${formatEndpoint(endpoint)}: the node is closed; create a new one`));
     const p = this.table.peer(endpoint);
     if (p.current !== undefined) return Promise.resolve();
     const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
-    if (!p.exchanging) this.startExchange(p, 'connect');
+    if (!p.exchanging) this.startExchange(p, 'connect', options.initOnce === true ? { tries: 1 } : undefined);
     this.settle(p);
     return done;
   }
@@ -270,14 +271,15 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     this.settle(peer);
   }
 
-  startExchange(peer: Peer, reason: 'connect' | 'rekey-time' | 'rekey-packets'): void {
+  startExchange(peer: Peer, reason: 'connect' | 'rekey-time' | 'rekey-packets', retransmit?: Partial<RetransmitPolicy>): void {
+    const policy = retransmit === undefined ? this.#o.retransmit : { ...this.#o.retransmit, ...retransmit };
     const init = new Initiator({
       clock: this.clock,
       peer: peer.endpoint,
       random: this.random,
       spiIsFree: (spi) => this.table.spiFree(spi) && !this.responder.holdsSpi(spi),
       ...(this.#o.suites ? { suites: this.#o.suites } : {}),
-      ...(this.#o.retransmit ? { retransmit: this.#o.retransmit } : {}),
+      ...(policy ? { retransmit: policy } : {}),
     });
     this.table.addInitiator(init, peer);
     this.emit({ kind: 'exchange-started', peer: peer.endpoint, reason });

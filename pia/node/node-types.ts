@@ -79,6 +79,13 @@ export interface PiaNodeOptions {
   readonly phase3?: Phase3Options;
 }
 
+export interface ConnectOptions {
+  /** The partner phase 3 must find at the endpoint (§9.2 `ID_B*`), a node ID; any when undefined. */
+  readonly expectPeer?: string;
+  /** One INIT, never retransmitted: the peer has not shown it receives at that address (§4). */
+  readonly initOnce?: boolean;
+}
+
 export interface OutboundDatagram {
   readonly srcPort: number;
   readonly dstPort: number;

@@ -8,7 +8,7 @@ import { formatEndpoint, type PeerEndpoint, type PlaintextPolicy, type SaInfo } 
 import { EspNextHeader, buildInnerPacket } from '../esp/index.js';
 import { teardown } from './lifecycle.js';
 import { NodeCore, type DataListener, type EventListener } from './node-core.js';
-import type { OutboundDatagram, PiaNodeCounters, PiaNodeOptions, SaLimits } from './node-types.js';
+import type { ConnectOptions, OutboundDatagram, PiaNodeCounters, PiaNodeOptions, SaLimits } from './node-types.js';
 import type { ControlListener } from './phase3-driver.js';
 import { waitForPhase3 } from './phase3-wait.js';
 import type { Endpoint } from './transport.js';
@@ -21,7 +21,7 @@ export class PiaNode {
 
   /** Throws when the key log cannot be opened (the message names the path and the fix). */
   constructor(options: PiaNodeOptions) {
-    this.#core = new NodeCore(options, (pia) => void this.connect(pia).catch(() => undefined)); // failures arrive as events
+    this.#core = new NodeCore(options, (pia, o) => void this.connect(pia, o).catch(() => undefined)); // failures arrive as events
     this.#unlisten = options.transport.onDatagram((bytes, from) => this.#core.onDatagram(bytes, from));
   }
 
@@ -55,9 +55,9 @@ export class PiaNode {
    * retransmissions give up, about 31 s) or the node closes. With phase 3 (§9) it runs in the
    * background afterwards; `expectPeer` (a node ID) names the partner phase 3 must find there.
    */
-  connect(peer: Endpoint, options: { readonly expectPeer?: string } = {}): Promise<void> {
+  connect(peer: Endpoint, options: ConnectOptions = {}): Promise<void> {
     if (options.expectPeer !== undefined && !this.#core.closed) this.#core.table.peer(peer).expectPeer = options.expectPeer;
-    return this.#core.connect(peer);
+    return this.#core.connect(peer, options);
   }
 
   /** Resolves once datagrams with `peer` travel on a phase-3 pair (§9.4), or rejects with why not. */
