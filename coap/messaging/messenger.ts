@@ -47,7 +47,7 @@ export interface ConfirmableSend {
 }
 
 export type MessengerEvent =
-  | { readonly kind: 'malformed'; readonly from: CoapEndpoint; readonly problem: string }
+  | { readonly kind: 'malformed'; readonly from: CoapEndpoint; readonly meta: ReceiveMeta; readonly problem: string }
   | { readonly kind: 'send-error'; readonly to: CoapEndpoint; readonly message: string };
 
 export interface MessengerCounters {
@@ -204,7 +204,7 @@ export class Messenger {
     } catch (error) {
       this.counters.malformed++;
       const problem = error instanceof CoapDecodeError ? error.problem : String(error);
-      this.#onEvent?.({ kind: 'malformed', from, problem });
+      this.#onEvent?.({ kind: 'malformed', from, meta, problem });
       if (error instanceof CoapDecodeError && error.header?.type === 'CON') {
         void this.send(emptyMessage('RST', error.header.messageId), from, replyMeta(meta));
       }

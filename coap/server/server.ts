@@ -16,17 +16,18 @@
  *   9. the answer: piggybacked in the ACK of a CON, or — when the handler took longer than
  *      `separateResponseAfterMs` — an empty ACK at once and a separate CON response later
  *      (RFC 7252 §5.2.2); a NON request gets a NON response (§5.2.3);
- *  10. onExchange(record) for the audit log.
+ *  10. onExchange(record) for the audit log (a datagram that is not CoAP: onMalformed, or a log line).
  */
 import type { Clock } from '../../common/index.js';
 import type { Device } from '../../devices/model/types.js';
+import type { SecurityContext } from '../../pia/discovery/index.js';
 import { Messenger, replyMeta, type Inbound, type MessengerCounters } from '../messaging/messenger.js';
 import type { TransmissionParams } from '../messaging/params.js';
 import { encodeBlock } from '../message/block.js';
 import { CoapCode, codeClass, isRequestCode } from '../message/codes.js';
 import { emptyMessage } from '../message/message.js';
 import { CoapOptionNumber, uintOption, type CoapOption } from '../message/options.js';
-import type { CoapTransport } from '../transport/types.js';
+import type { CoapEndpoint, CoapTransport } from '../transport/types.js';
 import { BlobCache, defaultSzx, etagOf, sliceBlock } from './blockwise.js';
 import { DEFAULT_OBSERVE, Observers, type ObserveSettings, type ObserverView } from './observe.js';
 import { errorResponse, json, propertyJson, type Representation } from './representation.js';
@@ -44,6 +45,8 @@ export interface CoapServerOptions {
   /** Default: allow everything (tests; the gateway always passes its policy). */
   readonly authorize?: Authorize;
   readonly onExchange?: (record: ExchangeRecord) => void;
+  /** A datagram that is not CoAP, with the context it came in (phase, peer); given, it replaces the log line per datagram. */
+  readonly onMalformed?: (from: CoapEndpoint, ctx: SecurityContext, problem: string) => void;
   readonly logger?: ServerLogger;
   readonly params?: Partial<TransmissionParams>;
   /** Largest Block2 block, 16–1024 bytes; default 1024 (less when a transport's message size needs it). */
@@ -99,7 +102,10 @@ export class CoapServer {
           ...(options.random === undefined ? {} : { random: options.random }),
           ...(options.params === undefined ? {} : { params: options.params }),
           ...(options.maxDedupEntries === undefined ? {} : { maxDedupEntries: options.maxDedupEntries }),
-          onEvent: (e) => options.logger?.info(e.kind === 'malformed' ? `CoAP: malformed datagram from [${e.from.address}]:${e.from.port} dropped: ${e.problem}` : `CoAP: send to [${e.to.address}]:${e.to.port} failed: ${e.message}`),
+          onEvent: (e) => {
+            if (e.kind === 'malformed' && options.onMalformed !== undefined) this.#guard('onMalformed', () => options.onMalformed?.(e.from, e.meta.ctx, e.problem));
+            else options.logger?.info(e.kind === 'malformed' ? `CoAP: malformed datagram from [${e.from.address}]:${e.from.port} dropped: ${e.problem}` : `CoAP: send to [${e.to.address}]:${e.to.port} failed: ${e.message}`);
+          },
         },
         (inbound) => this.#onMessage(messenger, inbound),
       );
@@ -174,7 +180,8 @@ export class CoapServer {
     if (timer !== undefined) this.#clock.clearTimeout(timer);
     const base = { code: answer.code, token: m.token, options: answer.options, payload: answer.payload };
     if (codeClass(answer.code) !== 2) this.counters.errors++;
-    if (answer.record !== undefined) this.#record({ ...answer.record, ctx: inbound.meta.ctx });
+    const record = answer.record;
+    if (record !== undefined) this.#guard('onExchange', () => this.#options.onExchange?.({ ...record, ctx: inbound.meta.ctx }));
     if (m.type === 'CON' && !separate) {
       await messenger.reply(inbound, { ...base, type: 'ACK', messageId: m.messageId });
     } else if (m.type === 'CON') {
@@ -185,12 +192,12 @@ export class CoapServer {
     }
   }
 
-  /** The audit hook must not stop the answer: what it throws is logged. */
-  #record(record: ExchangeRecord): void {
+  /** The audit hooks must not stop the answer: what they throw is logged. */
+  #guard(hook: string, fn: () => void): void {
     try {
-      this.#options.onExchange?.(record);
+      fn();
     } catch (error) {
-      this.#options.logger?.warn(`CoAP: onExchange threw: ${String(error)}`);
+      this.#options.logger?.warn(`CoAP: ${hook} threw: ${String(error)}`);
     }
   }
 

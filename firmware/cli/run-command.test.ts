@@ -153,7 +153,7 @@ describe('pia-gateway --config demo-building.yaml --simulated on real sockets', 
     const audit = verifyAuditFile(join(dir, 'state', 'audit.log'));
     expect(audit).toMatchObject({ ok: true });
     const events = readFileSync(join(dir, 'state', 'audit.log'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event);
-    expect(events).toEqual(['gateway-started', 'refused', 'command', 'gateway-stopped']);
+    expect(events).toEqual(['gateway-started', 'command', 'refused-unauthenticated', 'gateway-stopped']); // coap-client's plain 4.01: summarized at stop
   });
 });
 

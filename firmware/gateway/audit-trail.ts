@@ -1,7 +1,10 @@
 /**
- * The gateway's local audit log (issue 5 item 6): every command (PUT, POST) and every refusal,
- * appended to a hash-chained log in the trusted server's format (common/audit,
- * docs/protocol.md §9.7) before the record is counted.
+ * The gateway's local audit log: every command (PUT, POST) and every refusal of an
+ * authenticated operator (phase 3), and any command that succeeded at a lower phase, appended
+ * to a hash-chained log in the trusted server's format (common/audit, docs/protocol.md §9.7)
+ * before the record is counted. What nobody authenticated (phase 1–2 refusals, malformed
+ * CoAP) is never a record of its own: refusal-summary.ts counts it and appends one summary
+ * per minute at most, through `append`.
  *
  * Records:
  *   event "command": who, phase, device, request, result ("ok", or "error 4.00: …"), code
@@ -43,7 +46,7 @@ export class AuditTrail {
     return this.#writable;
   }
 
-  /** Appends the record an exchange calls for (commands and refusals); others are not audited. */
+  /** Appends the record an exchange calls for (commands and refusals); others are not audited. The caller leaves unauthenticated refusals to RefusalSummary. */
   exchange(record: ExchangeRecord, devicesAt: (local: string) => readonly PolicyDevice[]): void {
     const { request, ctx } = record;
     if (!record.refused && !isCommand(request)) return;

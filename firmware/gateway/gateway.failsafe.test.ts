@@ -112,10 +112,11 @@ describe('admin HTTP', () => {
 
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
-    const body = (await health.json()) as { status: string; devices: { name: string; status: string }[]; pia: { trust: { check: string } } };
+    const body = (await health.json()) as { status: string; devices: { name: string; status: string }[]; pia: { trust: { check: string } }; unauthenticated: unknown };
     expect(body.devices).toHaveLength(10);
     expect(body.pia.trust.check).toBe('verified');
     expect(body.status).toBe('ok');
+    expect(body.unauthenticated).toMatchObject({ total: 1, counts: { phase1: { '4.01': 1 } }, summaries: 0, windowOpen: true });
 
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.status).toBe(200);
@@ -125,7 +126,8 @@ describe('admin HTTP', () => {
     expect(text).toMatch(/pia_gateway_device_reading\{device="rack-temp",property="temperature",unit="Cel"\} \d+(\.\d+)?/);
     expect(text).toContain('pia_gateway_coap_requests_total{transport="plain",code="2.05"} 1');
     expect(text).toContain('pia_gateway_coap_requests_total{transport="plain",code="4.01"} 1');
-    expect(text).toContain('pia_gateway_audit_records_total{event="refused"} 1');
+    expect(text).toContain('pia_gateway_unauthenticated_refusals_total{phase="1",code="4.01"} 1'); // counted; summarized once its window ends
+    expect(text).not.toContain('pia_gateway_audit_records_total{event="refused"}');
     expect(text).toMatch(/pia_gateway_pia_node_total\{counter="exchanges_completed"\} [1-9]/);
     expect(text).toContain('pia_gateway_trust_verified 1');
     expect(text).toMatch(/process_resident_memory_bytes \d+/);

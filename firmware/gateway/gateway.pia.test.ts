@@ -88,12 +88,13 @@ describe('phase 3 over PIA', () => {
     expect(r.codeText).toBe('4.01');
     expect(r.ctx.phase).toBe(2);
     expect(r.diagnostic).toMatch(/needs PIA phase 3, this request came at phase 2/);
-    const audit = t.gateway.audit.tail(2);
-    expect(audit.map((x) => [x.event, x.device, x.code, x.phase])).toEqual([
-      ['refused', 'safe', '4.03', 3],
-      ['refused', 'safe', '4.01', 2],
-    ]);
-    expect(audit[1]?.who).toMatch(/^unauthenticated PIA client \[2001:db8:99::4\]:4500$/);
+    // carol (phase 3) on her own record; dave (phase 2, nobody authenticated him) counted, then summarized
+    expect(t.gateway.audit.tail(1).map((x) => [x.event, x.device, x.code, x.phase])).toEqual([['refused', 'safe', '4.03', 3]]);
+    expect(await t.gateway.metrics()).toContain('pia_gateway_unauthenticated_refusals_total{phase="2",code="4.01"} 1');
+    await t.clock.advance(60_000);
+    const summary = t.gateway.audit.tail(1)[0];
+    expect(summary).toMatchObject({ event: 'refused-unauthenticated', counts: [{ phase: 2, code: '4.01', n: 1 }] });
+    expect(summary?.topSources).toContainEqual({ address: '2001:db8:99::4', n: 1 });
   });
 
   it('while the audit log cannot be written, commands are refused 5.03 and reads go on', async () => {
@@ -103,6 +104,7 @@ describe('phase 3 over PIA', () => {
     t.gateway.audit.close(); // every append now fails
     const refusedPlain = await t.settle(t.legacy.get(t.uri('safe', 'locked')));
     expect(refusedPlain.codeText).toBe('4.01');
+    await t.clock.advance(60_000); // its summary's append fails
     expect(t.logs.some((l) => l.level === 50 && /audit log: audit log .* is closed/.test(String(l.msg)))).toBe(true);
     const put = await t.settle(bob.client.put(t.uri('rack-fan', 'speed'), 40));
     expect(put.codeText).toBe('5.03');

@@ -1,6 +1,7 @@
 /**
  * The gateway on the simulated building, in memory (ManualClock): plain (phase 1) access as a
- * legacy client sees it, discovery starting PIA, latching, and the audit of refusals.
+ * legacy client sees it, discovery starting PIA, latching, and refusals: counted and summarized
+ * in the audit log (refusal-summary.ts), never one record each (nobody authenticated them).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeDiscoveryOption, PIA_DISCOVERY_OPTION } from '../../pia/discovery/index.js';
@@ -42,12 +43,10 @@ describe('plain CoAP to the gateway', () => {
     const write = await t.settle(t.legacy.put(t.uri('rack-temp', 'temperature'), 20));
     expect(write.codeText).toBe('4.01'); // plain read-only never covers writes, not even probing ones
 
-    const records = t.gateway.audit.tail(10).filter((r) => r.event === 'refused');
-    expect(records.map((r) => [r.device, r.request, r.code])).toEqual([
-      ['front-door', 'GET /front-door/locked', '4.01'],
-      ['rack-temp', 'PUT /rack-temp/temperature', '4.01'],
-    ]);
-    expect(records[0]?.who).toBe('plain client [2001:db8:77::1]:40000');
+    expect(t.gateway.audit.tail(10).filter((r) => r.event === 'refused')).toEqual([]);
+    expect(await t.gateway.metrics()).toContain('pia_gateway_unauthenticated_refusals_total{phase="1",code="4.01"} 2');
+    await t.clock.advance(60_000); // the window ends: one summary of both
+    expect(t.gateway.audit.tail(1)[0]).toMatchObject({ event: 'refused-unauthenticated', seconds: 60, total: 2, counts: [{ phase: 1, code: '4.01', n: 2 }], pia: {}, topSources: [{ address: '2001:db8:77::1', n: 2 }] });
     expect(t.gateway.audit.verify()).toMatchObject({ ok: true });
   });
 
@@ -82,7 +81,8 @@ describe('plain CoAP to the gateway', () => {
     expect(again.diagnostic).toBe('PIA required: peer is latched');
     const echo = again.options.find((x) => x.number === PIA_DISCOVERY_OPTION);
     expect(echo && decodeDiscoveryOption(echo.value)).toMatchObject({ latched: true, port: t.pia.port });
-    expect(t.gateway.audit.tail(1)[0]).toMatchObject({ event: 'refused', result: 'refused 4.01: PIA required: peer is latched' });
+    expect(t.gateway.audit.tail(5).filter((r) => r.event === 'refused')).toEqual([]);
+    expect(await t.gateway.metrics()).toContain('pia_gateway_unauthenticated_refusals_total{phase="1",code="4.01"} 1');
   });
 
   it('a request at least as long as an INIT makes the gateway initiate with one INIT, never repeated to a silent source', async () => {

@@ -20,8 +20,10 @@
  *      with [::1] as our address, so a trusted server on another host is reachable): latch
  *      store, discovery, phase 3;
  *   6. CoAP per device endpoint, plain and over PIA, and the directory of every device at the
- *      gateway's own address over PIA (serve-coap.ts), with the policy (access.ts) and the
- *      audit trail (audit-trail.ts);
+ *      gateway's own address over PIA (serve-coap.ts), with the policy (access.ts), the
+ *      audit trail (audit-trail.ts: phase 3, and any command that succeeded) and the count of
+ *      unauthenticated refusals (refusal-summary.ts: phases 1–2, malformed CoAP, PIA drops;
+ *      one summary record per minute at most);
  *   7. the MQTT uplink when config.mqtt is set (uplink-bridge.ts: its queue in the state
  *      directory, every device's state and events; nothing it does waits on the broker), then
  *      the admin HTTP endpoint (/healthz, /metrics) on a loopback port;
@@ -31,7 +33,8 @@
  *
  * Stop (close, on SIGTERM/SIGINT): new requests get 5.03, devices to their safe state
  * (bounded per device), the uplink closed (the safe states queued first), CoAP and PIA
- * closed, addresses removed, admin closed, audit "gateway-stopped", hardware closed.
+ * closed, addresses removed, admin closed, the pending refusal summary written, audit
+ * "gateway-stopped", hardware closed.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -39,6 +42,7 @@ import type { Logger } from 'pino';
 import { openFileAuditLog, type FileAuditLog } from '../../common/audit/index.js';
 import { formatEndpoint } from '../../pia/discovery/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
+import { describeWho } from '../policy/index.js';
 import { deriveDeviceAddresses, setupDeviceAddresses, systemCommandRunner, type AddressingSetup } from '../addressing/index.js';
 import { startAdminServer } from './admin-http.js';
 import { AuditTrail } from './audit-trail.js';
@@ -49,6 +53,7 @@ import { healthReport } from './health.js';
 import { GatewayStartError, loadGatewayIdentity } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
 import { openPiaEndpoint, udpNetwork } from './pia-endpoint.js';
+import { RefusalSummary, unauthenticatedRefusal } from './refusal-summary.js';
 import { serveCoap } from './serve-coap.js';
 import { UplinkBridge } from './uplink-bridge.js';
 import { createUplink } from '../uplink/index.js';
@@ -104,6 +109,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let closing = false;
   const metricsRef: { current?: GatewayMetrics } = {};
   const trail = new AuditTrail({ log: audit, onAppended: (event) => metricsRef.current?.auditAppended(event), onFailed: (m) => (metricsRef.current?.auditFailed(), log.error(m)) });
+  const refusals = new RefusalSummary({ clock, wall, append: (event, fields) => trail.append(event, fields) });
+  undo.push(() => Promise.resolve(refusals.close()));
   try {
     // 4. addresses
     const names = config.devices.map((d) => d.name);
@@ -166,13 +173,20 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       },
       onExchange: (record, devicesAt) => {
         metricsRef.current?.coapAnswered(record.ctx.phase === 1 ? 'plain' : 'pia', record.code);
-        trail.exchange(record, devicesAt);
+        const refusal = unauthenticatedRefusal(record);
+        if (refusal === undefined) trail.exchange(record, devicesAt);
+        else refusals.refused(refusal, record.ctx.peer.address);
+      },
+      onMalformed: (from, ctx, problem) => {
+        if (ctx.phase !== 3) refusals.refused({ phase: ctx.phase, code: 'malformed' }, ctx.peer.address);
+        else coapLog.info(`CoAP: malformed datagram from ${formatEndpoint(from)} (${describeWho(ctx)}) dropped: ${problem}`);
       },
       log: coapLog,
     });
     undo.push(() => coap.close());
     pia.onEvent((e) => {
       if (e.kind === 'peer-dead') coap.dropPeer(e.peer);
+      if ('source' in e) refusals.dropped(e.kind, e.source.address); // the node's drops are the events with a source (PiaDrop: tsc holds it)
     });
 
     // 7. uplink, health, metrics, admin
@@ -196,6 +210,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       devices: () => devices.map((d) => ({ name: d.name, kind: d.kind, health: d.health(), values: d.device.read(), properties: d.device.describe().properties })),
       piaCounters: () => pia.node.counters,
       trust: () => pia.trust,
+      unauthenticated: () => refusals.totals(),
     });
     metricsRef.current = metrics;
     const health = (): Record<string, unknown> =>
@@ -209,6 +224,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         devices: devices.map((d) => ({ name: d.name, kind: d.kind, health: d.health(), address: d.address, endpoint: d.endpoint })),
         pia: { address: piaAddress, port: pia.local.port, counters: pia.node.counters, trust: pia.trust },
         audit: { path: audit.path, writable: trail.writable },
+        unauthenticated: refusals.health(),
         ...(uplink === undefined || config.mqtt === undefined ? {} : { uplink: { url: config.mqtt.url, ...uplink.health() } }),
       });
     const listen = o.adminListen === undefined ? g.adminListen : o.adminListen;
@@ -232,6 +248,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         for (const step of [() => coap.close(), () => pia.close(), () => own?.teardown() ?? Promise.resolve(), () => setup.teardown(), () => admin?.close() ?? Promise.resolve()]) {
           await step().catch((e: unknown) => log.warn(`stop: ${text(e)}`));
         }
+        refusals.close();
         trail.append('gateway-stopped', { gatewayId: id, devicesStopped: outcomes.filter((x) => x.outcome === 'stopped').length, devicesNotStopped: outcomes.filter((x) => x.outcome !== 'stopped').map((x) => `${x.name}: ${x.outcome}`) });
         audit.close();
         await hardware.close().catch((e: unknown) => log.warn(`stop: hardware: ${text(e)}`));

@@ -7,6 +7,8 @@
  *            seconds since the last good poll, its address and where plain CoAP serves it
  *   pia      the PIA endpoint, peers with an SA, a few node counters, and the trust state:
  *            the trusted server, the check of our own credential, phase-3 outcomes
+ *   unauthenticated  refusals at phase 1–2 and non-CoAP datagrams since start: the total, by
+ *            phase and code, the summaries written to the audit log (refusal-summary.ts)
  *   uplink   (with an mqtt section) the broker URL, the connection state, queue depth, messages
  *            dropped by the queue cap, the last sequence number, failed attempts, the last
  *            error; "disconnected" makes the status "degraded" (control goes on regardless)
@@ -16,6 +18,7 @@ import type { DeviceKind, Health } from '../../devices/model/types.js';
 import type { PiaNodeCounters } from '../../pia/node/index.js';
 import type { UplinkHealth } from '../uplink/index.js';
 import type { TrustState } from './pia-endpoint.js';
+import type { RefusalSummary } from './refusal-summary.js';
 
 export interface HealthDevice {
   readonly name: string;
@@ -35,6 +38,7 @@ export interface HealthInput {
   readonly devices: readonly HealthDevice[];
   readonly pia: { readonly address: string; readonly port: number; readonly counters: Readonly<PiaNodeCounters>; readonly trust: TrustState };
   readonly audit: { readonly path: string; readonly writable: boolean };
+  readonly unauthenticated: ReturnType<RefusalSummary['health']>;
   /** The MQTT uplink, when configured. */
   readonly uplink?: UplinkHealth & { readonly url: string };
 }
@@ -73,6 +77,7 @@ export function healthReport(i: HealthInput): Record<string, unknown> {
       },
     },
     audit: i.audit,
+    unauthenticated: i.unauthenticated,
     ...(i.uplink === undefined ? {} : { uplink: i.uplink }),
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Prometheus metrics of the gateway (prom-client, its own Registry: no global state), served
  * on the admin port's /metrics. Values that live elsewhere (device health and readings, the
- * PIA node's counters, the process's memory and CPU) are read at scrape time; CoAP answers
- * and audit records are counted as they happen.
+ * PIA node's counters, the unauthenticated refusals, the process's memory and CPU) are read at
+ * scrape time; CoAP answers and audit records are counted as they happen.
  *
  *   pia_gateway_device_health{device,kind}          0 ok, 1 degraded, 2 failed
  *   pia_gateway_device_failures{device}             consecutive failed polls or writes
@@ -14,6 +14,8 @@
  *   pia_gateway_coap_requests_total{transport,code} every answered request, "2.05", "4.01", …
  *   pia_gateway_audit_records_total{event}          records appended to the local audit log
  *   pia_gateway_audit_errors_total                  appends that failed
+ *   pia_gateway_unauthenticated_refusals_total{phase,code} refusals at phase 1–2 and non-CoAP
+ *                                                   datagrams ("malformed"), summarized, not audited one by one (refusal-summary.ts)
  *   pia_gateway_uplink_connected                    1 while the MQTT broker is connected (with an mqtt section)
  *   pia_gateway_uplink_queue_depth                  messages waiting in the uplink's on-disk queue
  *   pia_gateway_uplink_dropped_total                messages the queue cap dropped (oldest first)
@@ -25,6 +27,7 @@ import type { DeviceKind, Health, PropertySpec, Value } from '../../devices/mode
 import type { PiaNodeCounters } from '../../pia/node/index.js';
 import type { UplinkHealth } from '../uplink/index.js';
 import type { TrustState } from './pia-endpoint.js';
+import type { RefusalCount } from './refusal-summary.js';
 
 export interface MetricsDevice {
   readonly name: string;
@@ -38,6 +41,8 @@ export interface MetricsSource {
   devices(): readonly MetricsDevice[];
   piaCounters(): Readonly<PiaNodeCounters>;
   trust(): TrustState;
+  /** Unauthenticated refusals since start, by phase and code (RefusalSummary.totals). */
+  unauthenticated(): readonly RefusalCount[];
   /** The MQTT uplink, when configured: its gauges exist only then. */
   uplink?(): UplinkHealth;
 }
@@ -117,6 +122,16 @@ export class GatewayMetrics {
       help: '1 when phase 3 with the trusted server verified this gateway, else 0',
       registers,
       collect: () => verified.set(source.trust().check === 'verified' ? 1 : 0),
+    });
+    const refusals: Counter<'phase' | 'code'> = new Counter({
+      name: 'pia_gateway_unauthenticated_refusals_total',
+      help: 'Requests refused at phase 1 (plain) or 2 (PIA without identity) and datagrams that are not CoAP ("malformed"), by phase and code; summarized in the audit log once a minute at most',
+      labelNames: ['phase', 'code'],
+      registers,
+      collect: () => {
+        refusals.reset();
+        for (const c of source.unauthenticated()) refusals.inc({ phase: String(c.phase), code: c.code }, c.n);
+      },
     });
     const rss: Gauge = new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', registers, collect: () => rss.set(process.memoryUsage.rss()) });
     const cpu: Counter = new Counter({

@@ -13,12 +13,13 @@
  *      (`</rack-fan>;rt="pia.device.fan";title="rack-fan"` and their resources): how piactl
  *      finds devices by name (operator/README.md "Targets"); requests there reach the
  *      device under the same policy;
- *   4. every server: the authorize hook (access.ts) and onExchange → audit and metrics;
+ *   4. every server: the authorize hook (access.ts), onExchange → audit and metrics, onMalformed
+ *      (a datagram that is not CoAP) → the gateway's count of unauthenticated refusals;
  *   5. observations: a sweep every 10 s ends those whose peer lost the phase they registered
  *      at (stillAllowed), and a dead PIA peer's are dropped at once.
  */
 import type { Clock, TimerHandle } from '../../common/index.js';
-import { CoapServer, piaTransport, type CoapTransport, type ExchangeRecord, type ObserverView } from '../../coap/index.js';
+import { CoapServer, piaTransport, type CoapServerOptions, type CoapTransport, type ExchangeRecord, type ObserverView } from '../../coap/index.js';
 import { canonicalAddress, type SecurityContext } from '../../pia/discovery/index.js';
 import type { PiaNode } from '../../pia/node/index.js';
 import { createAuthorize, type AccessOptions, type PolicyDevice } from './access.js';
@@ -43,6 +44,8 @@ export interface CoapServingOptions {
   readonly random?: () => number;
   readonly access: Omit<AccessOptions, 'devicesAt'>;
   readonly onExchange: (record: ExchangeRecord, devicesAt: (local: string) => readonly PolicyDevice[]) => void;
+  /** A datagram that is not CoAP (CoapServerOptions.onMalformed). */
+  readonly onMalformed: NonNullable<CoapServerOptions['onMalformed']>;
   readonly log: { info(message: string): void; warn(message: string): void };
 }
 
@@ -77,6 +80,7 @@ export async function serveCoap(o: CoapServingOptions): Promise<CoapServing> {
       ...(o.random === undefined ? {} : { random: o.random }),
       authorize: createAuthorize({ ...o.access, devicesAt }),
       onExchange: (record) => o.onExchange(record, devicesAt),
+      onMalformed: o.onMalformed,
       logger: o.log,
     });
     servers.push(server);
