@@ -35,7 +35,7 @@ function exchange(phase: 1 | 2 | 3, method: 'GET' | 'PUT', code: number, refused
   const request: CoapRequest = {
     method, code: method === 'GET' ? 1 : 3, type: 'CON', messageId: 1, token: new Uint8Array(0), from: { address: peer.address, port: 40_000 }, local: '::1',
     path: ['rack-fan', 'speed'], query: [], options: [], payload: new Uint8Array(0), contentFormat: undefined, accept: undefined, observe: undefined, block2: undefined,
-    discovery: undefined, target: undefined, right: undefined,
+    discovery: undefined, size: 20, target: undefined, right: undefined,
   };
   return { request, ctx: contexts[phase], code, diagnostic: undefined, refused, observing: undefined };
 }
