@@ -8,7 +8,7 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GATEWAY, memoryGateway, type MemoryGateway } from './test-support/index.js';
+import { GATEWAY_TEXT as GW, jsonOf as json, memoryGateway, type MemoryGateway } from './test-support/index.js';
 
 let g: MemoryGateway | undefined;
 afterEach(async () => {
@@ -16,8 +16,6 @@ afterEach(async () => {
   g = undefined;
 });
 
-const GW = `[${GATEWAY.address}]:${GATEWAY.port}`;
-const json = (text: string): Record<string, unknown> => JSON.parse(text.trim()) as Record<string, unknown>;
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The gateway G, alice granted on it, and on X, which takes over G's endpoint when `impostor` says so. */

@@ -40,6 +40,11 @@ import { S, trio, type P3Node, type Trio } from '../../../pia/node/test-support/
 import { runPiactl } from '../run-piactl.js';
 
 export const GATEWAY = { address: '2001:db8:b::1', port: 4500 };
+/** GATEWAY as piactl writes it in messages and --json. */
+export const GATEWAY_TEXT = `[${GATEWAY.address}]:${GATEWAY.port}`;
+
+/** One `--json` object printed on stdout. */
+export const jsonOf = (text: string): Record<string, unknown> => JSON.parse(text.trim()) as Record<string, unknown>;
 export const FAN_ADDRESS = '2001:db8:42::f1';
 export const CAMERA_ADDRESS = '2001:db8:42::c1';
 export const OPERATOR_ADDRESS = '2001:db8:a::1';
