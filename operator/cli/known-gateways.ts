@@ -36,7 +36,7 @@ export interface KnownGateway {
   readonly line: number;
 }
 
-export const KNOWN_GATEWAYS_HEADER = '# piactl known gateways, one a line: [ADDR]:PORT NODE-ID LABEL (trust on first use; see operator/README.md)\n';
+export const KNOWN_GATEWAYS_HEADER = "# piactl known gateways, one a line: [ADDR]:PORT NODE-ID LABEL (trust on first use; see 'piactl --help')\n";
 
 /** How an endpoint is written in the file and compared. */
 export function endpointKey(e: Endpoint): string {
