@@ -131,6 +131,8 @@ async function interleaved(rounds: number, warmup: number, a: () => Promise<numb
 interface Targets {
   readonly piaPort: number;
   readonly credential: string;
+  readonly gatewayId: string;
+  readonly knownGateways: string;
   readonly plainPort: number;
   readonly blobInnerPort: number;
   readonly fan: Endpoint;
@@ -206,7 +208,7 @@ async function serve(): Promise<{ targets: Targets; report: () => ServerReport; 
     plainServer.mount('::1', blob);
     closers.push(() => plain.close(), () => plainServer.close());
     return {
-      targets: { piaPort: gateway.pia.port, credential: stack.credentials.alice, plainPort: plain.locals[0]!.port, fan: fan.endpoint, camera: camera.endpoint, blobInnerPort },
+      targets: { piaPort: gateway.pia.port, credential: stack.credentials.alice, gatewayId: stack.ids.gateway, knownGateways: stack.knownGateways, plainPort: plain.locals[0]!.port, fan: fan.endpoint, camera: camera.endpoint, blobInnerPort },
       report: () => ({ driverWrites, fanOutput: Math.round(stack.building.parts.fan.dutyFraction * 100), auditMs }),
       close,
     };
@@ -231,7 +233,7 @@ async function measure(t: Targets, commandRounds: number, snapshotRounds: number
   const clock = systemClock();
   const jpeg = fixedJpeg(BLOB_BYTES);
   const io = { stdout: { write: () => true }, stderr: process.stderr, signal: new AbortController().signal, env: {} };
-  const session = await openSession({ gateway: { address: '127.0.0.1', port: t.piaPort }, credential: t.credential, json: false, timeoutMs: 60_000 }, io);
+  const session = await openSession({ gateway: { address: '127.0.0.1', port: t.piaPort }, credential: t.credential, json: false, timeoutMs: 60_000, gatewayId: { id: t.gatewayId, from: '--gateway-id' }, knownGateways: t.knownGateways }, io);
   const plainSide = await plainUdpTransport({ addresses: ['::1'], port: 0 });
   const plainClient = new CoapClient({ transport: plainSide, clock, responseTimeoutMs: 60_000 });
   try {

@@ -64,6 +64,8 @@ export function instructions(s: DemoStack): string[] {
     '',
     'Try, in another terminal in this checkout (alice may read and control every device):',
     `  export PIACTL_CREDENTIAL=${s.credentials.alice} PIACTL_GATEWAY=${s.gatewayPia}`,
+    `  export PIACTL_GATEWAY_ID=${s.gateway.id}     # the gateway piactl means: another node answering there is refused`,
+    `  export PIACTL_KNOWN_GATEWAYS=${s.knownGateways}     # without an ID: this run's own known-gateways file, not ~/.config`,
     `  ${piactl} ls`,
     `  ${piactl} get rack-temp/temperature`,
     `  ${piactl} set rack-fan/speed 80`,

@@ -2,6 +2,7 @@
  * The device directory at the gateway's own PIA address (serve-coap.ts step 3), and piactl
  * (operator/) driving the real gateway by device name through it, in memory.
  */
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseLinks } from '../../coap/index.js';
 import { runPiactl } from '../../operator/index.js';
@@ -58,7 +59,7 @@ describe('piactl against the gateway', () => {
           stdout: { write: (s: string) => (out += s) },
           stderr: { write: (s: string) => (err += s) },
           signal: new AbortController().signal,
-          env: {},
+          env: { XDG_CONFIG_HOME: join(g.stateDir, 'config') }, // piactl's known-gateways file: never the real home
           clock: g.clock,
           openTransport: () => Promise.resolve(g.net.attach('2001:db8:a::1', at)),
         }),

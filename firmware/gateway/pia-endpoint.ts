@@ -13,7 +13,9 @@
  *      trust state shown by /healthz;
  *   4. in the background: an exchange with the trusted server and phase 3 with it (§9.2: a
  *      node verifying its key), so /healthz tells at once whether this gateway's credential
- *      works and the server is reachable.
+ *      works and the server is reachable. Every phase 3 with the node at the trusted server's
+ *      endpoint names the credential's server ID (trustServerId, ID_B*): another registered
+ *      node answering there is refused (reason 6), never taken for the server.
  */
 import type { Clock } from '../../common/index.js';
 import type { CoapTransport } from '../../coap/index.js';
@@ -117,7 +119,7 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
       discovery,
       localAddress: o.localAddress,
       logger: o.log,
-      phase3: { identity: o.credential.identity, trustServer: o.trustServer },
+      phase3: { identity: o.credential.identity, trustServer: o.trustServer, trustServerId: o.credential.serverId },
       ...(o.random === undefined ? {} : { random: o.random }),
       ...(o.keyLogPath === undefined ? {} : { keyLogPath: o.keyLogPath }),
       ...(o.limits === undefined ? {} : { limits: o.limits }),
@@ -149,7 +151,10 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
         const why = e instanceof Error ? e.message : String(e);
         trust.check = /denied/i.test(why) ? 'denied' : 'unreachable';
         trust.checkDetail = why;
-        o.log.warn(`PIA: no phase 3 with the trusted server at ${trust.trustServer} (${why}); commands need phase 3: check the credential ('pia-trust node show') and that the server is reachable`);
+        const fix = /reason 6:/.test(why)
+          ? `the node there is not the trusted server ${o.credential.serverId} this gateway's credential names: check gateway.trustServer in the config (or the credential's server address) and what answers at that address`
+          : "commands need phase 3: check the credential ('pia-trust node show') and that the server is reachable";
+        o.log.warn(`PIA: no phase 3 with the trusted server at ${trust.trustServer} (${why}); ${fix}`);
       },
     );
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { credentialPath, parsePiactlArgs, UsageError } from './args.js';
+import { credentialPath, knownGatewaysPath, parsePiactlArgs, UsageError } from './args.js';
 import { runPiactl } from './run-piactl.js';
 import { USAGE } from './usage.js';
 
@@ -25,6 +25,8 @@ describe('piactl arguments: what is read', () => {
       credential: '/home/op/.config/piactl/credential.json',
       json: false,
       timeoutMs: 15_000,
+      gatewayId: undefined,
+      knownGateways: '/home/op/.config/piactl/known_gateways',
     });
   });
 
@@ -45,6 +47,19 @@ describe('piactl arguments: what is read', () => {
     expect(parsePiactlArgs(['ls'], e)).toMatchObject({ command: 'ls', target: undefined, gateway: { address: '::1', port: 4600 }, credential: '/run/op.json' });
     expect(parsePiactlArgs(['ls', '--gateway', '192.0.2.7'], e)).toMatchObject({ gateway: { address: '192.0.2.7', port: 4500 } });
     expect(credentialPath(undefined, { HOME: '/h', XDG_CONFIG_HOME: '/xdg' })).toBe('/xdg/piactl/credential.json');
+  });
+
+  it("the gateway's ID: --gateway-id, else PIACTL_GATEWAY_ID (lower-cased); the known-gateways file: option, PIACTL_KNOWN_GATEWAYS, beside the credential", () => {
+    const id = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+    const other = '9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d';
+    expect(parsePiactlArgs(['get', 'x/y', '--gateway-id', id.toUpperCase(), ...GW], env)).toMatchObject({ gatewayId: { id, from: '--gateway-id' } });
+    expect(parsePiactlArgs(['ping', '[::1]'], { ...env, PIACTL_GATEWAY_ID: id })).toMatchObject({ command: 'ping', gatewayId: { id, from: 'PIACTL_GATEWAY_ID' }, knownGateways: '/home/op/.config/piactl/known_gateways' });
+    expect(parsePiactlArgs(['ls', '--gateway-id', other, ...GW], { ...env, PIACTL_GATEWAY_ID: id })).toMatchObject({ gatewayId: { id: other, from: '--gateway-id' } });
+    expect(parsePiactlArgs(['ls', ...GW], { ...env, PIACTL_GATEWAY_ID: '' })).toMatchObject({ gatewayId: undefined });
+    expect(parsePiactlArgs(['ls', ...GW], { ...env, XDG_CONFIG_HOME: '/xdg' })).toMatchObject({ knownGateways: '/xdg/piactl/known_gateways', credential: '/xdg/piactl/credential.json' });
+    expect(parsePiactlArgs(['ls', ...GW], { ...env, PIACTL_KNOWN_GATEWAYS: '/run/known' })).toMatchObject({ knownGateways: '/run/known' });
+    expect(parsePiactlArgs(['ls', '--known-gateways', './k', ...GW], { ...env, PIACTL_KNOWN_GATEWAYS: '/run/known' })).toMatchObject({ knownGateways: './k' });
+    expect(knownGatewaysPath(undefined, { HOME: '/h' })).toBe('/h/.config/piactl/known_gateways');
   });
 
   it('set: VALUE read as JSON (numbers, negatives, booleans, quoted strings), else the text', () => {
@@ -98,13 +113,18 @@ describe('piactl arguments: every refusal names the argument and the fix', () =>
     [['ping'], /ping: which gateway\? write 'piactl ping \[ADDR\]:PORT'/],
     [['ping', '[::]:4500'], /ping '\[::\]:4500': the unspecified address names no peer/],
     [['get', 'x/y', '--credential', '', ...GW], /--credential is empty; give the credential file's path/],
+    [['get', 'x/y', '--gateway-id', 'rack1-gw', ...GW], /--gateway-id 'rack1-gw' is not a node ID; write the gateway's ID as a UUID \(3f2504e0-4f89-41d3-9a0c-0305e82c3301\): 'pia-trust node list' shows it/],
+    [['get', 'x/y', '--gateway-id', '00000000-0000-0000-0000-000000000000', ...GW], /--gateway-id is the all-zero ID \("any"\), which names no gateway; write the gateway's own ID/],
+    [['get', 'x/y', ...GW, '--gateway-id'], /--gateway-id needs a value: --gateway-id VALUE/],
+    [['get', 'x/y', '--known-gateways', '', ...GW], /--known-gateways is empty; give the known-gateways file's path, e\.g\. --known-gateways ~\/\.config\/piactl\/known_gateways/],
     [['ls', 'rack-fan/speed', ...GW], /ls 'rack-fan\/speed': ls lists a device or an address, not one resource; write 'piactl ls rack-fan' or 'piactl get rack-fan\/speed'/],
   ] as [string[], RegExp][])('%j', (args, message) => {
     expect(usage(args)).toMatch(message);
   });
 
-  it('PIACTL_GATEWAY is checked and named like an option', () => {
+  it('PIACTL_GATEWAY and PIACTL_GATEWAY_ID are checked and named like options', () => {
     expect(usage(['ls'], { ...env, PIACTL_GATEWAY: 'nonsense' })).toMatch(/^PIACTL_GATEWAY 'nonsense': 'nonsense' is not an IPv6 or IPv4 address/);
+    expect(usage(['ls', ...GW], { ...env, PIACTL_GATEWAY_ID: 'gw-1' })).toMatch(/^PIACTL_GATEWAY_ID 'gw-1' is not a node ID; write the gateway's ID as a UUID/);
   });
 });
 
@@ -127,5 +147,9 @@ describe('runPiactl without a gateway', () => {
     const badJson = capture();
     expect(await runPiactl(['--gateway', '[::1]', 'set', 'x/y', '--json'], badJson.io)).toBe(2);
     expect(JSON.parse(badJson.out())).toMatchObject({ ok: false, command: 'set', exitCode: 2, error: expect.stringContaining('set: no VALUE given') as unknown });
+    const badId = capture();
+    expect(await runPiactl(['--gateway-id', 'x', '--known-gateways', 'k', 'get', 'x/y', '--json', ...GW], badId.io)).toBe(2);
+    expect(JSON.parse(badId.out())).toMatchObject({ ok: false, command: 'get', exitCode: 2, error: expect.stringContaining("--gateway-id 'x' is not a node ID") as unknown });
+    for (const option of ['--gateway-id', '--known-gateways']) expect(USAGE).toContain(`\n  ${option} `);
   });
 });

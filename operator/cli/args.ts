@@ -1,8 +1,9 @@
 /**
  * `piactl` command line: parsed with node:util parseArgs, every value checked, every refusal
  * naming the argument, what is wrong and what to write instead (exit code 2, exit-codes.ts).
- * The environment fills what the options leave out: PIACTL_CREDENTIAL, PIACTL_GATEWAY, and
- * the home directory for the default credential path.
+ * The environment fills what the options leave out: PIACTL_CREDENTIAL, PIACTL_GATEWAY,
+ * PIACTL_GATEWAY_ID, PIACTL_KNOWN_GATEWAYS, and XDG_CONFIG_HOME or HOME for the default paths
+ * of the credential and the known-gateways file.
  */
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoapUriError, parseCoapUri, type CoapTarget } from '../../coap/index.js';
 import { parseEndpoint as parsePiaEndpoint, UsageError as PiaUsageError, type EndpointArg } from '../../pia/cli/index.js';
+import { isZeroNodeId, nodeIdFromText, nodeIdToText } from '../../pia/phase3/index.js';
 import { UsageError } from './exit-codes.js';
 import { parseParams, parseValue, type ParamValue } from './values.js';
 
@@ -20,6 +22,13 @@ export type TargetArg =
   | { readonly kind: 'uri'; readonly text: string; readonly uri: CoapTarget }
   | { readonly kind: 'name'; readonly text: string; readonly device: string; readonly resource: string | undefined };
 
+/** A gateway's node ID given by the operator, and where. */
+export interface GatewayIdArg {
+  /** Lower-case UUID text, never the all-zero ID. */
+  readonly id: string;
+  readonly from: '--gateway-id' | 'PIACTL_GATEWAY_ID';
+}
+
 /** What every command that talks to a gateway needs. */
 export interface SessionOptions {
   readonly gateway: EndpointArg;
@@ -27,6 +36,10 @@ export interface SessionOptions {
   readonly credential: string;
   readonly json: boolean;
   readonly timeoutMs: number;
+  /** The gateway phase 3 must find (ID_B*); when given, the known-gateways file is not used. */
+  readonly gatewayId: GatewayIdArg | undefined;
+  /** The known-gateways file's path (known-gateways.ts; resolved like the credential's). */
+  readonly knownGateways: string;
 }
 
 export type PiactlCommand =
@@ -61,6 +74,8 @@ export function parsePiactlArgs(args: readonly string[], env: PiactlEnv = {}): P
         help: { type: 'boolean', short: 'h' },
         credential: { type: 'string' },
         gateway: { type: 'string' },
+        'gateway-id': { type: 'string' },
+        'known-gateways': { type: 'string' },
         json: { type: 'boolean' },
         timeout: { type: 'string' },
         count: { type: 'string', short: 'c' },
@@ -91,7 +106,11 @@ export function parsePiactlArgs(args: readonly string[], env: PiactlEnv = {}): P
   const credential = credentialPath(v.credential, env);
   const explicitGateway = v.gateway !== undefined ? endpoint('--gateway', v.gateway) : env.PIACTL_GATEWAY !== undefined && env.PIACTL_GATEWAY !== '' ? endpoint('PIACTL_GATEWAY', env.PIACTL_GATEWAY) : undefined;
   const timeoutMs = integer('--timeout', v.timeout, command === 'snapshot' ? SNAPSHOT_TIMEOUT_MS : DEFAULT_TIMEOUT_MS, 1, 3_600_000, `milliseconds for the PIA connection, then for each answer; default ${command === 'snapshot' ? SNAPSHOT_TIMEOUT_MS : DEFAULT_TIMEOUT_MS}`);
-  const session = (target: TargetArg | undefined): SessionOptions => ({ gateway: gatewayFor(command, explicitGateway, target), credential, json, timeoutMs });
+  const given = v['gateway-id'];
+  const envId = env.PIACTL_GATEWAY_ID;
+  const gatewayId = given !== undefined ? gatewayIdArg('--gateway-id', given) : envId !== undefined && envId !== '' ? gatewayIdArg('PIACTL_GATEWAY_ID', envId) : undefined;
+  const common = { credential, json, timeoutMs, gatewayId, knownGateways: knownGatewaysPath(v['known-gateways'], env) };
+  const session = (target: TargetArg | undefined): SessionOptions => ({ gateway: gatewayFor(command, explicitGateway, target), ...common });
   const needTarget = (usage: string): TargetArg => {
     const text = rest[0];
     if (text === undefined) throw new UsageError(`${command}: no target given; write 'piactl ${usage}', e.g. 'piactl ${command} rack-fan/speed' or a coap://[ADDR]/DEVICE/RESOURCE URI`);
@@ -139,9 +158,9 @@ export function parsePiactlArgs(args: readonly string[], env: PiactlEnv = {}): P
     }
     case 'ping': {
       noMore(1, 'ping [[ADDR]:PORT]');
-      const given = rest[0] === undefined ? explicitGateway : endpoint('ping', rest[0]);
-      if (given === undefined) throw new UsageError(`ping: which gateway? write 'piactl ping [ADDR]:PORT' (e.g. [2001:db8::1]:4500), or give --gateway or PIACTL_GATEWAY`);
-      return { command: 'ping', gateway: given, credential, json, timeoutMs };
+      const endpointGiven = rest[0] === undefined ? explicitGateway : endpoint('ping', rest[0]);
+      if (endpointGiven === undefined) throw new UsageError(`ping: which gateway? write 'piactl ping [ADDR]:PORT' (e.g. [2001:db8::1]:4500), or give --gateway or PIACTL_GATEWAY`);
+      return { command: 'ping', gateway: endpointGiven, ...common };
     }
     case 'help':
       return { command: 'help' };
@@ -197,12 +216,33 @@ function endpoint(what: string, text: string): EndpointArg {
 
 /** --credential, else PIACTL_CREDENTIAL, else $XDG_CONFIG_HOME or ~/.config, then piactl/credential.json. */
 export function credentialPath(option: string | undefined, env: PiactlEnv): string {
-  if (option === '') throw new UsageError(`--credential is empty; give the credential file's path, e.g. --credential ~/.config/piactl/credential.json`);
+  return configPath('--credential', 'the credential file', option, 'PIACTL_CREDENTIAL', 'credential.json', env);
+}
+
+/** --known-gateways, else PIACTL_KNOWN_GATEWAYS, else beside the default credential: piactl/known_gateways. */
+export function knownGatewaysPath(option: string | undefined, env: PiactlEnv): string {
+  return configPath('--known-gateways', 'the known-gateways file', option, 'PIACTL_KNOWN_GATEWAYS', 'known_gateways', env);
+}
+
+function configPath(name: string, what: string, option: string | undefined, variable: string, file: string, env: PiactlEnv): string {
+  if (option === '') throw new UsageError(`${name} is empty; give ${what}'s path, e.g. ${name} ~/.config/piactl/${file}`);
   if (option !== undefined) return option;
-  const fromEnv = env.PIACTL_CREDENTIAL;
+  const fromEnv = env[variable];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const config = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir(), '.config');
-  return join(config, 'piactl', 'credential.json');
+  return join(config, 'piactl', file);
+}
+
+/** A gateway's node ID as the operator wrote it: a UUID, not the all-zero one ("any"). */
+function gatewayIdArg(from: GatewayIdArg['from'], text: string): GatewayIdArg {
+  let id: Uint8Array;
+  try {
+    id = nodeIdFromText(text.trim());
+  } catch {
+    throw new UsageError(`${from} '${text}' is not a node ID; write the gateway's ID as a UUID (3f2504e0-4f89-41d3-9a0c-0305e82c3301): 'pia-trust node list' shows it, and 'piactl ping' shows who answers`);
+  }
+  if (isZeroNodeId(id)) throw new UsageError(`${from} is the all-zero ID ("any"), which names no gateway; write the gateway's own ID ('pia-trust node list' shows it)`);
+  return { id: nodeIdToText(id), from };
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number, hint: string): number {

@@ -10,13 +10,16 @@
  *     the exchange → 3; 'phase3-denied' → 4 with the trusted server's reason (3 when the reason
  *     is "trusted server unreachable" or "rate limited": nothing is wrong with the operator);
  *     'phase3-failed' (the gateway heard nothing from the trusted server) → 3; --timeout → 3;
- *     the signal → 130.
+ *     the signal → 130. With an expected gateway (its ID goes out as ID_B*), a denial with
+ *     reason 6 means another node answered in its place: exit 4 naming both (gateway-pin.ts).
  */
 import type { Clock } from '../../common/index.js';
 import { describeSendFailure, type SendFailure } from '../../pia/cli/index.js';
 import { canonicalAddress, formatEndpoint, type PeerEndpoint, type SaInfo } from '../../pia/discovery/index.js';
 import type { Endpoint, PiaNode, PiaNodeEvent } from '../../pia/node/index.js';
+import { P3Reason } from '../../pia/phase3/index.js';
 import { CommandError, ExitCode } from './exit-codes.js';
+import { wrongGateway, type ExpectedGateway } from './gateway-pin.js';
 
 export interface Established {
   readonly phase2Ms: number;
@@ -38,6 +41,8 @@ export interface EstablishOptions {
   readonly onSendFailure: (listener: (f: SendFailure) => void) => void;
   /** This operator's node ID, for the fix in a "no grant" denial. */
   readonly operatorId: string;
+  /** The gateway phase 3 must find there (gateway-pin.ts); undefined: any the trusted server vouches for. */
+  readonly expected?: ExpectedGateway;
 }
 
 /** §9.2 reasons: what each means for an operator, and the fix. */
@@ -97,12 +102,13 @@ export function establish(o: EstablishOptions): Promise<Established> {
         const upAt = saUpAt ?? t0;
         finish({ phase2Ms: round(upAt - t0), phase3Ms: round(o.clock.now() - upAt), sa: e.sa, peer: { id: e.peerId, kind: e.peerKind, label: e.peerLabel }, grants: e.grants });
       } else if (e.kind === 'phase3-denied') {
-        if (isGateway(e.peer)) finish(denial(e, where, o.operatorId, phase2()));
+        if (!isGateway(e.peer)) return;
+        finish(e.reason === P3Reason.WrongPartner && o.expected !== undefined ? wrongGateway(e, where, o.expected, phase2()) : denial(e, where, o.operatorId, phase2()));
       } else if (e.kind === 'phase3-failed') {
         if (isGateway(e.peer)) fail(ExitCode.Unreachable, `phase 3 with gateway ${where} failed: ${e.text} (reason ${e.reason}); ${DENIAL_HINTS[8]}`);
       }
     });
-    o.node.connect(o.gateway).then(
+    o.node.connect(o.gateway, o.expected === undefined ? {} : { expectPeer: o.expected.id }).then(
       () => undefined,
       (e: Error) => fail(ExitCode.Unreachable, `gateway ${where}: ${e.message}`),
     );

@@ -7,11 +7,11 @@ export const ExitCode = {
   Ok: 0,
   /** The device failed: a 5.xx answer (5.00 failed, 5.03 busy), or it sent something unusable (a broken JPEG). */
   DeviceError: 1,
-  /** Bad arguments, or a file they name cannot be used (the credential, the snapshot's output). */
+  /** Bad arguments, or a file they name cannot be used (the credential, the known-gateways file, the snapshot's output). */
   Usage: 2,
   /** Unreachable: the gateway does not answer (PIA or CoAP), or it cannot reach the trusted server. */
   Unreachable: 3,
-  /** Not authorized: phase 3 denied by the trusted server, or the gateway's policy refused (4.01, 4.03). */
+  /** Not authorized: phase 3 denied by the trusted server (reason 6: not the gateway expected), or the gateway's policy refused (4.01, 4.03). */
   NotAuthorized: 4,
   /** Not found: no such device or resource (4.04, or a name the gateway's listing does not have). */
   NotFound: 5,

@@ -13,7 +13,11 @@ export interface PiactlIo {
   readonly stderr: { write(text: string): unknown };
   /** Aborting stops `watch` (exit 0) and interrupts any other command (exit 130). */
   readonly signal: AbortSignal;
-  /** PIACTL_CREDENTIAL, PIACTL_GATEWAY, HOME, XDG_CONFIG_HOME, PIA_KEYLOG (main passes process.env). */
+  /**
+   * PIACTL_CREDENTIAL, PIACTL_GATEWAY, PIACTL_GATEWAY_ID, PIACTL_KNOWN_GATEWAYS, HOME,
+   * XDG_CONFIG_HOME, PIA_KEYLOG (main passes process.env). Without XDG_CONFIG_HOME, HOME or
+   * PIACTL_KNOWN_GATEWAYS, the known-gateways file is in the process's home: a test gives one.
+   */
   readonly env?: PiactlEnv;
   /** Default: the system clock. */
   readonly clock?: Clock;

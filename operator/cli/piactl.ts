@@ -2,7 +2,8 @@
 /**
  * `piactl`: the operator's tool. All the work is in `runPiactl` (run-piactl.ts); `runProgram`
  * owns the process (SIGINT/SIGTERM → a clean stop, the exit code); the environment gives
- * PIACTL_CREDENTIAL, PIACTL_GATEWAY, HOME, XDG_CONFIG_HOME and PIA_KEYLOG.
+ * PIACTL_CREDENTIAL, PIACTL_GATEWAY, PIACTL_GATEWAY_ID, PIACTL_KNOWN_GATEWAYS, HOME,
+ * XDG_CONFIG_HOME and PIA_KEYLOG.
  */
 import { runProgram } from '../../common/index.js';
 import { runPiactl } from './run-piactl.js';

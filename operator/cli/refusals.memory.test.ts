@@ -6,7 +6,7 @@
 import { chmodSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceError } from '../../devices/model/types.js';
-import { FAN_ADDRESS, GATEWAY, memoryGateway, type MemoryGateway } from './test-support/index.js';
+import { FAN_ADDRESS, GATEWAY, GATEWAY_TEXT as GW, jsonOf as json, memoryGateway, type MemoryGateway } from './test-support/index.js';
 
 let g: MemoryGateway | undefined;
 afterEach(async () => {
@@ -14,8 +14,6 @@ afterEach(async () => {
   g = undefined;
 });
 
-const GW = `[${GATEWAY.address}]:${GATEWAY.port}`;
-const json = (text: string): Record<string, unknown> => JSON.parse(text.trim()) as Record<string, unknown>;
 
 describe('phase 3 refused or impossible', () => {
   it('an operator without a grant: exit 4 with the trusted server\'s reason and the fix; nothing reaches the device', async () => {

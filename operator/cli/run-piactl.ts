@@ -58,7 +58,7 @@ export async function runPiactl(args: readonly string[], io: PiactlIo): Promise<
 
 /** The command word of arguments that did not parse (for the JSON failure): the first positional. */
 function commandWord(args: readonly string[]): string {
-  const takesValue = ['--credential', '--gateway', '--timeout', '--count', '-c', '--output', '-o'];
+  const takesValue = ['--credential', '--gateway', '--gateway-id', '--known-gateways', '--timeout', '--count', '-c', '--output', '-o'];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';
     if (takesValue.includes(a)) i++;

@@ -5,8 +5,11 @@
  *
  * Flow:
  *  1. read the credential (pia/credential: mode 0600, every field) → a refusal is exit 2;
- *  2. open the socket ([::]:0) and the node with the operator's identity and trusted server;
- *  3. establish phase 3 with the gateway (bounded by --timeout);
+ *  2. which gateway is meant (gateway-pin.ts: --gateway-id, or the known-gateways file);
+ *     open the socket ([::]:0) and the node with the operator's identity and trusted server
+ *     (pinned by the credential's server ID);
+ *  3. establish phase 3 with the gateway (bounded by --timeout), naming the gateway expected;
+ *     one met for the first time is recorded in the known-gateways file;
  *  4. a CoAP client on an ephemeral inner port, every datagram routed through the gateway's SA;
  *  5. `ask` races each request with --timeout and the signal, and turns CoAP client failures
  *     into exit codes; `close` closes the client, the transport and the node on every path.
@@ -21,6 +24,7 @@ import { nodeIdToText } from '../../pia/phase3/index.js';
 import { PiaNode, openUdpTransport, type DatagramTransport, type Endpoint } from '../../pia/node/index.js';
 import type { SessionOptions } from './args.js';
 import { establish, type Established } from './connect.js';
+import { gatewayPin } from './gateway-pin.js';
 import { CommandError, ExitCode } from './exit-codes.js';
 import { routedSourceAddress, type PiactlIo } from './io.js';
 
@@ -56,6 +60,7 @@ export function readCredential(path: string): LoadedIdentity {
 
 export async function connect(o: SessionOptions, io: PiactlIo): Promise<Connection> {
   const operator = readCredential(o.credential);
+  const pin = gatewayPin(o); // the known-gateways file: a bad line is exit 2 before anything is sent
   const clock = io.clock ?? systemClock();
   const warn = (m: string): void => void io.stderr.write(`piactl: warning: ${m}\n`);
   let transport: DatagramTransport;
@@ -76,7 +81,7 @@ export async function connect(o: SessionOptions, io: PiactlIo): Promise<Connecti
       clock,
       latches: new MemoryLatchStore({ log: warn }),
       logger: { info: () => undefined, warn },
-      phase3: { identity: operator.identity, trustServer: operator.trustServer },
+      phase3: { identity: operator.identity, trustServer: operator.trustServer, trustServerId: operator.serverId },
       ...(localAddress === undefined ? {} : { localAddress }),
       ...(keyLogPath !== undefined && keyLogPath !== '' ? { keyLogPath } : {}),
     });
@@ -93,7 +98,9 @@ export async function connect(o: SessionOptions, io: PiactlIo): Promise<Connecti
       signal: io.signal,
       onSendFailure: (l) => void failures.push(l),
       operatorId: nodeIdToText(operator.identity.id),
+      ...(pin.expected === undefined ? {} : { expected: pin.expected }),
     });
+    pin.remember(established, io.stderr);
     return { node, clock, operator, established, close: () => node.close() };
   } catch (e) {
     await node.close();

@@ -3,7 +3,8 @@ export const USAGE = `piactl: read and drive the devices of a PIA gateway; every
 phase 3 (the gateway and this operator proved their identities through the trusted server)
 
 usage:
-  piactl [--credential FILE] [--gateway [ADDR]:PORT] [--json] [--timeout MS] COMMAND …
+  piactl [--credential FILE] [--gateway [ADDR]:PORT] [--gateway-id ID] [--known-gateways FILE]
+         [--json] [--timeout MS] COMMAND …
 
 commands:
   ls [TARGET]                   the devices and their resources (CoAP /.well-known/core);
@@ -35,6 +36,13 @@ options:
                                 ($XDG_CONFIG_HOME/piactl/credential.json when XDG_CONFIG_HOME is set)
   --gateway [ADDR]:PORT         the gateway's PIA endpoint ([2001:db8::1]:4500, [::1], 192.0.2.1:4500);
                                 default $PIACTL_GATEWAY, else the coap:// target's address, port 4500
+  --gateway-id ID               the gateway's node ID (a UUID; 'pia-trust node list' shows it): phase 3
+                                must find that gateway at the endpoint, or piactl stops (exit 4);
+                                default $PIACTL_GATEWAY_ID; without one, the known-gateways file
+  --known-gateways FILE         the gateway met first at each endpoint, remembered (trust on first use,
+                                like SSH's known_hosts; a line: [ADDR]:PORT NODE-ID LABEL); another
+                                node answering there later is refused (exit 4); default
+                                $PIACTL_KNOWN_GATEWAYS, else known_gateways beside the default credential
   --json                        results as JSON on stdout, one object per result (watch: one per
                                 line); a failure too: {"ok": false, "exitCode", "error", …}
   --timeout MS                  how long to wait for the PIA connection (phase 2 + phase 3), then
@@ -47,10 +55,12 @@ PIA_KEYLOG=FILE appends each SA's keys for Wireshark (docs/protocol.md §8; debu
 exit codes:
   0    ok
   1    device error: the device failed or is busy (5.xx), or sent a broken JPEG
-  2    usage: bad arguments, or the credential or the output file cannot be used
+  2    usage: bad arguments, or a file they name cannot be used (the credential, the
+       known-gateways file, the snapshot's output)
   3    unreachable: no answer from the gateway (PIA or CoAP), or it cannot reach the trusted server
-  4    not authorized: phase 3 denied (the trusted server's reason is printed), or refused by the
-       gateway's policy (4.01, 4.03, with the gateway's reason)
+  4    not authorized: phase 3 denied (the trusted server's reason is printed; reason 6: another
+       node than the gateway expected answered at the endpoint, both are named), or refused by
+       the gateway's policy (4.01, 4.03, with the gateway's reason)
   5    not found: no such device or resource (4.04)
   6    invalid: the device refused the value or the request (4.00; 4.05 on a read-only property)
   130  interrupted (Ctrl-C, SIGTERM) before the command completed; watch stops with 0

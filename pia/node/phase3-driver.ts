@@ -4,7 +4,8 @@
  * authority when the node is the server, and installs the phase-3 SA pairs they produce.
  *
  *   1. a phase-2 pair comes up (pairUp): as its initiator, with an identity, we request:
- *      SPI_A' reserved, P3_REQ sent on the pair (ESP next header 253)
+ *      SPI_A' reserved, P3_REQ sent on the pair (ESP next header 253) naming the partner we
+ *      expect (ID_B*: the one `connect` was given, or the trusted server's ID at its endpoint)
  *   2. a control message arrives on a pair (control), routed by type (§9.2):
  *      16 P3_REQ → our voucher for that pair (created on first sight), or the authority
  *      17 P3_VOUCH, 21 ENROLL → the authority (trusted server only)
@@ -20,11 +21,12 @@
  *      (to answer late duplicates) but no datagram or timer walks it
  *
  * Must hold: Z of a pair is wiped as soon as phase 3 on it is over (done, denied, failed or
- * the pair closed); no event or log line carries a key, a MAC or a ticket.
+ * the pair closed); no event or log line carries a key, a MAC or a ticket; with
+ * `trustServerId`, no request to the trusted server's endpoint goes out with ID_B* "any".
  */
 import { espContext, formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
 import { pickSpi, type KxRandom } from '../handshake/index.js';
-import { Phase3Requester, Phase3Voucher, nodeIdFromText, nodeIdToText, type P3Action, type Phase3Keys } from '../phase3/index.js';
+import { Phase3Requester, Phase3Voucher, isZeroNodeId, nodeIdFromText, nodeIdToText, type P3Action, type Phase3Keys } from '../phase3/index.js';
 import type { NodeIdentity } from '../phase3/types.js';
 import type { Clock } from '../../common/index.js';
 import type { PiaNodeEvent, SaLimits } from './node-types.js';
@@ -40,6 +42,12 @@ export interface Phase3Options {
   readonly identity?: NodeIdentity;
   /** The trusted server's PIA endpoint: where this node sends P3_VOUCH when it vouches. */
   readonly trustServer?: Endpoint;
+  /**
+   * The trusted server's node ID (UUID text; a credential's `server.id`). Phase 3 with the node
+   * at `trustServer` then names it as `ID_B*` (§9.2), so another registered node answering at
+   * that endpoint is refused (reason 6) instead of being taken for the server.
+   */
+  readonly trustServerId?: string;
   /** Set on the trusted server itself: P3_VOUCH, ENROLL and P3_REQ addressed to it go here. */
   readonly authority?: TrustAuthority;
 }
@@ -83,6 +91,16 @@ export interface Phase3Host {
   peerAt(endpoint: Endpoint): Peer | undefined;
 }
 
+function checkServerId(text: string): void {
+  let zero: boolean;
+  try {
+    zero = isZeroNodeId(nodeIdFromText(text));
+  } catch (err) {
+    throw new Error(`PIA phase 3: trustServerId: ${err instanceof Error ? err.message : String(err)}; give the trusted server's node ID (server.id in the node's credential)`);
+  }
+  if (zero) throw new Error("PIA phase 3: trustServerId is the all-zero ID (\"any\"), which pins nothing; give the trusted server's node ID (server.id in the node's credential)");
+}
+
 const P3_REQ = 16;
 const P3_VOUCH = 17;
 const P3_VERDICT = 18;
@@ -99,9 +117,11 @@ export class Phase3Driver {
   /** The pairs whose requester or voucher has a deadline (a retransmission or a give-up). */
   readonly #timed = new Set<SaPair>();
 
+  /** Throws when `trustServerId` is not a node ID (the message names it and the fix). */
   constructor(host: Phase3Host, options: Phase3Options = {}) {
     this.#host = host;
     this.#o = options;
+    if (options.trustServerId !== undefined) checkServerId(options.trustServerId);
   }
 
   /** True when this node runs phase 3 on its pairs (so a rekey holds the phase-3 pair, §9.4). */
@@ -127,6 +147,7 @@ export class Phase3Driver {
     const dhSecret = pair.dhSecret;
     if (transcript === undefined || dhSecret === undefined) return;
     const spiIn = this.#reserveSpi();
+    const expected = this.#expectedAt(peer);
     const machine = new Phase3Requester({
       identity,
       transcript,
@@ -134,7 +155,7 @@ export class Phase3Driver {
       spiIn,
       clock: this.#host.clock,
       random: this.#host.random,
-      ...(peer.expectPeer === undefined ? {} : { expectedPeer: nodeIdFromText(peer.expectPeer) }),
+      ...(expected === undefined ? {} : { expectedPeer: nodeIdFromText(expected) }),
     });
     this.#requesters.set(pair, { machine, peer });
     peer.phase3Error = undefined;
@@ -142,6 +163,17 @@ export class Phase3Driver {
       (actions) => this.#run(peer, pair, actions, 'initiator'),
       (err: unknown) => this.#host.log('warn', `PIA phase 3 with ${formatEndpoint(peer.endpoint)}: cannot compute our request (${err instanceof Error ? err.message : String(err)}); check the node key (secure element reachable?)`),
     );
+  }
+
+  /**
+   * `ID_B*` of our request to `peer` (§9.2): the partner the application named there, else the
+   * trusted server's ID when `peer` is the trusted server, whoever started the exchange (our
+   * voucher reaching S, the node checking its own key with S), else any.
+   */
+  #expectedAt(peer: Peer): string | undefined {
+    if (peer.expectPeer !== undefined) return peer.expectPeer;
+    const server = this.#o.trustServer;
+    return server !== undefined && this.#host.peerAt(server) === peer ? this.#o.trustServerId : undefined;
   }
 
   control(peer: Peer, pair: SaPair, payload: Uint8Array): void {

@@ -31,6 +31,7 @@ import { ticketGrants, type TicketPlan } from './ticket-plan.js';
 import { P3Reason, P3Status, type NodeId, type PeerVouched } from './types.js';
 import type { AuthorityAnswer, AuthorityDeps, AuthoritySource, Phase3AuditRecord, RegisteredNode } from './authority-types.js';
 import type { DirectAuthority, DirectDecision } from './voucher.js';
+import { wrongPartnerText } from './wrong-partner.js';
 
 /** One party's side of a decision: what S can seal for it (its MAC verified) and its record. */
 interface Party {
@@ -106,7 +107,7 @@ async function decideVouch(v: P3Vouch, source: string, deps: AuthorityDeps): Pro
   const a: Party = { id: v.idA, node: nodeA, role: 'I', otherId: v.idBStar, nonce: v.nA };
   if (nodeA.status !== 'active') return deny(P3Reason.Revoked, `node ${nodeIdToText(v.idA)} (${nodeA.label}) is revoked`, [a, b]);
   if (!isZeroNodeId(v.idBStar) && !sameNodeId(v.idBStar, v.idB)) {
-    return deny(P3Reason.WrongPartner, `the requester expected ${nodeIdToText(v.idBStar)} but is talking to ${nodeIdToText(v.idB)} (${nodeB.label})`, [a, b]);
+    return deny(P3Reason.WrongPartner, wrongPartnerText(v.idBStar, v.idB, nodeB.label), [a, b]);
   }
   const offers = await deps.grantsFor(v.idA, v.idB);
   const plan = ticketGrants(offers);
@@ -147,7 +148,7 @@ async function decideRequestHere(req: P3Req, t: Uint8Array, source: string, deps
   const a: Party = { id: req.idA, node: nodeA, role: 'I', otherId: req.idBStar, nonce: req.nA };
   if (nodeA.status !== 'active') return deny(P3Reason.Revoked, `node ${nodeIdToText(req.idA)} (${nodeA.label}) is revoked`, [a]);
   if (!isZeroNodeId(req.idBStar) && !sameNodeId(req.idBStar, server.id)) {
-    return deny(P3Reason.WrongPartner, `the requester expected ${nodeIdToText(req.idBStar)} but is talking to the trusted server ${nodeIdToText(server.id)} (${server.label})`, [a]);
+    return deny(P3Reason.WrongPartner, wrongPartnerText(req.idBStar, server.id, server.label, true), [a]);
   }
   // No grants: S's own services (enrollment) check the requester's kind themselves (§9.5).
   const self: RegisteredNode = { kind: 'server', status: 'active', label: server.label, key: NO_KEY };

@@ -41,6 +41,7 @@ export {
   type DirectDecision,
 } from './voucher.js';
 export { authorize, answerVouch, decideDirect, directAuthority } from './authority.js';
+export { wrongPartnerText, answeredIn } from './wrong-partner.js';
 export type { AuthorityDeps, AuthoritySource, AuthorityAnswer, RegisteredNode, GrantOffer, Phase3AuditRecord, MaybePromise } from './authority-types.js';
 export { VouchRateLimiter, VOUCH_RATE_LIMITS, type VouchRateLimitOptions } from './rate-limit.js';
 export {

@@ -11,7 +11,7 @@ import { Atecc608 } from '../../devices/atecc608/index.js';
 import { HatEeprom } from '../../devices/hat-eeprom/index.js';
 import type { I2cBus } from '../../drivers/i2c/index.js';
 import { loadIdentity, type LoadedIdentity } from '../../pia/credential/index.js';
-import { MemoryLatchStore } from '../../pia/discovery/index.js';
+import { MemoryLatchStore, formatEndpoint } from '../../pia/discovery/index.js';
 import { systemRandom } from '../../pia/handshake/random.js';
 import { PiaNode, type DatagramTransport, type Endpoint, type PiaNodeOptions, type UdpTransportOptions } from '../../pia/node/index.js';
 import { nodeIdFromText, type NodeKey } from '../../pia/phase3/index.js';
@@ -82,13 +82,21 @@ export function openStation(a: StationArgs, deps: ProvisionDeps): Station {
   return { context, credential };
 }
 
-/** A phase-3 exchange with the trusted server as the board: a node of its own, closed after. */
+/**
+ * A phase-3 exchange with the trusted server as the board: a node of its own, closed after. The
+ * node pins the server by `serverId` (ID_B*): another registered node answering at `server` is
+ * refused (reason 6), and the error says so.
+ */
 export async function phase3Check(deps: ProvisionDeps, server: Endpoint, serverId: string, id: string, key: NodeKey): Promise<void> {
   const transport = await deps.openTransport({ address: wildcard(server), port: 0 });
-  const node = new PiaNode({ transport, clock: deps.clock, latches: new MemoryLatchStore(), ...deps.node, phase3: { identity: { id: nodeIdFromText(id), key }, trustServer: server } });
+  const node = new PiaNode({ transport, clock: deps.clock, latches: new MemoryLatchStore(), ...deps.node, phase3: { identity: { id: nodeIdFromText(id), key }, trustServer: server, trustServerId: serverId } });
   try {
-    await node.connect(server, { expectPeer: serverId });
+    await node.connect(server);
     await node.phase3Ready(server, deps.phase3TimeoutMs ?? 30_000);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    if (!/reason 6:/.test(why)) throw err;
+    throw new Error(`${why}; the node at ${formatEndpoint(server)} is not the trusted server ${serverId} the credential names: check the server address (in the station credential, or the board's record) and what answers there`, { cause: err });
   } finally {
     await node.close();
   }

@@ -29,7 +29,7 @@ async function piactl(...args: string[]): Promise<{ code: number; out: string; e
     stdout: { write: (t: string) => (out += t) },
     stderr: { write: (t: string) => (err += t) },
     signal: new AbortController().signal,
-    env: {},
+    env: { PIACTL_KNOWN_GATEWAYS: stack.knownGateways }, // as the demo prints it: never the real home
   });
   return { code, out, err };
 }
@@ -66,6 +66,9 @@ describe('the demo building end to end, at phase 3', () => {
     expect(r.code, r.err).toBe(0);
     expect(json(r.out)).toMatchObject({ ok: true, peer: { id: stack.ids.gateway, kind: 'gateway', label: 'demo building gateway' } });
     expect(json(r.out).phase3Ms).toEqual(expect.any(Number));
+    // first use: piactl remembered the gateway in the demo's own known-gateways file
+    expect(r.err).toMatch(/^piactl: permanently added gateway 127\.0\.0\.1:\d+, node /);
+    expect(readFileSync(stack.knownGateways, 'utf8')).toContain(`${stack.gatewayPia} ${stack.ids.gateway} demo building gateway\n`);
   }, 30_000);
 
   it('reads a temperature near the simulated room', async () => {
@@ -125,7 +128,7 @@ describe('the demo building end to end, at phase 3', () => {
       stdout: { write: () => true },
       stderr: { write: (t: string) => (err += t) },
       signal: new AbortController().signal,
-      env: {},
+      env: { PIACTL_KNOWN_GATEWAYS: stack.knownGateways },
     });
     expect(code).toBe(4);
     expect(err).toMatch(/no grant/);

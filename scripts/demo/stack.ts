@@ -13,7 +13,8 @@
  *      verifies it; alice is granted read and control on every device of the new gateway
  *   5. the gateway config: firmware/config/examples/demo-building.yaml with this run's paths,
  *      ports and addressing mode, its identity from the ATECC608 (gateway.secureElement)
- *   6. the gateway (firmware/gateway startGateway): devices, addresses, CoAP plain and over PIA
+ *   6. the gateway (firmware/gateway startGateway): devices, addresses, CoAP plain and over PIA;
+ *      piactl's known-gateways file for this run is `dir`/known_gateways (nothing in the home)
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -57,6 +58,12 @@ export interface DemoStack {
   readonly configFile: string;
   /** The gateway's PIA endpoint as piactl's --gateway takes it (IPv4 loopback: piactl's address is then latched, not ::1, which plain clients use). */
   readonly gatewayPia: string;
+  /**
+   * piactl's known-gateways file for this run (PIACTL_KNOWN_GATEWAYS), in `dir`: a demo run
+   * again makes a gateway with a new ID at the same port, which must not meet a line that
+   * an earlier run left in the operator's home.
+   */
+  readonly knownGateways: string;
   close(): Promise<void>;
 }
 
@@ -99,7 +106,7 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     const config = loadGatewayConfig(configFile);
     const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger });
     closers.push(() => gateway.close());
-    return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `127.0.0.1:${gateway.pia.port}`, close: closeAll };
+    return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `127.0.0.1:${gateway.pia.port}`, knownGateways: join(o.dir, 'known_gateways'), close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

@@ -40,6 +40,11 @@ import { S, trio, type P3Node, type Trio } from '../../../pia/node/test-support/
 import { runPiactl } from '../run-piactl.js';
 
 export const GATEWAY = { address: '2001:db8:b::1', port: 4500 };
+/** GATEWAY as piactl writes it in messages and --json. */
+export const GATEWAY_TEXT = `[${GATEWAY.address}]:${GATEWAY.port}`;
+
+/** One `--json` object printed on stdout. */
+export const jsonOf = (text: string): Record<string, unknown> => JSON.parse(text.trim()) as Record<string, unknown>;
 export const FAN_ADDRESS = '2001:db8:42::f1';
 export const CAMERA_ADDRESS = '2001:db8:42::c1';
 export const OPERATOR_ADDRESS = '2001:db8:a::1';
@@ -55,6 +60,8 @@ export interface RunOptions {
   readonly env?: Record<string, string>;
   /** false: no --gateway added (the target's address is the gateway's). */
   readonly gateway?: boolean;
+  /** false: no PIACTL_GATEWAY_ID=the gateway's ID in the environment (piactl then uses its known-gateways file). */
+  readonly pin?: boolean;
 }
 
 export interface Running {
@@ -75,7 +82,19 @@ export interface MemoryGateway {
   /** Registers an operator (granted `rights` on `devices` unless `grant` is null); returns its credential file. */
   operator(label: string, grant?: { devices: string; rights: readonly string[] } | null): { file: string; id: string };
   revoke(id: string): void;
-  /** Runs `piactl ARGS…` to its end, moving simulated time; `--credential` and `--gateway` are added unless given. */
+  /**
+   * Another registered gateway (`label`, its own credential) takes over the gateway's PIA
+   * endpoint: the real gateway's node leaves it, and this one answers there, vouching through
+   * the same trusted server. Returns its node ID (grant operators on it with `t.trust.grant`).
+   */
+  takeOver(label: string): Promise<string>;
+  /** piactl's known-gateways file in runs without their own env (XDG_CONFIG_HOME is a temp folder). */
+  readonly knownGateways: string;
+  /**
+   * Runs `piactl ARGS…` to its end, moving simulated time; `--credential` and `--gateway` are
+   * added unless given; the environment is `o.env` over XDG_CONFIG_HOME=a temp folder (no run
+   * writes into the real home) and PIACTL_GATEWAY_ID=the gateway's ID (unless `o.pin` is false).
+   */
   run(args: readonly string[], o?: RunOptions): Promise<RunResult>;
   /** Starts `piactl ARGS…` without waiting (watch). */
   start(args: readonly string[], o?: RunOptions): Running;
@@ -115,6 +134,7 @@ export function testJpeg(): Uint8Array {
 export function memoryGateway(seed: string, o: { listing?: 'absolute' | 'relative'; gatewayTrustServer?: Endpoint } = {}): MemoryGateway {
   const t = trio(seed);
   const dir = mkdtempSync(join(tmpdir(), 'piactl-'));
+  const configHome = join(dir, 'config');
   const gw = t.trust.register('gateway', 'rack1-gw');
   const gateway = t.add('gateway', GATEWAY, { phase3: { identity: gw.identity, trustServer: o.gatewayTrustServer ?? S } });
   const fan = new FakeDevice({ name: 'rack-fan', clock: t.clock });
@@ -148,7 +168,7 @@ export function memoryGateway(seed: string, o: { listing?: 'absolute' | 'relativ
       stdout: { write: (s: string) => (stdout += s) },
       stderr: { write: (s: string) => (stderr += s) },
       signal: controller.signal,
-      env: ro.env ?? {},
+      env: { XDG_CONFIG_HOME: configHome, ...(ro.pin === false ? {} : { PIACTL_GATEWAY_ID: gw.text }), ...ro.env },
       clock: t.clock,
       openTransport: () => Promise.resolve(t.net.attach(OPERATOR_ADDRESS, at)),
     });
@@ -170,6 +190,13 @@ export function memoryGateway(seed: string, o: { listing?: 'absolute' | 'relativ
       return { file, id: op.text };
     },
     revoke: (id) => t.trust.revoke(id),
+    async takeOver(label) {
+      const x = t.trust.register('gateway', label);
+      await gateway.node.close();
+      t.add(`impostor-${label}`, GATEWAY, { phase3: { identity: x.identity, trustServer: S, trustServerId: nodeIdToText(t.trust.serverId) } });
+      return x.text;
+    },
+    knownGateways: join(configHome, 'piactl', 'known_gateways'),
     async run(args, ro = {}) {
       const r = start(args, ro);
       const code = await t.clock.settle(r.done, 10);
