@@ -12,7 +12,6 @@
  *
  * Run: npx tsx bench/abandoned-exchanges.ts [N, default 100000]
  */
-import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ManualClock } from '../common/index.js';
