@@ -16,8 +16,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ManualClock } from '../common/index.js';
 import { MemoryLatchStore } from '../pia/discovery/index.js';
-import { X25519KeyPair, decodeKx, encodeKx, type KxInit } from '../pia/handshake/index.js';
 import { PiaNode, createMemoryNetwork, type Endpoint } from '../pia/node/index.js';
+import { abandoner } from '../pia/node/test-support/index.js';
 
 const WINDOW = 2_000;
 const PER_STEP = 10;
@@ -42,38 +42,17 @@ const heapMb = (): number => {
   return process.memoryUsage().heapUsed / 1e6;
 };
 
-function attacker(n: number): Endpoint {
-  return { address: `2001:db8:${(n >> 16).toString(16)}:${((n >> 8) & 0xff).toString(16)}::${((n & 0xff) + 1).toString(16)}`, port: 1024 + (n % 60_000) };
-}
-
 export async function main(total = Number(process.argv[2] ?? 100_000)): Promise<AbandonedResult> {
   const clock = new ManualClock();
   const net = createMemoryNetwork({ clock });
   const node = new PiaNode({ transport: net.attach(RESPONDER.address, RESPONDER.port), clock, latches: new MemoryLatchStore() });
-  const gi = new X25519KeyPair(new Uint8Array(32).fill(9)).publicKey;
-  const inits = new Map<string, KxInit>();
-  net.intercept((d) => {
-    if (d.from.address !== RESPONDER.address) return undefined;
-    const msg = decodeKx(d.bytes);
-    const key = `${d.to.address}/${d.to.port}`;
-    const init = inits.get(key);
-    if (msg.kind === 'cookie' && init !== undefined) net.inject(d.to, RESPONDER, encodeKx({ ...init, cookie: msg.cookie }));
-    if (msg.kind === 'resp') inits.delete(key);
-    return 'drop';
-  });
+  const attacker = abandoner(net, RESPONDER);
   let n = 0;
   /** `count` more abandoned exchanges; the process CPU µs they took per INIT. */
   const run = async (count: number): Promise<number> => {
     const cpu = process.cpuUsage();
     for (const end = n + count; n < end; ) {
-      for (let k = 0; k < PER_STEP; k++, n++) {
-        const ni = new Uint8Array(32);
-        new DataView(ni.buffer).setUint32(0, n);
-        const init: KxInit = { kind: 'init', spiI: 0x10000 + (n % 0x7fff0000), ni, gi, suites: [1, 2], cookie: new Uint8Array(0) };
-        const from = attacker(n);
-        inits.set(`${from.address}/${from.port}`, init);
-        net.inject(from, RESPONDER, encodeKx(init));
-      }
+      for (let k = 0; k < PER_STEP; k++, n++) attacker.begin(n);
       await clock.advance(STEP_MS);
     }
     const used = process.cpuUsage(cpu);

@@ -11,6 +11,8 @@ import type { InnerInfo, PiaNodeEvent, PiaNodeOptions } from '../node-types.js';
 import { PiaNode } from '../pia-node.js';
 import type { Endpoint } from '../transport.js';
 
+export { abandoner, attackerEndpoint, type Abandoner } from './abandoner.js';
+
 export const A: Endpoint = { address: '2001:db8:a::1', port: 4500 };
 export const B: Endpoint = { address: '2001:db8:b::1', port: 4500 };
 
