@@ -1,13 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects, told apart by the file name (`NAME.<kind>.test.ts`):
+ *
+ * - **system**: tests that drive something outside this Node process: our programs started as
+ *   processes (`process`), socat ptys (`pty`, `socat`), network namespaces (`netns`), libcoap
+ *   (`libcoap`), mbpoll (`mbpoll`), tshark (`tshark`), Mosquitto (`mosquitto`), the whole demo
+ *   (`e2e`), or long runs (`soak`). Its global setup fails first, with the install command,
+ *   when a tool is missing.
+ * - **unit**: everything else: in-process, loopback sockets at most, no Debian package needed.
+ *
+ * `npm run test:unit` runs the unit project; `npm test` runs both.
+ */
+const SYSTEM = ['**/*.{process,pty,socat,netns,libcoap,mbpoll,tshark,mosquitto,e2e,soak}.test.ts'];
+const EXCLUDE = ['node_modules/**', 'dist/**'];
+
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**'],
-    globalSetup: ['scripts/test-global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Serial-line tests pace bytes at the baud rate; two cores: keep parallelism modest.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...EXCLUDE, ...SYSTEM] } },
+      { extends: true, test: { name: 'system', include: SYSTEM, exclude: EXCLUDE, globalSetup: ['scripts/test-global-setup.ts'] } },
+    ],
   },
 });
