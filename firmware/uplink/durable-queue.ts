@@ -1,5 +1,5 @@
 /**
- * The uplink's on-disk store-and-forward queue (issue 6 §2): SQLite in WAL mode with
+ * The uplink's on-disk store-and-forward queue: SQLite in WAL mode with
  * `synchronous = FULL`, so a committed append survives a process crash and a power cut
  * (SQLite docs, "WAL mode": FULL syncs the WAL on every commit).
  *

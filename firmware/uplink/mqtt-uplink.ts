@@ -1,5 +1,5 @@
 /**
- * The MQTT uplink (issue 6): every message goes through the DurableQueue, a sender publishes
+ * The MQTT uplink: every message goes through the DurableQueue, a sender publishes
  * it at QoS 1 and removes it on its PUBACK.
  *
  * Flow:
