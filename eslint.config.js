@@ -1,5 +1,5 @@
 // Lint: typescript-eslint type-checked rules. Floating promises and non-exhaustive switches
-// are errors (DESIGN.md, Conventions).
+// are errors (docs/architecture.md#conventions).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

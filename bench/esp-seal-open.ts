@@ -10,7 +10,7 @@
  * Bare and ESP run in short alternating chunks (bare, ESP, bare, ESP, …) and each side keeps
  * its best chunk: with other processes on the cores (SMT siblings, caches), the best chunk is
  * the closest to the uncontended speed, and both sides get the same chances.
- * Target (issue 3): ESP ÷ bare ≥ 0.8 at 1200 bytes.
+ * Target: ESP ÷ bare ≥ 0.8 at 1200 bytes.
  *
  * Run: npx tsx bench/esp-seal-open.ts [ms per chunk, default 40]
  */

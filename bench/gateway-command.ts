@@ -1,5 +1,5 @@
 /**
- * Bench (issue 5 item 10): a command's round trip and a 100 KB snapshot through the gateway,
+ * Bench: a command's round trip and a 100 KB snapshot through the gateway,
  * over PIA phase 3 against plain CoAP to the same device, in the same run, interleaved (the
  * order swaps every round). Targets: PIA ÷ plain ≤ 1.3 for a command, ≤ 1.5 for the snapshot
  * (medians; p99 ratios shown too).

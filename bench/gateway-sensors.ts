@@ -1,5 +1,5 @@
 /**
- * Bench (issue 5 item 10): the gateway's memory and CPU with 200 simulated sensors polled at
+ * Bench: the gateway's memory and CPU with 200 simulated sensors polled at
  * 1 Hz. Targets: RSS under 150 MB, under 5 % of one core.
  *
  * Setup, in this one process: 25 virtual I2C buses with 8 MCP9808s each (addresses 0x18–0x1F),

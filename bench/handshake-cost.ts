@@ -25,7 +25,7 @@
  * two sides run in alternating chunks, each keeping its best: the machine is shared. The
  * ratio is best ÷ best; the median of the per-round ratios (two adjacent chunks see the same
  * load) is printed beside it: it says how the ratio holds up under the load of the moment.
- * Target (issue 3): full ÷ floor ≤ 2.
+ * Target: full ÷ floor ≤ 2.
  *
  * Run: npx tsx bench/handshake-cost.ts [ms per chunk, default 40]
  */

@@ -14,7 +14,7 @@
  * wait for the 9 reply bytes, a precise t3.5, repeat). It is the best any master can do
  * here; what it loses against the limit is the rig's (pty + socat + event-loop wake-ups,
  * about 0.35 ms each way), which a real UART has in its own form (FIFO and USB latency).
- * Target (issue 2): ratio ≥ 0.9 of the line limit at 9600 and 115200 baud.
+ * Target: ratio ≥ 0.9 of the line limit at 9600 and 115200 baud.
  *
  * Run: npm run bench -- modbus   (or: npx tsx bench/modbus-line-rate.ts)
  */

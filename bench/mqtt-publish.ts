@@ -3,7 +3,7 @@
  * queue with fsync per batch, sender, PUBACK → ack) as a ratio to a bare mqtt.js publisher in
  * the same run, with the same window (100 unacknowledged) and the same offered load (bursts of
  * 50 messages per event-loop turn). Rounds alternate (bare, uplink, …); each side keeps its best.
- * Target (issue 6 §8): uplink ÷ bare ≥ 0.8.
+ * Target: uplink ÷ bare ≥ 0.8.
  * Then the drain after an outage: N messages queued while the broker is down, the broker
  * started, the time until the queue is empty, against the configured drainRatePerSec.
  * The uplink fsyncs (WAL, synchronous = FULL) once per event-loop turn that appended. Until

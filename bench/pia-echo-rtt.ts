@@ -19,7 +19,7 @@
  *              socket calls (cold caches: OpenSSL's per-call key setup is then several times its
  *              cost in a tight loop). This is the floor the target is judged against.
  *   in a loop — 2 × (seal + open) back to back, median of chunks: the best case, for reference.
- * "Added" = median PIA RTT − median bare RTT. Target (issue 3): added ≤ 1.5 × the four AEAD
+ * "Added" = median PIA RTT − median bare RTT. Target: added ≤ 1.5 × the four AEAD
  * operations. Everything else in "added" is ESP framing, the inner packet (checksum), the
  * replay window, the node's bookkeeping and the extra allocations, on both sides.
  *

@@ -1,6 +1,6 @@
 /**
  * Against libcoap's real client (Debian libcoap3-bin, `coap-client-notls` 4.3.x), the legacy
- * CoAP peer the gateway must answer correctly (issue 5: content, or 4.01/4.03 with the reason).
+ * CoAP peer the gateway must answer correctly: with content, or with 4.01/4.03 and the reason.
  * The server runs on real UDP on ::1 with the system clock.
  */
 import { readFile, rm } from 'node:fs/promises';

@@ -3,7 +3,7 @@
  * can drive time by hand (`ManualClock`) and the simulator can run faster than real time.
  *
  * Must hold: `now()` is monotonic (never goes backwards) and counts milliseconds; it is not
- * wall-clock time (gateways boot without a real-time clock: protocols.md, "Clocks").
+ * wall-clock time (gateways boot without a real-time clock: docs/protocol.md §9.6).
  */
 export interface Clock {
   /** Monotonic milliseconds since an arbitrary origin. */

@@ -1,7 +1,8 @@
 /**
- * A guard on what enters the audit log: keys never do (DESIGN.md: "Secrets never reach logs").
- * An audit log is kept, copied and shown to people for years, so a field that even looks like
- * a secret is refused before anything is written, and the error names the field.
+ * A guard on what enters the audit log: keys never do (docs/architecture.md#conventions:
+ * "Secrets never reach logs"). An audit log is kept, copied and shown to people for years, so
+ * a field that even looks like a secret is refused before anything is written, and the error
+ * names the field.
  *
  * The rule (checked on top-level field names and, recursively, on keys of nested objects):
  * split the name into words (camelCase, snake_case, kebab-case, dots), lower-cased; it is

@@ -1,7 +1,7 @@
 /**
  * The audit log's shapes (docs/protocol.md §9.7): a hash-chained, append-only log of JSON
- * lines `{"seq", "time", "event", …fields, "prev", "hash"}`. The trusted server writes one
- * now; each gateway writes its local audit log in the same format later (issue 5).
+ * lines `{"seq", "time", "event", …fields, "prev", "hash"}`. The trusted server writes one;
+ * each gateway writes its local audit log in the same format (firmware/gateway).
  */
 
 /** A value JSON can carry exactly (finite numbers only: NaN and ±Infinity have no JSON form). */

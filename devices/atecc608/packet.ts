@@ -1,6 +1,6 @@
 /**
  * ATECC608 packets, host side (cryptoauthlib lib/calib/calib_command.c: atCRC, atCalcCrc,
- * atCheckCrc, isATCAError).
+ * atCheckCrc, isATCAError; docs/hardware.md#atecc608).
  *
  * Must hold:
  * - Command group: count, opcode, param1, param2 (u16 LE), data, CRC (LE); count = 7 + data.

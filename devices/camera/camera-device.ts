@@ -1,5 +1,5 @@
 /**
- * The VC0706 serial JPEG camera as a `Device` (reference/hardware.md, "Serial JPEG camera"):
+ * The VC0706 serial JPEG camera as a `Device` (docs/hardware.md#vc0706):
  * a `snapshot` blob (image/jpeg) with a size choice, one capture at a time.
  *
  * Snapshot (`fetch('snapshot', { size? })`):

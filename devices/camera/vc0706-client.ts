@@ -1,6 +1,6 @@
 /**
- * Host side of the VC0706 serial JPEG camera protocol (reference/hardware.md, "Serial JPEG
- * camera: VC0706"): `56 00 <cmd> <len> <args>` out, `76 00 <cmd> <status> <len> <data>` back.
+ * Host side of the VC0706 serial JPEG camera protocol (docs/hardware.md#vc0706):
+ * `56 00 <cmd> <len> <args>` out, `76 00 <cmd> <status> <len> <data>` back.
  *
  * Snapshot flow:
  *  1. FBUF_CTRL stop-current-frame (`36 01 00`): the camera freezes one frame;
@@ -11,7 +11,7 @@
  * The JPEG must start `FF D8` and end `FF D9`, or the snapshot is refused; a frame length
  * above `maxFrameBytes` (a garbled reply) is refused before any buffer is allocated.
  *
- * Image size (hardware.md, "image size"): WRITE_DATA `31 05 04 01 00 19 <code>` (type 04,
+ * Image size (docs/hardware.md#vc0706): WRITE_DATA `31 05 04 01 00 19 <code>` (type 04,
  * 1 byte at 0x0019; 00 = 640×480, 11 = 320×240, 22 = 160×120) stores the size, which takes
  * effect at the next reset, so `setImageSize` then resets (`26 00`: reply `76 00 26 00 00`,
  * then the boot text ending `Init end\r\n`, before which the camera ignores commands);
@@ -26,7 +26,7 @@ const HOST = 0x56;
 const CAMERA = 0x76;
 const CMD = { version: 0x11, reset: 0x26, readData: 0x30, writeData: 0x31, readFbuf: 0x32, fbufLen: 0x34, fbufCtrl: 0x36 } as const;
 
-/** Image sizes and their codes at 0x0019 (hardware.md, "image size"). */
+/** Image sizes and their codes at 0x0019 (docs/hardware.md#vc0706). */
 export const VC0706_IMAGE_SIZES = { '640x480': 0x00, '320x240': 0x11, '160x120': 0x22 } as const;
 export type Vc0706ImageSize = keyof typeof VC0706_IMAGE_SIZES;
 const IMAGE_SIZE_ADDRESS = [0x00, 0x19] as const;

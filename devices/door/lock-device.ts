@@ -5,7 +5,7 @@
  *
  * Start:
  *  1. the relay line is opened straight at the LOCKED level (never passing through another:
- *     no click at boot, reference/hardware.md "Door lock, safe"); the relay level for locked
+ *     no click at boot, docs/hardware.md#door-lock); the relay level for locked
  *     follows the lock type: fail-secure strike de-energized (0), fail-safe maglock energized (1);
  *  2. the contact (and REX) inputs are opened debounced and watched; the contact's first
  *     reading sets `open`;

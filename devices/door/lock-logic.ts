@@ -1,8 +1,8 @@
 /**
  * The lock's behaviour on the injected clock, apart from any GPIO: timed unlock windows,
- * relock, request-to-exit, and the held-open and forced-door alarms (reference/hardware.md,
- * "Door lock, safe"). The device (lock-device.ts) feeds it the debounced inputs and gives it
- * a `drive(locked)` that sets the strike relay.
+ * relock, request-to-exit, and the held-open and forced-door alarms (docs/hardware.md#door-lock).
+ * The device (lock-device.ts) feeds it the debounced inputs and gives it a `drive(locked)` that
+ * sets the strike relay.
  *
  * Must hold:
  * - the relay is driven to what is wanted *when the write runs* (writes are serialized and each

@@ -1,7 +1,6 @@
 /**
  * What makes one kind of electric lock differ from another: a profile object. The door and the
- * safe share one lock model (lock-device.ts) and differ only here (reference/hardware.md,
- * "Door lock, safe").
+ * safe share one lock model (lock-device.ts) and differ only here (docs/hardware.md#door-lock).
  *
  * Must hold:
  * - `lockTypes` lists the lock hardware a kind may be wired to; a safe is fail-secure only

@@ -1,5 +1,5 @@
 /**
- * The fan's fail-safe (issue 5 item 2): full speed when its temperature source fails or
+ * The fan's fail-safe: full speed when its temperature source fails or
  * passes a threshold, back to the commanded speed when the source is healthy and below the
  * threshold minus a hysteresis.
  *

@@ -4,7 +4,7 @@
  *
  * Flow:
  *  start: 1. open the PWM channel straight at the safe speed (full speed by default: a fan
- *            with an undriven PWM input runs at full speed too, hardware.md) and enable it;
+ *            with an undriven PWM input runs at full speed too, docs/hardware.md#fan) and enable it;
  *         2. open the tach input (falling edges) and start counting;
  *         3. poll every `windowMs`, the first poll one window after start.
  *  poll:  1. rpm from the pulses of the window just ended (tach.ts);
@@ -43,7 +43,7 @@ export interface FanOptions {
   readonly pwmChannel: number;
   readonly gpio: GpioController;
   readonly tachLine: number;
-  /** Default 2 (hardware.md). */
+  /** Default 2 (docs/hardware.md#fan). */
   readonly pulsesPerRevolution?: number;
   /** Default 25 000 Hz (4-pin fans expect 21–28 kHz). */
   readonly pwmFrequencyHz?: number;

@@ -1,7 +1,7 @@
 /**
  * Tachometer counting: falling edges on the tach input over a window on the clock.
  *
- * Must hold (hardware.md, "Fan: 4-pin PWM"): an open-collector output pulled up on the board,
+ * Must hold (docs/hardware.md#fan): an open-collector output pulled up on the board,
  * `pulsesPerRevolution` pulses per revolution (2 for PC fans), so
  *   rpm = pulses / pulsesPerRevolution / (window in minutes)   (= pulse Hz × 30 for 2).
  * The window is the exact clock time between two `take()` calls, so a late poll (backoff)

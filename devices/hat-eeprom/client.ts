@@ -1,6 +1,6 @@
 /**
  * Host client for a 24C32 HAT ID EEPROM on an `I2cBus` (24LC32A datasheet §6 "Write
- * operations", §7 "Acknowledge polling", §8 "Read operations").
+ * operations", §7 "Acknowledge polling", §8 "Read operations"; docs/hardware.md#eeprom-24c32).
  *
  * Flow of `write(offset, data)`:
  *  1. split at 32-byte page boundaries (a write that crossed one would roll over to the

@@ -1,7 +1,8 @@
 /**
  * CRC-16/ARC, the HAT EEPROM atom checksum (raspberrypi/hats eepromutils/eeptypes.h
  * `getcrc`: polynomial 0x8005, input bits least significant first, init 0, result bit-reversed,
- * stored little-endian). Equivalent table form: reflected polynomial 0xA001.
+ * stored little-endian; docs/hardware.md#hat-eeprom). Equivalent table form: reflected
+ * polynomial 0xA001.
  * Check value: "123456789" → 0xBB3D.
  */
 import { crc16Reflected8005 } from '../../common/index.js';

@@ -1,6 +1,6 @@
 /**
  * The Raspberry Pi HAT ID EEPROM image (raspberrypi/hats eeprom-format.md, eepromutils
- * eeptypes.h and eepmake.c).
+ * eeptypes.h and eepmake.c; docs/hardware.md#hat-eeprom).
  *
  * Layout, all integers little-endian:
  *   header (12): signature "R-Pi" (52 2D 50 69), version u8 (0x01), reserved u8 (0),

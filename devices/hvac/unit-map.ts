@@ -1,7 +1,7 @@
 /**
  * An HVAC unit's Modbus register map as data: which register holds each quantity the HVAC
  * device knows (its role), how to read it and what a write may carry. Another unit type is a
- * new file under maps/ (reference/hardware.md, "HVAC: Modbus RTU over RS-485").
+ * new file under maps/ (docs/hardware.md#modbus-fan-coil).
  *
  * Must hold (checked by `checkUnitMap` when a device is created):
  * - addresses are PDU addresses (0-based, as on the wire); holding registers are read with

@@ -1,5 +1,5 @@
 /**
- * The device model every device kind implements (issue 5): typed state as named properties,
+ * The device model every device kind implements: typed state as named properties,
  * validated writes and actions, events, health, polling with backoff, fail-safe start and stop.
  * The gateway's CoAP layer maps it to resources without knowing the kind:
  *   GET  /<device>/<property>          read (Observe when `observable`)

@@ -1,5 +1,5 @@
 /**
- * Bosch BME280 driver (BST-BME280-DS002 §3.3, §5, hardware.md): forced mode, one
+ * Bosch BME280 driver (BST-BME280-DS002 §3.3, §5, docs/hardware.md#bme280): forced mode, one
  * measurement per poll, then the datasheet's compensation (bme280-compensation.ts).
  *
  * Flow:

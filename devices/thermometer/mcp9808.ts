@@ -1,5 +1,5 @@
 /**
- * Microchip MCP9808 driver (DS25095 §5.1, hardware.md).
+ * Microchip MCP9808 driver (DS25095 §5.1, docs/hardware.md#mcp9808).
  *
  * Must hold:
  * - identity at init: manufacturer ID (reg 0x06) = 0x0054 and device ID (reg 0x07 high byte)

@@ -1,7 +1,8 @@
 /**
  * What the thermometer device needs from a part driver: identify/configure, then measure.
  * One driver per part family (sht31.ts, sht4x.ts, mcp9808.ts, bme280.ts, tmp102.ts), each
- * speaking the part's real command sequence on an `I2cBus` (hardware.md, "Thermometers").
+ * speaking the part's real command sequence on an `I2cBus` (docs/hardware.md: #i2c-addresses
+ * and each part's section).
  *
  * Must hold: `init` and `measure` reject (never hang: every wait is bounded) with an error
  * that names the part, its bus and address, the problem and the fix; a CRC mismatch or an

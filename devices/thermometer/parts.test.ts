@@ -29,7 +29,8 @@ function building(initialC = 23.7) {
 }
 
 describe('thermometer part drivers against the virtual building', () => {
-  // Part resolution (hardware.md): SHT3x 175/65535 °C, BME280 0.01 °C, MCP9808 and TMP102 0.0625 °C.
+  // Part resolution (docs/hardware.md, each part's section): SHT3x 175/65535 °C, BME280 0.01 °C,
+  // MCP9808 and TMP102 0.0625 °C.
   const cases: [ThermometerPartName, number, number][] = [
     ['sht31', 0x44, 175 / 65535],
     ['mcp9808', 0x18, 0.0625],

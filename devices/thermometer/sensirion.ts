@@ -2,7 +2,7 @@
  * Sensirion SHT3x and SHT4x drivers: a measurement command, a wait of the datasheet's maximum
  * duration, then a 6-byte read (T msb, lsb, CRC, RH msb, lsb, CRC) with CRC-8 0x31 per word.
  *
- * Must hold (SHT3x-DIS §4.3–4.13, SHT4x §4.3–4.6, hardware.md):
+ * Must hold (SHT3x-DIS §4.3–4.13, SHT4x §4.3–4.6, docs/hardware.md#sht31, #sht4x):
  * - single shot without clock stretching (SHT3x 0x2400, 15 ms; SHT4x 0xFD, 8.3 ms), because
  *   the Pi's I2C mishandles clock stretching;
  * - while it measures the part NACKs the read header: that is "not ready", retried every

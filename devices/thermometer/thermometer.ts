@@ -23,7 +23,7 @@ import { tmp102Part } from './tmp102.js';
 
 export type ThermometerPartName = 'sht31' | 'sht4x' | 'mcp9808' | 'bme280' | 'tmp102';
 
-/** Each part's default address (hardware.md: the address with the strap pins low). */
+/** Each part's default address (docs/hardware.md#i2c-addresses: the address with the strap pins low). */
 export const THERMOMETER_DEFAULT_ADDRESS: Readonly<Record<ThermometerPartName, number>> = {
   sht31: 0x44,
   sht4x: 0x44,

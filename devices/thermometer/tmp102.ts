@@ -1,5 +1,5 @@
 /**
- * Texas Instruments TMP102 driver (SBOS397 §7.5, hardware.md).
+ * Texas Instruments TMP102 driver (SBOS397 §7.5, docs/hardware.md#tmp102).
  *
  * Must hold:
  * - the part has no ID register: init reads the configuration register and checks the

@@ -1,6 +1,6 @@
 /**
  * Errors from the GPIO drivers. `kind` lets callers branch; the message names the line, the
- * problem and the fix (DESIGN.md, Conventions).
+ * problem and the fix (docs/architecture.md#conventions).
  *
  * - no-sysfs:       /sys/class/gpio is missing (kernel without CONFIG_GPIO_SYSFS)
  * - unknown-chip:   no GPIO chip with a known Raspberry Pi pinctrl label

@@ -230,7 +230,7 @@ describe('OnoffGpioController errors and claims', () => {
     expect(fake.constructed).toEqual([]);
   });
 
-  it('the default numbering reads /sys, which has no gpio class here (hardware.md, "Testing without hardware")', async () => {
+  it('the default numbering reads /sys, which has no gpio class here (docs/hardware.md#testing)', async () => {
     const ctl = new OnoffGpioController({ Gpio: fakeOnoff().Gpio });
     expect((await rejection(ctl.openInput(4))).kind).toBe('no-sysfs');
   });

@@ -12,7 +12,7 @@
  *       (drivers/gpio/gpiolib-sysfs.c): the *raw* (physical) level, active_low NOT applied;
  *     - so the physical level must be computed here: raw = initial XOR activeLow. Writing
  *       'out' (= raw 0) and then the value would pass through 0 first (relay click at boot:
- *       hardware.md, "Door lock").
+ *       docs/hardware.md#door-lock).
  *  4. with reconfigureDirection:false onoff leaves an already exported output alone (no
  *     re-drive on a restart); if that output sits at another level, one write moves it to
  *     `initial` (the only transition, and toward the safe level).

@@ -1,6 +1,6 @@
 /**
- * BCM line number → sysfs GPIO number, found at run time (hardware.md, "onoff 6.0.3",
- * "Numbering on kernel 6.6+ and on the Pi 5").
+ * BCM line number → sysfs GPIO number, found at run time (docs/hardware.md#gpio:
+ * numbering on kernel 6.6+ and on the Pi 5).
  *
  * Must hold: the sysfs number is `base + line` of the `gpiochip*` under `<root>/class/gpio`
  * whose `label` is a Raspberry Pi header controller; `base` is read, never assumed (0 on old

@@ -17,7 +17,7 @@ export interface GpioOutputOptions {
   /**
    * The level the line takes when it is configured. Must be the device's safe level: the
    * line is exported straight into this level, never passing through another one (no relay
-   * click at boot: hardware.md, "Door lock").
+   * click at boot: docs/hardware.md#door-lock).
    */
   readonly initial: Level;
   readonly activeLow?: boolean;

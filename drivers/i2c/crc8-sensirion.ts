@@ -1,7 +1,7 @@
 /**
  * Sensirion CRC-8 over each 16-bit word on the wire (SHT3x datasheet §4.12, SHT4x §4.4):
  * polynomial 0x31 (x⁸ + x⁵ + x⁴ + 1), init 0xFF, no reflection, no final XOR.
- * Check values (hardware.md): CRC(0xBE 0xEF) = 0x92; CRC(0x00) = 0xAC.
+ * Check values (docs/hardware.md#sensirion-crc8): CRC(0xBE 0xEF) = 0x92; CRC(0x00) = 0xAC.
  */
 export function crc8Sensirion(bytes: Uint8Array): number {
   let crc = 0xff;

@@ -8,7 +8,7 @@
  *     syscalls that must not interleave with another caller's);
  *  3. call i2c-bus; an errno becomes an I2cError kind (`mapI2cError`), the original as `cause`.
  *
- * i2c-bus quirks handled here (hardware.md, "i2c-bus 5.2.3"):
+ * i2c-bus 5.2.3 quirks handled here (docs/hardware.md#i2c):
  * - `openPromisified` succeeds even without /dev/i2c-N: the first transfer fails with ENOENT
  *   (→ 'no-bus'), but `scan()` swallows that and returns []: so scan checks the file first.
  * - `readWord`/`writeWord` are SMBus words, little-endian on the wire: passed through as is.
@@ -153,7 +153,7 @@ class LinuxI2cBus implements I2cBus {
     await this.run(address, 'writeI2cBlock', () => this.raw.writeI2cBlock(address, command, buf.length, buf));
   }
 
-  /** i2c-bus's scan returns [] for a missing bus: check the device file first (hardware.md). */
+  /** i2c-bus's scan returns [] for a missing bus: check the device file first (docs/hardware.md#i2c). */
   async scan(): Promise<number[]> {
     this.checkOpen(undefined);
     try {

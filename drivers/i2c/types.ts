@@ -3,7 +3,8 @@
  * Buffers in and out. Implementations serialize transactions per bus (one at a time).
  *
  * Word order: `readWord`/`writeWord` are SMBus words, little-endian on the wire (i2c-bus
- * quirk, hardware.md); most sensors are big-endian, so device models use `readI2cBlock` or swap.
+ * quirk, docs/hardware.md#i2c); most sensors are big-endian, so device models use
+ * `readI2cBlock` or swap.
  */
 export interface I2cBus {
   /** e.g. 1 for /dev/i2c-1. */
@@ -24,7 +25,7 @@ export interface I2cBus {
   readI2cBlock(address: number, command: number, length: number): Promise<Buffer>;
   /** I2C block write: `command` then up to 32 bytes. */
   writeI2cBlock(address: number, command: number, data: Uint8Array): Promise<void>;
-  /** Addresses 0x03..0x77 that ACK a probe (a part that NACKs a bare read is missed: hardware.md). */
+  /** Addresses 0x03..0x77 that ACK a probe (a part that NACKs a bare read is missed: docs/hardware.md#i2c). */
   scan(): Promise<number[]>;
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@
  * Must hold:
  * - 7-bit addresses 0x03..0x77 only: 0x00..0x02 and 0x78..0x7F are reserved (I2C spec
  *   UM10204 §3.1.12: general call, CBUS, HS-mode, 10-bit addressing); i2c-bus's scan range.
- * - SMBus/I2C block transfers carry 1..32 data bytes (I2C_SMBUS_BLOCK_MAX, hardware.md).
+ * - SMBus/I2C block transfers carry 1..32 data bytes (I2C_SMBUS_BLOCK_MAX, docs/hardware.md#i2c).
  * - Plain reads/writes go through the i2c-dev read()/write() path, limited to 8192 bytes.
  */
 import { I2cError } from './errors.js';

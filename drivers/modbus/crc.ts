@@ -1,6 +1,6 @@
 /**
  * CRC-16/MODBUS (Modbus over Serial Line V1.02 §6.2.2): reflected polynomial 0xA001,
- * initial value 0xFFFF, no final XOR; sent low byte first.
+ * initial value 0xFFFF, no final XOR; sent low byte first (docs/hardware.md#modbus-rtu).
  * Check value: "123456789" → 0x4B37; `01 03 00 00 00 01` → CRC bytes `84 0A`.
  */
 import { crc16Reflected8005 } from '../../common/index.js';

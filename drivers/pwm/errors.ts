@@ -1,6 +1,6 @@
 /**
  * Errors from the PWM drivers (sysfs and virtual). The message names the chip/channel, the
- * problem and the fix (DESIGN.md, Conventions).
+ * problem and the fix (docs/architecture.md#conventions).
  *
  * - no-pwm-class: <root>/class/pwm is missing (no PWM driver loaded)
  * - no-chip:      pwmchipN does not exist

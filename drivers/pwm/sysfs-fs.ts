@@ -1,6 +1,6 @@
 /**
  * The file operations the sysfs PWM driver needs, injected so a test can stand in for the
- * kernel on a temp folder (hardware.md, "Fan: 4-pin PWM": the files are plain files).
+ * kernel on a temp folder (docs/hardware.md#pwm: the files are plain files).
  * Errors are Node system errors (`code` ENOENT, EACCES, EBUSY, EINVAL …), as from node:fs.
  */
 import { access, open, readFile, readdir, writeFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /**
  * PwmController over Linux sysfs PWM: `<root>/class/pwm/pwmchipN/{npwm,export,unexport}` and
- * `pwmX/{period,duty_cycle,polarity,enable}`, times in ns (hardware.md, "Fan: 4-pin PWM").
+ * `pwmX/{period,duty_cycle,polarity,enable}`, times in ns (docs/hardware.md#pwm).
  *
  * Flow of `openChannel(chip, channel)`:
  *  1. class/pwm must exist (else no PWM driver: name the overlay), pwmchipN must exist (else

@@ -3,8 +3,8 @@
  *
  * Extension point: the gateway itself is the `run` subcommand, written elsewhere
  * (firmware/…): export a `Subcommand` named 'run' and add it to this list. `runGatewayCli`
- * then also takes `pia-gateway --config FILE` (options without a command) as `run`, the
- * form issue 5 documents. Keep exit codes in exit-codes.ts.
+ * then also takes `pia-gateway --config FILE` (options without a command) as `run`.
+ * Keep exit codes in exit-codes.ts.
  */
 import { checkSubcommand } from './check-command.js';
 import { discoverSubcommand } from './discover-command.js';

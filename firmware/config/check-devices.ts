@@ -3,8 +3,8 @@
  * valid kind but only read settings the schema accepted (`usable`), so one mistake is reported
  * once and the others are still found; `names` covers every entry, valid or not:
  *   1. names are unique;
- *   2. a thermometer's address is one its part can have (its address pins: hardware.md table);
- *      no two devices on one I2C bus address;
+ *   2. a thermometer's address is one its part can have (its address pins:
+ *      docs/hardware.md#i2c-addresses); no two devices on one I2C bus address;
  *   3. no GPIO line and no PWM channel serves two things;
  *   4. serial ports: a camera has its port to itself; HVAC units may share an RS-485 line
  *      only with the same line settings and different unit addresses; paths are /dev/… or virtual:NAME;
@@ -16,7 +16,7 @@
 import type { Reporter } from './reporter.js';
 import type { DeviceConfig, SerialPortConfig, ThermometerPart } from './types.js';
 
-/** The addresses each part can be strapped to (reference/hardware.md, thermometers table). */
+/** The addresses each part can be strapped to (docs/hardware.md#i2c-addresses). */
 export const THERMOMETER_ADDRESSES: Readonly<Record<ThermometerPart, readonly number[]>> = {
   sht31: [0x44, 0x45],
   sht4x: [0x44, 0x45, 0x46],

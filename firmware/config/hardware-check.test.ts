@@ -60,7 +60,7 @@ describe('checkHardware (files only, nothing opened)', () => {
       "gateway.yaml:4: gateway.credential: /etc/pia-gateway/credential.json does not exist; create it on the trusted server with 'pia-trust node add --kind gateway --label NAME --out FILE' and copy it here (mode 0600)",
       'gateway.yaml:9: device "rack-temp": i2c.bus: /dev/i2c-1 does not exist; enable I2C (dtparam=i2c_arm=on in config.txt, or raspi-config → Interface Options → I2C) and reboot; ls /dev/i2c-* lists the buses',
       'gateway.yaml:12: device "rack1-fan": pwm.channel: pwm channel 3 does not exist on pwmchip0 (has 0–1); use a channel of pwmchip0, or another chip',
-      'gateway.yaml:13: device "rack1-fan": tachLine: this host has no sysfs GPIO (/sys/class/gpio/export); run on a board with GPIO and sysfs GPIO enabled (some images drop it: hardware.md, onoff); in a container, mount /sys/class/gpio',
+      'gateway.yaml:13: device "rack1-fan": tachLine: this host has no sysfs GPIO (/sys/class/gpio/export); run on a board with GPIO and sysfs GPIO enabled (some images drop it: docs/hardware.md#gpio); in a container, mount /sys/class/gpio',
       'gateway.yaml:17: device "lights": dimmer.chip: pwmchip2 does not exist (/sys/class/pwm/pwmchip2); enable the PWM overlay (dtoverlay=pwm-2chan in config.txt on a Pi 4) and reboot; ls /sys/class/pwm lists the chips',
       'gateway.yaml:20: device "hvac": serial.port: /dev/serial/by-id/usb-FTDI-if00 does not exist; plug the adapter in and check the path: ls /dev/serial/by-id lists USB serial adapters (stable names)',
     ]);

@@ -55,7 +55,7 @@ export function checkHardware(config: GatewayConfig, probe: HostProbe): ConfigPr
   const gpio = (d: DeviceConfig, setting: string): void => {
     if (gpioReported || probe.exists('/sys/class/gpio/export')) return;
     gpioReported = true;
-    problem(at(d, setting), d, setting, 'this host has no sysfs GPIO (/sys/class/gpio/export)', 'run on a board with GPIO and sysfs GPIO enabled (some images drop it: hardware.md, onoff); in a container, mount /sys/class/gpio');
+    problem(at(d, setting), d, setting, 'this host has no sysfs GPIO (/sys/class/gpio/export)', 'run on a board with GPIO and sysfs GPIO enabled (some images drop it: docs/hardware.md#gpio); in a container, mount /sys/class/gpio');
   };
   const serial = (d: DeviceConfig, port: string): void => {
     if (port.startsWith('virtual:') || probe.exists(port)) return;

@@ -1,5 +1,6 @@
 /**
- * Which known part answers at an I2C address, told by its ID registers (reference/hardware.md):
+ * Which known part answers at an I2C address, told by its ID registers
+ * (docs/hardware.md#i2c-addresses):
  *   0x18–0x1F  MCP9808   reg 0x06 = 0x0054 (manufacturer), reg 0x07 high byte = 0x04 (device ID)
  *   0x44–0x45  SHT3x     read serial 0x3780 → two words, each with a valid Sensirion CRC-8
  *   0x44–0x46  SHT4x     serial 0x89 → two words with valid CRCs (an SHT3x-only command 0x37…
@@ -23,7 +24,7 @@ export type Identified =
   | { readonly kind: 'not-a-device'; readonly detail: string }
   | { readonly kind: 'unknown'; readonly detail: string };
 
-/** Addresses of parts that NACK the bare read `scan()` uses (hardware.md): probed anyway. */
+/** Addresses of parts that NACK the bare read `scan()` uses (docs/hardware.md#i2c): probed anyway. */
 export const PROBE_EVEN_IF_SILENT: readonly number[] = [0x44, 0x45, 0x46, 0x60];
 
 const hex = (n: number, digits = 2): string => `0x${n.toString(16).padStart(digits, '0')}`;

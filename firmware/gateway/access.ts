@@ -1,6 +1,6 @@
 /**
  * The CoAP server's `authorize` hook: discovery (docs/protocol.md §4) and the gateway's
- * policy (firmware/policy, issue 5 item 6), before any handler runs.
+ * policy (firmware/policy), before any handler runs.
  *
  * Flow of one request:
  *   1. plaintext (phase 1): PeerDiscovery.incomingRequest(source, option, size) — a request
@@ -18,7 +18,7 @@
  *      any device allowing is enough; else the first refusal: 4.01 (phase too low) or 4.03
  *      (no covering grant) with its reason;
  *   5. a command (PUT, POST) while the audit log cannot be written → 5.03: every command is
- *      audited (issue 5 item 6), so none runs unrecorded.
+ *      audited, so none runs unrecorded.
  * Must hold: a refusal's reason never echoes a payload; the discovery echo rides on refusals too.
  */
 import { CoapCode, codeText, type AuthDecision, type Authorize, type CoapOption, type CoapRequest } from '../../coap/index.js';

@@ -1,5 +1,5 @@
 /**
- * Starting and stopping the devices: the fail-safes of issue 5 item 2 at the gateway level.
+ * Starting and stopping the devices: their fail-safes (outputs at safe levels) gateway-wide.
  *
  * Start:
  *   1. outputs first (door, safe, fan, lighting, HVAC), all at once: each `start` drives its

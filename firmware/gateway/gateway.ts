@@ -1,6 +1,6 @@
 /**
  * The gateway runtime: gateway.yaml + hardware → devices served as CoAP endpoints, plain and
- * over PIA, with policy, audit, health and metrics (issue 5 items 2, 4–7).
+ * over PIA, with policy, audit, health and metrics.
  *
  * Start (startGateway):
  *   1. the identity (identity.ts): from the ATECC608 (gateway.secureElement, through the

@@ -1,5 +1,5 @@
 /**
- * The gateway with an mqtt section (issue 6 items 1, 5, 6), against a real Mosquitto on a free
+ * The gateway with an mqtt section, against a real Mosquitto on a free
  * port: retained device state and events with seq reach a subscriber; with the broker
  * unreachable, commands take exactly as long (in simulated time) as with no uplink at all,
  * and /healthz and /metrics show the uplink disconnected with messages queued; the broker

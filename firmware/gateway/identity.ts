@@ -1,6 +1,6 @@
 /**
  * The gateway's PIA identity at start: who it is, its trusted server, and its node key
- * (issue 5 item 2; issue 7 §2 for the secure element).
+ * (from the secure element pia-provision burnt, or from a credential file).
  *
  *   gateway.secureElement   the ATECC608 pia-provision burnt: ID, kind, label and trusted server
  *                           from the identity record in its data slot; the key stays in its

@@ -1,5 +1,5 @@
 /**
- * The CoAP endpoints of the devices (issue 5 item 5), plain and over PIA.
+ * The CoAP endpoints of the devices, plain and over PIA.
  *
  *   1. plain: one UDP socket and one CoapServer per device endpoint, the device mounted at
  *      its endpoint address under its name (/<device>/<property>: devices/model/types.ts), so

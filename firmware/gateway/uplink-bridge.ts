@@ -1,5 +1,5 @@
 /**
- * The devices → the MQTT uplink (firmware/uplink, issue 6 items 1, 4–6).
+ * The devices → the MQTT uplink (firmware/uplink/README.md).
  *
  *  1. start: `announce` every device's description (Home Assistant discovery when enabled), then
  *     each device's state once (retained state exists from the first moment);

@@ -1,5 +1,5 @@
 /**
- * The gateway's access policy (issue 5 item 6; docs/protocol.md §7, §9.6): for each request,
+ * The gateway's access policy (docs/protocol.md §7, §9.6): for each request,
  * the minimum phase and the grant it needs, decided from the security context alone.
  *
  *   1. reads (GET of a property, a device, a blob; Observe; /.well-known/core):

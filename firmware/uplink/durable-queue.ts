@@ -1,5 +1,5 @@
 /**
- * The uplink's on-disk store-and-forward queue (issue 6 §2): SQLite in WAL mode with
+ * The uplink's on-disk store-and-forward queue: SQLite in WAL mode with
  * `synchronous = FULL`, so a committed append survives a process crash and a power cut
  * (SQLite docs, "WAL mode": FULL syncs the WAL on every commit).
  *
@@ -7,7 +7,7 @@
  * - sequence numbers are per gateway, strictly increasing, never reused, also across restarts
  *   (the next one is persisted in the same transaction as the message);
  * - the queue never exceeds its cap (messages and bytes): the OLDEST messages go first and
- *   every drop is counted in a persisted counter (gateways.md complaint 2: no unbounded buffer);
+ *   every drop is counted in a persisted counter (no unbounded buffer);
  * - a message leaves only through `ack(seq)` (its PUBACK) or as a counted drop;
  * - `peek` returns messages in sequence order.
  */

@@ -1,5 +1,5 @@
 /**
- * Home Assistant MQTT discovery (issue 6 §4; HA docs "MQTT Discovery"): one retained config per
+ * Home Assistant MQTT discovery (Home Assistant docs, "MQTT Discovery"): one retained config per
  * device property under `<discoveryPrefix>/<component>/<gatewayId>/<device>_<property>/config`,
  * reading the device's retained state topic; an empty retained payload deletes the entity.
  *

@@ -1,5 +1,5 @@
 /**
- * The uplink authenticating to a real Mosquitto (issue 6 §1): a client certificate on a TLS
+ * The uplink authenticating to a real Mosquitto: a client certificate on a TLS
  * listener that requires one, and a username with a password from mosquitto_passwd. A refused
  * login keeps the messages queued and says what to check.
  */

@@ -1,5 +1,5 @@
 /**
- * The uplink against a real Mosquitto (issue 6 §7): broker killed with SIGKILL mid-stream,
+ * The uplink against a real Mosquitto: broker killed with SIGKILL mid-stream,
  * gateway restarted while the broker is down, a full queue, the retained health and state.
  */
 import { rmSync } from 'node:fs';

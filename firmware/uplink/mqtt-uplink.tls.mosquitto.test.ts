@@ -1,4 +1,4 @@
-/** The uplink over mqtts:// to a real Mosquitto TLS listener with a test CA (issue 6 §7). */
+/** The uplink over mqtts:// to a real Mosquitto TLS listener with a test CA. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,16 +1,16 @@
 /**
- * The MQTT uplink (issue 6): every message goes through the DurableQueue, a sender publishes
+ * The MQTT uplink: every message goes through the DurableQueue, a sender publishes
  * it at QoS 1 and removes it on its PUBACK.
  *
  * Flow:
  *  1. publishState / publishEvent build the message and return at once (never await the
  *     network); the messages of one event-loop turn are appended in one SQLite transaction
  *     (one fsync) on the next turn (`setImmediate`): a crash can lose at most that turn.
- *  2. connect(): mqtt.js with `reconnectPeriod: 0` (no fixed-period reconnect storms,
- *     gateways.md complaint 4); the last will is "offline" retained on the status topic.
+ *  2. connect(): mqtt.js with `reconnectPeriod: 0` (no fixed-period reconnect storms);
+ *     the last will is "offline" retained on the status topic.
  *  3. on CONNACK: birth "online" retained, the retained health, the latest state of every
- *     device whose state was already delivered (so a broker that lost it gets it back:
- *     complaint 3), then the sender starts from the oldest queued message.
+ *     device whose state was already delivered (so a broker that lost it gets it back),
+ *     then the sender starts from the oldest queued message.
  *  4. sender: in sequence order, at most `maxInFlight` unacknowledged and at most
  *     `drainRatePerSec` per second (token bucket on the injected clock); a PUBACK acks `seq`.
  *  5. on close/error: in-flight messages stay queued (re-sent after the reconnect: at-least-once,

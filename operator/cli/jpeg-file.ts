@@ -1,6 +1,6 @@
 /**
  * The snapshot's file: the bytes must be a whole JPEG (starts with SOI FF D8, ends with EOI
- * FF D9: ITU-T T.81 Annex B; reference/hardware.md, VC0706), and the file appears whole or not
+ * FF D9: ITU-T T.81 Annex B; docs/hardware.md#vc0706), and the file appears whole or not
  * at all: written to a temporary file in the same directory, flushed, then renamed over the
  * target (rename(2) is atomic within a file system), so a reader never sees half an image.
  */

@@ -1,6 +1,6 @@
 /**
  * `pia listen` and `pia ping` between two network namespaces over IPv6 link-local addresses
- * with zones (RFC 4007 §11: fe80::a%eth0), issue 3 items 2 and 11.
+ * with zones (RFC 4007 §11: fe80::a%eth0).
  *
  * Must hold: the zone picks the link on every send (ping's INIT and echoes, the responder's
  * answers to the address its socket reported) and is never on the wire nor in the key log.

@@ -1,6 +1,6 @@
 /**
  * `pia listen` and `pia ping` on two "hosts": network namespaces joined by a veth pair with
- * IPv6 addresses (issue 3, item 11). Needs root and iproute2; when `ip netns` is missing or
+ * IPv6 addresses, as between two real hosts. Needs root and iproute2; when `ip netns` is missing or
  * denied the test FAILS with the command (it never skips).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

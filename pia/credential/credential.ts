@@ -9,7 +9,8 @@
  * - written with mode 0600 by exclusive create: an existing file is never overwritten (it may
  *   be another node's only copy of its key);
  * - read only when neither group nor others may read it (else refused with the chmod fix);
- * - no error message carries the key or any part of it (DESIGN.md: secrets never reach logs).
+ * - no error message carries the key or any part of it (docs/architecture.md#conventions:
+ *   secrets never reach logs).
  */
 import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';

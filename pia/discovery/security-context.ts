@@ -2,7 +2,7 @@
  * The security context every inbound datagram carries to the application (docs/protocol.md
  * §7), so the application decides what to allow: phase 1 = plaintext, phase 2 = arrived in an
  * ESP SA (encrypted, peer unauthenticated), phase 3 = the peer proved its identity through the
- * trusted server (issue 4; typed now so the application's checks are written once).
+ * trusted server (docs/protocol.md §9; typed so the application's checks are written once).
  *
  * Must hold: the context names SAs by SPI and suite only; it never holds key material, so no
  * log line built from it can leak a key.

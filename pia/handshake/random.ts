@@ -1,6 +1,6 @@
 /**
- * Randomness, injected (DESIGN.md: inject randomness), so a whole exchange can be replayed
- * byte for byte in tests. In production `systemRandom()` (the OS CSPRNG) is the only choice:
+ * Randomness, injected (docs/architecture.md#conventions: inject randomness), so a whole
+ * exchange can be replayed byte for byte in tests. In production `systemRandom()` (the OS CSPRNG) is the only choice:
  * nonces, DH private keys, SPIs and cookie secrets come from here.
  */
 import { randomBytes, randomFillSync } from 'node:crypto';

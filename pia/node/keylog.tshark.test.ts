@@ -1,5 +1,5 @@
 /**
- * The key log (docs/protocol.md §8, issue 3 items 2 and 8) against a real Wireshark: a capture
+ * The key log (docs/protocol.md §8) against a real Wireshark: a capture
  * of two nodes on ::1 decrypts with the key log installed as Wireshark's `esp_sa` table, and
  * the decrypted ESP holds well-formed inner IPv6/UDP packets (§6, tunnel mode).
  *

@@ -23,7 +23,7 @@ describe('phase 3 with the node key in an ATECC608 (§9.1)', () => {
     const bus = new VirtualI2cBus({ clock });
     bus.attach(new Atecc608Sim({ clock, seed: 'gateway-board' }));
     const chip = new Atecc608(bus, { clock });
-    // factory provisioning (issue 7 does this for real): key into secret slot 0, zones locked
+    // factory provisioning (pia-provision does this for real): key into secret slot 0, zones locked
     let keyBytes: Uint8Array | undefined = randomBytes(32);
     const image = withSlot(await clock.settle(chip.readConfigZone(), 0.5), 0, SECRET_KEY_SLOT_CONFIG, SECRET_KEY_KEY_CONFIG);
     await clock.settle(chip.writeConfig(image), 0.5);

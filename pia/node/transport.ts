@@ -1,6 +1,6 @@
 /**
- * The datagram seam of a PIA node (DESIGN.md: transport behind an interface, like
- * wireguard-go's `conn.Bind`): one UDP port carrying key-exchange messages and ESP packets
+ * The datagram seam of a PIA node (docs/architecture.md#conventions: transport behind an
+ * interface, like wireguard-go's `conn.Bind`): one UDP port carrying key-exchange messages and ESP packets
  * (docs/protocol.md §2). Two implementations: `openUdpTransport` (node:dgram) and the
  * in-memory network of `createMemoryNetwork` for tests (like wireguard-go's `bindtest`).
  *

@@ -1,5 +1,5 @@
 /**
- * Issue 7 §3: a power cut at any step of a burn, then a re-run. Every I2C transaction and every
+ * A power cut at any step of a burn, then a re-run. Every I2C transaction and every
  * station call (journal writes, the trusted server, the phase-3 check, the label) is an event;
  * the cut hits one event, the parts lose their volatile state, and nothing more happens in that
  * run. After the cut a store that reads as provisioned holds an ID the trusted server knows;

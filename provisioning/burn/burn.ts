@@ -1,5 +1,5 @@
 /**
- * `pia-provision burn` for one board (issue 7 §1, §3):
+ * `pia-provision burn` for one board, resumed after a power cut at any step:
  *
  *   1. probe      every store answers and is the right part; the secure element's serial
  *   2. inspect    what the stores hold, and the station's journal → plan.ts

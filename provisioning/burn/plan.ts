@@ -1,6 +1,6 @@
 /**
  * What a burn must do with a board, decided from what its stores hold and the station's
- * journal (issue 7 §3), before anything is changed:
+ * journal, before anything is changed:
  *
  *   the journal has this board              → resume the same identity (a re-run after a power
  *                                              cut); refused if the key store now holds an ID

@@ -1,6 +1,6 @@
 /**
  * `pia-provision` when the station or the trusted server is the problem, batches, file-store
- * boards and bad arguments (issue 7 §1, §3, §4, §5), on the same factory floor as
+ * boards and bad arguments, on the same factory floor as
  * pia-provision.test.ts.
  */
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * `pia-provision` end to end in one process (issue 7 §1, §4, §5): a real trusted server
+ * `pia-provision` end to end in one process: a real trusted server
  * (SQLite store, audit log) on an in-memory network, the station's credential from
  * `pia-trust node add --kind station`, and a simulated board (ATECC608 + HAT EEPROM) faithful
  * to the datasheets.

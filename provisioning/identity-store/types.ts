@@ -1,5 +1,5 @@
 /**
- * Where a board keeps its PIA identity (issue 7 §2): one interface for every kind of store.
+ * Where a board keeps its PIA identity: one interface for every kind of store.
  *
  *   ATECC608 (I2C, 0x60)   the node key in a secret slot (never readable), the identity record
  *                          in a data slot; both written before the data zone is locked

@@ -1,5 +1,5 @@
 /**
- * End to end on the demo building (issue 5 item 9): the trusted server, the gateway on the
+ * End to end on the demo building (what `npm start` runs): the trusted server, the gateway on the
  * simulated building and piactl, over real UDP on loopback, everything at PIA phase 3. piactl
  * runs in-process (runPiactl, the program's own entry), libcoap's coap-client as a real process.
  */
@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 describe('the demo building end to end, at phase 3', () => {
-  it('the gateway runs with the identity the factory step burnt into its ATECC608 (issue 7 §5)', async () => {
+  it('the gateway runs with the identity the factory step burnt into its ATECC608', async () => {
     const chip = stack.building.parts.secureElement;
     expect(chip.configLocked && chip.dataLocked).toBe(true);
     expect(stack.gateway.id).toBe(stack.ids.gateway);

@@ -1,6 +1,6 @@
 /**
  * The few host-side reads the demo needs, straight through the driver interfaces. They show
- * the wire protocols at work; the device models (devices/, issue 5) will own these jobs with
+ * the wire protocols at work; the device models (devices/) will own these jobs with
  * health, retries and fail-safes.
  */
 import type { Clock } from '../../common/index.js';

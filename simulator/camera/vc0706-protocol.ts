@@ -1,6 +1,6 @@
 /**
- * VC0706 serial protocol facts (reference/hardware.md, "Serial JPEG camera: VC0706";
- * cross-checked with the Adafruit VC0706 Arduino and CircuitPython libraries).
+ * VC0706 serial protocol facts (docs/hardware.md#vc0706; cross-checked with the Adafruit VC0706
+ * Arduino and CircuitPython libraries).
  *
  *   host:   56 <serial> <cmd> <len> <len bytes of arguments>
  *   camera: 76 <serial> <cmd> <status> <len> <len bytes of data>
@@ -38,7 +38,7 @@ export type Status = (typeof Status)[keyof typeof Status];
 /** FBUF_CTRL control flags (Adafruit: STOPCURRENTFRAME 0, STOPNEXTFRAME 1, STEPFRAME 2, RESUMEFRAME 3). */
 export const FbufControl = { StopCurrent: 0x00, StopNext: 0x01, Step: 0x02, Resume: 0x03 } as const;
 
-/** SET_PORT divider words (hardware.md table). */
+/** SET_PORT divider words (docs/hardware.md#vc0706). */
 export const BAUD_BY_DIVIDER: ReadonlyMap<number, number> = new Map([
   [0xaec8, 9600],
   [0x56e4, 19200],
@@ -53,7 +53,7 @@ export interface ImageSize {
   readonly height: number;
 }
 
-/** Image-size codes written at EEPROM address 0x0019 (hardware.md). */
+/** Image-size codes written at EEPROM address 0x0019 (docs/hardware.md#vc0706). */
 export const IMAGE_SIZES: readonly ImageSize[] = [
   { code: 0x00, width: 640, height: 480 },
   { code: 0x11, width: 320, height: 240 },
@@ -71,8 +71,9 @@ export const COMPRESSION_ADDRESS = 0x1204;
 
 export const VERSION_TEXT = 'VC0703 1.00';
 /**
- * Printed after a reset. Only the last line is in hardware.md; the lines before it are what
- * module owners report seeing; drivers wait for "Init end\r\n" and ignore the rest.
+ * Printed after a reset (docs/hardware.md#vc0706). Only the last line is certain; the lines
+ * before it are what module owners report seeing; drivers wait for "Init end\r\n" and ignore
+ * the rest.
  */
 export const BOOT_TEXT = 'VC0703 1.00\r\nCtrl infr exist\r\nUser-defined sensor\r\n525\r\nInit end\r\n';
 
@@ -93,9 +94,9 @@ export interface HostCommand {
  * Cuts host commands out of the byte stream. Bytes before a 0x56 are dropped (noise, or the
  * tail of a command the camera did not understand).
  *
- * GEN_VERSION is complete after its 4 header bytes whatever its length byte says: hardware.md
- * shows `56 00 11 00`, and both Adafruit libraries send `56 00 11 01` with no argument byte,
- * and the module answers both.
+ * GEN_VERSION is complete after its 4 header bytes whatever its length byte says:
+ * docs/hardware.md#vc0706 shows `56 00 11 00`, and both Adafruit libraries send `56 00 11 01`
+ * with no argument byte, and the module answers both.
  */
 export class CommandAssembler {
   private buf = Buffer.alloc(0);

@@ -54,7 +54,7 @@ function u32(n: number): Buffer {
   return b;
 }
 
-describe('VC0706: replies byte for byte (hardware.md table)', () => {
+describe('VC0706: replies byte for byte (the docs/hardware.md#vc0706 table)', () => {
   it('reset: status reply, then the boot text ending Init end', async () => {
     const cam = makeCamera();
     const r = await cam.send(hex('56 00 26 00'), 400);
@@ -62,7 +62,7 @@ describe('VC0706: replies byte for byte (hardware.md table)', () => {
     expect(r.subarray(5).toString('latin1').endsWith('Init end\r\n')).toBe(true);
   });
 
-  it('version, as hardware.md writes it and as the Adafruit libraries send it', async () => {
+  it('version, as docs/hardware.md#vc0706 writes it and as the Adafruit libraries send it', async () => {
     const cam = makeCamera();
     const expected = Buffer.concat([hex('76 00 11 00 0B'), ascii('VC0703 1.00')]);
     expect(await cam.send(hex('56 00 11 00'))).toEqual(expected);

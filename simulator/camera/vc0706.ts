@@ -1,5 +1,5 @@
 /**
- * Virtual VC0706 serial JPEG camera (38400 8N1 at power-up), per reference/hardware.md.
+ * Virtual VC0706 serial JPEG camera (38400 8N1 at power-up), per docs/hardware.md#vc0706.
  *
  * Flow, per host command:
  *  1. `receive` feeds the `CommandAssembler`; a partial command with no byte for

@@ -1,6 +1,6 @@
 /**
  * ATECC608 I/O framing, chip side (datasheet DS40001977 §6 "I2C Interface", cryptoauthlib
- * lib/calib/calib_command.c).
+ * lib/calib/calib_command.c; docs/hardware.md#atecc608).
  *
  * Must hold:
  * - Word address byte (first byte of every write): 0x00 reset (I/O buffer address counter

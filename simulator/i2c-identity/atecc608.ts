@@ -1,5 +1,6 @@
 /**
- * A simulated Microchip ATECC608 secure element on I2C (default 0x60), as an `I2cTarget`.
+ * A simulated Microchip ATECC608 secure element on I2C (default 0x60), as an `I2cTarget`
+ * (docs/hardware.md#atecc608).
  *
  * Flow of one transaction (`transfer`):
  *  1. the watchdog is checked first: ~1.3 s after a wake (tWATCHDOG; ~13 s with ChipMode

@@ -1,7 +1,7 @@
 /**
  * A simulated 24C32 serial EEPROM (32 Kbit = 4096 × 8) as used for the Raspberry Pi HAT ID
  * EEPROM at 0x50 (Microchip 24AA32A/24LC32A and Atmel AT24C32 datasheets; raspberrypi/hats
- * designguide.md).
+ * designguide.md; docs/hardware.md#eeprom-24c32).
  *
  * Must hold:
  * - Every access starts with a 16-bit word address, high byte first; a 4 KiB part ignores

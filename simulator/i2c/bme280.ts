@@ -1,7 +1,7 @@
 /**
  * Bosch BME280 humidity, pressure and temperature sensor at 0x76 (SDO low) or 0x77.
  *
- * What holds on the wire (BST-BME280-DS002 §5–6, hardware.md):
+ * What holds on the wire (BST-BME280-DS002 §5–6, docs/hardware.md#bme280):
  * - Write: register address, data, [address, data]… (pairs, no auto-increment); a write of
  *   the address alone sets the read pointer. Read: from the pointer, auto-incrementing.
  * - 0xD0 chip ID 0x60. 0xE0 reset: writing 0xB6 resets every register (reads 0x00); the NVM

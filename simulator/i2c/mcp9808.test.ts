@@ -22,7 +22,7 @@ async function writeReg(bus: VirtualI2cBus, r: number, value: number): Promise<v
   await bus.writeI2cBlock(0x18, r, Buffer.of(value >> 8, value & 0xff));
 }
 
-/** The datasheet's conversion (hardware.md): °C = (raw & 0x0FFF)/16, minus 256 if bit 0x1000. */
+/** The datasheet's conversion (docs/hardware.md#mcp9808): °C = (raw & 0x0FFF)/16, minus 256 if bit 0x1000. */
 function celsius(raw: number): number {
   const t = (raw & 0x0fff) / 16;
   return raw & 0x1000 ? t - 256 : t;
@@ -35,7 +35,7 @@ describe('MCP9808', () => {
     expect(await reg(bus, 0x07, 0x1f)).toBe(0x0400);
     expect(await bus.readByte(0x1f, 0x08)).toBe(0x03);
     expect(await reg(bus, 0x01, 0x1f)).toBe(0x0000);
-    // SMBus readWord swaps the bytes (hardware.md): a driver using it must swap back.
+    // SMBus readWord swaps the bytes (docs/hardware.md#i2c): a driver using it must swap back.
     expect(await bus.readWord(0x1f, 0x06)).toBe(0x5400);
   });
 

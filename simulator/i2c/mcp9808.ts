@@ -1,7 +1,7 @@
 /**
  * Microchip MCP9808 digital temperature sensor, 0x18..0x1F (A2..A0 straps).
  *
- * What holds on the wire (MCP9808 datasheet DS25095 §5.1, hardware.md):
+ * What holds on the wire (MCP9808 datasheet DS25095 §5.1, docs/hardware.md#mcp9808):
  * - A write's first byte sets the register pointer; two more bytes write a 16-bit register,
  *   MSB first (the resolution register takes one byte). A read returns the pointed register
  *   MSB first; a bare read re-reads the last pointer. The pointer does not auto-increment:

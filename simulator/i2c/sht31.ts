@@ -1,7 +1,7 @@
 /**
  * Sensirion SHT3x-DIS (SHT30/31/35) humidity and temperature sensor at 0x44 (ADDR low) or 0x45.
  *
- * What holds on the wire (SHT3x-DIS datasheet §4, hardware.md):
+ * What holds on the wire (SHT3x-DIS datasheet §4, docs/hardware.md#sht31):
  * - Commands are 16-bit, MSB first. Single shot without clock stretching: 0x2400 / 0x240B /
  *   0x2416 (high / medium / low repeatability), max duration 15 / 6 / 4 ms (Table 4).
  *   While it measures the sensor NACKs every header; afterwards a read header gets 6 bytes:

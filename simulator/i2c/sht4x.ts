@@ -2,7 +2,7 @@
  * Sensirion SHT4x (SHT40/41/45) humidity and temperature sensor, at 0x44 (SHT4x-AD1B;
  * the -BD1B and -CD1B variants answer at 0x45 and 0x46).
  *
- * What holds on the wire (SHT4x datasheet §4, hardware.md):
+ * What holds on the wire (SHT4x datasheet §4, docs/hardware.md#sht4x):
  * - Commands are one byte. Measure T and RH: 0xFD / 0xF6 / 0xE0 (high / medium / low
  *   precision), max duration 8.3 / 4.5 / 1.7 ms; while measuring the sensor NACKs every
  *   header; afterwards a read header gets T msb, T lsb, CRC, RH msb, RH lsb, CRC with

@@ -1,7 +1,7 @@
 /**
  * Texas Instruments TMP102 digital temperature sensor, 0x48..0x4B (ADD0 to GND, V+, SDA, SCL).
  *
- * What holds on the wire (TMP102 datasheet SBOS397 §7.5, hardware.md):
+ * What holds on the wire (TMP102 datasheet SBOS397 §7.5, docs/hardware.md#tmp102):
  * - No ID register. The first written byte sets the pointer (bits 1..0: 0 temperature,
  *   1 configuration, 2 TLOW, 3 THIGH); two more bytes write the register MSB first. A read
  *   returns the pointed register MSB first; a bare read re-reads the last pointer.

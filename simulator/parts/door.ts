@@ -1,6 +1,6 @@
 /**
  * A door with an electric lock on a relay, a reed door-position contact, a request-to-exit
- * (REX) button, and a simulated person (hardware.md, "Door lock, safe").
+ * (REX) button, and a simulated person (docs/hardware.md#door-lock).
  *
  * Wiring (what the gateway sees on its lines):
  *  - lock relay: a GPIO output; the relay is energized while the line is driven at

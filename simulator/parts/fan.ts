@@ -1,5 +1,5 @@
 /**
- * A 4-pin PWM fan (hardware.md, "Fan: 4-pin PWM") on a virtual PWM channel and a virtual GPIO
+ * A 4-pin PWM fan (docs/hardware.md#fan) on a virtual PWM channel and a virtual GPIO
  * tachometer line, and a ThermalInfluence on a Room (it draws outside air in).
  *
  * What must hold:

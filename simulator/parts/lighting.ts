@@ -1,6 +1,7 @@
 /**
  * A lighting circuit: a relay on a GPIO output switches the mains; an optional PWM channel
- * drives the LED driver's dimming input. A small heat source on a Room while lit.
+ * drives the LED driver's dimming input (docs/hardware.md#lighting). A small heat source on a
+ * Room while lit.
  *
  * What must hold:
  *  - the relay is energized while the line is driven at `relayActiveLevel` (default 1); a

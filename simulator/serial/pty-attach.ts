@@ -10,7 +10,7 @@
  *  2. every chunk read → `device.receive(chunk)`, on a pty delayed to when its last character
  *     would have arrived at the baud rate (see `fromHost`);
  *  3. every `transmit(bytes)` from the part is queued and paced at the baud rate: a pty does
- *     not enforce baud or timing (hardware.md, serialport 13), so this does. Bytes are cut
+ *     not enforce baud or timing (docs/hardware.md#serial), so this does. Bytes are cut
  *     into pieces of at most `maxChunkBytes`; each piece is written when its last character
  *     would have arrived on a wire, counting from when the line went idle (or from the end of
  *     the previous piece). So a 9-byte Modbus reply at 9600 8N1 arrives whole, 9.4 ms after

@@ -1,4 +1,4 @@
-/** The trusted server's store (issue 4; docs/protocol.md §9): registry, grants, enrollments, master key. */
+/** The trusted server's store (docs/protocol.md §9): registry, grants, enrollments, master key. */
 export type { TrustStore, NodeRecord, NewNode, NodeStatus, GrantRecord, NewGrant, Right, EnrollmentRecord } from './types.js';
 export { StoreError, type StoreErrorKind } from './errors.js';
 export { MasterKey, loadMasterKey, generateMasterKeyFile, MASTER_KEY_ENV, type LoadMasterKeyOptions } from './master-key.js';

@@ -1,5 +1,5 @@
 /**
- * How node keys sit in the database (issue 4 §1): AES-256-GCM under the master key with
+ * How node keys sit in the database (never in clear): AES-256-GCM under the master key with
  *   AAD = "pia-trust node key v1" | node ID (16 bytes),
  * so a wrapped key copied into another node's row does not open, and a key-check value
  *   AES-256-GCM(master key, "pia-trust key check v1", AAD = "pia-trust key check v1")

@@ -1,5 +1,5 @@
 /**
- * The trusted server's master key (issue 4 §1): 32 bytes that wrap every node key in the
+ * The trusted server's master key: 32 bytes that wrap every node key in the
  * database (key-wrap.ts) and never enter it. Read at start from a file (mode 0600 or stricter,
  * owned by the user) or from PIA_TRUST_MASTER_KEY.
  *

@@ -1,5 +1,5 @@
 /**
- * The trust store on SQLite (better-sqlite3), the embedded default (issue 4 §1).
+ * The trust store on SQLite (better-sqlite3), the embedded default.
  *
  * Open:
  *   1. a new database file is created with mode 0600 (SQLite gives its -wal and -shm files the

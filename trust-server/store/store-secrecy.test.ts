@@ -1,5 +1,6 @@
 /**
- * Issue 4 §1 and §8: "a database copied without its master key yields no key".
+ * Must hold: a database copied without its master key yields no key (node keys are wrapped
+ * under a master key kept outside the database).
  */
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

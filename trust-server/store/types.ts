@@ -1,5 +1,5 @@
 /**
- * The trusted server's store (issue 4; docs/protocol.md §9): the node registry with wrapped
+ * The trusted server's store (docs/protocol.md §9): the node registry with wrapped
  * keys, grants (partner registrations), groups, and enrollment idempotency records. SQLite is
  * the embedded default (sqlite-store.ts); the server and the admin API use only this interface.
  *

@@ -1,9 +1,9 @@
 /**
- * Chiltrix CXI fan coil, 9600 8N1, default unit 15 (reference/hardware.md, "HVAC: Modbus RTU
- * over RS-485"). Addresses are PDU addresses. Temperatures are signed °C×10; 32767 means the
- * sensor is faulty.
+ * Chiltrix CXI fan coil on Modbus RTU over RS-485, 9600 8N1, default unit 15
+ * (docs/hardware.md#modbus-fan-coil). Addresses are PDU addresses. Temperatures are signed
+ * °C×10; 32767 means the sensor is faulty.
  *
- * From the reference: every address and meaning, the mode codes (0 auto, 1 cool, 2 dry,
+ * From the public map: every address and meaning, the mode codes (0 auto, 1 cool, 2 dry,
  * 3 fan, 4 heat), fan codes (2/3/4, 6 auto), fan rpm 0–2000, the fault value. Not in the
  * public map, and taken from the simulator's map (simulator/modbus/maps/chiltrix-cxi.ts,
  * checked equal by maps.test.ts): the limits' own ranges (max 10–35 °C, min 5–30 °C, so any
@@ -19,7 +19,7 @@ const SETPOINT = { ...TEMP, table: 'holding', writable: true, min: 5, max: 35, m
 
 export const CHILTRIX_CXI: HvacUnitMap = {
   unitType: 'Chiltrix CXI fan coil',
-  source: 'reference/hardware.md (Chiltrix CXI Modbus map)',
+  source: 'docs/hardware.md#modbus-fan-coil (Chiltrix CXI Modbus map)',
   defaultUnit: 15,
   serial: { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
   registers: {

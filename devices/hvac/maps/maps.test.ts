@@ -26,7 +26,7 @@ describe('Chiltrix CXI map: the device data agrees with the simulated unit', () 
     expect(() => checkUnitMap(CHILTRIX_CXI)).not.toThrow();
   });
 
-  it('has the serial settings and default unit of the reference (9600 8N1, unit 15)', () => {
+  it('has the serial settings and default unit of the public map (9600 8N1, unit 15)', () => {
     expect(CHILTRIX_CXI.serial).toEqual(SIM_CXI.serial);
     expect(CHILTRIX_CXI.defaultUnit).toBe(15);
     expect(SIM_CXI.defaultUnit).toBe(15);

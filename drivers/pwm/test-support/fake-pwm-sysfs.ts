@@ -4,7 +4,7 @@
  * `SysfsFs` returned here plays the kernel on writes:
  *  - `export`: ENODEV past npwm, EBUSY when a kernel driver holds the channel or it is
  *    already exported; otherwise `pwmX` appears — at once, after `appearAfterMs` on the
- *    clock, or after `appearAfterPolls` looks at it (the udev race, hardware.md);
+ *    clock, or after `appearAfterPolls` looks at it (the udev race, docs/hardware.md#pwm);
  *    then its files answer EACCES to the first `eaccesPolls` opens (udev has not yet
  *    changed their group);
  *  - `period`/`duty_cycle`/`polarity`/`enable`: the whole state is checked as

@@ -1,6 +1,6 @@
 /**
  * A linked pair of pseudo-terminals from socat, standing in for two ends of a serial cable
- * in tests (node-stack.md, "Serial"). What goes into one end comes out of the other,
+ * in tests (docs/hardware.md#serial). What goes into one end comes out of the other,
  * untimed (a pty has no baud rate: bytes arrive as fast as socat copies them, in batches).
  *
  *   const pair = await startPtyPair();          // links in a fresh temp folder

@@ -1,12 +1,13 @@
 /**
- * Chiltrix CXI fan-coil unit: register map as data (reference/hardware.md, "HVAC: Modbus RTU
- * over RS-485"). Addresses are PDU addresses (what goes on the wire; mbpoll `-0`).
+ * Chiltrix CXI fan-coil unit on Modbus RTU over RS-485: register map as data
+ * (docs/hardware.md#modbus-fan-coil). Addresses are PDU addresses (what goes on the wire;
+ * mbpoll `-0`).
  *
  * Serial: the CXI runs 9600 8N1, default unit 15. Modbus over Serial Line §2.5.1 makes even
  * parity the default and asks for 2 stop bits without parity; the CXI does neither, so a
  * master must be set to 8N1 for it (pia-sim defaults to 8N1 and accepts --parity).
  *
- * Listed by the reference: the addresses and meanings below. Chosen here, because the public
+ * Listed by the public map: the addresses and meanings below. Chosen here, because the public
  * map does not say: power-up values, the setpoint limits' own ranges (10–35 °C / 5–30 °C),
  * the rpm of each fan step, and the bit meanings of the three fault-flag registers.
  */
@@ -17,7 +18,7 @@ const CODE = { scale: 1, signed: false, unit: '' } as const;
 
 export const CHILTRIX_CXI: UnitRegisterMap = {
   unitType: 'Chiltrix CXI fan coil',
-  source: 'reference/hardware.md (Chiltrix CXI Modbus map)',
+  source: 'docs/hardware.md#modbus-fan-coil (Chiltrix CXI Modbus map)',
   defaultUnit: 15,
   serial: { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
   registers: [
