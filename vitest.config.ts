@@ -10,7 +10,10 @@ import { defineConfig } from 'vitest/config';
  *   when a tool is missing.
  * - **unit**: everything else: in-process, loopback sockets at most, no Debian package needed.
  *
- * `npm run test:unit` runs the unit project; `npm test` runs both.
+ * `npm run test:unit` runs the unit project; `npm test` runs both. The unit project runs its
+ * files in each worker process without re-importing the modules per file (`isolate: false`):
+ * the import of the module graph was most of its time. So a unit test must leave no global
+ * state behind (process-wide settings, timers, listeners): what it changes, it restores.
  */
 const SYSTEM = ['**/*.{process,pty,socat,netns,libcoap,mbpoll,tshark,mosquitto,e2e,soak}.test.ts'];
 const EXCLUDE = ['node_modules/**', 'dist/**'];
@@ -22,7 +25,7 @@ export default defineConfig({
     // Serial-line tests pace bytes at the baud rate; two cores: keep parallelism modest.
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...EXCLUDE, ...SYSTEM] } },
+      { extends: true, test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...EXCLUDE, ...SYSTEM], isolate: false } },
       { extends: true, test: { name: 'system', include: SYSTEM, exclude: EXCLUDE, globalSetup: ['scripts/test-global-setup.ts'] } },
     ],
   },
