@@ -171,10 +171,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         closing: () => closing,
         auditWritable: () => trail.writable,
       },
-      onExchange: (record, devicesAt) => {
+      onExchange: (record) => {
         metricsRef.current?.coapAnswered(record.ctx.phase === 1 ? 'plain' : 'pia', record.code);
         const refusal = unauthenticatedRefusal(record);
-        if (refusal === undefined) trail.exchange(record, devicesAt);
+        if (refusal === undefined) trail.exchange(record);
         else refusals.refused(refusal, record.ctx.peer.address);
       },
       onMalformed: (from, ctx, problem) => {
@@ -270,6 +270,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       uplink: () => uplink?.health(),
       health,
       metrics: () => metrics.text(),
+      mount: (device, at = {}) => {
+        if (closing) throw new Error(`the gateway is stopping: ${device.describe().name} cannot be mounted`);
+        return coap.mount(device, { address: piaAddress, port: at.port ?? g.coapPort }, { plainReads: at.plainReads ?? false });
+      },
       close,
     };
   } catch (e) {
