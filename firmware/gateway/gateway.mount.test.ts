@@ -1,9 +1,12 @@
 /**
- * Gateway.mount: a device the caller runs, served over PIA under the gateway's policy, audit
- * and metrics.
+ * Gateway.mount (a device the caller runs, served over PIA under the gateway's policy, audit
+ * and metrics), and a start that fails late: what the earlier steps opened is closed, the last
+ * first.
  */
+import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeDevice } from '../../coap/test-support/index.js';
+import { GatewayStartError } from './identity.js';
 import { memoryGateway, type MemoryGateway } from './test-support/index.js';
 
 let t: MemoryGateway | undefined;
@@ -37,5 +40,32 @@ describe('Gateway.mount', () => {
     expect((await g.settle(alice.client.get(`${at}/speed`))).codeText).toBe('4.04');
     await g.settle(g.gateway.close());
     expect(() => g.gateway.mount(new FakeDevice({ name: 'late' }), { port: 6001 })).toThrow(/the gateway is stopping/);
+  });
+});
+
+describe('a start that fails late', () => {
+  it("admin port taken: rejects naming it, after closing what the earlier steps opened, the last first (the gateway's own address before the devices')", async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    const commands: string[] = [];
+    const exec = (cmd: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+      commands.push(`${cmd} ${args.join(' ')}`);
+      return Promise.resolve({ code: 0, stdout: '', stderr: '' });
+    };
+    try {
+      const outcome = await memoryGateway({ addressing: 'add-addresses', settleStart: true, options: { exec, adminListen: { address: '127.0.0.1', port } } }).then(
+        async (g) => (await g.close(), undefined),
+        (e: unknown) => e,
+      );
+      expect(outcome).toBeInstanceOf(GatewayStartError);
+      expect((outcome as Error).message).toMatch(new RegExp(`^admin HTTP: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`));
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+    const added = commands.filter((c) => c.includes(' addr add ')).map((c) => c.split(' ')[4]);
+    const removed = commands.filter((c) => c.includes(' addr del ')).map((c) => c.split(' ')[4]);
+    expect(added).toHaveLength(11); // ten devices, then the gateway's own address
+    expect(removed).toEqual([added[10], ...added.slice(0, 10)]); // the last step opened is closed first
   });
 });
