@@ -27,8 +27,11 @@ async function setup(
   return { sysfs, ctl };
 }
 
-/** Drives the manual clock in small steps until `p` settles (the driver also awaits real file I/O). */
-const settle = <T>(p: Promise<T>): Promise<T> => clock.settle(p, 1, 5000);
+/**
+ * Drives the manual clock in small steps until `p` settles. The driver also awaits real file
+ * I/O, which a loaded machine can make slow: the bound is wide (a hang still fails).
+ */
+const settle = <T>(p: Promise<T>): Promise<T> => clock.settle(p, 1, 60_000);
 
 async function rejection(p: Promise<unknown>): Promise<PwmError> {
   const err: unknown = await settle(p).then(
