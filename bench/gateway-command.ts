@@ -28,11 +28,10 @@
  *      the simulated fan's duty the last value, else the run fails;
  *   4. snapshot: the simulated VC0706 at 38400 baud takes seconds per capture (that would
  *      measure the serial line), so the 100 KB come from a Device whose fetch returns a fixed
- *      102 400-byte JPEG at once. The gateway has no hook to mount an extra device on its own
- *      servers: it is mounted on a CoapServer over the gateway's PiaNode (an inner port of its
- *      own; the gateway's policy decision as authorize) and on the plain server of (3). Block2,
- *      1024-byte blocks both ways (100 blocks). One real camera snapshot over PIA is timed
- *      afterwards, for reference.
+ *      102 400-byte JPEG at once, mounted on the gateway itself (Gateway.mount: over PIA, an
+ *      inner port of its own, the gateway's policy, audit and metrics) and on the plain server
+ *      of (3). Block2, 1024-byte blocks both ways (100 blocks). One real camera snapshot over
+ *      PIA is timed afterwards, for reference.
  *
  * Run: npx tsx bench/gateway-command.ts [command rounds, default 3000] [snapshot rounds, default 100] [--split]
  */
@@ -48,9 +47,9 @@ import { fileURLToPath } from 'node:url';
 import { decode, encode } from 'jpeg-js';
 import { systemClock } from '../common/index.js';
 import type { JsonValue } from '../common/audit/index.js';
-import { CoapClient, CoapCode, CoapServer, piaTransport, plainUdpTransport, type Authorize } from '../coap/index.js';
+import { CoapClient, CoapServer, plainUdpTransport } from '../coap/index.js';
 import { DeviceError, type Device, type DeviceDescription } from '../devices/model/types.js';
-import { AuditTrail, createGatewayLogger, policyDecision } from '../firmware/gateway/index.js';
+import { AuditTrail, createGatewayLogger } from '../firmware/gateway/index.js';
 import { openSession } from '../operator/index.js';
 import { summarize, type RttSummary } from '../pia/cli/index.js';
 import type { Endpoint } from '../pia/node/index.js';
@@ -178,16 +177,10 @@ async function serve(): Promise<{ targets: Targets; report: () => ServerReport; 
     fan.device.onChange((property) => void (property === 'output' && driverWrites++));
     const blob = fixedBlobDevice(fixedJpeg(BLOB_BYTES));
 
-    // 4. the blob over PIA: the gateway's node, an inner port after the gateway's own (base+2…)
+    // 4. the blob over PIA, mounted on the gateway at an inner port after its own (base+2…)
     const blobInnerPort = base + 2 + gateway.devices.length;
-    const blobPia = piaTransport(gateway.pia.node, { port: blobInnerPort });
-    const policy: Authorize = (request, ctx) => {
-      const v = policyDecision(request, ctx, () => [{ name: BLOB, plainReads: false }]);
-      return v === undefined || v.allow ? 'allow' : { code: v.code === '4.01' ? CoapCode.Unauthorized : CoapCode.Forbidden, reason: v.reason };
-    };
-    const blobPiaServer = new CoapServer({ transports: [blobPia], clock, authorize: policy });
-    blobPiaServer.mount('::1', blob);
-    closers.push(() => blobPia.close(), () => blobPiaServer.close());
+    const unmountBlob = gateway.mount(blob, { port: blobInnerPort });
+    closers.push(() => Promise.resolve(unmountBlob()));
 
     // 3. plain: the same rack-fan Device (and the blob) on a second server, audited like the gateway
     const auditMs: number[] = [];
@@ -203,7 +196,8 @@ async function serve(): Promise<{ targets: Targets; report: () => ServerReport; 
     };
     const trail = new AuditTrail({ log: timedAudit, onAppended: () => undefined, onFailed: (m) => console.error(`bench: audit: ${m}`) });
     const plain = await plainUdpTransport({ addresses: ['::1'], port: 0 });
-    const plainServer = new CoapServer({ transports: [plain], clock, onExchange: (r) => trail.exchange(r, () => [{ name: FAN, plainReads: false }]) });
+    // No authorize hook here, so no verdict: the record names the fan, as the gateway's hook would.
+    const plainServer = new CoapServer({ transports: [plain], clock, onExchange: (r) => trail.exchange({ ...r, verdict: { devices: [FAN], access: 'control', allowed: undefined } }) });
     plainServer.mount('::1', fan.device);
     plainServer.mount('::1', blob);
     closers.push(() => plain.close(), () => plainServer.close());

@@ -4,4 +4,4 @@ export { ANY_LOCAL, requiredRight } from './routes.js';
 export { DEFAULT_OBSERVE, type ObserveSettings, type ObserverView } from './observe.js';
 export { BLOCK_HEADROOM, defaultSzx } from './blockwise.js';
 export { MAX_DIAGNOSTIC_BYTES } from './representation.js';
-export type { Allowance, AuthDecision, Authorize, CoapRequest, ExchangeRecord, Refusal, ServerLogger, Target } from './types.js';
+export type { AccessVerdict, Allowance, AuthDecision, Authorize, CoapRequest, ExchangeRecord, Refusal, ServerLogger, Target } from './types.js';

@@ -197,6 +197,27 @@ describe('CoapServer: the authorize hook', () => {
     expect(r.discovery).toEqual({ canInitiate: true, latched: false, port: 4500 });
   });
 
+  it("the hook's verdict travels in the exchange record, allowed or refused; a request the hook never saw has none", async () => {
+    const records: ExchangeRecord[] = [];
+    s = memorySetup({
+      server: {
+        authorize: (req) => {
+          const verdict = { devices: ['dev'], access: req.right ?? 'control', allowed: req.method === 'GET' };
+          return req.method === 'GET' ? { allow: true, verdict } : { code: CoapCode.Forbidden, reason: 'no grant', verdict };
+        },
+        onExchange: (r) => records.push(r),
+      },
+    });
+    await s.client.get(s.uri('/dev/speed'));
+    await s.client.put(s.uri('/dev/speed'), 90);
+    await s.client.get(s.uri('/dev/speed'), { options: [{ number: 65001, value: Uint8Array.of(1) }] });
+    expect(records.map((r) => [r.request.method, r.code, r.verdict])).toEqual([
+      ['GET', CoapCode.Content, { devices: ['dev'], access: 'read', allowed: true }],
+      ['PUT', CoapCode.Forbidden, { devices: ['dev'], access: 'control', allowed: false }],
+      ['GET', CoapCode.BadOption, undefined],
+    ]);
+  });
+
   it('a hook that throws gives 5.00, not a crash', async () => {
     s = memorySetup({ server: { authorize: () => Promise.reject(new Error('policy store down')) } });
     const r = await s.client.get(s.uri('/dev/speed'));

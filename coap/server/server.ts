@@ -16,7 +16,7 @@
  *   9. the answer: piggybacked in the ACK of a CON, or — when the handler took longer than
  *      `separateResponseAfterMs` — an empty ACK at once and a separate CON response later
  *      (RFC 7252 §5.2.2); a NON request gets a NON response (§5.2.3);
- *  10. onExchange(record) for the audit log (a datagram that is not CoAP: onMalformed, or a log line).
+ *  10. onExchange(record) for the audit log, with the hook's verdict (a datagram that is not CoAP: onMalformed, or a log line).
  */
 import type { Clock } from '../../common/index.js';
 import type { Device } from '../../devices/model/types.js';
@@ -34,7 +34,7 @@ import { errorResponse, json, propertyJson, type Representation } from './repres
 import { parseRequest } from './request.js';
 import { allowedMethods, contentFormatOf, handle, type HandlerEnv } from './resources.js';
 import { ResourceTree, type Mount } from './routes.js';
-import type { AuthDecision, Authorize, CoapRequest, ExchangeRecord, ServerLogger } from './types.js';
+import type { AccessVerdict, AuthDecision, Authorize, CoapRequest, ExchangeRecord, ServerLogger } from './types.js';
 
 export interface CoapServerOptions {
   /** Plain UDP and/or PIA; the server does not close them. */
@@ -203,11 +203,12 @@ export class CoapServer {
 
   async #answer(messenger: Messenger, inbound: Inbound): Promise<Answer> {
     const { request, problem, mount: resolved } = parseRequest(inbound, this.#tree);
+    let verdict: AccessVerdict | undefined;
     const finish = (r: Representation, extra: readonly CoapOption[] = [], refused = false, observing?: boolean): Answer => ({
       code: r.code,
       options: [...responseOptions(r), ...extra],
       payload: r.payload,
-      record: { request, code: r.code, diagnostic: r.diagnostic, refused, observing },
+      record: { request, code: r.code, diagnostic: r.diagnostic, refused, observing, ...(verdict === undefined ? {} : { verdict }) },
     });
     if (problem !== undefined) {
       return finish(errorResponse(problem.code === 'proxy' ? CoapCode.ProxyingNotSupported : CoapCode.BadOption, problem.text));
@@ -219,6 +220,7 @@ export class CoapServer {
       this.#options.logger?.warn(`CoAP: authorize threw for ${request.method ?? request.code} /${request.path.join('/')}: ${String(error)}`);
       return finish(errorResponse(CoapCode.InternalServerError, 'authorization failed; the gateway log has the details'));
     }
+    if (decision !== 'allow') verdict = decision.verdict;
     if (decision !== 'allow' && !('allow' in decision)) {
       this.counters.refused++;
       const code = codeClass(decision.code) === 4 || codeClass(decision.code) === 5 ? decision.code : CoapCode.Forbidden;

@@ -1,7 +1,7 @@
 /**
  * What the CoAP server hands to the gateway's policy and audit: the parsed request with the
  * resource it targets and the grant right it needs (docs/protocol.md §9.6), the decision the
- * policy returns, and the record of each answered exchange.
+ * policy returns (with its verdict), and the record of each answered exchange.
  */
 import type { ActionSpec, BlobSpec, PropertySpec } from '../../devices/model/types.js';
 import type { DiscoveryOption, SecurityContext } from '../../pia/discovery/index.js';
@@ -53,18 +53,34 @@ export interface CoapRequest {
   readonly right: string | undefined;
 }
 
+/**
+ * What the authorize hook worked out about a request besides its answer: the device(s) it
+ * concerns, the access it needs and the policy's verdict. The server copies it into the
+ * exchange record unchanged, so what audits the exchange uses the hook's own answer.
+ */
+export interface AccessVerdict {
+  /** The devices the request concerns: its target's, else every device at the address (/.well-known/core, an unknown resource); none when nothing is served there. */
+  readonly devices: readonly string[];
+  /** The access it needs: "read", "control" or "call:<action>" (§9.6). */
+  readonly access: string;
+  /** The policy allowed it (true) or refused it (false); undefined when the hook answered before asking the policy, or no device is served there. */
+  readonly allowed: boolean | undefined;
+}
+
 /** A refusal: answered with `code` (4.01 or 4.03 usually) and `reason` as diagnostic payload (RFC 7252 §5.5.2). */
 export interface Refusal {
   readonly code: number;
   readonly reason: string;
   /** Added to the response, e.g. the discovery option with the "latched" flag (§4). */
   readonly options?: readonly CoapOption[];
+  readonly verdict?: AccessVerdict;
 }
 
 export interface Allowance {
   readonly allow: true;
   /** Added to the response, e.g. the discovery option echo (§4). */
   readonly options?: readonly CoapOption[];
+  readonly verdict?: AccessVerdict;
 }
 
 export type AuthDecision = 'allow' | Allowance | Refusal;
@@ -83,6 +99,8 @@ export interface ExchangeRecord {
   readonly refused: boolean;
   /** Registered (true) or deregistered (false) an observation. */
   readonly observing: boolean | undefined;
+  /** The authorize hook's verdict; absent when the hook gave none or did not run (4.02, 5.05: answered before it; a hook that threw). */
+  readonly verdict?: AccessVerdict;
 }
 
 export interface ServerLogger {

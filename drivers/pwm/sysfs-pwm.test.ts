@@ -27,8 +27,11 @@ async function setup(
   return { sysfs, ctl };
 }
 
-/** Drives the manual clock in small steps until `p` settles (the driver also awaits real file I/O). */
-const settle = <T>(p: Promise<T>): Promise<T> => clock.settle(p, 1, 5000);
+/**
+ * Drives the manual clock in small steps until `p` settles. The driver also awaits real file
+ * I/O, which a loaded machine can make slow: the bound is wide (a hang still fails).
+ */
+const settle = <T>(p: Promise<T>): Promise<T> => clock.settle(p, 1, 60_000);
 
 async function rejection(p: Promise<unknown>): Promise<PwmError> {
   const err: unknown = await settle(p).then(
@@ -111,6 +114,61 @@ describe('SysfsPwmController: export and configure', () => {
     const ch = await settle(ctl.openChannel(0, 1));
     expect(sysfs.writes).toEqual([]);
     expect(await settle(ch.read())).toEqual({ periodNs: 40_000, dutyNs: 8_000, polarity: 'normal', enabled: true });
+  });
+});
+
+describe('SysfsPwmController: the channel state is read once and kept', () => {
+  const channelReads = (sysfs: FakePwmSysfs): string[] => sysfs.reads.filter((r) => r.startsWith('pwmchip0/pwm0/'));
+
+  it('reads the four files once, then writes only what changes, in kernel order', async () => {
+    const { sysfs, ctl } = await setup();
+    const ch = await settle(ctl.openChannel(0, 0));
+    await settle(ch.configure({ periodNs: 40_000, dutyNs: 10_000, enabled: true }));
+    expect(channelReads(sysfs).sort()).toEqual(['pwmchip0/pwm0/duty_cycle', 'pwmchip0/pwm0/enable', 'pwmchip0/pwm0/period', 'pwmchip0/pwm0/polarity']);
+    sysfs.writes.length = 0;
+    for (const f of [0.5, 0.5, 0.75, 0.25]) await settle(ch.setDutyFraction(f));
+    await settle(ch.setEnabled(true));
+    await settle(ch.configure({ periodNs: 20_000, dutyNs: 5_000, enabled: true }));
+    await settle(ch.configure({ periodNs: 20_000, dutyNs: 5_000, polarity: 'inversed', enabled: true }));
+    expect(await settle(ch.read())).toEqual({ periodNs: 20_000, dutyNs: 5_000, polarity: 'inversed', enabled: true });
+    expect(channelReads(sysfs)).toHaveLength(4);
+    expect(sysfs.writes.map((w) => `${w.path.split('/')[2]}=${w.value}:${w.result}`)).toEqual([
+      'duty_cycle=20000:ok',
+      'duty_cycle=30000:ok',
+      'duty_cycle=10000:ok',
+      'duty_cycle=5000:ok', // shrinking: the duty first,
+      'period=20000:ok', //    then the period
+      'enable=0:ok', // polarity only while disabled
+      'polarity=inversed:ok',
+      'enable=1:ok',
+    ]);
+    for (const f of ['period', 'duty_cycle', 'polarity', 'enable']) expect(await file(`pwmchip0/pwm0/${f}`)).toBe({ period: '20000', duty_cycle: '5000', polarity: 'inversed', enable: '1' }[f]);
+  });
+
+  it('another handle on the channel shares the kept state; a write the kernel refuses makes the next operation read the files again', async () => {
+    const { sysfs, ctl } = await setup();
+    const ch = await settle(ctl.openChannel(0, 0));
+    await settle(ch.configure({ periodNs: 40_000, dutyNs: 10_000, enabled: true }));
+    const again = await settle(ctl.openChannel(0, 0));
+    expect(await settle(again.read())).toEqual({ periodNs: 40_000, dutyNs: 10_000, polarity: 'normal', enabled: true });
+    expect(channelReads(sysfs)).toHaveLength(4);
+    // someone else shortens the period behind this process's back: the kept state is stale
+    await sysfs.fs.writeFile(join(root, 'class', 'pwm', 'pwmchip0', 'pwm0', 'duty_cycle'), '1000');
+    await sysfs.fs.writeFile(join(root, 'class', 'pwm', 'pwmchip0', 'pwm0', 'period'), '10000');
+    expect((await rejection(ch.setDutyFraction(0.5))).kind).toBe('invalid'); // 20000 > 10000: EINVAL
+    await settle(ch.setDutyFraction(0.5));
+    expect(channelReads(sysfs)).toHaveLength(8);
+    expect(await file('pwmchip0/pwm0/duty_cycle')).toBe('5000');
+  });
+
+  it('an unexport forgets the state: the channel exported again is read again', async () => {
+    const { sysfs, ctl } = await setup({}, { unexportOnClose: true });
+    const ch = await settle(ctl.openChannel(0, 0));
+    await settle(ch.configure({ periodNs: 40_000, dutyNs: 10_000, enabled: true }));
+    await settle(ch.close());
+    const fresh = await settle(ctl.openChannel(0, 0));
+    expect(await settle(fresh.read())).toEqual({ periodNs: 0, dutyNs: 0, polarity: 'normal', enabled: false });
+    expect(channelReads(sysfs)).toHaveLength(8);
   });
 });
 

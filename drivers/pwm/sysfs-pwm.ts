@@ -13,6 +13,19 @@
  * one mutex per channel. `close()` leaves the output running as it is (a fan keeps its last
  * speed when the gateway stops) unless `disableOnClose`; it unexports only with
  * `unexportOnClose`.
+ *
+ * The channel's state (period, duty_cycle, polarity, enable: Documentation/ABI/testing/
+ * sysfs-class-pwm) is read from its four files once, at its first use after open or export,
+ * then kept per channel and updated by each write that succeeds; only what changes is written.
+ * Must hold:
+ *   - the kernel shows the state last applied (drivers/pwm/core.c keeps the requested state),
+ *     so the kept state is what a read would give, while this process is the only writer
+ *     (another process writing the channel is not seen);
+ *   - the write order is planWrites' from the kept state: duty_cycle ≤ period in every
+ *     intermediate state (Documentation/driver-api/pwm.rst: "must be less than or equal to
+ *     the period"), enable 0 before a polarity change, enable 1 last;
+ *   - a write that fails forgets the kept state (the next operation reads the files again),
+ *     and so does an export or an unexport.
  */
 import { join } from 'node:path';
 import { Mutex, systemClock, type Clock } from '../../common/index.js';
@@ -43,7 +56,8 @@ export class SysfsPwmController implements PwmController {
   private readonly classDir: string;
   private readonly clock: Clock;
   private readonly fs: SysfsFs;
-  private readonly mutexes = new Map<string, Mutex>();
+  /** Per channel: one mutex and the kept state, shared by every handle this controller gave out. */
+  private readonly channels = new Map<string, ChannelShared>();
 
   constructor(private readonly options: SysfsPwmOptions = {}) {
     this.classDir = join(options.sysfsRoot ?? '/sys', 'class', 'pwm');
@@ -60,11 +74,14 @@ export class SysfsPwmController implements PwmController {
     if (channel >= npwm) throw channelRangeError(chip, channel, npwm);
     const name = `pwmchip${chip}/pwm${channel}`;
     const dir = join(chipDir, `pwm${channel}`);
-    if (!(await this.fs.exists(dir))) await this.export(chipDir, chip, channel, dir);
+    let shared = this.channels.get(name);
+    if (shared === undefined) this.channels.set(name, (shared = { mutex: new Mutex(), hw: undefined }));
+    if (!(await this.fs.exists(dir))) {
+      shared.hw = undefined;
+      await this.export(chipDir, chip, channel, dir);
+    }
     await this.waitReady(name, dir);
-    let mutex = this.mutexes.get(name);
-    if (mutex === undefined) this.mutexes.set(name, (mutex = new Mutex()));
-    return new SysfsPwmChannel(name, chip, channel, chipDir, dir, this.fs, mutex, this.options);
+    return new SysfsPwmChannel(name, chip, channel, chipDir, dir, this.fs, shared, this.options);
   }
 
   private async findChip(chip: number): Promise<string> {
@@ -135,6 +152,12 @@ export class SysfsPwmController implements PwmController {
   }
 }
 
+interface ChannelShared {
+  readonly mutex: Mutex;
+  /** The channel's state as last read or written; undefined until read (module comment). */
+  hw: PwmHwState | undefined;
+}
+
 class SysfsPwmChannel implements PwmChannel {
   private closed = false;
 
@@ -145,7 +168,7 @@ class SysfsPwmChannel implements PwmChannel {
     private readonly chipDir: string,
     private readonly dir: string,
     private readonly fs: SysfsFs,
-    private readonly mutex: Mutex,
+    private readonly shared: ChannelShared,
     private readonly options: SysfsPwmOptions,
   ) {}
 
@@ -188,27 +211,37 @@ class SysfsPwmChannel implements PwmChannel {
     return this.locked(async () => {
       this.closed = true;
       if (this.options.disableOnClose === true && (await this.state()).enabled) await this.write('enable', '0');
-      if (this.options.unexportOnClose === true) await this.writePath(join(this.chipDir, 'unexport'), String(this.channel), `pwmchip${this.chip}/unexport`);
+      if (this.options.unexportOnClose === true) {
+        this.shared.hw = undefined;
+        await this.writePath(join(this.chipDir, 'unexport'), String(this.channel), `pwmchip${this.chip}/unexport`);
+      }
     });
   }
 
   private locked<T>(task: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new PwmError('closed', `${this.name} is closed: open the channel again to use it`));
-    return this.mutex.run(task);
+    return this.shared.mutex.run(task);
   }
 
+  /** The kept state, read from the four files when there is none (module comment). */
   private async state(): Promise<PwmHwState> {
+    if (this.shared.hw !== undefined) return this.shared.hw;
     const read = (f: string) => readOrThrow(this.fs, join(this.dir, f));
     const periodNs = parseWhole(join(this.dir, 'period'), await read('period'));
     const dutyNs = parseWhole(join(this.dir, 'duty_cycle'), await read('duty_cycle'));
     const enabled = parseWhole(join(this.dir, 'enable'), await read('enable')) === 1;
     const pol = (await read('polarity')).trim();
     if (pol !== 'normal' && pol !== 'inversed') throw new PwmError('io', `${this.name}/polarity holds "${pol}", expected normal or inversed`);
-    return { periodNs, dutyNs, polarity: pol satisfies Polarity, enabled };
+    this.shared.hw = { periodNs, dutyNs, polarity: pol satisfies Polarity, enabled };
+    return this.shared.hw;
   }
 
-  private write(file: PwmFile, value: string): Promise<void> {
-    return this.writePath(join(this.dir, file), value, `${this.name}/${file}`);
+  /** One channel file; the kept state follows a write that succeeded and is forgotten after one that failed. */
+  private async write(file: PwmFile, value: string): Promise<void> {
+    const before = this.shared.hw;
+    this.shared.hw = undefined;
+    await this.writePath(join(this.dir, file), value, `${this.name}/${file}`);
+    if (before !== undefined) this.shared.hw = written(before, file, value);
   }
 
   private async writePath(path: string, value: string, shown: string): Promise<void> {
@@ -217,6 +250,20 @@ class SysfsPwmChannel implements PwmChannel {
     } catch (err) {
       throw pwmWriteError(this.name, shown, value, errno(err), err);
     }
+  }
+}
+
+/** `state` after the kernel accepted `value` in `file` (the values written are planWrites' and the callers': whole numbers, a polarity, 0 or 1). */
+function written(state: PwmHwState, file: PwmFile, value: string): PwmHwState {
+  switch (file) {
+    case 'period':
+      return { ...state, periodNs: Number(value) };
+    case 'duty_cycle':
+      return { ...state, dutyNs: Number(value) };
+    case 'polarity':
+      return { ...state, polarity: value === 'inversed' ? 'inversed' : 'normal' };
+    case 'enable':
+      return { ...state, enabled: value === '1' };
   }
 }
 

@@ -19,9 +19,11 @@
  *      (no covering grant) with its reason;
  *   5. a command (PUT, POST) while the audit log cannot be written → 5.03: every command is
  *      audited, so none runs unrecorded.
+ * Every answer carries the verdict (coap AccessVerdict: the devices of step 3, the access, the
+ * policy's answer), which the exchange record hands to the audit trail as decided here.
  * Must hold: a refusal's reason never echoes a payload; the discovery echo rides on refusals too.
  */
-import { CoapCode, codeText, type AuthDecision, type Authorize, type CoapOption, type CoapRequest } from '../../coap/index.js';
+import { CoapCode, codeText, type AccessVerdict, type AuthDecision, type Authorize, type CoapOption, type CoapRequest, type Refusal } from '../../coap/index.js';
 import { PIA_DISCOVERY_OPTION, PIA_REQUIRED_DIAGNOSTIC, encodeDiscoveryOption, type DiscoveryAction, type PeerDiscovery, type PeerEndpoint, type SecurityContext } from '../../pia/discovery/index.js';
 import { decide, type Access, type Decision } from '../policy/index.js';
 
@@ -53,13 +55,19 @@ export function describeRequest(request: CoapRequest): string {
   return `${request.method ?? codeText(request.code)} /${request.path.join('/')}`;
 }
 
-/** The devices a request concerns (module comment, step 3). */
-export function devicesFor(request: CoapRequest, devicesAt: (local: string) => readonly PolicyDevice[]): readonly PolicyDevice[] {
+/** The devices a request concerns and the access it needs (module comment, step 3). */
+export interface RequestScope {
+  readonly devices: readonly PolicyDevice[];
+  readonly access: Access;
+}
+
+/** Step 3: the request's target device, else the device named by its first path segment, else every device at its address. */
+export function scopeOf(request: CoapRequest, devicesAt: (local: string) => readonly PolicyDevice[]): RequestScope {
   const here = devicesAt(request.local);
   const t = request.target;
   const named = t !== undefined && t.kind !== 'well-known-core' ? t.device : request.path[0];
   const match = here.filter((d) => d.name === named);
-  return match.length > 0 ? match : here;
+  return { devices: match.length > 0 ? match : here, access: accessOf(request) };
 }
 
 export function accessOf(request: CoapRequest): Access {
@@ -69,17 +77,21 @@ export function accessOf(request: CoapRequest): Access {
   return request.method === 'GET' ? 'read' : 'control';
 }
 
-/** Steps 3–4: undefined when no device is served at the address (the server answers 4.04). */
-export function policyDecision(request: CoapRequest, ctx: SecurityContext, devicesAt: (local: string) => readonly PolicyDevice[]): Decision | undefined {
-  const access = accessOf(request);
+/** Step 4: undefined when no device is served at the address (the server answers 4.04). */
+export function policyDecision(request: CoapRequest, ctx: SecurityContext, scope: RequestScope): Decision | undefined {
   const what = describeRequest(request);
   let refusal: Decision | undefined;
-  for (const d of devicesFor(request, devicesAt)) {
-    const verdict = decide({ device: d.name, access, what }, ctx, { plainReads: d.plainReads });
+  for (const d of scope.devices) {
+    const verdict = decide({ device: d.name, access: scope.access, what }, ctx, { plainReads: d.plainReads });
     if (verdict.allow) return verdict;
     refusal ??= verdict;
   }
   return refusal;
+}
+
+/** What the exchange record carries of a decision: `allowed` undefined when the policy was not asked (or had no device to judge). */
+export function verdictOf(scope: RequestScope, allowed: boolean | undefined): AccessVerdict {
+  return { devices: scope.devices.map((d) => d.name), access: scope.access, allowed };
 }
 
 export function createAuthorize(o: AccessOptions): Authorize {
@@ -99,19 +111,21 @@ export function createAuthorize(o: AccessOptions): Authorize {
     }
   };
   return (request, ctx): AuthDecision => {
+    const scope = scopeOf(request, o.devicesAt);
     const options: CoapOption[] = [];
+    const refuse = (code: number, reason: string, allowed?: boolean): Refusal => ({ code, reason, options, verdict: verdictOf(scope, allowed) });
     if (ctx.phase === 1) {
       const d = o.discovery.incomingRequest(ctx.peer, request.discovery, request.size);
       carryOut(d.actions);
       if (d.echo !== undefined) options.push({ number: PIA_DISCOVERY_OPTION, value: encodeDiscoveryOption(d.echo) });
-      if (d.policy === 'refuse-latched') return { code: CoapCode.Unauthorized, reason: PIA_REQUIRED_DIAGNOSTIC, options };
+      if (d.policy === 'refuse-latched') return refuse(CoapCode.Unauthorized, PIA_REQUIRED_DIAGNOSTIC);
     }
-    if (o.closing()) return { code: CoapCode.ServiceUnavailable, reason: 'the gateway is shutting down; retry when it is back', options };
-    const verdict = policyDecision(request, ctx, o.devicesAt);
-    if (verdict !== undefined && !verdict.allow) return { code: verdict.code === '4.01' ? CoapCode.Unauthorized : CoapCode.Forbidden, reason: verdict.reason, options };
+    if (o.closing()) return refuse(CoapCode.ServiceUnavailable, 'the gateway is shutting down; retry when it is back');
+    const decision = policyDecision(request, ctx, scope);
+    if (decision !== undefined && !decision.allow) return refuse(decision.code === '4.01' ? CoapCode.Unauthorized : CoapCode.Forbidden, decision.reason, false);
     if (isCommand(request) && !o.auditWritable()) {
-      return { code: CoapCode.ServiceUnavailable, reason: "the gateway's audit log cannot be written, so commands are refused until it can; the gateway log says why", options };
+      return refuse(CoapCode.ServiceUnavailable, "the gateway's audit log cannot be written, so commands are refused until it can; the gateway log says why", decision?.allow);
     }
-    return options.length === 0 ? 'allow' : { allow: true, options };
+    return { allow: true, options, verdict: verdictOf(scope, decision?.allow) };
   };
 }

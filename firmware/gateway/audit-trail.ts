@@ -21,7 +21,7 @@ import { codeClass, codeText, type ExchangeRecord } from '../../coap/index.js';
 import type { AuditLog, JsonValue } from '../../common/audit/index.js';
 import { formatEndpoint } from '../../pia/discovery/index.js';
 import { describeWho } from '../policy/index.js';
-import { describeRequest, devicesFor, isCommand, type PolicyDevice } from './access.js';
+import { describeRequest, isCommand } from './access.js';
 
 const KEY_LIKE = /[A-Za-z0-9+/=_]{32,}/g;
 const MAX_TEXT = 200;
@@ -46,12 +46,16 @@ export class AuditTrail {
     return this.#writable;
   }
 
-  /** Appends the record an exchange calls for (commands and refusals); others are not audited. The caller leaves unauthenticated refusals to RefusalSummary. */
-  exchange(record: ExchangeRecord, devicesAt: (local: string) => readonly PolicyDevice[]): void {
+  /**
+   * Appends the record an exchange calls for (commands and refusals); others are not audited.
+   * The caller leaves unauthenticated refusals to RefusalSummary. The device is the one the
+   * authorize hook decided on (record.verdict, access.ts).
+   */
+  exchange(record: ExchangeRecord): void {
     const { request, ctx } = record;
     if (!record.refused && !isCommand(request)) return;
     const code = codeText(record.code);
-    const devices = devicesFor(request, devicesAt).map((d) => d.name);
+    const devices = record.verdict?.devices ?? [];
     const result = record.refused ? `refused ${code}: ${safeText(record.diagnostic)}` : codeClass(record.code) === 2 ? 'ok' : `error ${code}: ${safeText(record.diagnostic)}`;
     const fields: Record<string, JsonValue> = {
       who: describeWho(ctx),

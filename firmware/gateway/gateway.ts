@@ -28,7 +28,8 @@
  *      directory, every device's state and events; nothing it does waits on the broker), then
  *      the admin HTTP endpoint (/healthz, /metrics) on a loopback port;
  *   8. audit "gateway-started"; one log line with what is served where.
- * A failure in 1–7 undoes what was done (devices stopped at their safe level first) and
+ * Each step is a function of start-steps.ts that returns what it opened and its close
+ * (steps.ts). A failure in 1–7 closes what the steps before it opened, the last first, and
  * rejects with a message naming the thing, the problem and the fix.
  *
  * Stop (close, on SIGTERM/SIGINT): new requests get 5.03, devices to their safe state
@@ -36,158 +37,63 @@
  * closed, addresses removed, admin closed, the pending refusal summary written, audit
  * "gateway-stopped", hardware closed.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import type { Logger } from 'pino';
-import { openFileAuditLog, type FileAuditLog } from '../../common/audit/index.js';
 import { formatEndpoint } from '../../pia/discovery/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
-import { describeWho } from '../policy/index.js';
-import { deriveDeviceAddresses, setupDeviceAddresses, systemCommandRunner, type AddressingSetup } from '../addressing/index.js';
-import { startAdminServer } from './admin-http.js';
-import { AuditTrail } from './audit-trail.js';
-import { buildDevices } from './build-devices.js';
-import { DeviceRunner, type ManagedDevice } from './device-runner.js';
-import { toGatewayHardware } from './hardware.js';
 import { healthReport } from './health.js';
 import { GatewayStartError, loadGatewayIdentity } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
-import { openPiaEndpoint, udpNetwork } from './pia-endpoint.js';
-import { RefusalSummary, unauthenticatedRefusal } from './refusal-summary.js';
-import { serveCoap } from './serve-coap.js';
-import { UplinkBridge } from './uplink-bridge.js';
-import { createUplink } from '../uplink/index.js';
+import { udpNetwork } from './pia-endpoint.js';
+import {
+  addOwnAddress,
+  lines,
+  openAdmin,
+  openAudit,
+  openHardware,
+  openPia,
+  openRecords,
+  openUplink,
+  servedDevices,
+  serveDevices,
+  setupAddresses,
+  startDevices,
+  text,
+  type StepName,
+} from './start-steps.js';
+import { Steps } from './steps.js';
 import type { Gateway, GatewayDevice, GatewayOptions } from './types.js';
 
-/** The reserved name the gateway's own PIA address is derived from (device names start with a letter). */
-export const GATEWAY_ADDRESS_NAME = '_gateway';
-export const LATCH_FILE = 'latches.json';
-export const UPLINK_QUEUE_FILE = 'uplink.db';
-
+export { GATEWAY_ADDRESS_NAME, LATCH_FILE, UPLINK_QUEUE_FILE } from './start-steps.js';
 export { GatewayStartError };
-
-const text = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-const lines = (l: Logger): { info(m: string): void; warn(m: string): void; error(m: string): void } => ({ info: (m) => l.info(m), warn: (m) => l.warn(m), error: (m) => l.error(m) });
 
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const { config, clock, logger } = o;
   const g = config.gateway;
   const log = lines(logger);
   const wall = o.wallClock ?? ((): Date => new Date());
-  const undo: (() => Promise<void>)[] = [];
-  const unwind = async (): Promise<void> => {
-    for (const step of undo.reverse()) await step().catch((e: unknown) => log.warn(`start undo: ${text(e)}`));
-  };
-  const hardware = toGatewayHardware(o.hardware);
-  undo.push(() => hardware.close());
-  let credential;
-  try {
-    credential = await loadGatewayIdentity({ config, hardware, clock, log, ...(o.credential === undefined ? {} : { given: o.credential }) });
-  } catch (e) {
-    await unwind();
-    throw e instanceof GatewayStartError ? e : new GatewayStartError(text(e));
-  }
-  const id = nodeIdToText(credential.identity.id);
-  let audit: FileAuditLog;
-  try {
-    mkdirSync(g.stateDir, { recursive: true, mode: 0o700 });
-    mkdirSync(dirname(g.auditLog), { recursive: true, mode: 0o700 });
-    audit = openFileAuditLog(g.auditLog, { now: wall, warn: (m) => log.warn(m) });
-  } catch (e) {
-    await unwind();
-    throw new GatewayStartError(`gateway state: ${text(e)} (gateway.stateDir ${g.stateDir}, gateway.auditLog ${g.auditLog})`);
-  }
-  undo.push(() => Promise.resolve(audit.close()));
-
-  // 3. devices first: outputs at their safe level before anything else
-  const built = await buildDevices(config.devices, { hardware, clock, ...(o.random === undefined ? {} : { random: o.random }) });
-  const runner = new DeviceRunner(built, { clock, log: lines(logger.child({ component: 'devices' })), ...(o.timeouts?.deviceStartMs === undefined ? {} : { startTimeoutMs: o.timeouts.deviceStartMs }), ...(o.timeouts?.deviceStopMs === undefined ? {} : { stopTimeoutMs: o.timeouts.deviceStopMs }) });
-  undo.push(async () => void (await runner.stopAll()));
-  for (const m of runner.devices) m.device.onEvent((e) => logDeviceEvent(logger, e));
-  await runner.startAll();
-
+  const steps = new Steps<StepName>((e) => log.warn(`start undo: ${text(e)}`));
   let closing = false;
-  const metricsRef: { current?: GatewayMetrics } = {};
-  const trail = new AuditTrail({ log: audit, onAppended: (event) => metricsRef.current?.auditAppended(event), onFailed: (m) => (metricsRef.current?.auditFailed(), log.error(m)) });
-  const refusals = new RefusalSummary({ clock, wall, append: (event, fields) => trail.append(event, fields) });
-  undo.push(() => Promise.resolve(refusals.close()));
   try {
+    // 1. identity
+    const hardware = await steps.open('hardware', () => openHardware(o));
+    const credential = await loadGatewayIdentity({ config, hardware, clock, log, ...(o.credential === undefined ? {} : { given: o.credential }) });
+    const id = nodeIdToText(credential.identity.id);
+    // 2. state directory and audit log
+    const audit = await steps.open('audit', () => openAudit(g, wall, log));
+    // 3. devices first: outputs at their safe level before anything else
+    const running = await steps.open('devices', () => startDevices(o, hardware));
+    const metricsRef: { current?: GatewayMetrics } = {};
+    const records = await steps.open('records', () => openRecords(o, audit, wall, metricsRef, log));
+    const { trail, refusals } = records;
     // 4. addresses
-    const names = config.devices.map((d) => d.name);
-    const derived = deriveDeviceAddresses({ prefix: g.prefix, gatewayId: id, deviceNames: [...names, GATEWAY_ADDRESS_NAME] });
-    const gatewayAddress = derived[derived.length - 1]!;
-    const exec = o.exec ?? systemCommandRunner();
-    const addrLog = lines(logger.child({ component: 'addressing' }));
-    const base = { iface: g.interface, exec, coapPort: g.coapPort, log: addrLog, ...(o.canAdminNetwork === undefined ? {} : { canAdminNetwork: o.canAdminNetwork }) };
-    const setup = await setupDeviceAddresses(derived.slice(0, -1), g.addressing, base);
-    undo.push(() => setup.teardown());
-    let own: AddressingSetup | undefined;
-    if (setup.mode === 'add-addresses') {
-      own = await setupDeviceAddresses([gatewayAddress], 'add-addresses', { ...base, log: { info: () => undefined, warn: (m) => addrLog.warn(m) } });
-      undo.push(() => own?.teardown() ?? Promise.resolve());
-    }
-    const loopback = setup.mode === 'loopback';
-    const piaAddress = loopback ? '::1' : gatewayAddress.address;
-
+    const addresses = await steps.open('addresses', () => setupAddresses(o, id));
+    await steps.open('own-address', () => addOwnAddress(addresses));
+    const { setup, piaAddress } = addresses;
     // 5. PIA
-    const trustServer = g.trustServer ?? credential.trustServer;
     const network = o.network ?? udpNetwork();
-    const piaLog = logger.child({ component: 'pia' });
-    const pia = await openPiaEndpoint({
-      network,
-      bind: { address: loopback ? '::' : piaAddress, port: g.piaPort },
-      localAddress: piaAddress,
-      announceAddress: loopback ? undefined : piaAddress,
-      clock,
-      latchFile: join(g.stateDir, LATCH_FILE),
-      credential,
-      trustServer,
-      log: lines(piaLog),
-      wallNow: () => wall().getTime(),
-      ...(o.pia?.random === undefined ? {} : { random: o.pia.random }),
-      ...(o.pia?.limits === undefined ? {} : { limits: o.pia.limits }),
-      ...(o.pia?.keyLogPath === undefined ? {} : { keyLogPath: o.pia.keyLogPath }),
-    });
-    undo.push(() => pia.close());
-
+    const pia = await steps.open('pia', () => openPia(o, credential, addresses, network, wall));
     // 6. CoAP
-    const byName = new Map(runner.devices.map((m) => [m.name, m]));
-    const endpoints = new Map(setup.endpoints.map((e) => [e.name, { address: e.address, port: e.port }]));
-    const served = config.devices.map((d) => ({ managed: byName.get(d.name) as ManagedDevice, endpoint: endpoints.get(d.name) ?? { address: '::1', port: g.coapPort }, plainReads: d.plain === 'read-only' }));
-    const coapLog = lines(logger.child({ component: 'coap' }));
-    const coap = await serveCoap({
-      devices: served,
-      // On loopback the PIA socket listens on [::] and is reached as ::1 or 127.0.0.1: the directory answers at both.
-      directory: { address: piaAddress, port: g.coapPort, ...(setup.mode === 'loopback' ? { aliases: ['::ffff:127.0.0.1'] } : {}) },
-      network,
-      node: pia.node,
-      clock,
-      ...(o.random === undefined ? {} : { random: o.random }),
-      access: {
-        discovery: pia.discovery,
-        startExchange: (peer, options) => void pia.node.connect(peer, options).catch(() => undefined), // failures arrive as node events
-        recordLatch: (a) => void pia.latches.record(a.peers, a.latch).catch((e: unknown) => coapLog.warn(`latch store: ${text(e)}`)),
-        log: lines(piaLog),
-        closing: () => closing,
-        auditWritable: () => trail.writable,
-      },
-      onExchange: (record, devicesAt) => {
-        metricsRef.current?.coapAnswered(record.ctx.phase === 1 ? 'plain' : 'pia', record.code);
-        const refusal = unauthenticatedRefusal(record);
-        if (refusal === undefined) trail.exchange(record, devicesAt);
-        else refusals.refused(refusal, record.ctx.peer.address);
-      },
-      onMalformed: (from, ctx, problem) => {
-        if (ctx.phase !== 3) refusals.refused({ phase: ctx.phase, code: 'malformed' }, ctx.peer.address);
-        else coapLog.info(`CoAP: malformed datagram from ${formatEndpoint(from)} (${describeWho(ctx)}) dropped: ${problem}`);
-      },
-      log: coapLog,
-    });
-    undo.push(() => coap.close());
-    pia.onEvent((e) => {
-      if (e.kind === 'peer-dead') coap.dropPeer(e.peer);
-      if ('source' in e) refusals.dropped(e.kind, e.source.address); // the node's drops are the events with a source (PiaDrop: tsc holds it)
-    });
+    const served = servedDevices(config, running.runner, setup);
+    const coap = await steps.open('coap', () => serveDevices(o, { served, addresses, pia, network, records, metrics: metricsRef, closing: () => closing }));
 
     // 7. uplink, health, metrics, admin
     const startedAtMs = clock.now();
@@ -196,15 +102,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       kind: s.managed.config.kind,
       config: s.managed.config,
       device: s.managed.device,
-      address: derived[i]!.address,
+      address: addresses.derived[i]!.address,
       endpoint: s.endpoint,
       get running() {
         return s.managed.running;
       },
       health: () => s.managed.health(),
     }));
-    const uplink = startUplink(o, id, served.map((s) => ({ name: s.managed.name, device: s.managed.device, health: () => s.managed.health() })));
-    if (uplink !== undefined) undo.push(() => uplink.close());
+    const uplink = await steps.open('uplink', () => openUplink(o, id, served));
     const metrics = new GatewayMetrics({
       ...(uplink === undefined ? {} : { uplink: () => uplink.health() }),
       devices: () => devices.map((d) => ({ name: d.name, kind: d.kind, health: d.health(), values: d.device.read(), properties: d.device.describe().properties })),
@@ -227,12 +132,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         unauthenticated: refusals.health(),
         ...(uplink === undefined || config.mqtt === undefined ? {} : { uplink: { url: config.mqtt.url, ...uplink.health() } }),
       });
-    const listen = o.adminListen === undefined ? g.adminListen : o.adminListen;
-    const admin = listen === null ? undefined : await startAdminServer(listen, { health: () => ({ stopping: closing, body: health() }), metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }), log });
-    if (admin !== undefined) undo.push(() => admin.close());
+    const admin = await steps.open('admin', () => openAdmin(o, { health: () => ({ stopping: closing, body: health() }), metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }), log }));
 
     // 8. running
-    trail.append('gateway-started', { gatewayId: id, devices: names.length, addressing: setup.mode, pia: formatEndpoint({ address: piaAddress, port: pia.local.port }) });
+    trail.append('gateway-started', { gatewayId: id, devices: config.devices.length, addressing: setup.mode, pia: formatEndpoint({ address: piaAddress, port: pia.local.port }) });
     logger.info(
       { gatewayId: id, addressing: setup.mode, pia: formatEndpoint({ address: piaAddress, port: pia.local.port }), admin: admin?.address, devices: devices.map((d) => `${d.name} ${formatEndpoint(d.endpoint)}`) },
       `gateway ${id} serving ${devices.length} device(s): plain CoAP per device, PIA on ${formatEndpoint({ address: piaAddress, port: pia.local.port })}${admin === undefined ? '' : `, health and metrics on http://${formatEndpoint(admin.address)}`}`,
@@ -243,15 +146,17 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       closed ??= (async () => {
         closing = true;
         logger.info('gateway stopping: devices to their safe state, then sockets and addresses');
-        const outcomes = await runner.stopAll();
-        await uplink?.close().catch((e: unknown) => log.warn(`stop: uplink: ${text(e)}`));
-        for (const step of [() => coap.close(), () => pia.close(), () => own?.teardown() ?? Promise.resolve(), () => setup.teardown(), () => admin?.close() ?? Promise.resolve()]) {
-          await step().catch((e: unknown) => log.warn(`stop: ${text(e)}`));
+        // The stop order (module comment), not the reverse of the start: devices first.
+        await steps.close('devices');
+        await steps.close('uplink').catch((e: unknown) => log.warn(`stop: uplink: ${text(e)}`));
+        for (const step of ['coap', 'pia', 'own-address', 'addresses', 'admin'] as const) {
+          await steps.close(step).catch((e: unknown) => log.warn(`stop: ${text(e)}`));
         }
-        refusals.close();
+        await steps.close('records');
+        const outcomes = running.stopped;
         trail.append('gateway-stopped', { gatewayId: id, devicesStopped: outcomes.filter((x) => x.outcome === 'stopped').length, devicesNotStopped: outcomes.filter((x) => x.outcome !== 'stopped').map((x) => `${x.name}: ${x.outcome}`) });
-        audit.close();
-        await hardware.close().catch((e: unknown) => log.warn(`stop: hardware: ${text(e)}`));
+        await steps.close('audit');
+        await steps.close('hardware').catch((e: unknown) => log.warn(`stop: hardware: ${text(e)}`));
         logger.info('gateway stopped');
       })();
       return closed;
@@ -270,32 +175,15 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       uplink: () => uplink?.health(),
       health,
       metrics: () => metrics.text(),
+      mount: (device, at = {}) => {
+        if (closing) throw new Error(`the gateway is stopping: ${device.describe().name} cannot be mounted`);
+        return coap.mount(device, { address: piaAddress, port: at.port ?? g.coapPort }, { plainReads: at.plainReads ?? false });
+      },
       close,
     };
   } catch (e) {
     closing = true;
-    await unwind();
+    await steps.unwind();
     throw e instanceof GatewayStartError ? e : new GatewayStartError(text(e));
   }
-}
-
-/** The uplink (config.mqtt), its queue in the state directory; undefined without an mqtt section. */
-function startUplink(o: GatewayOptions, gatewayId: string, devices: ConstructorParameters<typeof UplinkBridge>[1]): UplinkBridge | undefined {
-  const mqtt = o.config.mqtt;
-  if (mqtt === undefined) return undefined;
-  const logger = o.logger.child({ component: 'uplink' });
-  let uplink;
-  try {
-    uplink = createUplink({ config: { ...mqtt, ...o.uplink?.config }, queueFile: join(o.config.gateway.stateDir, UPLINK_QUEUE_FILE), clock: o.clock, logger, gatewayId, ...(o.uplink?.random === undefined ? {} : { random: o.uplink.random }) });
-  } catch (e) {
-    throw new GatewayStartError(`MQTT uplink: ${text(e)} (mqtt in ${o.config.source.file}, queue ${join(o.config.gateway.stateDir, UPLINK_QUEUE_FILE)})`);
-  }
-  return new UplinkBridge(uplink, devices, o.clock, (m) => logger.warn(m));
-}
-
-function logDeviceEvent(logger: Logger, e: { device: string; kind: string; severity: string; message: string }): void {
-  const fields = { component: 'devices', device: e.device, event: e.kind };
-  if (e.severity === 'alarm') logger.error(fields, e.message);
-  else if (e.severity === 'warning') logger.warn(fields, e.message);
-  else logger.info(fields, e.message);
 }

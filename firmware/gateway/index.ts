@@ -11,7 +11,8 @@ export { hostHardware, linuxHardware, toGatewayHardware, type GatewayHardware, t
 export { memoryGatewayNetwork, udpNetwork, type GatewayNetwork, type TrustState, type TrustCheck } from './pia-endpoint.js';
 export { buildDevices, REGISTER_MAPS, type BuiltDevice, type BuildContext } from './build-devices.js';
 export { DeviceRunner, OUTPUT_KINDS, bounded, type ManagedDevice, type StopOutcome } from './device-runner.js';
-export { createAuthorize, policyDecision, describeRequest, type PolicyDevice } from './access.js';
+export { createAuthorize, policyDecision, scopeOf, verdictOf, describeRequest, type PolicyDevice, type RequestScope } from './access.js';
+export { createDeviceServer, type AccessHooks, type DeviceServer, type DeviceServerOptions } from './device-server.js';
 export { AuditTrail, safeText } from './audit-trail.js';
 export { GatewayMetrics } from './metrics.js';
 export { SystemdNotifier, systemdNotifyCommand, watchdogInterval, type NotifySend, type SystemdEnv } from './systemd.js';

@@ -17,15 +17,17 @@
  *      (a datagram that is not CoAP) → the gateway's count of unauthenticated refusals;
  *   5. observations: a sweep every 10 s ends those whose peer lost the phase they registered
  *      at (stillAllowed), and a dead PIA peer's are dropped at once.
+ * Every server is a device server (device-server.ts); `mount` serves one more device over PIA
+ * on the server of its port (a new one when no server has that port), as the others are.
  */
 import type { Clock, TimerHandle } from '../../common/index.js';
-import { CoapServer, piaTransport, type CoapServerOptions, type CoapTransport, type ExchangeRecord, type ObserverView } from '../../coap/index.js';
+import { piaTransport, type CoapServer, type CoapServerOptions, type CoapTransport, type ExchangeRecord, type ObserverView } from '../../coap/index.js';
+import type { Device } from '../../devices/model/types.js';
 import { canonicalAddress, type SecurityContext } from '../../pia/discovery/index.js';
 import type { PiaNode } from '../../pia/node/index.js';
-import { createAuthorize, type AccessOptions, type PolicyDevice } from './access.js';
 import type { ManagedDevice } from './device-runner.js';
+import { createDeviceServer, type AccessHooks, type DeviceServer } from './device-server.js';
 import type { GatewayNetwork } from './pia-endpoint.js';
-
 
 const COAP_DEFAULT_PORT = 5683;
 export interface ServedDevice {
@@ -42,8 +44,9 @@ export interface CoapServingOptions {
   readonly node: PiaNode;
   readonly clock: Clock;
   readonly random?: () => number;
-  readonly access: Omit<AccessOptions, 'devicesAt'>;
-  readonly onExchange: (record: ExchangeRecord, devicesAt: (local: string) => readonly PolicyDevice[]) => void;
+  readonly access: AccessHooks;
+  /** Each answered exchange, with the authorize hook's verdict. */
+  readonly onExchange: (record: ExchangeRecord) => void;
   /** A datagram that is not CoAP (CoapServerOptions.onMalformed). */
   readonly onMalformed: NonNullable<CoapServerOptions['onMalformed']>;
   readonly log: { info(message: string): void; warn(message: string): void };
@@ -53,6 +56,8 @@ export interface CoapServing {
   readonly servers: readonly CoapServer[];
   /** Ends the observations of a PIA peer (dead, or its SA gone). */
   dropPeer(peer: { readonly address: string; readonly port: number }): number;
+  /** Serves `device` over PIA at `at` (inner destination) under the policy; returns the function that unmounts it. */
+  mount(device: Device, at: { readonly address: string; readonly port: number }, policy: { readonly plainReads: boolean }): () => void;
   close(): Promise<void>;
 }
 
@@ -66,32 +71,28 @@ interface Mounting {
 export async function serveCoap(o: CoapServingOptions): Promise<CoapServing> {
   const transports: CoapTransport[] = [];
   const servers: CoapServer[] = [];
+  /** The PIA servers by inner port (step 2), where `mount` adds a device. */
+  const piaServers = new Map<number, DeviceServer>();
   const closeAll = async (): Promise<void> => {
     for (const s of servers) await s.close();
     for (const t of transports) await t.close();
   };
-  const serve = (own: readonly CoapTransport[], mounts: readonly Mounting[]): void => {
-    const byLocal = new Map<string, PolicyDevice[]>();
-    for (const m of mounts) byLocal.set(m.local, [...(byLocal.get(m.local) ?? []), { name: m.device.managed.name, plainReads: m.device.plainReads }]);
-    const devicesAt = (local: string): readonly PolicyDevice[] => byLocal.get(canonicalAddress(local)) ?? [];
-    const server = new CoapServer({
-      transports: own,
-      clock: o.clock,
-      ...(o.random === undefined ? {} : { random: o.random }),
-      authorize: createAuthorize({ ...o.access, devicesAt }),
-      onExchange: (record) => o.onExchange(record, devicesAt),
-      onMalformed: o.onMalformed,
-      logger: o.log,
-    });
-    servers.push(server);
-    for (const m of mounts) server.mount(m.local, m.device.managed.device);
+  const serve = (own: CoapTransport): DeviceServer => {
+    transports.push(own);
+    const server = createDeviceServer({ transports: [own], clock: o.clock, ...(o.random === undefined ? {} : { random: o.random }), access: o.access, onExchange: o.onExchange, onMalformed: o.onMalformed, log: o.log });
+    servers.push(server.coap);
+    return server;
+  };
+  const piaServer = (port: number): DeviceServer => {
+    let server = piaServers.get(port);
+    if (server === undefined) piaServers.set(port, (server = serve(piaTransport(o.node, { port }))));
+    return server;
   };
   try {
     // 1. plain, one server per endpoint
     for (const d of o.devices) {
       const plain = await o.network.openPlain(d.endpoint, (e) => o.log.warn(`CoAP socket [${d.endpoint.address}]:${d.endpoint.port}: ${e.message}`));
-      transports.push(plain);
-      serve([plain], [{ local: canonicalAddress(d.endpoint.address), device: d }]);
+      serve(plain).mount(d.endpoint.address, d.managed.device, d);
     }
     // 2–3. PIA, one server per port, the directory on the gateway's address
     const byPort = new Map<number, Mounting[]>();
@@ -109,9 +110,8 @@ export async function serveCoap(o: CoapServingOptions): Promise<CoapServing> {
       }
     }
     for (const [port, mounts] of byPort) {
-      const pia = piaTransport(o.node, { port });
-      transports.push(pia);
-      serve([pia], mounts);
+      const server = piaServer(port);
+      for (const m of mounts) server.mount(m.local, m.device.managed.device, m.device);
     }
   } catch (e) {
     await closeAll();
@@ -131,6 +131,7 @@ export async function serveCoap(o: CoapServingOptions): Promise<CoapServing> {
   return {
     servers,
     dropPeer: (peer) => servers.reduce((n, s) => n + s.dropObservers((v) => v.meta.ctx.phase !== 1 && v.meta.ctx.peer.address === peer.address && v.meta.ctx.peer.port === peer.port), 0),
+    mount: (device, at, policy) => piaServer(at.port).mount(at.address, device, policy),
     async close() {
       if (sweep !== undefined) o.clock.clearTimeout(sweep);
       await closeAll();

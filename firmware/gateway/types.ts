@@ -79,6 +79,15 @@ export interface Gateway {
   health(): Record<string, unknown>;
   /** The /metrics text (Prometheus exposition format). */
   metrics(): Promise<string>;
+  /**
+   * Serves one more device over PIA, at the gateway's PIA address and inner port `port`
+   * (default gateway.coapPort, where the directory lists it too), under the gateway's policy
+   * (plain reads only with `plainReads`), audit log and metrics, as a configured device is.
+   * The device is the caller's: the gateway neither starts nor stops it, and /healthz does not
+   * list it (a benchmark's, a test's). Returns the function that unmounts it; the gateway's
+   * close ends it too. Throws once the gateway is stopping.
+   */
+  mount(device: Device, at?: { readonly port?: number; readonly plainReads?: boolean }): () => void;
   /** Idempotent: devices to their safe state (bounded per device), then sockets, addresses, admin, audit. */
   close(): Promise<void>;
 }

@@ -11,14 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../common/index.js';
-import { CoapServer, piaTransport, type CoapTransport } from '../../coap/index.js';
+import { piaTransport, type CoapServer, type CoapTransport } from '../../coap/index.js';
 import { FakeDevice } from '../../coap/test-support/index.js';
+import { createDeviceServer } from '../../firmware/gateway/index.js';
 import { loadIdentity } from '../../pia/credential/index.js';
 import { MemoryLatchStore } from '../../pia/discovery/index.js';
 import { PiaNode, openUdpTransport } from '../../pia/node/index.js';
 import { startTrustServer, type TrustServer } from '../../trust-server/index.js';
 import { cli } from '../../trust-server/test-support/index.js';
-import { gatewayPolicy, runPiactlProcess, startPiactl, stopAll } from './test-support/index.js';
+import { piaOnlyAccess, runPiactlProcess, startPiactl, stopAll } from './test-support/index.js';
 
 let root: string;
 let server: TrustServer;
@@ -65,8 +66,9 @@ beforeAll(async () => {
   impostor = await node(x.file);
   impostorAt = `[::1]:${impostor.local.port}`;
   transport = piaTransport(gateway);
-  coap = new CoapServer({ transports: [transport], clock: systemClock(), authorize: gatewayPolicy });
-  coap.mount('::1', fan);
+  const served = createDeviceServer({ transports: [transport], clock: systemClock(), access: piaOnlyAccess(systemClock(), gateway.local.port) });
+  served.mount('::1', fan, { plainReads: false });
+  coap = served.coap;
   gw = `[::1]:${gateway.local.port}`;
 });
 

@@ -10,7 +10,7 @@
  *  - `period`/`duty_cycle`/`polarity`/`enable`: the whole state is checked as
  *    pwm_apply_state does (period 0 or duty > period → EINVAL; polarity while enabled → EBUSY);
  *  - `unexport`: removes `pwmX`.
- * Every accepted or refused write is logged relative to class/pwm.
+ * Every accepted or refused write is logged relative to class/pwm, and so is every read.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -48,6 +48,8 @@ const FILES: readonly PwmFile[] = ['period', 'duty_cycle', 'polarity', 'enable']
 
 export class FakePwmSysfs {
   readonly writes: LoggedWrite[] = [];
+  /** Files read through `fs`, e.g. "pwmchip0/pwm1/period". */
+  readonly reads: string[] = [];
   readonly fs: SysfsFs;
   private readonly real = nodeSysfs();
   private readonly classDir: string;
@@ -58,7 +60,7 @@ export class FakePwmSysfs {
   private constructor(private readonly o: FakePwmSysfsOptions) {
     this.classDir = join(o.root, 'class', 'pwm');
     this.fs = {
-      readFile: (p) => this.real.readFile(p),
+      readFile: (p) => (this.reads.push(this.parts(p).join('/')), this.real.readFile(p)),
       readdir: (p) => this.real.readdir(p),
       writeFile: (p, d) => this.write(p, d),
       exists: async (p) => (await this.poll(p, false)) && this.real.exists(p),

@@ -89,6 +89,8 @@ export interface MemoryGatewayOptions {
   readonly options?: Partial<Omit<GatewayOptions, 'config' | 'hardware' | 'clock' | 'logger' | 'credential' | 'network'>>;
   /** Runs before the gateway starts: e.g. burn the building's ATECC608 (building.parts.secureElement on building.host.i2c 1). */
   readonly beforeStart?: (t: { readonly clock: ManualClock; readonly trust: MemoryTrust; readonly building: VirtualBuilding }) => Promise<void>;
+  /** Drive the start by the clock (always so with a secureElement): a start that fails stops the devices, which waits on it. */
+  readonly settleStart?: boolean;
 }
 
 export async function memoryGateway(o: MemoryGatewayOptions = {}): Promise<MemoryGateway> {
@@ -126,7 +128,7 @@ export async function memoryGateway(o: MemoryGatewayOptions = {}): Promise<Memor
       pia: { random: seededRandom('gw-test/gateway') },
       ...o.options,
     });
-    gateway = fromChip ? await clock.settle(starting, 0.5) : await starting;
+    gateway = fromChip || o.settleStart === true ? await clock.settle(starting, 0.5) : await starting;
   } catch (e) {
     await server.close();
     await building.close();

@@ -1,9 +1,9 @@
 /**
  * piactl against a gateway on pia/node's in-memory network with a ManualClock: the trusted
  * server's authority (MemoryTrust), a gateway node with an identity, and a CoAP server over
- * PIA serving fake devices, each on its own address, with the gateway's access policy
- * (firmware/policy). piactl runs in-process (runPiactl) with a credential file for an
- * operator the test registers, grants or revokes.
+ * PIA serving fake devices, each on its own address, with the gateway's own policy and access
+ * hook (firmware/gateway createDeviceServer). piactl runs in-process (runPiactl) with a
+ * credential file for an operator the test registers, grants or revokes.
  *
  * The gateway's own address answers /.well-known/core with one absolute link per device
  * (`<coap://[ADDR]/NAME>;rt="pia.device.KIND"`, operator/README.md "Targets"), or, with
@@ -13,27 +13,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'jpeg-js';
-import {
-  CoapCode,
-  CoapOptionNumber,
-  ContentFormat,
-  CoapServer,
-  decodeMessage,
-  encodeMessage,
-  formatLinks,
-  piaTransport,
-  uintOption,
-  uriPath,
-  type AuthDecision,
-  type Authorize,
-  type CoapMessage,
-  type CoapTransport,
-  type Link,
-} from '../../../coap/index.js';
+import type { Clock } from '../../../common/index.js';
+import { CoapCode, CoapOptionNumber, ContentFormat, decodeMessage, encodeMessage, formatLinks, piaTransport, uintOption, uriPath, type CoapMessage, type CoapServer, type CoapTransport, type Link } from '../../../coap/index.js';
 import { FakeDevice, type FakeDeviceOptions } from '../../../coap/test-support/index.js';
-import { decide, type Access } from '../../../firmware/policy/index.js';
+import { createDeviceServer, type AccessHooks } from '../../../firmware/gateway/index.js';
 import { makeCredential, writeCredentialFile } from '../../../pia/credential/index.js';
-import { canonicalAddress } from '../../../pia/discovery/index.js';
+import { MemoryLatchStore, PeerDiscovery, canonicalAddress } from '../../../pia/discovery/index.js';
 import { nodeIdToText } from '../../../pia/phase3/index.js';
 import type { Endpoint } from '../../../pia/node/index.js';
 import { S, trio, type P3Node, type Trio } from '../../../pia/node/test-support/phase3.js';
@@ -145,11 +130,12 @@ export function memoryGateway(seed: string, o: { listing?: 'absolute' | 'relativ
   ];
   const links: Link[] = devices.map((d) => ({ href: `coap://[${d.address}]/${d.device.describe().name}`, attributes: { rt: `pia.device.${d.kind}`, title: d.device.describe().name } }));
   const transport = o.listing === 'relative' ? piaTransport(gateway.node) : withDirectory(piaTransport(gateway.node), GATEWAY.address, links);
-  const server = new CoapServer({ transports: [transport], clock: t.clock, random: () => 0.5, authorize: gatewayPolicy });
+  const served = createDeviceServer({ transports: [transport], clock: t.clock, random: () => 0.5, access: piaOnlyAccess(t.clock, GATEWAY.port) });
   for (const d of devices) {
-    server.mount(d.address, d.device);
-    if (o.listing === 'relative') server.mount(GATEWAY.address, d.device);
+    served.mount(d.address, d.device, { plainReads: false });
+    if (o.listing === 'relative') served.mount(GATEWAY.address, d.device, { plainReads: false });
   }
+  const server = served.coap;
   let keyCounter = 0;
   let port = 40_000;
   const until = async (cond: () => boolean, maxMs = 120_000): Promise<void> => {
@@ -213,14 +199,21 @@ export function memoryGateway(seed: string, o: { listing?: 'absolute' | 'relativ
   };
 }
 
-/** The gateway's policy (firmware/policy: phase 3 and a covering grant) as the CoAP server's hook. */
-export const gatewayPolicy: Authorize = (request, ctx): AuthDecision => {
-  const target = request.target;
-  if (target === undefined || target.kind === 'well-known-core') return 'allow';
-  const access = (request.right ?? 'read') as Access;
-  const d = decide({ device: target.device, access, what: `${request.method ?? '?'} ${request.path.join('/')}` }, ctx, { plainReads: false });
-  return d.allow ? 'allow' : { code: d.code === '4.01' ? CoapCode.Unauthorized : CoapCode.Forbidden, reason: d.reason };
-};
+/**
+ * The gateway's access hooks for a CoAP server that only PIA reaches (piactl's tests): no
+ * plaintext arrives, so discovery never acts; the gateway is not stopping and its audit log is
+ * writable. The policy is the gateway's: phase 3 and a covering grant for every request.
+ */
+export function piaOnlyAccess(clock: Clock, piaPort: number): AccessHooks {
+  return {
+    discovery: new PeerDiscovery({ clock, self: { port: piaPort, canInitiate: true }, latches: new MemoryLatchStore() }),
+    startExchange: () => undefined,
+    recordLatch: () => undefined,
+    log: { info: () => undefined, warn: () => undefined },
+    closing: () => false,
+    auditWritable: () => true,
+  };
+}
 
 /** Answers GET /.well-known/core sent to `at` with `links` (absolute ones: a directory); everything else goes on to the server. */
 function withDirectory(inner: CoapTransport, at: string, links: readonly Link[]): CoapTransport {
