@@ -15,7 +15,7 @@
  * Run: npx tsx bench/esp-seal-open.ts [ms per chunk, default 40]
  */
 import { performance } from 'node:perf_hooks';
-import { SUITE_NAMES, SuiteId } from '../pia/suites-ids.js';
+import { SUITE_NAMES, SuiteId } from '../pia/index.js';
 import { EspNextHeader, ReplayWindow, createAead, inferEsn, openEsp, parseEspHeader, sealEsp, type Aead, type AeadLibrary } from '../pia/esp/index.js';
 
 const SIZES = [64, 256, 1200] as const;

@@ -35,7 +35,7 @@
  *
  * Run: npx tsx bench/gateway-command.ts [command rounds, default 3000] [snapshot rounds, default 100] [--split]
  */
-import { freeTcpPort, freeUdpPorts } from '../common/test-support/free-ports.js';
+import { freeTcpPort, freeUdpPorts } from '../common/test-support/index.js';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -48,12 +48,12 @@ import { decode, encode } from 'jpeg-js';
 import { systemClock } from '../common/index.js';
 import type { JsonValue } from '../common/audit/index.js';
 import { CoapClient, CoapServer, plainUdpTransport } from '../coap/index.js';
-import { DeviceError, type Device, type DeviceDescription } from '../devices/model/types.js';
+import { DeviceError, type Device, type DeviceDescription } from '../devices/model/index.js';
 import { AuditTrail, createGatewayLogger } from '../firmware/gateway/index.js';
 import { openSession } from '../operator/index.js';
 import { summarize, type RttSummary } from '../pia/cli/index.js';
 import type { Endpoint } from '../pia/node/index.js';
-import { startDemoStack } from '../scripts/demo/stack.js';
+import { startDemoStack } from '../scripts/demo/index.js';
 
 const FAN = 'rack-fan';
 const BLOB = 'bench-blob';

@@ -18,7 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '../common/index.js';
 import { createThermometer } from '../devices/thermometer/index.js';
-import type { Device } from '../devices/model/types.js';
+import type { Device } from '../devices/model/index.js';
 import { Mcp9808, VirtualI2cBus } from '../simulator/i2c/index.js';
 
 const BUSES = 25;

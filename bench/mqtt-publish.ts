@@ -17,10 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
-import { systemClock } from '../common/clock.js';
-import { ProcessTracker } from '../common/test-support/child-processes.js';
+import { systemClock } from '../common/index.js';
+import { ProcessTracker } from '../common/test-support/index.js';
 import { createUplink } from '../firmware/uplink/index.js';
-import { freePort, TestBroker } from '../firmware/uplink/test-support/mosquitto.js';
+import { freePort, TestBroker } from '../firmware/uplink/test-support/index.js';
 
 const WINDOW = 100;
 const BURST = 50;

@@ -35,7 +35,7 @@ import { MemoryLatchStore } from '../pia/discovery/index.js';
 import { createAead, type Aead } from '../pia/esp/index.js';
 import { PiaNode, openUdpTransport, type Endpoint } from '../pia/node/index.js';
 import { echoPayload, runPia, summarize, type RttSummary } from '../pia/cli/index.js';
-import { SUITE_NAMES, SuiteId } from '../pia/suites-ids.js';
+import { SUITE_NAMES, SuiteId } from '../pia/index.js';
 
 const SIZES = [64, 1200] as const;
 const SUITES: readonly SuiteId[] = [SuiteId.AesGcm256, SuiteId.ChaCha20Poly1305];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../common/index.js';
-import { ProcessTracker } from '../common/test-support/child-processes.js';
+import { ProcessTracker } from '../common/test-support/index.js';
 import { CoapCode, parseLinks } from './message/index.js';
 import { CoapServer, type CoapRequest } from './server/index.js';
 import { FakeDevice, snapshotBytes } from './test-support/index.js';

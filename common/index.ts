@@ -4,3 +4,5 @@ export { Mutex } from './mutex.js';
 export { crc16Reflected8005 } from './crc16.js';
 export { runProgram } from './program.js';
 export { TokenBuckets, type Bucket } from './token-buckets.js';
+export { durableTempPath, writeFileDurably } from './durable-file.js';
+export type { DurableFs } from './durable-file.js';

@@ -2,7 +2,7 @@
  * What the admin API accepts (docs/protocol.md §9.1, §9.6), checked field by field. A refusal
  * names the field, what is wrong and what to send instead: the API answers it as 400.
  */
-import type { NodeKind } from '../pia/phase3/types.js';
+import type { NodeKind } from '../pia/phase3/index.js';
 import type { NewGrant } from './store/types.js';
 import { canonicalNodeId } from './node-ids.js';
 

@@ -37,7 +37,7 @@ import {
   type RegisteredNode,
   type VouchRateLimitOptions,
 } from '../pia/phase3/index.js';
-import type { NodeId } from '../pia/phase3/types.js';
+import type { NodeId } from '../pia/phase3/index.js';
 import { enrollmentDecider } from './enrollment.js';
 import type { RandomBytes } from './node-ids.js';
 import type { GrantRecord, TrustStore } from './store/types.js';

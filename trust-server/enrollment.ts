@@ -16,7 +16,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { nodeIdFromText, nodeIdToText, type EnrollDecide, type EnrollDecision, type EnrollRequest } from '../pia/phase3/index.js';
-import { P3Reason } from '../pia/phase3/types.js';
+import { P3Reason } from '../pia/phase3/index.js';
 import { NODE_KEY_BYTES } from '../pia/credential/index.js';
 import { newNodeIdText, type RandomBytes } from './node-ids.js';
 import { StoreError, type TrustStore } from './store/index.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceError } from '../../devices/model/types.js';
+import { DeviceError } from '../../devices/model/index.js';
 import { PIA_REQUIRED_DIAGNOSTIC, decodeDiscoveryOption, encodeDiscoveryOption, type SecurityContext } from '../../pia/discovery/index.js';
 import { CoapCode, CoapOptionNumber, ContentFormat, decodeMessage, encodeMessage, parseLinks, stringOption, uintOption, type CoapMessage } from '../message/index.js';
 import { CLIENT_ADDRESS, CLIENT_PORT, SECOND_ADDRESS, SERVER_ADDRESS, FakeDevice, memorySetup, type MemorySetup } from '../test-support/index.js';

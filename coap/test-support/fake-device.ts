@@ -5,7 +5,7 @@
  * values and faults by hand.
  */
 import type { Clock } from '../../common/index.js';
-import { DeviceError, type Device, type DeviceDescription, type DeviceEvent, type Health, type Value } from '../../devices/model/types.js';
+import { DeviceError, type Device, type DeviceDescription, type DeviceEvent, type Health, type Value } from '../../devices/model/index.js';
 
 export interface FakeDeviceOptions {
   readonly name?: string;

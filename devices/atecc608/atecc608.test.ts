@@ -1,10 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { FaultInjector } from '../../simulator/faults.js';
+import { FaultInjector } from '../../simulator/index.js';
 import { VirtualI2cBus } from '../../simulator/i2c/index.js';
 import { Atecc608Sim } from '../../simulator/i2c-identity/index.js';
-import type { I2cTarget } from '../../simulator/types.js';
+import type { I2cTarget } from '../../simulator/index.js';
 import { Atecc608, Atecc608Error, SECRET_KEY_KEY_CONFIG, SECRET_KEY_SLOT_CONFIG, atcaCrc, parseConfig, withSlot } from './index.js';
 
 /** Advances simulated time in 0.5 ms steps until `p` settles. */

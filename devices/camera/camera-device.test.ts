@@ -1,8 +1,8 @@
 import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { createVirtualBuilding, type VirtualBuilding } from '../../simulator/building.js';
-import type { VirtualSerialLine } from '../../simulator/serial/virtual-line.js';
+import { createVirtualBuilding, type VirtualBuilding } from '../../simulator/index.js';
+import type { VirtualSerialLine } from '../../simulator/index.js';
 import { DeviceError, type DeviceEvent } from '../model/types.js';
 import { createCamera, type CameraOptions } from './camera-device.js';
 

@@ -2,7 +2,7 @@ import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
 import { Vc0706Camera, type Vc0706Event } from '../../simulator/camera/index.js';
-import { VirtualSerialLine } from '../../simulator/serial/virtual-line.js';
+import { VirtualSerialLine } from '../../simulator/index.js';
 import { Vc0706Client } from './vc0706-client.js';
 
 function rig() {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
 import type { GpioController, GpioOutput } from '../../drivers/index.js';
-import { BUILDING_LINES, createVirtualBuilding, type VirtualBuilding } from '../../simulator/building.js';
+import { BUILDING_LINES, createVirtualBuilding, type VirtualBuilding } from '../../simulator/index.js';
 import { VirtualGpioController } from '../../simulator/gpio/index.js';
 import { VirtualDoor } from '../../simulator/parts/index.js';
 import { DeviceError, type Device, type DeviceEvent } from '../model/types.js';

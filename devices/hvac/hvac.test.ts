@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
 import { RtuMaster } from '../../drivers/modbus/index.js';
-import { createVirtualBuilding, type VirtualBuilding } from '../../simulator/building.js';
-import type { VirtualSerialLine } from '../../simulator/serial/virtual-line.js';
+import { createVirtualBuilding, type VirtualBuilding } from '../../simulator/index.js';
+import type { VirtualSerialLine } from '../../simulator/index.js';
 import { DeviceError, type DeviceEvent } from '../model/types.js';
 import { createHvac, type HvacOptions } from './hvac-device.js';
 

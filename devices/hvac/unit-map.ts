@@ -12,7 +12,7 @@
  * - `failedValue` is the raw value the unit reports for a failed sensor (32767 on the CXI):
  *   the device shows null for it, never a temperature of 3276.7 °C.
  */
-import type { SerialSettings } from '../../drivers/serial/types.js';
+import type { SerialSettings } from '../../drivers/serial/index.js';
 
 export type RegisterTable = 'holding' | 'input';
 

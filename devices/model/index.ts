@@ -7,3 +7,5 @@ export { DeviceBase, type DeviceBaseOptions, type PollSettings } from './base.js
 export { Poller, quietly, type PollerOptions } from './poller.js';
 export { HealthTracker, errorMessage, type HealthTrackerOptions } from './health.js';
 export { validateValue, validateParams, allowed } from './validate.js';
+export { DeviceError } from './types.js';
+export type { Device, DeviceDescription, DeviceEvent, DeviceKind, Health, PropertySpec, Value } from './types.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { BUILDING_LINES, createVirtualBuilding, type VirtualBuilding } from '../../simulator/building.js';
+import { BUILDING_LINES, createVirtualBuilding, type VirtualBuilding } from '../../simulator/index.js';
 import type { DeviceEvent } from '../model/types.js';
 import { createSafe, type SafeOptions } from './safe.js';
 

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { VirtualSerialLine } from '../../simulator/serial/virtual-line.js';
+import { VirtualSerialLine } from '../../simulator/index.js';
 import type { SerialSettings } from '../serial/index.js';
 import { withCrc } from './crc.js';
 import type { ModbusRequest } from './request.js';

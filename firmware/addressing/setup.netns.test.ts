@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNamespacePair, ip, removeLeftoverNamespaces, type NamespacePair } from '../../pia/cli/test-support/netns.js';
+import { createNamespacePair, ip, removeLeftoverNamespaces, type NamespacePair } from '../../pia/cli/test-support/index.js';
 import { systemCommandRunner, type CommandRunner } from './commands.js';
 import { deriveDeviceAddresses } from './iid.js';
 import { setupDeviceAddresses, type AddressingLog } from './setup.js';

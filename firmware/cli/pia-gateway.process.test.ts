@@ -1,7 +1,7 @@
 /** `pia-gateway` as a process (the bin entry's source through tsx): exit codes reach the shell. */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessTracker, REPO_ROOT, TSX } from '../../common/test-support/child-processes.js';
+import { ProcessTracker, REPO_ROOT, TSX } from '../../common/test-support/index.js';
 
 const CLI = join(REPO_ROOT, 'firmware/cli/pia-gateway.ts');
 const DEMO = join(REPO_ROOT, 'firmware/config/examples/demo-building.yaml');

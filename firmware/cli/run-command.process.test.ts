@@ -4,7 +4,7 @@
  * node with phase 3 through an in-process trusted server on [::1], /healthz and /metrics on
  * 127.0.0.1, a clean stop on the abort signal with the audit chain intact.
  */
-import { freeTcpPort, freeUdpPorts } from '../../common/test-support/free-ports.js';
+import { freeTcpPort, freeUdpPorts } from '../../common/test-support/index.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditFile } from '../../common/audit/index.js';
 import { ManualClock, systemClock } from '../../common/index.js';
-import { ProcessTracker, TSX } from '../../common/test-support/child-processes.js';
+import { ProcessTracker, TSX } from '../../common/test-support/index.js';
 import { CoapClient, piaTransport } from '../../coap/index.js';
 import { makeCredential, writeCredentialFile } from '../../pia/credential/index.js';
 import { MemoryLatchStore } from '../../pia/discovery/index.js';
 import { PiaNode, openUdpTransport } from '../../pia/node/index.js';
-import { MemoryTrust } from '../../pia/node/test-support/phase3.js';
+import { MemoryTrust } from '../../pia/node/test-support/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
 import { runGatewayCli } from './run-gateway-cli.js';
 

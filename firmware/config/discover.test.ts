@@ -7,11 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
 import { ATOM_TYPE, encodeHatImage, encodeVendorInfo } from '../../devices/hat-eeprom/index.js';
 import { I2cError } from '../../drivers/i2c/index.js';
-import { FaultInjector } from '../../simulator/faults.js';
+import { FaultInjector } from '../../simulator/index.js';
 import { HatEepromSim } from '../../simulator/i2c-identity/index.js';
 import { Sht31, Sht4x, Tmp102, VirtualI2cBus, environmentFrom } from '../../simulator/i2c/index.js';
 import { createVirtualBuilding } from '../../simulator/index.js';
-import type { I2cTarget } from '../../simulator/types.js';
+import type { I2cTarget } from '../../simulator/index.js';
 import { discoverI2c, discoverySnippet, scanI2cBus } from './discover.js';
 import { loadGatewayConfig, parseGatewayConfig } from './load.js';
 

@@ -22,7 +22,7 @@ import { checkSecureElement } from './check-secure-element.js';
 import { ConfigError, sortProblems, type ConfigProblem } from './problems.js';
 import type { Finding } from './reporter.js';
 import { compileGatewaySchema, schemaIssues } from './schema-check.js';
-import type { DeviceKind } from '../../devices/model/types.js';
+import type { DeviceKind } from '../../devices/model/index.js';
 import { DEVICE_KINDS, KNOWN_REGISTER_MAPS, type DeviceConfig, type GatewayConfig, type PlainPolicy } from './types.js';
 import { YamlSource, type Path } from './yaml-source.js';
 

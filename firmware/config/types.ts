@@ -6,7 +6,7 @@
  */
 import type { UplinkConfig } from '../uplink/types.js';
 import type { AddressingMode } from '../addressing/index.js';
-import type { DeviceKind } from '../../devices/model/types.js';
+import type { DeviceKind } from '../../devices/model/index.js';
 import type { ConfigProblem } from './problems.js';
 
 export type PlainPolicy = 'off' | 'read-only';

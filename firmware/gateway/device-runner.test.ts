@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import type { Device, DeviceDescription, DeviceKind, Health } from '../../devices/model/types.js';
+import type { Device, DeviceDescription, DeviceKind, Health } from '../../devices/model/index.js';
 import type { DeviceConfig } from '../config/index.js';
 import { DeviceRunner } from './device-runner.js';
 

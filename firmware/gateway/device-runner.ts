@@ -16,7 +16,7 @@
  *      that fails or times out is logged by name (the others are not affected).
  */
 import type { Clock, TimerHandle } from '../../common/index.js';
-import type { Device, DeviceKind, Health } from '../../devices/model/types.js';
+import type { Device, DeviceKind, Health } from '../../devices/model/index.js';
 import type { DeviceConfig } from '../config/index.js';
 import type { BuiltDevice } from './build-devices.js';
 import { UnavailableDevice } from './unavailable-device.js';

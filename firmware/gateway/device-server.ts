@@ -14,7 +14,7 @@
  */
 import type { Clock } from '../../common/index.js';
 import { CoapServer, type CoapServerOptions, type CoapTransport, type ExchangeRecord, type ServerLogger } from '../../coap/index.js';
-import type { Device } from '../../devices/model/types.js';
+import type { Device } from '../../devices/model/index.js';
 import { canonicalAddress } from '../../pia/discovery/index.js';
 import { createAuthorize, scopeOf, verdictOf, type AccessOptions, type PolicyDevice } from './access.js';
 

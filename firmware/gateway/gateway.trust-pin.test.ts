@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLatchStore } from '../../pia/discovery/index.js';
 import { seededRandom } from '../../pia/handshake/test-support/index.js';
 import { PiaNode } from '../../pia/node/index.js';
-import { S } from '../../pia/node/test-support/phase3.js';
+import { S } from '../../pia/node/test-support/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
 import { memoryGateway, type MemoryGateway } from './test-support/index.js';
 

@@ -7,7 +7,7 @@
  * is throttled to drainRatePerSec of the gateway's clock.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessTracker } from '../../common/test-support/child-processes.js';
+import { ProcessTracker } from '../../common/test-support/index.js';
 import { freePort, TestBroker } from '../uplink/test-support/mosquitto.js';
 import { sleep, subscribe, until, type TestSubscriber } from '../uplink/test-support/subscriber.js';
 import { memoryGateway, type MemoryGateway, type MemoryGatewayOptions } from './test-support/index.js';

@@ -14,7 +14,7 @@
  *            error; "disconnected" makes the status "degraded" (control goes on regardless)
  * Must hold: nothing secret (no key, no SA material: SPIs are not even shown).
  */
-import type { DeviceKind, Health } from '../../devices/model/types.js';
+import type { DeviceKind, Health } from '../../devices/model/index.js';
 import type { PiaNodeCounters } from '../../pia/node/index.js';
 import type { UplinkHealth } from '../uplink/index.js';
 import type { TrustState } from './pia-endpoint.js';

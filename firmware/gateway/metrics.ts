@@ -23,7 +23,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { codeText } from '../../coap/index.js';
-import type { DeviceKind, Health, PropertySpec, Value } from '../../devices/model/types.js';
+import type { DeviceKind, Health, PropertySpec, Value } from '../../devices/model/index.js';
 import type { PiaNodeCounters } from '../../pia/node/index.js';
 import type { UplinkHealth } from '../uplink/index.js';
 import type { TrustState } from './pia-endpoint.js';

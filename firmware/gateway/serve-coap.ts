@@ -22,7 +22,7 @@
  */
 import type { Clock, TimerHandle } from '../../common/index.js';
 import { piaTransport, type CoapServer, type CoapServerOptions, type CoapTransport, type ExchangeRecord, type ObserverView } from '../../coap/index.js';
-import type { Device } from '../../devices/model/types.js';
+import type { Device } from '../../devices/model/index.js';
 import { canonicalAddress, type SecurityContext } from '../../pia/discovery/index.js';
 import type { PiaNode } from '../../pia/node/index.js';
 import type { ManagedDevice } from './device-runner.js';

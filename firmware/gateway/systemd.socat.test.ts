@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessTracker } from '../../common/test-support/child-processes.js';
+import { ProcessTracker } from '../../common/test-support/index.js';
 import { systemdNotifyCommand } from './systemd.js';
 
 describe('systemd-notify to a real unix datagram socket (socat as the service manager)', () => {

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/index.js';
 import type { FileAuditLog } from '../../common/audit/index.js';
-import type { Device, DeviceKind, Health } from '../../devices/model/types.js';
+import type { Device, DeviceKind, Health } from '../../devices/model/index.js';
 import type { LoadedIdentity } from '../../pia/credential/index.js';
 import type { KxRandom } from '../../pia/handshake/index.js';
 import type { PiaNode, SaLimits } from '../../pia/node/index.js';

@@ -5,7 +5,7 @@
  * It has no properties, actions or blobs; every operation is refused with the reason.
  */
 import type { Clock } from '../../common/index.js';
-import { DeviceError, type Device, type DeviceDescription, type DeviceKind, type Health, type Value } from '../../devices/model/types.js';
+import { DeviceError, type Device, type DeviceDescription, type DeviceKind, type Health, type Value } from '../../devices/model/index.js';
 
 export class UnavailableDevice implements Device {
   readonly #description: DeviceDescription;

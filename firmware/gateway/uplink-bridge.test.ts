@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import type { Device, DeviceEvent, Health, Value } from '../../devices/model/types.js';
+import type { Device, DeviceEvent, Health, Value } from '../../devices/model/index.js';
 import { COALESCE_MS, HEALTH_CHECK_MS, UplinkBridge, type UplinkPort } from './uplink-bridge.js';
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));

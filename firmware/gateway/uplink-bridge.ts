@@ -16,7 +16,7 @@
  * never passed into a device's listener.
  */
 import type { Clock, TimerHandle } from '../../common/index.js';
-import type { Device, DeviceDescription, DeviceEvent, Health, Value } from '../../devices/model/types.js';
+import type { Device, DeviceDescription, DeviceEvent, Health, Value } from '../../devices/model/index.js';
 import type { UplinkHealth } from '../uplink/index.js';
 
 export const COALESCE_MS = 250;

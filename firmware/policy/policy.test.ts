@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { SecurityContext } from '../../pia/discovery/index.js';
-import { SuiteId } from '../../pia/suites-ids.js';
+import { SuiteId } from '../../pia/index.js';
 import { decide, selectorMatches } from './policy.js';
 
 const peer = { address: '2001:db8::7', port: 4500 };

@@ -6,7 +6,7 @@
  * Must hold: the config payload carries no `seq` (HA validates its keys); availability is the
  * gateway's status topic (`availability_mode: all`), so entities go unavailable with the gateway.
  */
-import type { DeviceDescription, PropertySpec } from '../../devices/model/types.js';
+import type { DeviceDescription, PropertySpec } from '../../devices/model/index.js';
 import type { Topics } from './topics.js';
 
 export interface DiscoveryMessage {

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../common/clock.js';
+import { systemClock } from '../../common/index.js';
 import { createUplink, type MqttUplink, type UplinkConfig } from './index.js';
 import { freePort, TestBroker } from './test-support/mosquitto.js';
 import { uplinkRig } from './test-support/rig.js';

@@ -5,9 +5,9 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../common/clock.js';
-import { killGroup, TSX } from '../../common/test-support/child-processes.js';
-import type { DeviceEvent } from '../../devices/model/types.js';
+import { systemClock } from '../../common/index.js';
+import { killGroup, TSX } from '../../common/test-support/index.js';
+import type { DeviceEvent } from '../../devices/model/index.js';
 import { createUplink, type MqttUplink, type UplinkConfig } from './index.js';
 import { freePort, TestBroker } from './test-support/mosquitto.js';
 import { memoryLogger, sleep, subscribe, until, type Received, type TestSubscriber } from './test-support/subscriber.js';

@@ -1,8 +1,8 @@
 /** Home Assistant discovery against a real Mosquitto: configs retained, removed when a device leaves, re-sent when HA says online. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../common/clock.js';
-import type { DeviceDescription } from '../../devices/model/types.js';
+import { systemClock } from '../../common/index.js';
+import type { DeviceDescription } from '../../devices/model/index.js';
 import { discoveryConfigs } from './ha-discovery.js';
 import { createUplink, topicsFor, type MqttUplink } from './index.js';
 import { freePort, TestBroker } from './test-support/mosquitto.js';

@@ -18,8 +18,8 @@
  *     with jitter in [d/2, d], d = min(max, min·2^failures).
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Clock, TimerHandle } from '../../common/clock.js';
-import type { DeviceDescription, DeviceEvent, Health, Value } from '../../devices/model/types.js';
+import type { Clock, TimerHandle } from '../../common/index.js';
+import type { DeviceDescription, DeviceEvent, Health, Value } from '../../devices/model/index.js';
 import { DurableQueue, type NewMessage, type QueuedMessage } from './durable-queue.js';
 import { discoveryConfigs, discoveryRemovals, type DiscoveryMessage } from './ha-discovery.js';
 import { checkTopicLevel, eventPayload, OFFLINE, ONLINE, statePayload, topicsFor, type Topics } from './topics.js';

@@ -2,7 +2,7 @@
  * The topic layout (README.md, "Topics"): one place builds every topic and payload.
  * Must hold: every queued payload carries the per-gateway `seq` (consumers de-duplicate on it).
  */
-import type { DeviceEvent, Health, Value } from '../../devices/model/types.js';
+import type { DeviceEvent, Health, Value } from '../../devices/model/index.js';
 
 export interface Topics {
   status: string;

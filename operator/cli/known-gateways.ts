@@ -19,7 +19,7 @@
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileDurably } from '../../common/durable-file.js';
+import { writeFileDurably } from '../../common/index.js';
 import { parseEndpoint, UsageError as PiaUsageError } from '../../pia/cli/index.js';
 import { canonicalAddress, formatEndpoint } from '../../pia/discovery/index.js';
 import type { Endpoint } from '../../pia/node/index.js';

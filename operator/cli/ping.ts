@@ -5,7 +5,7 @@
  * phase-2 time, then fails with the trusted server's reason (exit 4, or 3, connect.ts).
  */
 import { formatEndpoint } from '../../pia/discovery/index.js';
-import { SUITE_NAMES } from '../../pia/suites-ids.js';
+import { SUITE_NAMES } from '../../pia/index.js';
 import type { PiactlCommand } from './args.js';
 import { CommandError, ExitCode } from './exit-codes.js';
 import type { PiactlIo } from './io.js';

@@ -5,7 +5,7 @@
  */
 import { chmodSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceError } from '../../devices/model/types.js';
+import { DeviceError } from '../../devices/model/index.js';
 import { FAN_ADDRESS, GATEWAY, GATEWAY_TEXT as GW, jsonOf as json, memoryGateway, type MemoryGateway } from './test-support/index.js';
 
 let g: MemoryGateway | undefined;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'jpeg-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceError } from '../../devices/model/types.js';
+import { DeviceError } from '../../devices/model/index.js';
 import { CAMERA_ADDRESS, memoryGateway, type MemoryGateway } from './test-support/index.js';
 
 let g: MemoryGateway | undefined;

@@ -2,7 +2,7 @@
  * The decisions and actions of per-peer discovery (discovery.ts, docs/protocol.md §4): what the
  * node is told to do, never how (no I/O here either).
  */
-import type { Clock } from '../../common/clock.js';
+import type { Clock } from '../../common/index.js';
 import type { LatchInfo, LatchView } from './latch-store.js';
 import type { DiscoveryOption } from './option.js';
 import type { PeerEndpoint } from './security-context.js';

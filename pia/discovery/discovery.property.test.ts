@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../common/clock.js';
+import { ManualClock } from '../../common/index.js';
 import { SuiteId } from '../suites-ids.js';
 import { addressFromText } from '../address.js';
 import { PeerDiscovery, RETRY_FIRST_MS, type DiscoveryAction } from './discovery.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../common/clock.js';
+import { ManualClock } from '../../common/index.js';
 import { SuiteId } from '../suites-ids.js';
 import { addressFromText } from '../address.js';
 import { PIA_REQUIRED_DIAGNOSTIC, PeerDiscovery, exchangeRetryDelayMs, type DiscoveryAction } from './discovery.js';

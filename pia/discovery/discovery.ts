@@ -30,7 +30,7 @@
  *      gateway's PIA address); it starts at once if the responder cannot initiate, otherwise
  *      only if no exchange began within the grace time (a NAT may stop the responder's INIT).
  */
-import type { Clock } from '../../common/clock.js';
+import type { Clock } from '../../common/index.js';
 import type { SuiteId } from '../suites-ids.js';
 import { addressFromText, addressToText, canonicalAddress } from '../address.js';
 import { initBytes } from '../handshake/messages.js';

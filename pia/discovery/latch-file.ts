@@ -15,7 +15,7 @@
  */
 import * as nodeFs from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Mutex } from '../../common/mutex.js';
+import { Mutex } from '../../common/index.js';
 import { isSuiteId } from '../suites-ids.js';
 import { canonicalAddress } from '../address.js';
 import { LatchTable, LatchTableReader, type LatchEntry, type LatchInfo, type LatchStore, type LatchTableOptions } from './latch-store.js';

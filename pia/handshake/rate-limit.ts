@@ -11,7 +11,7 @@
  *   belonged to (it comes back full, as an idle bucket would be) and costs an attacker who
  *   cycles addresses nothing it could not get from the prefix bucket.
  */
-import { TokenBuckets } from '../../common/token-buckets.js';
+import { TokenBuckets } from '../../common/index.js';
 import type { Clock } from '../../common/index.js';
 import { isIpv4Mapped } from '../address.js';
 

@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../common/index.js';
-import { ProcessTracker } from '../../common/test-support/child-processes.js';
+import { ProcessTracker } from '../../common/test-support/index.js';
 import { MemoryLatchStore } from '../discovery/index.js';
 import { SuiteId } from '../suites-ids.js';
 import { PiaNode } from './pia-node.js';

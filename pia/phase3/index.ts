@@ -68,3 +68,5 @@ export {
   type EnrollAuditRecord,
   type EnrollOutcome,
 } from './enroll.js';
+export { P3Reason } from './types.js';
+export type { NodeId, NodeKey, NodeKind } from './types.js';

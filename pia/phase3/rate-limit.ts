@@ -8,7 +8,7 @@
  * worth, so over t seconds at most rate·(1 + t) pass; tables are bounded (least recently used
  * forgotten beyond `maxEntries`): memory stays bounded whatever arrives.
  */
-import { TokenBuckets } from '../../common/token-buckets.js';
+import { TokenBuckets } from '../../common/index.js';
 import type { Clock } from '../../common/index.js';
 import type { NodeId } from './types.js';
 

@@ -16,7 +16,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileDurably } from '../../common/durable-file.js';
+import { writeFileDurably } from '../../common/index.js';
 import { ProvisioningError } from '../errors.js';
 
 export interface JournalEntry {

@@ -1,5 +1,5 @@
 /** What a burn needs from the station and reports back (provisioning/burn/burn.ts). */
-import type { Clock } from '../../common/clock.js';
+import type { Clock } from '../../common/index.js';
 import type { EnrollRequest, EnrollResult, NodeKey } from '../../pia/phase3/index.js';
 import type { ProvisioningError } from '../errors.js';
 import type { BoardIdentity, IdentityStore } from '../identity-store/types.js';

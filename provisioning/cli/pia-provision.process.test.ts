@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { TSX } from '../../common/test-support/child-processes.js';
+import { TSX } from '../../common/test-support/index.js';
 
 const run = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
   try {

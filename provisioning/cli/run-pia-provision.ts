@@ -2,7 +2,7 @@
  * `pia-provision` in-process: parse, open the station and the boards, run, print, exit code.
  * The program (pia-provision.ts) passes the real seams; tests pass simulated boards.
  */
-import { writeFileDurably } from '../../common/durable-file.js';
+import { writeFileDurably } from '../../common/index.js';
 import { burnBoard } from '../burn/burn.js';
 import type { BurnOptions, BurnResult } from '../burn/types.js';
 import { ProvisioningError } from '../errors.js';

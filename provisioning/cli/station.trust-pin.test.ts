@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../pia/handshake/test-support/index.js';
-import { S, trio, type Trio } from '../../pia/node/test-support/phase3.js';
+import { S, trio, type Trio } from '../../pia/node/test-support/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
 import { phase3Check, type ProvisionDeps } from './station.js';
 

@@ -6,13 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { resolve } from 'node:path';
-import type { Clock } from '../../common/clock.js';
+import type { Clock } from '../../common/index.js';
 import { Atecc608 } from '../../devices/atecc608/index.js';
 import { HatEeprom } from '../../devices/hat-eeprom/index.js';
 import type { I2cBus } from '../../drivers/i2c/index.js';
 import { loadIdentity, type LoadedIdentity } from '../../pia/credential/index.js';
 import { MemoryLatchStore, formatEndpoint } from '../../pia/discovery/index.js';
-import { systemRandom } from '../../pia/handshake/random.js';
+import { systemRandom } from '../../pia/handshake/index.js';
 import { PiaNode, type DatagramTransport, type Endpoint, type PiaNodeOptions, type UdpTransportOptions } from '../../pia/node/index.js';
 import { nodeIdFromText, type NodeKey } from '../../pia/phase3/index.js';
 import { Journal } from '../burn/journal.js';

@@ -20,7 +20,7 @@
  */
 import { Atecc608Error, SLOT_SIZES, atecc608NodeKey, parseConfig, type Atecc608, type Atecc608Config } from '../../devices/atecc608/index.js';
 import { I2cError } from '../../drivers/i2c/index.js';
-import type { NodeKey } from '../../pia/phase3/types.js';
+import type { NodeKey } from '../../pia/phase3/index.js';
 import { ProvisioningError } from '../errors.js';
 import { configProblem, holdsImage, piaConfigImage } from './atecc608-layout.js';
 import { decodeIdentityRecord, encodeIdentityRecord } from './atecc608-record.js';

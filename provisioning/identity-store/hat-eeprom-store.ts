@@ -16,7 +16,7 @@
  */
 import { HatEepromError, HEADER_SIZE, type HatEeprom, type HatEepromErrorKind } from '../../devices/hat-eeprom/index.js';
 import { I2cError } from '../../drivers/i2c/index.js';
-import type { NodeKey } from '../../pia/phase3/types.js';
+import type { NodeKey } from '../../pia/phase3/index.js';
 import { ProvisioningError, type ProvisioningErrorKind } from '../errors.js';
 import { buildHatImage, classifyHatImage, type HatContent, type HatImageOptions } from './hat-eeprom-image.js';
 import { checkIdentity, describeIdentity } from './identity.js';

@@ -1,5 +1,5 @@
 /** Test support: identities the store tests write. */
-import type { ManualClock } from '../../common/clock.js';
+import type { ManualClock } from '../../common/index.js';
 import { ProvisioningError } from '../errors.js';
 import type { BoardIdentity } from './types.js';
 

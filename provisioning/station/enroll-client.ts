@@ -13,8 +13,8 @@
  * Must hold: the board key (register, or the one the server generated) exists only in the
  * request, the result and the caller's hands; no error or log line carries it.
  */
-import type { Clock, TimerHandle } from '../../common/clock.js';
-import type { KxRandom } from '../../pia/handshake/random.js';
+import type { Clock, TimerHandle } from '../../common/index.js';
+import type { KxRandom } from '../../pia/handshake/index.js';
 import { type Endpoint, type PiaNode } from '../../pia/node/index.js';
 import { P3Reason, nodeIdToText, openEnrollResult, sealEnrollRequest, type EnrollOutcome, type EnrollRequest, type EnrollResult, type NodeIdentity } from '../../pia/phase3/index.js';
 import { ProvisioningError } from '../errors.js';

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../../common/clock.js';
+import { ManualClock } from '../../common/index.js';
 import { MemoryLatchStore } from '../../pia/discovery/index.js';
 import { loadIdentity, type LoadedIdentity } from '../../pia/credential/index.js';
 import { seededRandom } from '../../pia/handshake/test-support/index.js';

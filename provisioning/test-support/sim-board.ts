@@ -4,7 +4,7 @@
  * The parts keep their non-volatile memory across runs; `openI2c` hands a run its buses, with
  * a PowerCut ticking before every transaction when one is given.
  */
-import type { Clock } from '../../common/clock.js';
+import type { Clock } from '../../common/index.js';
 import type { I2cBus } from '../../drivers/i2c/index.js';
 import { VirtualI2cBus } from '../../simulator/i2c/index.js';
 import { Atecc608Sim, HatEepromSim, type Atecc608SimOptions } from '../../simulator/i2c-identity/index.js';

@@ -3,7 +3,7 @@
  * simulated building and piactl, over real UDP on loopback, everything at PIA phase 3. piactl
  * runs in-process (runPiactl, the program's own entry), libcoap's coap-client as a real process.
  */
-import { freeUdpPorts } from '../../common/test-support/free-ports.js';
+import { freeUdpPorts } from '../../common/test-support/index.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,7 @@
  * refusal naming the argument, what is wrong and what to write instead (exit code 2).
  */
 import { parseArgs } from 'node:util';
-import type { SerialSettings } from '../../drivers/serial/types.js';
+import type { SerialSettings } from '../../drivers/serial/index.js';
 
 export const USAGE = `pia-sim: virtual hardware on a real serial port (one end of a socat pty pair)
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { withCrc } from '../../drivers/modbus/crc.js';
+import { withCrc } from '../../drivers/modbus/index.js';
 import { openHostPort, type HostPort } from './test-support/host-port.js';
 import { ptyPair, stopAll } from './test-support/processes.js';
 import { runSim } from './run-sim.js';

@@ -4,9 +4,9 @@
  * current value, optionally behind a trailing debounce).
  */
 import type { Clock } from '../../common/index.js';
-import { Debouncer } from '../../drivers/gpio/debounce.js';
-import { GpioError } from '../../drivers/gpio/errors.js';
-import type { Edge, GpioInput, GpioInputOptions, GpioOutput, Level } from '../../drivers/gpio/types.js';
+import { Debouncer } from '../../drivers/gpio/index.js';
+import { GpioError } from '../../drivers/gpio/index.js';
+import type { Edge, GpioInput, GpioInputOptions, GpioOutput, Level } from '../../drivers/gpio/index.js';
 
 /** What a handle needs from its controller. */
 export interface LineHost {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { GpioError } from '../../drivers/gpio/errors.js';
-import type { Level } from '../../drivers/gpio/types.js';
+import { GpioError } from '../../drivers/gpio/index.js';
+import type { Level } from '../../drivers/gpio/index.js';
 import { VirtualGpioController, type LineDrive } from './virtual-gpio.js';
 
 function setup() {

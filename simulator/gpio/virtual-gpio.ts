@@ -21,8 +21,8 @@
  * output returns the pin to an input (bcm2835_pmx_free sets GPIO_IN): the line floats.
  */
 import type { Clock, TimerHandle } from '../../common/index.js';
-import { GpioError } from '../../drivers/gpio/errors.js';
-import type { GpioController, GpioInput, GpioInputOptions, GpioOutput, GpioOutputOptions, Level } from '../../drivers/gpio/types.js';
+import { GpioError } from '../../drivers/gpio/index.js';
+import type { GpioController, GpioInput, GpioInputOptions, GpioOutput, GpioOutputOptions, Level } from '../../drivers/gpio/index.js';
 import { VirtualInput, VirtualOutput, toPhysical } from './line-handles.js';
 
 export type Pull = 'up' | 'down';

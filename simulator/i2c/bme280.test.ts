@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { I2cError } from '../../drivers/i2c/errors.js';
+import { I2cError } from '../../drivers/i2c/index.js';
 import { Room } from '../physics/room.js';
 import { Bme280 } from './bme280.js';
 import { BME280_TYPICAL_CALIBRATION, compensateBme280, parseBme280Burst, parseBme280Calibration } from './bme280-compensation.js';

@@ -5,7 +5,7 @@
  * `temperatureC` getter integrates the thermal model up to `clock.now()`. Tests may pass a
  * plain object and change its fields, or build one from functions with `environmentFrom`.
  */
-import { I2cError } from '../../drivers/i2c/errors.js';
+import { I2cError } from '../../drivers/i2c/index.js';
 
 export interface Environment {
   /** Air temperature in °C. */

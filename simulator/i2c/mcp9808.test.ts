@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { I2cError } from '../../drivers/i2c/errors.js';
+import { I2cError } from '../../drivers/i2c/index.js';
 import { Mcp9808 } from './mcp9808.js';
 import { VirtualI2cBus } from './virtual-bus.js';
 

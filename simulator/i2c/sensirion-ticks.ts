@@ -6,7 +6,7 @@
  *   RH = −6 + 125 · S / 65535             (SHT4x; may leave 0..100, the host crops)
  * Rounded to the nearest tick and clamped to 0..65535 (the sensor's range ends there).
  */
-import { sensirionWord } from '../../drivers/i2c/crc8-sensirion.js';
+import { sensirionWord } from '../../drivers/i2c/index.js';
 
 export function toTicks(value: number, offset: number, span: number): number {
   const s = Math.round(((value - offset) * 65535) / span);

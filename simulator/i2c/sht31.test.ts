@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { crc8Sensirion, parseSensirionWords } from '../../drivers/i2c/crc8-sensirion.js';
-import { I2cError } from '../../drivers/i2c/errors.js';
+import { crc8Sensirion, parseSensirionWords } from '../../drivers/i2c/index.js';
+import { I2cError } from '../../drivers/i2c/index.js';
 import { Room } from '../physics/room.js';
 import { SHT3X_STATUS, Sht31 } from './sht31.js';
 import { VirtualI2cBus } from './virtual-bus.js';

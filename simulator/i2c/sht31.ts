@@ -18,7 +18,7 @@
  * commands 0x2Cxx, alert limits: treated as unknown commands.
  */
 import type { Clock } from '../../common/index.js';
-import { sensirionWord } from '../../drivers/i2c/crc8-sensirion.js';
+import { sensirionWord } from '../../drivers/i2c/index.js';
 import { FaultInjector } from '../faults.js';
 import type { I2cTarget } from '../types.js';
 import { checkStrap, humidityWhenWarmed, nack, readOut, type Environment } from './environment.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { I2cError } from '../../drivers/i2c/errors.js';
+import { I2cError } from '../../drivers/i2c/index.js';
 import { FaultInjector } from '../faults.js';
 import type { I2cTarget } from '../types.js';
 import { VirtualI2cBus } from './virtual-bus.js';

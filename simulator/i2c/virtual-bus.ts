@@ -21,8 +21,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Mutex, systemClock, type Clock } from '../../common/index.js';
-import { I2cError } from '../../drivers/i2c/errors.js';
-import type { I2cBus } from '../../drivers/i2c/types.js';
+import { I2cError } from '../../drivers/i2c/index.js';
+import type { I2cBus } from '../../drivers/i2c/index.js';
 import {
   MAX_ADDRESS,
   MIN_ADDRESS,
@@ -31,7 +31,7 @@ import {
   checkByte,
   checkPlainLength,
   checkWord,
-} from '../../drivers/i2c/validate.js';
+} from '../../drivers/i2c/index.js';
 import { corruptLastByte } from '../faults.js';
 import type { I2cTarget } from '../types.js';
 

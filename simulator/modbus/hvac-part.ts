@@ -3,7 +3,7 @@
  * `ModbusRtuServer` that answers at the unit's address (and follows a write to 28321).
  */
 import type { Clock } from '../../common/index.js';
-import type { SerialSettings } from '../../drivers/serial/types.js';
+import type { SerialSettings } from '../../drivers/serial/index.js';
 import type { FaultInjector } from '../faults.js';
 import type { Room } from '../physics/room.js';
 import { FanCoilUnit } from './fan-coil.js';

@@ -7,7 +7,7 @@
  * −5.5 °C); `toWord`/`fromWord` convert to and from the 16-bit word on the wire.
  */
 import type { ModbusRegisterKind } from '../../drivers/modbus/index.js';
-import type { SerialSettings } from '../../drivers/serial/types.js';
+import type { SerialSettings } from '../../drivers/serial/index.js';
 
 export interface RegisterDef {
   /** PDU address (0-based, as on the wire). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasValidCrc, rtuTiming, withCrc } from '../../drivers/modbus/index.js';
-import { characterTimeMs } from '../../drivers/serial/types.js';
+import { characterTimeMs } from '../../drivers/serial/index.js';
 import { CXI_SETTINGS, exceptionReply, makeHarness, readReply, request, words, writeMultiple } from './test-support/harness.js';
 
 const UNIT = 15;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import type { GpioController, Level } from '../../drivers/gpio/types.js';
+import type { GpioController, Level } from '../../drivers/gpio/index.js';
 import { VirtualGpioController } from '../gpio/index.js';
 import { CONTACT_CLOSED, CONTACT_OPEN, VirtualDoor, type DoorOptions } from './door.js';
 

@@ -20,7 +20,7 @@
  * Faults: `unplugContact()` cuts the contact wire (reads open whatever the door does).
  */
 import type { Clock, TimerHandle } from '../../common/index.js';
-import type { Level } from '../../drivers/gpio/types.js';
+import type { Level } from '../../drivers/gpio/index.js';
 import type { BounceOptions, LineDrive, VirtualGpioController } from '../gpio/index.js';
 
 export type LockType = 'fail-secure' | 'fail-safe';

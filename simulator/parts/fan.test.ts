@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import type { GpioInput } from '../../drivers/gpio/types.js';
-import type { PwmController } from '../../drivers/pwm/types.js';
+import type { GpioInput } from '../../drivers/gpio/index.js';
+import type { PwmController } from '../../drivers/pwm/index.js';
 import { VirtualGpioController } from '../gpio/index.js';
 import { Room } from '../physics/room.js';
 import { VirtualPwmController } from '../pwm/index.js';

@@ -12,7 +12,7 @@
  *  - heat: all electric power ends up as heat in the room: heatW = ratedW · level while on.
  *    Before each change the room is advanced, so the past is integrated with the old power.
  */
-import type { Level } from '../../drivers/gpio/types.js';
+import type { Level } from '../../drivers/gpio/index.js';
 import type { LineDrive, VirtualGpioController } from '../gpio/index.js';
 import type { Room, ThermalInfluence } from '../physics/room.js';
 import type { VirtualPwmController } from '../pwm/index.js';

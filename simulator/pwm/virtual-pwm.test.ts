@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PwmError } from '../../drivers/pwm/errors.js';
+import { PwmError } from '../../drivers/pwm/index.js';
 import { VirtualPwmController, type VirtualPwmState } from './virtual-pwm.js';
 
 describe('VirtualPwmController', () => {

@@ -9,9 +9,9 @@
  * What the pin does: it is driven only while exported and enabled; otherwise it is released
  * (`outputFraction` answers undefined) and what the part reads is up to its own pull.
  */
-import { PwmError, channelRangeError, pwmWriteError } from '../../drivers/pwm/errors.js';
-import { FRESH_CHANNEL, applyWrite, highFraction, planWrites, validateSettings, type PwmFile, type PwmHwState } from '../../drivers/pwm/settings.js';
-import type { PwmChannel, PwmController, PwmSettings } from '../../drivers/pwm/types.js';
+import { PwmError, channelRangeError, pwmWriteError } from '../../drivers/pwm/index.js';
+import { FRESH_CHANNEL, applyWrite, highFraction, planWrites, validateSettings, type PwmFile, type PwmHwState } from '../../drivers/pwm/index.js';
+import type { PwmChannel, PwmController, PwmSettings } from '../../drivers/pwm/index.js';
 
 export interface VirtualPwmState extends PwmHwState {
   readonly exported: boolean;

@@ -20,7 +20,7 @@ import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { promisify } from 'node:util';
 import { SerialPort } from 'serialport';
-import type { SerialSettings } from '../../drivers/serial/types.js';
+import type { SerialSettings } from '../../drivers/serial/index.js';
 
 export interface AttachedPortEvents {
   data(chunk: Buffer): void;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { characterTimeMs } from '../../drivers/serial/types.js';
+import { characterTimeMs } from '../../drivers/serial/index.js';
 import { Vc0706Camera } from '../camera/index.js';
 import { openHostPort, type HostPort } from '../cli/test-support/host-port.js';
 import { ptyPair, stopAll } from '../cli/test-support/processes.js';

@@ -27,7 +27,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import { systemClock, type Clock, type TimerHandle } from '../../common/index.js';
-import { characterTimeMs, type SerialSettings } from '../../drivers/serial/types.js';
+import { characterTimeMs, type SerialSettings } from '../../drivers/serial/index.js';
 import type { SerialDevice } from '../types.js';
 import { openAttachedPort, type AttachedPort } from './attached-port.js';
 

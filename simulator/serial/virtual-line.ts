@@ -14,7 +14,7 @@
  * handles 'unplug' armed on the device when a write arrives.
  */
 import type { Clock } from '../../common/index.js';
-import { characterTimeMs, type SerialLine, type SerialLineState, type SerialSettings } from '../../drivers/serial/types.js';
+import { characterTimeMs, type SerialLine, type SerialLineState, type SerialSettings } from '../../drivers/serial/index.js';
 import type { SerialDevice } from '../types.js';
 
 export class VirtualSerialLine implements SerialLine {

@@ -8,7 +8,7 @@ import { ADDABLE_KINDS } from '../admin-input.js';
 import { isLoopback } from '../admin-http.js';
 import { canonicalNodeId } from '../node-ids.js';
 import { DEFAULT_STATE_DIR } from '../state-dir.js';
-import type { NodeKind } from '../../pia/phase3/types.js';
+import type { NodeKind } from '../../pia/phase3/index.js';
 import { USAGE } from './usage.js';
 
 export { USAGE };

@@ -3,7 +3,7 @@
  * names are snake_case in SQL, camelCase in records; absent times are NULL / undefined.
  */
 import type { EnrollmentRecord, GrantRecord, NodeRecord, NodeStatus } from './types.js';
-import type { NodeKind } from '../../pia/phase3/types.js';
+import type { NodeKind } from '../../pia/phase3/index.js';
 
 export interface NodeRow {
   readonly id: string;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MasterKey } from './master-key.js';
 import type { NewNode } from './types.js';
-import type { NodeKind } from '../../pia/phase3/types.js';
+import type { NodeKind } from '../../pia/phase3/index.js';
 
 export const masterA = (): MasterKey => MasterKey.fromBytes(Buffer.alloc(32, 0xa1));
 export const masterB = (): MasterKey => MasterKey.fromBytes(Buffer.alloc(32, 0xb2));

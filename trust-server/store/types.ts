@@ -10,7 +10,7 @@
  * - no method's error message or return value (other than nodeKey / a create's one-time key)
  *   carries a key.
  */
-import type { NodeKind } from '../../pia/phase3/types.js';
+import type { NodeKind } from '../../pia/phase3/index.js';
 
 export type NodeStatus = 'active' | 'revoked';
 

@@ -4,7 +4,7 @@
  * times as ISO-8601 UTC with milliseconds) so that stored text compares correctly.
  */
 import { StoreError } from './errors.js';
-import type { NodeKind } from '../../pia/phase3/types.js';
+import type { NodeKind } from '../../pia/phase3/index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';

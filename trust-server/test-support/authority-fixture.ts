@@ -32,7 +32,7 @@ import {
   type P3Verdict,
 } from '../../pia/phase3/index.js';
 import type { AuthoritySource } from '../../pia/node/index.js';
-import type { NodeId, NodeKey, NodeKind } from '../../pia/phase3/types.js';
+import type { NodeId, NodeKey, NodeKind } from '../../pia/phase3/index.js';
 import { ServerAuthority } from '../authority.js';
 import { MasterKey, openSqliteStore, type TrustStore } from '../store/index.js';
 

@@ -3,7 +3,7 @@
  * here is tracked; `stopAll()` (afterEach) kills what is left.
  */
 import { join } from 'node:path';
-import { ProcessTracker, REPO_ROOT, TSX, type TrackedProcess } from '../../common/test-support/child-processes.js';
+import { ProcessTracker, REPO_ROOT, TSX, type TrackedProcess } from '../../common/test-support/index.js';
 
 export const PIA_TRUST_CLI = join(REPO_ROOT, 'trust-server/cli/pia-trust.ts');
 export type TrustProcess = TrackedProcess;

@@ -9,8 +9,8 @@
  * of the reply's length that are not a frame.
  */
 import type { Clock } from '../../../common/index.js';
-import { FaultInjector, corruptLastByte } from '../../../simulator/faults.js';
-import type { SerialDevice } from '../../../simulator/types.js';
+import { FaultInjector, corruptLastByte } from '../../../simulator/index.js';
+import type { SerialDevice } from '../../../simulator/index.js';
 import type { ModbusRequest } from '../request.js';
 import { decodeRequest } from '../server-codec.js';
 

@@ -25,7 +25,7 @@ import { makeCredential, writeCredentialFile } from '../../../pia/credential/ind
 import { MemoryLatchStore, type PeerEndpoint } from '../../../pia/discovery/index.js';
 import { seededRandom } from '../../../pia/handshake/test-support/index.js';
 import { PiaNode, createMemoryNetwork, type MemoryNetwork } from '../../../pia/node/index.js';
-import { MemoryTrust, S } from '../../../pia/node/test-support/phase3.js';
+import { MemoryTrust, S } from '../../../pia/node/test-support/index.js';
 import { nodeIdToText } from '../../../pia/phase3/index.js';
 import { createVirtualBuilding, type VirtualBuilding } from '../../../simulator/index.js';
 import type { AddressingMode } from '../../addressing/index.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcessTracker, killGroup, type TrackedProcess } from '../../../common/test-support/child-processes.js';
+import { ProcessTracker, killGroup, type TrackedProcess } from '../../../common/test-support/index.js';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 

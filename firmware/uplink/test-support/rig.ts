@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import { ProcessTracker } from '../../../common/test-support/child-processes.js';
+import { ProcessTracker } from '../../../common/test-support/index.js';
 import type { MqttUplink } from '../index.js';
 import type { TestSubscriber } from './subscriber.js';
 

@@ -1,5 +1,5 @@
 /** Test helper: an uplink in its own process (so a test can kill -9 it). Args: URL QUEUE_FILE GATEWAY_ID. Prints "connected". */
-import { systemClock } from '../../../common/clock.js';
+import { systemClock } from '../../../common/index.js';
 import { createUplink } from '../index.js';
 
 const [url, queueFile, gatewayId] = process.argv.slice(2);

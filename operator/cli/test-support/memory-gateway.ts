@@ -21,7 +21,7 @@ import { makeCredential, writeCredentialFile } from '../../../pia/credential/ind
 import { MemoryLatchStore, PeerDiscovery, canonicalAddress } from '../../../pia/discovery/index.js';
 import { nodeIdToText } from '../../../pia/phase3/index.js';
 import type { Endpoint } from '../../../pia/node/index.js';
-import { S, trio, type P3Node, type Trio } from '../../../pia/node/test-support/phase3.js';
+import { S, trio, type P3Node, type Trio } from '../../../pia/node/test-support/index.js';
 import { runPiactl } from '../run-piactl.js';
 
 export const GATEWAY = { address: '2001:db8:b::1', port: 4500 };

@@ -3,7 +3,7 @@
  * started here is tracked; `stopAll()` (afterEach) kills what is left.
  */
 import { join } from 'node:path';
-import { ProcessTracker, REPO_ROOT, TSX, type TrackedProcess } from '../../../common/test-support/child-processes.js';
+import { ProcessTracker, REPO_ROOT, TSX, type TrackedProcess } from '../../../common/test-support/index.js';
 
 export const PIACTL = join(REPO_ROOT, 'operator/cli/piactl.ts');
 export type PiactlProcess = TrackedProcess;

@@ -4,7 +4,7 @@
  * Every process started here is tracked; `stopAll()` (afterEach) kills what is left.
  */
 import { join } from 'node:path';
-import { ProcessTracker, REPO_ROOT, TSX, type TrackedProcess } from '../../../common/test-support/child-processes.js';
+import { ProcessTracker, REPO_ROOT, TSX, type TrackedProcess } from '../../../common/test-support/index.js';
 
 export { REPO_ROOT, TSX };
 export const PIA_CLI = join(REPO_ROOT, 'pia/cli/pia-cli.ts');

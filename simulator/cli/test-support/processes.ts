@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcessTracker, REPO_ROOT, TSX, type TrackedProcess } from '../../../common/test-support/child-processes.js';
+import { ProcessTracker, REPO_ROOT, TSX, type TrackedProcess } from '../../../common/test-support/index.js';
 import { startPtyPair, type PtyPair as StartedPtyPair } from '../../../drivers/serial/test-support/index.js';
 
 export { REPO_ROOT };

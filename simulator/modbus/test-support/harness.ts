@@ -3,8 +3,8 @@
  * RTU frames (CRC from drivers/modbus/crc.ts), so every byte on the wire is the test's own.
  */
 import { ManualClock } from '../../../common/index.js';
-import { withCrc } from '../../../drivers/modbus/crc.js';
-import type { SerialSettings } from '../../../drivers/serial/types.js';
+import { withCrc } from '../../../drivers/modbus/index.js';
+import type { SerialSettings } from '../../../drivers/serial/index.js';
 import { Room, type RoomOptions } from '../../physics/room.js';
 import { VirtualSerialLine } from '../../serial/virtual-line.js';
 import { createFanCoilPart, type FanCoilPart } from '../hvac-part.js';

@@ -1,0 +1,4 @@
+/** Test helpers of this folder, for tests elsewhere (test code only). */
+export { ProcessTracker, REPO_ROOT, TSX, killGroup } from './child-processes.js';
+export type { TrackedProcess } from './child-processes.js';
+export { freeTcpPort, freeUdpPorts } from './free-ports.js';
