@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/ensure-deps.sh test
 echo "== typecheck"; npx tsc -p tsconfig.json
-echo "== lint"; npx eslint .
+echo "== lint"; npm run -s lint
 echo "== tests"
 report=$(mktemp)
 status=0

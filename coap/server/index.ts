@@ -5,3 +5,4 @@ export { DEFAULT_OBSERVE, type ObserveSettings, type ObserverView } from './obse
 export { BLOCK_HEADROOM, defaultSzx } from './blockwise.js';
 export { MAX_DIAGNOSTIC_BYTES } from './representation.js';
 export type { AccessVerdict, Allowance, AuthDecision, Authorize, CoapRequest, ExchangeRecord, Refusal, ServerLogger, Target } from './types.js';
+export { ServedError, type Served, type ServedAction, type ServedBlob, type ServedDescription, type ServedErrorCode, type ServedHealth, type ServedParam, type ServedProperty, type ServedValue } from './served.js';

@@ -10,7 +10,7 @@
  *   device    {"name", "kind", "part", "properties": {…}, "health": {"status", "failures",
  *              "lastError"?: {"message", "agoMs"}, "lastOkAgoMs"?}}
  */
-import type { Health, ParamSpec, PropertySpec, Value } from '../../devices/model/types.js';
+import type { ServedHealth, ServedParam, ServedProperty, ServedValue } from './served.js';
 import { ContentFormat } from '../message/options.js';
 
 export interface Representation {
@@ -44,7 +44,7 @@ export function errorResponse(code: number, diagnostic: string, maxAge?: number)
   return { code, payload: bytes, diagnostic, ...(maxAge === undefined ? {} : { maxAge }) };
 }
 
-export function propertyJson(spec: PropertySpec, value: Value | undefined, health: Health, nowMs: number): unknown {
+export function propertyJson(spec: ServedProperty, value: ServedValue | undefined, health: ServedHealth, nowMs: number): unknown {
   return {
     value: value ?? null,
     ...(spec.unit === undefined ? {} : { unit: spec.unit }),
@@ -52,7 +52,7 @@ export function propertyJson(spec: PropertySpec, value: Value | undefined, healt
   };
 }
 
-export function healthJson(h: Health, nowMs: number): unknown {
+export function healthJson(h: ServedHealth, nowMs: number): unknown {
   return {
     status: h.status,
     failures: h.failures,
@@ -81,7 +81,7 @@ export function parseValue(payload: Uint8Array, contentFormat: number | undefine
 }
 
 /** POST parameters: a JSON object in the payload (empty = {}), merged over the query's k=v pairs. */
-export function parseParams(payload: Uint8Array, query: readonly string[], specs: readonly ParamSpec[]): Parsed<Record<string, unknown>> {
+export function parseParams(payload: Uint8Array, query: readonly string[], specs: readonly ServedParam[]): Parsed<Record<string, unknown>> {
   const params: Record<string, unknown> = queryParams(query, specs);
   if (payload.length === 0) return { ok: true, value: params };
   const text = utf8Text(payload);
@@ -96,8 +96,8 @@ export function parseParams(payload: Uint8Array, query: readonly string[], specs
   return { ok: true, value: { ...params, ...v } };
 }
 
-/** Uri-Query `k=v` pairs, each value typed by its ParamSpec (the device validates the result). */
-export function queryParams(query: readonly string[], specs: readonly ParamSpec[]): Record<string, unknown> {
+/** Uri-Query `k=v` pairs, each value typed by its ServedParam (the device validates the result). */
+export function queryParams(query: readonly string[], specs: readonly ServedParam[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const arg of query) {
     const eq = arg.indexOf('=');
@@ -110,7 +110,7 @@ export function queryParams(query: readonly string[], specs: readonly ParamSpec[
   return out;
 }
 
-function typed(raw: string, type: ParamSpec['type']): unknown {
+function typed(raw: string, type: ServedParam['type']): unknown {
   switch (type) {
     case 'number': {
       const n = Number(raw);

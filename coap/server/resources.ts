@@ -5,12 +5,12 @@
  *   GET  /<device>/<prop>   the value; PUT writes it when writable (4.05 otherwise)
  *   POST /<device>/<action> calls it with the JSON object (and query) as parameters
  *   GET  /<device>/<blob>   fetches it (block 0 fetches anew, later blocks from the cache)
- * Any other method → 4.05 naming the allowed ones. A DeviceError becomes its CoAP code
+ * Any other method → 4.05 naming the allowed ones. A ServedError (served.ts) becomes its CoAP code
  * (invalid 4.00, not-found 4.04, busy 5.03 with Max-Age, failed 5.00) with its message as
  * diagnostic; any other error → 5.00 without internals (they go to the log).
  */
 import type { Clock } from '../../common/index.js';
-import { DeviceError, type Device } from '../../devices/model/types.js';
+import { ServedError, type Served } from './served.js';
 import { CoapCode, codeText, type CoapMethod } from '../message/codes.js';
 import { filterLinks, formatLinks, type Link } from '../message/link-format.js';
 import { ContentFormat } from '../message/options.js';
@@ -56,7 +56,7 @@ export function allowedMethods(target: Target): readonly CoapMethod[] {
   }
 }
 
-export async function handle(request: CoapRequest, target: Target, device: Device | undefined, env: HandlerEnv): Promise<Representation> {
+export async function handle(request: CoapRequest, target: Target, device: Served | undefined, env: HandlerEnv): Promise<Representation> {
   const allowed = allowedMethods(target);
   if (request.method === undefined || !allowed.includes(request.method)) {
     const what = target.kind === 'property' && request.method === 'PUT' ? ` (${target.device} ${target.name} is read-only)` : '';
@@ -73,7 +73,7 @@ export async function handle(request: CoapRequest, target: Target, device: Devic
   }
 }
 
-async function deviceResource(request: CoapRequest, target: Exclude<Target, { kind: 'well-known-core' }>, device: Device, env: HandlerEnv): Promise<Representation> {
+async function deviceResource(request: CoapRequest, target: Exclude<Target, { kind: 'well-known-core' }>, device: Served, env: HandlerEnv): Promise<Representation> {
   const now = env.clock.now();
   switch (target.kind) {
     case 'device': {
@@ -106,7 +106,7 @@ function queryParamsOf(request: CoapRequest, specs: Parameters<typeof parseParam
 }
 
 export function deviceErrorResponse(error: unknown, target: Target, env: HandlerEnv): Representation {
-  if (error instanceof DeviceError) {
+  if (error instanceof ServedError) {
     switch (error.code) {
       case 'invalid':
         return errorResponse(CoapCode.BadRequest, error.message);

@@ -8,7 +8,7 @@
  * A device mounted at '' is looked up after the named mounts. The local address '*' matches
  * any address (one socket on :: or a laptop demo on ::1).
  */
-import type { Device } from '../../devices/model/types.js';
+import type { Served } from './served.js';
 import { canonicalAddress } from '../../pia/discovery/index.js';
 import { ContentFormat } from '../message/options.js';
 import type { Link } from '../message/link-format.js';
@@ -18,7 +18,7 @@ import type { Target } from './types.js';
 export interface Mount {
   readonly local: string;
   readonly path: string;
-  readonly device: Device;
+  readonly device: Served;
   readonly name: string;
 }
 
@@ -27,7 +27,7 @@ export const ANY_LOCAL = '*';
 export class ResourceTree {
   readonly #byLocal = new Map<string, Map<string, Mount>>();
 
-  add(local: string, path: string, device: Device): Mount {
+  add(local: string, path: string, device: Served): Mount {
     if (path.includes('/')) throw new Error(`CoAP mount path "${path}" contains "/"; a device is one path segment`);
     if (path === '.well-known') throw new Error('CoAP mount path ".well-known" is reserved (RFC 8615)');
     const key = local === ANY_LOCAL ? ANY_LOCAL : canonicalAddress(local);

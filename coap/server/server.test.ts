@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceError } from '../../devices/model/index.js';
+import { ServedError } from './served.js';
 import { PIA_REQUIRED_DIAGNOSTIC, decodeDiscoveryOption, encodeDiscoveryOption, type SecurityContext } from '../../pia/discovery/index.js';
 import { CoapCode, CoapOptionNumber, ContentFormat, decodeMessage, encodeMessage, parseLinks, stringOption, uintOption, type CoapMessage } from '../message/index.js';
 import { CLIENT_ADDRESS, CLIENT_PORT, SECOND_ADDRESS, SERVER_ADDRESS, FakeDevice, memorySetup, type MemorySetup } from '../test-support/index.js';
@@ -61,7 +61,7 @@ describe('CoapServer: resources of a Device (devices/model/types.ts mapping)', (
   });
 
   it.each([
-    ['4.00 for a DeviceError "invalid", with its message as diagnostic', 'PUT', '/dev/speed', '140', '4.00', /speed: 140 is not a number in 0–100/],
+    ['4.00 for a ServedError "invalid", with its message as diagnostic', 'PUT', '/dev/speed', '140', '4.00', /speed: 140 is not a number in 0–100/],
     ['4.00 for a body that is not JSON with content format 50', 'PUT', '/dev/speed', '{oops', '4.00', /not JSON/],
     ['4.04 for an unknown resource, naming how to list them', 'GET', '/dev/nothing', '', '4.04', /no resource \/dev\/nothing.*\.well-known\/core/],
     ['4.04 for an unknown device', 'GET', '/other/speed', '', '4.04', /no resource/],
@@ -78,10 +78,10 @@ describe('CoapServer: resources of a Device (devices/model/types.ts mapping)', (
 
   it('5.03 with Max-Age for a busy device, 5.00 for a failed one, 5.00 without internals for anything else', async () => {
     s = memorySetup();
-    s.device.failNext = new DeviceError('busy', 'dev: a capture is in progress');
+    s.device.failNext = new ServedError('busy', 'dev: a capture is in progress');
     const busy = await s.client.put(s.uri('/dev/speed'), 10);
     expect([busy.codeText, busy.maxAge, busy.diagnostic]).toEqual(['5.03', 2, 'dev: a capture is in progress']);
-    s.device.failNext = new DeviceError('failed', 'dev: PWM write failed: EIO');
+    s.device.failNext = new ServedError('failed', 'dev: PWM write failed: EIO');
     const failed = await s.client.put(s.uri('/dev/speed'), 10);
     expect([failed.codeText, failed.diagnostic]).toEqual(['5.00', 'dev: PWM write failed: EIO']);
     s.device.failNext = new Error('secret internal path /etc/x');

@@ -19,7 +19,7 @@
  *  10. onExchange(record) for the audit log, with the hook's verdict (a datagram that is not CoAP: onMalformed, or a log line).
  */
 import type { Clock } from '../../common/index.js';
-import type { Device } from '../../devices/model/types.js';
+import type { Served } from './served.js';
 import type { SecurityContext } from '../../pia/discovery/index.js';
 import { Messenger, replyMeta, type Inbound, type MessengerCounters } from '../messaging/messenger.js';
 import type { TransmissionParams } from '../messaging/params.js';
@@ -118,7 +118,7 @@ export class CoapServer {
    * its name; '' = the root of the address). Returns the unmount function: its observers get
    * a final 4.04.
    */
-  mount(local: string, device: Device, options: { readonly path?: string } = {}): () => void {
+  mount(local: string, device: Served, options: { readonly path?: string } = {}): () => void {
     const mount = this.#tree.add(local, options.path ?? device.describe().name, device);
     this.#unsubscribe.set(mount, device.onChange((property) => this.#observers.changed(mount, property)));
     return () => {

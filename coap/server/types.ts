@@ -3,7 +3,7 @@
  * resource it targets and the grant right it needs (docs/protocol.md §9.6), the decision the
  * policy returns (with its verdict), and the record of each answered exchange.
  */
-import type { ActionSpec, BlobSpec, PropertySpec } from '../../devices/model/types.js';
+import type { ServedAction, ServedBlob, ServedProperty } from './served.js';
 import type { DiscoveryOption, SecurityContext } from '../../pia/discovery/index.js';
 import type { BlockOption } from '../message/block.js';
 import type { CoapMethod } from '../message/codes.js';
@@ -15,9 +15,9 @@ export type Target =
   | { readonly kind: 'well-known-core' }
   /** GET /<device>: every property and the health. */
   | { readonly kind: 'device'; readonly device: string }
-  | { readonly kind: 'property'; readonly device: string; readonly name: string; readonly spec: PropertySpec }
-  | { readonly kind: 'action'; readonly device: string; readonly name: string; readonly spec: ActionSpec }
-  | { readonly kind: 'blob'; readonly device: string; readonly name: string; readonly spec: BlobSpec };
+  | { readonly kind: 'property'; readonly device: string; readonly name: string; readonly spec: ServedProperty }
+  | { readonly kind: 'action'; readonly device: string; readonly name: string; readonly spec: ServedAction }
+  | { readonly kind: 'blob'; readonly device: string; readonly name: string; readonly spec: ServedBlob };
 
 export interface CoapRequest {
   /** undefined for a request code this server does not name (it answers 4.05). */

@@ -5,7 +5,8 @@
  * values and faults by hand.
  */
 import type { Clock } from '../../common/index.js';
-import { DeviceError, type Device, type DeviceDescription, type DeviceEvent, type Health, type Value } from '../../devices/model/index.js';
+import { ServedError } from '../server/index.js';
+import type { Device, DeviceDescription, DeviceEvent, Health, Value } from '../../devices/model/index.js';
 
 export interface FakeDeviceOptions {
   readonly name?: string;
@@ -69,11 +70,11 @@ export class FakeDevice implements Device {
     this.sets.push({ property, value });
     this.#throwIfFailing();
     if (property === 'speed') {
-      if (typeof value !== 'number' || value < 0 || value > 100) return Promise.reject(new DeviceError('invalid', `${this.#name} speed: ${JSON.stringify(value)} is not a number in 0–100`));
+      if (typeof value !== 'number' || value < 0 || value > 100) return Promise.reject(new ServedError('invalid', `${this.#name} speed: ${JSON.stringify(value)} is not a number in 0–100`));
     } else if (property === 'mode') {
-      if (value !== 'auto' && value !== 'manual') return Promise.reject(new DeviceError('invalid', `${this.#name} mode: ${JSON.stringify(value)} is not one of auto, manual`));
+      if (value !== 'auto' && value !== 'manual') return Promise.reject(new ServedError('invalid', `${this.#name} mode: ${JSON.stringify(value)} is not one of auto, manual`));
     } else {
-      return Promise.reject(new DeviceError('not-found', `${this.#name} has no writable property ${property}`));
+      return Promise.reject(new ServedError('not-found', `${this.#name} has no writable property ${property}`));
     }
     this.emit(property, value);
     return Promise.resolve(value);
@@ -83,14 +84,14 @@ export class FakeDevice implements Device {
     this.calls.push({ action, params });
     this.#throwIfFailing();
     const s = params.seconds;
-    if (typeof s !== 'number' || s < 1 || s > 30) return Promise.reject(new DeviceError('invalid', `${this.#name} boost: seconds ${JSON.stringify(s)} is not a number in 1–30`));
+    if (typeof s !== 'number' || s < 1 || s > 30) return Promise.reject(new ServedError('invalid', `${this.#name} boost: seconds ${JSON.stringify(s)} is not a number in 1–30`));
     return Promise.resolve({ boostedFor: s });
   }
 
   async fetch(blob: string, params: Readonly<Record<string, unknown>>): Promise<Uint8Array> {
     this.#throwIfFailing();
-    if (blob !== 'snap') throw new DeviceError('not-found', `${this.#name} has no blob ${blob}`);
-    if (this.#busy) throw new DeviceError('busy', `${this.#name}: a capture is in progress; retry in a moment`);
+    if (blob !== 'snap') throw new ServedError('not-found', `${this.#name} has no blob ${blob}`);
+    if (this.#busy) throw new ServedError('busy', `${this.#name}: a capture is in progress; retry in a moment`);
     this.#busy = true;
     try {
       if (this.options.fetchMs !== undefined) await this.options.clock?.sleep(this.options.fetchMs);

@@ -10,13 +10,15 @@
  *      5.05) or whose hook threw gets its devices and access from the same scopeOf, the
  *      policy not asked.
  * Must hold: a device is reachable only through a mount made here, so no request reaches one
- * without the hook.
+ * without the hook; it is served through the device adapter (served-device.ts), so its
+ * refusals reach the client as CoAP codes.
  */
 import type { Clock } from '../../common/index.js';
 import { CoapServer, type CoapServerOptions, type CoapTransport, type ExchangeRecord, type ServerLogger } from '../../coap/index.js';
 import type { Device } from '../../devices/model/index.js';
 import { canonicalAddress } from '../../pia/discovery/index.js';
 import { createAuthorize, scopeOf, verdictOf, type AccessOptions, type PolicyDevice } from './access.js';
+import { servedDevice } from './served-device.js';
 
 /** The access hook's wiring (discovery, latches, shutdown, audit state): everything but the devices, which the server knows. */
 export type AccessHooks = Omit<AccessOptions, 'devicesAt'>;
@@ -59,7 +61,7 @@ export function createDeviceServer(o: DeviceServerOptions): DeviceServer {
     mount(local, device, policy) {
       const key = canonicalAddress(local);
       const entry: PolicyDevice = { name: device.describe().name, plainReads: policy.plainReads };
-      const unmount = coap.mount(key, device);
+      const unmount = coap.mount(key, servedDevice(device));
       byLocal.set(key, [...(byLocal.get(key) ?? []), entry]);
       return () => {
         unmount();
