@@ -1,6 +1,4 @@
-/** Device models (model/ and one folder per kind) and device-side protocol clients: the ATECC608 secure element and the HAT ID EEPROM. */
-export * from './atecc608/index.js';
-export * from './hat-eeprom/index.js';
+/** Device models: model/ (the interface every kind implements) and one folder per kind. */
 export * from './camera/index.js';
 export * from './model/index.js';
 export * from './door/index.js';

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { ATOM_TYPE, encodeHatImage, encodeVendorInfo } from '../../devices/hat-eeprom/index.js';
+import { ATOM_TYPE, encodeHatImage, encodeVendorInfo } from '../../drivers/hat-eeprom/index.js';
 import { I2cError } from '../../drivers/i2c/index.js';
 import { FaultInjector } from '../../simulator/index.js';
 import { HatEepromSim } from '../../simulator/i2c-identity/index.js';

@@ -15,7 +15,7 @@
  * writes and the parts' own read commands only), and restores a TMP102's pointer to 0.
  */
 import type { Clock } from '../../common/index.js';
-import { Atecc608, Atecc608Error } from '../../devices/atecc608/index.js';
+import { Atecc608, Atecc608Error } from '../../drivers/atecc608/index.js';
 import { I2cError, parseSensirionWords, type I2cBus } from '../../drivers/i2c/index.js';
 import type { ThermometerPart } from './types.js';
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { Atecc608 } from '../../devices/atecc608/index.js';
+import { Atecc608 } from '../../drivers/atecc608/index.js';
 import { MemoryTrust, S } from '../../pia/node/test-support/index.js';
 import { nodeIdToText, type NodeKey } from '../../pia/phase3/index.js';
 import { Atecc608IdentityStore, piaConfigImage, type BoardIdentity } from '../../provisioning/identity-store/index.js';

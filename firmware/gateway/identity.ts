@@ -18,7 +18,7 @@
  *  4. the record's kind is "gateway", and gateway.id (when set) is its ID.
  * Every failure is a GatewayStartError naming the chip, the problem and the fix.
  */
-import { Atecc608, Atecc608Error } from '../../devices/atecc608/index.js';
+import { Atecc608, Atecc608Error } from '../../drivers/atecc608/index.js';
 import { I2cError } from '../../drivers/i2c/index.js';
 import type { Clock } from '../../common/index.js';
 import { loadIdentity, type LoadedIdentity } from '../../pia/credential/index.js';

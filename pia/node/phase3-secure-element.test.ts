@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, it, expect, afterEach } from 'vitest';
-import { Atecc608, SECRET_KEY_KEY_CONFIG, SECRET_KEY_SLOT_CONFIG, atecc608NodeKey, withSlot } from '../../devices/atecc608/index.js';
+import { Atecc608, SECRET_KEY_KEY_CONFIG, SECRET_KEY_SLOT_CONFIG, atecc608NodeKey, withSlot } from '../../drivers/atecc608/index.js';
 import { VirtualI2cBus } from '../../simulator/i2c/index.js';
 import { Atecc608Sim } from '../../simulator/i2c-identity/index.js';
 import { A, B, payloadOf } from './test-support/index.js';

@@ -7,8 +7,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Atecc608, Atecc608Error } from '../../devices/atecc608/index.js';
-import { HatEeprom } from '../../devices/hat-eeprom/index.js';
+import { Atecc608, Atecc608Error } from '../../drivers/atecc608/index.js';
+import { HatEeprom } from '../../drivers/hat-eeprom/index.js';
 import { HatEepromIdentityStore } from '../identity-store/index.js';
 import { factory, type Factory } from '../test-support/factory.js';
 import { BOARD_SPEC, simBoard } from '../test-support/sim-board.js';

@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { Atecc608 } from '../../devices/atecc608/index.js';
+import { Atecc608 } from '../../drivers/atecc608/index.js';
 import { VirtualI2cBus } from '../../simulator/i2c/index.js';
 import { Atecc608Sim } from '../../simulator/i2c-identity/index.js';
 import { ATECC608_STEPS, Atecc608IdentityStore } from './atecc608-store.js';

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { Atecc608, Atecc608Error, SECRET_KEY_KEY_CONFIG, SECRET_KEY_SLOT_CONFIG, parseConfig, withSlot } from '../../devices/atecc608/index.js';
+import { Atecc608, Atecc608Error, SECRET_KEY_KEY_CONFIG, SECRET_KEY_SLOT_CONFIG, parseConfig, withSlot } from '../../drivers/atecc608/index.js';
 import { VirtualI2cBus } from '../../simulator/i2c/index.js';
 import { Atecc608Sim } from '../../simulator/i2c-identity/index.js';
 import { ProvisioningError } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
  * The HAT ID EEPROM image PIA writes, and what an image read back holds (raspberrypi/hats
- * eeprom-format.md; devices/hat-eeprom for the codec).
+ * eeprom-format.md; drivers/hat-eeprom for the codec).
  *
  *   atom 0  vendor info: UUID = the node ID (the Pi shows it in /proc/device-tree/hat/uuid),
  *           product id/version, vendor and product strings
@@ -28,7 +28,7 @@ import {
   encodePiaHatData,
   encodeVendorInfo,
   type PiaHatData,
-} from '../../devices/hat-eeprom/index.js';
+} from '../../drivers/hat-eeprom/index.js';
 import { identityFromJson } from './identity.js';
 import type { BoardIdentity } from './types.js';
 

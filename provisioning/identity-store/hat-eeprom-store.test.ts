@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
-import { ATOM_TYPE, HatEeprom, decodeHatImage, decodePiaHatData, decodeVendorInfo, encodeGpioMap, encodeHatImage, encodeVendorInfo } from '../../devices/hat-eeprom/index.js';
+import { ATOM_TYPE, HatEeprom, decodeHatImage, decodePiaHatData, decodeVendorInfo, encodeGpioMap, encodeHatImage, encodeVendorInfo } from '../../drivers/hat-eeprom/index.js';
 import { VirtualI2cBus } from '../../simulator/i2c/index.js';
 import { HatEepromSim } from '../../simulator/i2c-identity/index.js';
 import { ProvisioningError } from '../errors.js';

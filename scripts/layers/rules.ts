@@ -20,7 +20,7 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   devices: ['drivers', 'common'],
   coap: ['pia', 'common'],
   'trust-server': ['pia', 'common'],
-  provisioning: ['devices', 'drivers', 'pia', 'common'],
+  provisioning: ['drivers', 'pia', 'common'],
   firmware: ['provisioning', 'devices', 'coap', 'pia', 'simulator', 'drivers', 'common'],
   operator: ['coap', 'pia', 'common'],
   // The programs' wiring above everything: the demo, the benchmarks.
@@ -32,10 +32,10 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
 export const TESTS_MAY_ALSO_IMPORT: Readonly<Record<string, readonly string[]>> = {
   drivers: ['simulator'],
   devices: ['simulator'],
-  pia: ['devices', 'drivers', 'simulator'],
+  pia: ['drivers', 'simulator'],
   coap: ['devices'],
   provisioning: ['simulator', 'trust-server'],
-  firmware: ['trust-server', 'operator'],
+  firmware: ['operator'],
   operator: ['firmware', 'trust-server', 'devices'],
 };
 

@@ -11,7 +11,7 @@
  * - CRC: cryptoauthlib atCRC — polynomial 0x8005, data bits fed least significant first,
  *   register starts at 0, no final XOR, result sent low byte first. Check: `04 11` → `33 43`
  *   (the wake response).
- * This file is independent of the host client's CRC (devices/atecc608/packet.ts) on purpose:
+ * This file is independent of the host client's CRC (drivers/atecc608/packet.ts) on purpose:
  * the two must agree on the wire.
  */
 

@@ -14,7 +14,7 @@
  * Reads: a dummy write loads the address counter, then sequential reads in chunks.
  */
 import type { Clock } from '../../common/index.js';
-import { I2cError, type I2cBus } from '../../drivers/i2c/index.js';
+import { I2cError, type I2cBus } from '../i2c/index.js';
 import { HatEepromError } from './errors.js';
 import { HEADER_SIZE, decodeHatImage, imageLength, type HatImage } from './format.js';
 

@@ -21,7 +21,7 @@
  * Other status bytes go to the caller's `onStatus`, which names the problem in context.
  */
 import type { Clock } from '../../common/index.js';
-import { I2cError, type I2cBus } from '../../drivers/i2c/index.js';
+import { I2cError, type I2cBus } from '../i2c/index.js';
 import { Atecc608Error } from './errors.js';
 import { MAX_RESPONSE, MIN_RESPONSE, STATUS, WAKE_OK, WORD_ADDRESS, buildCommand, responseCrcOk, statusName } from './packet.js';
 

@@ -9,7 +9,7 @@
  * slot, Update, End with the output-only target), as cryptoauthlib's calib_sha_hmac does.
  */
 import { Mutex } from '../../common/index.js';
-import type { I2cBus } from '../../drivers/i2c/index.js';
+import type { I2cBus } from '../i2c/index.js';
 import { CONFIG_OFFSET, CONFIG_ZONE_SIZE, SLOT_SIZES, isSecretSlot, parseConfig, writeMode, type Atecc608Config } from './config.js';
 import { Atecc608Error } from './errors.js';
 import { Atecc608Link, type Atecc608LinkOptions, type Command } from './link.js';
