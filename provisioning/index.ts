@@ -1,5 +1,5 @@
 /** Factory provisioning (provisioning/README.md): `pia-provision` and its parts. */
-export { ProvisioningError, type ProvisioningErrorKind } from './errors.js';
+export { ProvisioningError, type ProvisioningErrorKind } from '../identity/index.js';
 export { burnBoard } from './burn/burn.js';
 export { Journal, type JournalEntry } from './burn/journal.js';
 export { boardKeyOf, planBurn, type BurnPlan } from './burn/plan.js';

@@ -10,7 +10,7 @@ import { ManualClock } from '../../common/index.js';
 import { Atecc608 } from '../../drivers/atecc608/index.js';
 import { MemoryTrust, S } from '../../pia/node/test-support/index.js';
 import { nodeIdToText, type NodeKey } from '../../pia/phase3/index.js';
-import { Atecc608IdentityStore, piaConfigImage, type BoardIdentity } from '../../provisioning/identity-store/index.js';
+import { Atecc608IdentityStore, piaConfigImage, type BoardIdentity } from '../../identity/index.js';
 import { createVirtualBuilding, type VirtualBuilding } from '../../simulator/index.js';
 import { ConfigError, parseGatewayConfig, type SecureElementSettings } from '../config/index.js';
 import { hostHardware, linuxHardware } from './hardware.js';

@@ -23,7 +23,7 @@ import { I2cError } from '../../drivers/i2c/index.js';
 import type { Clock } from '../../common/index.js';
 import { loadIdentity, type LoadedIdentity } from '../../pia/credential/index.js';
 import { nodeIdFromText, nodeIdToText } from '../../pia/phase3/index.js';
-import { Atecc608IdentityStore, type BoardIdentity } from '../../provisioning/identity-store/index.js';
+import { Atecc608IdentityStore, type BoardIdentity } from '../../identity/index.js';
 import type { GatewayConfig, SecureElementSettings } from '../config/index.js';
 import type { GatewayHardware } from './hardware.js';
 

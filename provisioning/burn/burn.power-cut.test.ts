@@ -15,7 +15,7 @@ import { openBoard, openStation, type ProvisionDeps } from '../cli/station.js';
 import { parseBoardSpec } from '../cli/board-spec.js';
 import type { StationArgs } from '../cli/args.js';
 import { factory, type Factory } from '../test-support/factory.js';
-import { PowerCut, PowerCutError } from '../test-support/power-cut.js';
+import { PowerCut, PowerCutError } from '../../identity/test-support/index.js';
 import { BOARD_SPEC, simBoard, type SimBoard } from '../test-support/sim-board.js';
 import { stationDeps } from '../test-support/station-run.js';
 import { burnBoard } from './burn.js';

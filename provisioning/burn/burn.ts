@@ -17,8 +17,8 @@
  * no step line, error or result carries it.
  */
 import { P3Reason, newNodeId, nodeIdFromText, nodeIdToText } from '../../pia/phase3/index.js';
-import { ProvisioningError } from '../errors.js';
-import type { BoardIdentity } from '../identity-store/types.js';
+import { ProvisioningError } from '../../identity/index.js';
+import type { BoardIdentity } from '../../identity/index.js';
 import type { JournalEntry } from './journal.js';
 import { boardKeyOf, planBurn, type BurnPlan } from './plan.js';
 import { StepRecorder } from './steps.js';

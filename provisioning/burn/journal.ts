@@ -17,7 +17,7 @@
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurably } from '../../common/index.js';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../../identity/index.js';
 
 export interface JournalEntry {
   /** The board's key in the journal: the secure element's serial, or "file-<hash>". */

@@ -1,7 +1,7 @@
 /** The burn plan's decision table (plan.ts), on stores and a journal that only report what they hold. */
 import { describe, expect, it } from 'vitest';
-import type { ProvisioningError } from '../errors.js';
-import type { BoardIdentity, IdentityStore, StoreState } from '../identity-store/types.js';
+import type { ProvisioningError } from '../../identity/index.js';
+import type { BoardIdentity, IdentityStore, StoreState } from '../../identity/index.js';
 import type { JournalEntry } from './journal.js';
 import { planBurn, type BurnPlan } from './plan.js';
 import type { BurnOptions, StationContext } from './types.js';

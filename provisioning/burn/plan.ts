@@ -23,8 +23,8 @@
  * a locked secure element is never "replaced" (its key slot can never be written again).
  */
 import { createHash } from 'node:crypto';
-import { ProvisioningError } from '../errors.js';
-import type { BoardIdentity, IdentityStore, StoreState } from '../identity-store/types.js';
+import { ProvisioningError } from '../../identity/index.js';
+import type { BoardIdentity, IdentityStore, StoreState } from '../../identity/index.js';
 import type { JournalEntry } from './journal.js';
 import type { Board, BurnOptions, StationContext } from './types.js';
 

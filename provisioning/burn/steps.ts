@@ -1,6 +1,6 @@
 /** Timed steps of a burn: each one becomes a StepLine (name, outcome, clock ms, detail), also when it fails. */
 import type { Clock } from '../../common/index.js';
-import type { StepReporter } from '../identity-store/types.js';
+import type { StepReporter } from '../../identity/index.js';
 import type { StepLine, StepOutcome } from './types.js';
 
 export class StepRecorder {

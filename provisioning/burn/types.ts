@@ -1,8 +1,8 @@
 /** What a burn needs from the station and reports back (provisioning/burn/burn.ts). */
 import type { Clock } from '../../common/index.js';
 import type { EnrollRequest, EnrollResult, NodeKey } from '../../pia/phase3/index.js';
-import type { ProvisioningError } from '../errors.js';
-import type { BoardIdentity, IdentityStore } from '../identity-store/types.js';
+import type { ProvisioningError } from '../../identity/index.js';
+import type { BoardIdentity, IdentityStore } from '../../identity/index.js';
 import type { Journal } from './journal.js';
 
 /** The journal as a burn uses it (tests wrap it). */

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MAX_LABEL_BYTES } from '../../pia/phase3/index.js';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../../identity/index.js';
 import { parseBoardSpec, type BoardSpec } from './board-spec.js';
 
 export interface StationArgs {

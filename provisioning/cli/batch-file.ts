@@ -4,7 +4,7 @@
  * and the fix; the whole file is checked before the first board is touched.
  */
 import { readFileSync } from 'node:fs';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../../identity/index.js';
 import { checkLabel } from './args.js';
 import { parseBoardSpec, type BoardSpec } from './board-spec.js';
 

@@ -7,7 +7,7 @@
  *
  * joined with "+": "atecc608=i2c-1:0x60+eeprom=i2c-0:0x50". Exactly one key store (atecc608 or file).
  */
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../../identity/index.js';
 
 export interface I2cAt {
   readonly bus: number;

@@ -2,7 +2,7 @@
  * The exit codes of `pia-provision` (its --help and provisioning/README.md list them). A line
  * script at the station branches on them, so they never change meaning.
  */
-import type { ProvisioningErrorKind } from '../errors.js';
+import type { ProvisioningErrorKind } from '../../identity/index.js';
 
 export const ExitCode = {
   /** The board is provisioned, registered and verified (also when a re-run completed it). */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Atecc608, Atecc608Error } from '../../drivers/atecc608/index.js';
 import { HatEeprom } from '../../drivers/hat-eeprom/index.js';
-import { HatEepromIdentityStore } from '../identity-store/index.js';
+import { HatEepromIdentityStore } from '../../identity/index.js';
 import { factory, type Factory } from '../test-support/factory.js';
 import { BOARD_SPEC, simBoard } from '../test-support/sim-board.js';
 import { provision, stationDeps } from '../test-support/station-run.js';

@@ -5,7 +5,7 @@
 import { writeFileDurably } from '../../common/index.js';
 import { burnBoard } from '../burn/burn.js';
 import type { BurnOptions, BurnResult } from '../burn/types.js';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../../identity/index.js';
 import { parseProvisionArgs, type ProvisionCommand } from './args.js';
 import { readTray } from './batch-file.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';

@@ -17,8 +17,8 @@ import { PiaNode, type DatagramTransport, type Endpoint, type PiaNodeOptions, ty
 import { nodeIdFromText, type NodeKey } from '../../pia/phase3/index.js';
 import { Journal } from '../burn/journal.js';
 import type { Board, StationContext } from '../burn/types.js';
-import { ProvisioningError } from '../errors.js';
-import { Atecc608IdentityStore, FileIdentityStore, HatEepromIdentityStore } from '../identity-store/index.js';
+import { ProvisioningError } from '../../identity/index.js';
+import { Atecc608IdentityStore, FileIdentityStore, HatEepromIdentityStore } from '../../identity/index.js';
 import { renderLabel, writeLabelPng } from '../label/index.js';
 import { EnrollClient } from '../station/enroll-client.js';
 import type { StationArgs } from './args.js';

@@ -3,8 +3,8 @@
  * reads back the same from every store, and the trusted server completes phase 3 with the key
  * where the board keeps it). Neither needs the station's credential: the board names its server.
  */
-import { ProvisioningError } from '../errors.js';
-import type { StoreState } from '../identity-store/types.js';
+import { ProvisioningError } from '../../identity/index.js';
+import type { StoreState } from '../../identity/index.js';
 import type { BoardSpec } from './board-spec.js';
 import { ExitCode } from './exit-codes.js';
 import type { ProvisionIo } from './run-pia-provision.js';

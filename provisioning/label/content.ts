@@ -9,7 +9,7 @@
  * - `kind` is a short lower-case word; `serial` is an even number of hex digits, lower case.
  * So the same board always gives the same payload, the same PNG and the same terminal text.
  */
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../../identity/index.js';
 
 export interface LabelContent {
   /** The node ID (UUID) as the trusted server registered it. */

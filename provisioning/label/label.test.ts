@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../../identity/index.js';
 import { GLYPH_ADVANCE, GLYPH_COLUMNS, GLYPH_ROWS, glyph } from './font5x7.js';
 import { labelPayload, parseLabelPayload, qrMatrix, renderLabel, writeLabelPng, type LabelContent } from './index.js';
 import { MODULE_PX, labelLayout, type TextLine } from './png-label.js';

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../../identity/index.js';
 import { checkLabelContent, type LabelContent } from './content.js';
 import { asciiForLabel } from './font5x7.js';
 import { labelPayload } from './payload.js';

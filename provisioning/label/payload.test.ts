@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../../identity/index.js';
 import { LabelPayloadError, labelPayload, parseLabelPayload, type LabelContent } from './index.js';
 
 const ID = '0f8e5b7a-3c1d-4e2f-9a6b-5c4d3e2f1a0b';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadIdentity } from '../../pia/credential/index.js';
 import { seededRandom } from '../../pia/handshake/test-support/index.js';
 import { nodeIdFromText, nodeIdToText } from '../../pia/phase3/index.js';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../../identity/index.js';
 import { factory, SERVER, type Factory } from '../test-support/factory.js';
 import { EnrollClient } from './enroll-client.js';
 

@@ -17,7 +17,7 @@ import type { Clock, TimerHandle } from '../../common/index.js';
 import type { KxRandom } from '../../pia/handshake/index.js';
 import { type Endpoint, type PiaNode } from '../../pia/node/index.js';
 import { P3Reason, nodeIdToText, openEnrollResult, sealEnrollRequest, type EnrollOutcome, type EnrollRequest, type EnrollResult, type NodeIdentity } from '../../pia/phase3/index.js';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../../identity/index.js';
 
 export interface EnrollClientOptions {
   /** The station's PIA node (without a phase-3 identity). */

@@ -8,7 +8,7 @@ import type { Clock } from '../../common/index.js';
 import type { I2cBus } from '../../drivers/i2c/index.js';
 import { VirtualI2cBus } from '../../simulator/i2c/index.js';
 import { Atecc608Sim, HatEepromSim, type Atecc608SimOptions } from '../../simulator/i2c-identity/index.js';
-import { cuttableBus, type PowerCut } from './power-cut.js';
+import { cuttableBus, type PowerCut } from '../../identity/test-support/index.js';
 
 export const BOARD_SPEC = 'atecc608=i2c-1:0x60+eeprom=i2c-0:0x50';
 

@@ -20,12 +20,13 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   devices: ['drivers', 'common'],
   coap: ['pia', 'common'],
   'trust-server': ['pia', 'common'],
-  provisioning: ['drivers', 'pia', 'common'],
-  firmware: ['provisioning', 'devices', 'coap', 'pia', 'simulator', 'drivers', 'common'],
+  identity: ['drivers', 'pia', 'common'],
+  provisioning: ['identity', 'drivers', 'pia', 'common'],
+  firmware: ['identity', 'devices', 'coap', 'pia', 'simulator', 'drivers', 'common'],
   operator: ['coap', 'pia', 'common'],
   // The programs' wiring above everything: the demo, the benchmarks.
-  scripts: ['firmware', 'operator', 'trust-server', 'provisioning', 'devices', 'coap', 'pia', 'simulator', 'drivers', 'common'],
-  bench: ['scripts', 'firmware', 'operator', 'trust-server', 'provisioning', 'devices', 'coap', 'pia', 'simulator', 'drivers', 'common'],
+  scripts: ['firmware', 'operator', 'trust-server', 'provisioning', 'identity', 'devices', 'coap', 'pia', 'simulator', 'drivers', 'common'],
+  bench: ['scripts', 'firmware', 'operator', 'trust-server', 'provisioning', 'identity', 'devices', 'coap', 'pia', 'simulator', 'drivers', 'common'],
 };
 
 /** What test code may import beyond its folder's layers (rule 3). */
@@ -34,6 +35,7 @@ export const TESTS_MAY_ALSO_IMPORT: Readonly<Record<string, readonly string[]>> 
   devices: ['simulator'],
   pia: ['drivers', 'simulator'],
   coap: ['devices'],
+  identity: ['simulator'],
   provisioning: ['simulator', 'trust-server'],
   firmware: ['operator'],
   operator: ['firmware', 'trust-server', 'devices'],

@@ -1,4 +1,9 @@
-/** Where a board keeps its PIA identity: one interface, three stores (ATECC608, HAT EEPROM, file). */
+/**
+ * Where a board keeps its PIA identity (node ID, label, kind, the trusted server it belongs to,
+ * and its key): one interface, three stores (ATECC608, HAT EEPROM, a 0600 file). The factory
+ * station writes them (provisioning/); the gateway reads its identity from them (firmware/).
+ */
+export { ProvisioningError, type ProvisioningErrorKind } from './errors.js';
 export type { BoardIdentity, IdentityStore, StepOutcome, StepReporter, StoreState } from './types.js';
 export { Atecc608IdentityStore, ATECC608_STEPS, type Atecc608StoreOptions } from './atecc608-store.js';
 export { HatEepromIdentityStore, HAT_EEPROM_STEP, type HatEepromStoreOptions } from './hat-eeprom-store.js';

@@ -1,10 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../common/index.js';
-import { Atecc608, Atecc608Error, SECRET_KEY_KEY_CONFIG, SECRET_KEY_SLOT_CONFIG, parseConfig, withSlot } from '../../drivers/atecc608/index.js';
-import { VirtualI2cBus } from '../../simulator/i2c/index.js';
-import { Atecc608Sim } from '../../simulator/i2c-identity/index.js';
-import { ProvisioningError } from '../errors.js';
+import { ManualClock } from '../common/index.js';
+import { Atecc608, Atecc608Error, SECRET_KEY_KEY_CONFIG, SECRET_KEY_SLOT_CONFIG, parseConfig, withSlot } from '../drivers/atecc608/index.js';
+import { VirtualI2cBus } from '../simulator/i2c/index.js';
+import { Atecc608Sim } from '../simulator/i2c-identity/index.js';
+import { ProvisioningError } from './errors.js';
 import { ID_SLOT_CONFIG } from './atecc608-layout.js';
 import { decodeIdentityRecord } from './atecc608-record.js';
 import { ATECC608_STEPS, Atecc608IdentityStore } from './atecc608-store.js';

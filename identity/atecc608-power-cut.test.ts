@@ -6,12 +6,12 @@
  */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../common/index.js';
-import { Atecc608 } from '../../drivers/atecc608/index.js';
-import { VirtualI2cBus } from '../../simulator/i2c/index.js';
-import { Atecc608Sim } from '../../simulator/i2c-identity/index.js';
+import { ManualClock } from '../common/index.js';
+import { Atecc608 } from '../drivers/atecc608/index.js';
+import { VirtualI2cBus } from '../simulator/i2c/index.js';
+import { Atecc608Sim } from '../simulator/i2c-identity/index.js';
 import { ATECC608_STEPS, Atecc608IdentityStore } from './atecc608-store.js';
-import { PowerCut, PowerCutError, cuttableBus } from '../test-support/power-cut.js';
+import { PowerCut, PowerCutError, cuttableBus } from './test-support/index.js';
 import { IDENTITY, recorder } from './test-identities.js';
 import type { StoreState } from './types.js';
 

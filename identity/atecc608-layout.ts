@@ -12,7 +12,7 @@
  * `configProblem` accepts any locked configuration with those properties (not only these exact
  * values), and names the first slot and bit that rule a chip out.
  */
-import { SECRET_KEY_KEY_CONFIG, SECRET_KEY_SLOT_CONFIG, isSecretSlot, withSlot, writeMode, type Atecc608Config } from '../../drivers/atecc608/index.js';
+import { SECRET_KEY_KEY_CONFIG, SECRET_KEY_SLOT_CONFIG, isSecretSlot, withSlot, writeMode, type Atecc608Config } from '../drivers/atecc608/index.js';
 
 export const ID_SLOT_CONFIG = 0x2000;
 export const ID_KEY_CONFIG = 0x001c;

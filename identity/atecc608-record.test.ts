@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from './errors.js';
 import { MAX_LABEL_BYTES, decodeIdentityRecord, encodeIdentityRecord } from './atecc608-record.js';
 import { checkIdentity, identityFromJson } from './identity.js';
 import { IDENTITY } from './test-identities.js';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../common/index.js';
-import { ATOM_TYPE, HatEeprom, decodeHatImage, decodePiaHatData, decodeVendorInfo, encodeGpioMap, encodeHatImage, encodeVendorInfo } from '../../drivers/hat-eeprom/index.js';
-import { VirtualI2cBus } from '../../simulator/i2c/index.js';
-import { HatEepromSim } from '../../simulator/i2c-identity/index.js';
-import { ProvisioningError } from '../errors.js';
+import { ManualClock } from '../common/index.js';
+import { ATOM_TYPE, HatEeprom, decodeHatImage, decodePiaHatData, decodeVendorInfo, encodeGpioMap, encodeHatImage, encodeVendorInfo } from '../drivers/hat-eeprom/index.js';
+import { VirtualI2cBus } from '../simulator/i2c/index.js';
+import { HatEepromSim } from '../simulator/i2c-identity/index.js';
+import { ProvisioningError } from './errors.js';
 import { buildHatImage } from './hat-eeprom-image.js';
 import { HAT_EEPROM_STEP, HatEepromIdentityStore } from './hat-eeprom-store.js';
-import { PowerCut, PowerCutError, cuttableBus } from '../test-support/power-cut.js';
+import { PowerCut, PowerCutError, cuttableBus } from './test-support/index.js';
 import { IDENTITY, OTHER, failureOf, recorder } from './test-identities.js';
 
 const STEP_MS = 2;

@@ -18,11 +18,11 @@ import * as nodeFs from 'node:fs';
 import { constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
-import { CredentialError, credentialText, makeCredential, parseCredential, readCredentialFile, type Credential } from '../../pia/credential/index.js';
-import { fileNodeKey } from '../../pia/phase3/index.js';
-import type { NodeKey } from '../../pia/phase3/index.js';
-import { durableTempPath, writeFileDurably, type DurableFs } from '../../common/index.js';
-import { ProvisioningError } from '../errors.js';
+import { CredentialError, credentialText, makeCredential, parseCredential, readCredentialFile, type Credential } from '../pia/credential/index.js';
+import { fileNodeKey } from '../pia/phase3/index.js';
+import type { NodeKey } from '../pia/phase3/index.js';
+import { durableTempPath, writeFileDurably, type DurableFs } from '../common/index.js';
+import { ProvisioningError } from './errors.js';
 import { checkIdentity, checkKey, describeIdentity, identityFromJson } from './identity.js';
 import type { BoardIdentity, IdentityStore, StepReporter, StoreState } from './types.js';
 

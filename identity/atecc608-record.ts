@@ -20,7 +20,7 @@
  * - the record is public (the slot is readable in clear): it never holds a key.
  */
 import { createHash } from 'node:crypto';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from './errors.js';
 import { identityFromJson } from './identity.js';
 import type { BoardIdentity } from './types.js';
 

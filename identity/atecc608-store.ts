@@ -18,10 +18,10 @@
  * unlocked → partial; data locked → the record → provisioned. A configuration or a data zone
  * locked by another tool → 'part-locked' (fit a new chip).
  */
-import { Atecc608Error, SLOT_SIZES, atecc608NodeKey, parseConfig, type Atecc608, type Atecc608Config } from '../../drivers/atecc608/index.js';
-import { I2cError } from '../../drivers/i2c/index.js';
-import type { NodeKey } from '../../pia/phase3/index.js';
-import { ProvisioningError } from '../errors.js';
+import { Atecc608Error, SLOT_SIZES, atecc608NodeKey, parseConfig, type Atecc608, type Atecc608Config } from '../drivers/atecc608/index.js';
+import { I2cError } from '../drivers/i2c/index.js';
+import type { NodeKey } from '../pia/phase3/index.js';
+import { ProvisioningError } from './errors.js';
 import { configProblem, holdsImage, piaConfigImage } from './atecc608-layout.js';
 import { decodeIdentityRecord, encodeIdentityRecord } from './atecc608-record.js';
 import { checkIdentity, checkKey, describeIdentity, sameIdentity } from './identity.js';

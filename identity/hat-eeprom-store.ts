@@ -14,10 +14,10 @@
  * image → partial with detail "a HAT image without a PIA atom …" (decided: it is kept unless
  * the write says `replace`); a PIA image with a whole identity → provisioned.
  */
-import { HatEepromError, HEADER_SIZE, type HatEeprom, type HatEepromErrorKind } from '../../drivers/hat-eeprom/index.js';
-import { I2cError } from '../../drivers/i2c/index.js';
-import type { NodeKey } from '../../pia/phase3/index.js';
-import { ProvisioningError, type ProvisioningErrorKind } from '../errors.js';
+import { HatEepromError, HEADER_SIZE, type HatEeprom, type HatEepromErrorKind } from '../drivers/hat-eeprom/index.js';
+import { I2cError } from '../drivers/i2c/index.js';
+import type { NodeKey } from '../pia/phase3/index.js';
+import { ProvisioningError, type ProvisioningErrorKind } from './errors.js';
 import { buildHatImage, classifyHatImage, type HatContent, type HatImageOptions } from './hat-eeprom-image.js';
 import { checkIdentity, describeIdentity } from './identity.js';
 import type { BoardIdentity, IdentityStore, StepReporter, StoreState } from './types.js';

@@ -14,7 +14,7 @@
  *   reads back what a provisioned store holds;
  * - no key byte ever reaches a message, a log line, a report or `toString`.
  */
-import type { NodeKey } from '../../pia/phase3/index.js';
+import type { NodeKey } from '../pia/phase3/index.js';
 
 /** The non-secret facts a board carries about itself (the credential file, without the key). */
 export interface BoardIdentity {

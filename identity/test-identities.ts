@@ -1,6 +1,6 @@
 /** Test support: identities the store tests write. */
-import type { ManualClock } from '../../common/index.js';
-import { ProvisioningError } from '../errors.js';
+import type { ManualClock } from '../common/index.js';
+import { ProvisioningError } from './errors.js';
 import type { BoardIdentity } from './types.js';
 
 export const SERVER = { address: '2001:db8::10', port: 5684, id: '11111111-2222-4333-8444-555555555555' } as const;

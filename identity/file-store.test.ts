@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { credentialText, makeCredential, readCredentialFile } from '../../pia/credential/index.js';
-import { ProvisioningError } from '../errors.js';
+import { credentialText, makeCredential, readCredentialFile } from '../pia/credential/index.js';
+import { ProvisioningError } from './errors.js';
 import { FILE_STEP, FileIdentityStore, type FileStoreFs } from './file-store.js';
 import { IDENTITY, OTHER, recorder } from './test-identities.js';
 

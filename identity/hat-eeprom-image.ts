@@ -28,7 +28,7 @@ import {
   encodePiaHatData,
   encodeVendorInfo,
   type PiaHatData,
-} from '../../drivers/hat-eeprom/index.js';
+} from '../drivers/hat-eeprom/index.js';
 import { identityFromJson } from './identity.js';
 import type { BoardIdentity } from './types.js';
 

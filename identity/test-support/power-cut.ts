@@ -5,7 +5,7 @@
  * (`onCut`), and that event and every later one throws `PowerCut`, so nothing more happens in
  * this run. Non-volatile state (the chip's zones, the EEPROM, files, the server) stays.
  */
-import type { I2cBus } from '../../drivers/i2c/index.js';
+import type { I2cBus } from '../../drivers/index.js';
 
 export class PowerCutError extends Error {
   override readonly name = 'PowerCutError';

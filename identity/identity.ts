@@ -9,8 +9,8 @@
  * - a key problem names its length, never a byte of it.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { NODE_KEY_BYTES, isZeroNodeId, nodeIdFromText, nodeIdToText } from '../../pia/phase3/index.js';
-import { ProvisioningError } from '../errors.js';
+import { NODE_KEY_BYTES, isZeroNodeId, nodeIdFromText, nodeIdToText } from '../pia/phase3/index.js';
+import { ProvisioningError } from './errors.js';
 import type { BoardIdentity } from './types.js';
 
 /** The identity with its fields in canonical order, or the problem with `v`. */
