@@ -11,51 +11,15 @@
  * Must hold: `set`, `call` and `fetch` reject with a `ServedError` for anything a client should
  * see (its message becomes the diagnostic); any other error is answered 5.00 without its text.
  */
-export type ServedValue = number | boolean | string | null;
+import type { ActionSpec, BlobSpec, Health, ParamSpec, PropertySpec, Value } from '../../common/index.js';
 
-export interface ServedProperty {
-  readonly name: string;
-  readonly type: 'number' | 'boolean' | 'string';
-  /** For strings: the allowed values (an enum). */
-  readonly values?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-  /** Unit symbol (UCUM-ish: "Cel", "%RH", "/min", "%"). */
-  readonly unit?: string;
-  readonly writable: boolean;
-  readonly observable: boolean;
-  /** Resource type for the link format (RFC 6690 `rt`). */
-  readonly rt: string;
-  readonly description: string;
-}
-
-export interface ServedParam {
-  readonly name: string;
-  readonly type: 'number' | 'boolean' | 'string';
-  readonly values?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-  readonly required: boolean;
-  readonly description: string;
-}
-
-export interface ServedAction {
-  readonly name: string;
-  readonly params: readonly ServedParam[];
-  /** The grant right it needs: "control" or "call:<name>" (docs/protocol.md §9.6). */
-  readonly right: string;
-  readonly rt: string;
-  readonly description: string;
-}
-
-export interface ServedBlob {
-  readonly name: string;
-  /** CoAP content format number (RFC 7252 §12.3): 22 = image/jpeg. */
-  readonly contentFormat: number;
-  readonly params: readonly ServedParam[];
-  readonly rt: string;
-  readonly description: string;
-}
+/** The shared vocabulary (common/resource-specs.ts) under the names CoAP uses. */
+export type ServedValue = Value;
+export type ServedProperty = PropertySpec;
+export type ServedParam = ParamSpec;
+export type ServedAction = ActionSpec;
+export type ServedBlob = BlobSpec;
+export type ServedHealth = Health;
 
 export interface ServedDescription {
   readonly name: string;
@@ -65,13 +29,6 @@ export interface ServedDescription {
   readonly properties: readonly ServedProperty[];
   readonly actions: readonly ServedAction[];
   readonly blobs: readonly ServedBlob[];
-}
-
-export interface ServedHealth {
-  readonly status: 'ok' | 'degraded' | 'failed';
-  readonly failures: number;
-  readonly lastError?: { readonly message: string; readonly atMs: number };
-  readonly lastOkMs?: number;
 }
 
 export interface Served {

@@ -17,53 +17,12 @@
  * - `start` puts outputs at their safe level before anything else; `stop` returns them to it
  *   (a door relocks, a fan goes to its fail-safe speed) and awaits the writes.
  */
+import type { ActionSpec, BlobSpec, Health, PropertySpec, Value } from '../../common/index.js';
+
 export type DeviceKind = 'thermometer' | 'fan' | 'door' | 'safe' | 'lighting' | 'hvac' | 'camera';
 
-export type Value = number | boolean | string | null;
-
-export interface PropertySpec {
-  readonly name: string;
-  readonly type: 'number' | 'boolean' | 'string';
-  /** For strings: the allowed values (an enum). */
-  readonly values?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-  /** Unit symbol (UCUM-ish: "Cel", "%RH", "/min", "%"). */
-  readonly unit?: string;
-  readonly writable: boolean;
-  readonly observable: boolean;
-  /** CoAP resource type for the link format (RFC 6690 `rt`), e.g. "pia.temperature". */
-  readonly rt: string;
-  readonly description: string;
-}
-
-export interface ParamSpec {
-  readonly name: string;
-  readonly type: 'number' | 'boolean' | 'string';
-  readonly values?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-  readonly required: boolean;
-  readonly description: string;
-}
-
-export interface ActionSpec {
-  readonly name: string;
-  readonly params: readonly ParamSpec[];
-  /** The grant right it needs: "control" or "call:<name>" (docs/protocol.md §9.6). */
-  readonly right: string;
-  readonly rt: string;
-  readonly description: string;
-}
-
-export interface BlobSpec {
-  readonly name: string;
-  /** CoAP content format number (RFC 7252 §12.3): 22 = image/jpeg. */
-  readonly contentFormat: number;
-  readonly params: readonly ParamSpec[];
-  readonly rt: string;
-  readonly description: string;
-}
+/** The resource vocabulary the device models share with CoAP (common/resource-specs.ts). */
+export type { Value, PropertySpec, ParamSpec, ActionSpec, BlobSpec, HealthStatus, Health } from '../../common/index.js';
 
 export interface DeviceDescription {
   readonly name: string;
@@ -73,17 +32,6 @@ export interface DeviceDescription {
   readonly properties: readonly PropertySpec[];
   readonly actions: readonly ActionSpec[];
   readonly blobs: readonly BlobSpec[];
-}
-
-export type HealthStatus = 'ok' | 'degraded' | 'failed';
-
-export interface Health {
-  readonly status: HealthStatus;
-  /** Consecutive failed polls or writes. */
-  readonly failures: number;
-  readonly lastError?: { readonly message: string; readonly atMs: number };
-  /** Clock ms of the last successful poll. */
-  readonly lastOkMs?: number;
 }
 
 export type Severity = 'info' | 'warning' | 'alarm';

@@ -1,0 +1,61 @@
+/**
+ * The vocabulary of a typed, named resource, shared by the device models (devices/) and what
+ * CoAP serves (coap/): values, properties, action and blob parameters, health. Neither knows
+ * the other; both speak these shapes.
+ */
+export type Value = number | boolean | string | null;
+
+export interface PropertySpec {
+  readonly name: string;
+  readonly type: 'number' | 'boolean' | 'string';
+  /** For strings: the allowed values (an enum). */
+  readonly values?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+  /** Unit symbol (UCUM-ish: "Cel", "%RH", "/min", "%"). */
+  readonly unit?: string;
+  readonly writable: boolean;
+  readonly observable: boolean;
+  /** CoAP resource type for the link format (RFC 6690 `rt`), e.g. "pia.temperature". */
+  readonly rt: string;
+  readonly description: string;
+}
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly type: 'number' | 'boolean' | 'string';
+  readonly values?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+  readonly required: boolean;
+  readonly description: string;
+}
+
+export interface ActionSpec {
+  readonly name: string;
+  readonly params: readonly ParamSpec[];
+  /** The grant right it needs: "control" or "call:<name>" (docs/protocol.md §9.6). */
+  readonly right: string;
+  readonly rt: string;
+  readonly description: string;
+}
+
+export interface BlobSpec {
+  readonly name: string;
+  /** CoAP content format number (RFC 7252 §12.3): 22 = image/jpeg. */
+  readonly contentFormat: number;
+  readonly params: readonly ParamSpec[];
+  readonly rt: string;
+  readonly description: string;
+}
+
+export type HealthStatus = 'ok' | 'degraded' | 'failed';
+
+export interface Health {
+  readonly status: HealthStatus;
+  /** Consecutive failed polls or writes. */
+  readonly failures: number;
+  readonly lastError?: { readonly message: string; readonly atMs: number };
+  /** Clock ms of the last successful poll. */
+  readonly lastOkMs?: number;
+}
