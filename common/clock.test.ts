@@ -67,9 +67,11 @@ describe('systemClock ordering', () => {
   it('fires timers due at the same time in the order they were set, and earlier ones first', async () => {
     const clock = systemClock();
     const fired: number[] = [];
-    for (let i = 0; i < 50; i++) clock.setTimeout(() => fired.push(i), 1.5); // straddles the polling threshold as time passes
+    // 15 ms: armed as a Node timer, finished by polling (< 10 ms left); the later 0.2 ms timer is
+    // due first unless setting the 50 took 14.8 ms (a 1.5 ms margin failed on a loaded machine).
+    for (let i = 0; i < 50; i++) clock.setTimeout(() => fired.push(i), 15);
     clock.setTimeout(() => fired.push(-1), 0.2);
-    await clock.sleep(20);
+    await clock.sleep(40);
     expect(fired).toEqual([-1, ...Array.from({ length: 50 }, (_, i) => i)]);
   });
 });
