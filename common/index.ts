@@ -6,4 +6,4 @@ export { runProgram } from './program.js';
 export { TokenBuckets, type Bucket } from './token-buckets.js';
 export { durableTempPath, writeFileDurably } from './durable-file.js';
 export type { DurableFs } from './durable-file.js';
-export type { ActionSpec, BlobSpec, Health, HealthStatus, ParamSpec, PropertySpec, Value } from './resource-specs.js';
+export type { ActionSpec, BlobSpec, Health, HealthStatus, ParamSpec, PropertySpec, ResourceDescription, Value } from './resource-specs.js';

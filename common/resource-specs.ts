@@ -59,3 +59,14 @@ export interface Health {
   /** Clock ms of the last successful poll. */
   readonly lastOkMs?: number;
 }
+
+/** A named thing with typed properties, actions and blobs; `K` its kinds (listed as `rt="pia.device.<kind>"`). */
+export interface ResourceDescription<K extends string = string> {
+  readonly name: string;
+  readonly kind: K;
+  /** The part behind it, e.g. "SHT31 at i2c-1 0x44". */
+  readonly part: string;
+  readonly properties: readonly PropertySpec[];
+  readonly actions: readonly ActionSpec[];
+  readonly blobs: readonly BlobSpec[];
+}

@@ -11,7 +11,7 @@
  * Must hold: `set`, `call` and `fetch` reject with a `ServedError` for anything a client should
  * see (its message becomes the diagnostic); any other error is answered 5.00 without its text.
  */
-import type { ActionSpec, BlobSpec, Health, ParamSpec, PropertySpec, Value } from '../../common/index.js';
+import type { ActionSpec, BlobSpec, Health, ParamSpec, PropertySpec, ResourceDescription, Value } from '../../common/index.js';
 
 /** The shared vocabulary (common/resource-specs.ts) under the names CoAP uses. */
 export type ServedValue = Value;
@@ -21,15 +21,7 @@ export type ServedAction = ActionSpec;
 export type ServedBlob = BlobSpec;
 export type ServedHealth = Health;
 
-export interface ServedDescription {
-  readonly name: string;
-  /** Listed as `rt="pia.device.<kind>"`. */
-  readonly kind: string;
-  readonly part: string;
-  readonly properties: readonly ServedProperty[];
-  readonly actions: readonly ServedAction[];
-  readonly blobs: readonly ServedBlob[];
-}
+export type ServedDescription = ResourceDescription;
 
 export interface Served {
   describe(): ServedDescription;

@@ -17,22 +17,14 @@
  * - `start` puts outputs at their safe level before anything else; `stop` returns them to it
  *   (a door relocks, a fan goes to its fail-safe speed) and awaits the writes.
  */
-import type { ActionSpec, BlobSpec, Health, PropertySpec, Value } from '../../common/index.js';
+import type { Health, ResourceDescription, Value } from '../../common/index.js';
 
 export type DeviceKind = 'thermometer' | 'fan' | 'door' | 'safe' | 'lighting' | 'hvac' | 'camera';
 
 /** The resource vocabulary the device models share with CoAP (common/resource-specs.ts). */
 export type { Value, PropertySpec, ParamSpec, ActionSpec, BlobSpec, HealthStatus, Health } from '../../common/index.js';
 
-export interface DeviceDescription {
-  readonly name: string;
-  readonly kind: DeviceKind;
-  /** The part behind it, e.g. "SHT31 at i2c-1 0x44". */
-  readonly part: string;
-  readonly properties: readonly PropertySpec[];
-  readonly actions: readonly ActionSpec[];
-  readonly blobs: readonly BlobSpec[];
-}
+export type DeviceDescription = ResourceDescription<DeviceKind>;
 
 export type Severity = 'info' | 'warning' | 'alarm';
 
