@@ -42,7 +42,7 @@ const heapMb = (): number => {
   return process.memoryUsage().heapUsed / 1e6;
 };
 
-export async function main(total = Number(process.argv[2] ?? 100_000)): Promise<AbandonedResult> {
+export async function main(total = 100_000): Promise<AbandonedResult> {
   const clock = new ManualClock();
   const net = createMemoryNetwork({ clock });
   const node = new PiaNode({ transport: net.attach(RESPONDER.address, RESPONDER.port), clock, latches: new MemoryLatchStore() });
@@ -80,4 +80,4 @@ export async function main(total = Number(process.argv[2] ?? 100_000)): Promise<
   return result;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv[2] === undefined ? undefined : Number(process.argv[2]));

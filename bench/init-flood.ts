@@ -121,7 +121,7 @@ async function startResponder(): Promise<{ child: ChildProcess; at: Endpoint }> 
   return { child, at };
 }
 
-export async function main(perSecond = Number(process.argv[2] ?? 2000)): Promise<FloodResult> {
+export async function main(perSecond = 2000): Promise<FloodResult> {
   const { child, at } = await startResponder();
   try {
     const baseline = await connections(at);
@@ -147,6 +147,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.once('SIGTERM', () => stop.abort());
     process.exitCode = await runPia(['listen', '--bind', '[::1]:0'], { stdout: process.stdout, stderr: process.stderr, signal: stop.signal });
   } else {
-    await main();
+    await main(process.argv[2] === undefined ? undefined : Number(process.argv[2]));
   }
 }
