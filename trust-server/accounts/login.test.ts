@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
 import { ManualClock } from '../../common/index.js';
 import { MasterKey, openSqliteStore, type SqliteTrustStore } from '../store/index.js';
-import { LoginVerifier } from './login.js';
+import { LoginVerifier, sourceKey } from './login.js';
 import { countingHasher } from './test-support.js';
 
 const PW = 'alice-secret-passphrase';
@@ -43,6 +43,19 @@ describe('verifyLogin', () => {
       ['nobody', 'unknown-account'],
       ['(invalid name)', 'unknown-account'],
     ]);
+  });
+
+  it('refuses a disabled account even with the right password, after the same scrypt work', async () => {
+    const disabled = new LoginVerifier({
+      store: { getAccount: (n) => ({ ...(store.getAccount(n) ?? { name: n, role: 'owner', created: '', updated: '' }), disabled: true }), accountPasswordHash: (n) => store.accountPasswordHash(n) },
+      audit,
+      clock,
+      hasher: counted.hasher,
+    });
+    const before = counted.calls();
+    expect(await disabled.verifyLogin('alice', PW, '192.0.2.1')).toEqual({ ok: false, reason: 'refused' });
+    expect(counted.calls() - before).toBe(1);
+    expect(audit.all()[0]).toMatchObject({ event: 'login-failed', account: 'alice', why: 'account-disabled' });
   });
 
   it('does one scrypt computation whether or not the account exists (a dummy for the unknown)', async () => {
@@ -86,6 +99,20 @@ describe('verifyLogin', () => {
     const tail = audit.all().slice(-2);
     expect(tail[0]).toMatchObject({ event: 'login-limited-summary', source: '192.0.2.9', refused: 99, overSeconds: 60 });
     expect(tail[1]).toMatchObject({ event: 'login-limited', source: '192.0.2.9', windowSeconds: 60 });
+  });
+
+  it('counts an IPv6 source by its /64, an IPv4-mapped one as IPv4', async () => {
+    expect(sourceKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(sourceKey('2001:0db8:0001:0002:0:0:0:ffff')).toBe('2001:db8:1:2::/64');
+    expect(sourceKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(sourceKey('::1')).toBe('0:0:0:0::/64');
+    expect(sourceKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(sourceKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(sourceKey('192.0.2.7')).toBe('192.0.2.7');
+    for (let i = 0; i < 20; i++) await login.verifyLogin(`u${i}`, WRONG, `2001:db8:1:2::${i.toString(16)}`);
+    expect(await login.verifyLogin('alice', PW, '2001:db8:1:2:ffff::9')).toEqual({ ok: false, reason: 'limited' });
+    expect(audit.all().at(-1)).toMatchObject({ event: 'login-limited', source: '2001:db8:1:2::/64' });
+    expect((await login.verifyLogin('alice', PW, '2001:db8:1:3::9')).ok).toBe(true);
   });
 
   it('never puts the password in the audit log or the answer', async () => {

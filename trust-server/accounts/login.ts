@@ -3,7 +3,8 @@
  * audited.
  *
  *   1. limits (token buckets, common/token-buckets.ts), checked before any hashing: the source
- *      address (default 20 failures a minute) and the account name (default 5 failures per
+ *      address (default 20 failures a minute; an IPv6 source counts as its /64, which one
+ *      host usually has whole) and the account name (default 5 failures per
  *      15 minutes). A bucket refills steadily, so an account that spent its 5 is locked until
  *      a token comes back (3 minutes at the default), and stays at ≤ 5 tries per 15 minutes.
  *      Only failures take tokens; a limited attempt costs no hash;
@@ -20,6 +21,7 @@
  * records one unauthenticated attempt causes are bounded (unauthenticated input must never
  * cost more than it brings): memory by the buckets' and summaries' `maxKeys`.
  */
+import { isIPv6 } from 'node:net';
 import type { AuditLog } from '../../common/audit/index.js';
 import { TokenBuckets, type Clock } from '../../common/index.js';
 import type { AccountRecord, TrustStore } from '../store/index.js';
@@ -75,8 +77,9 @@ export class LoginVerifier {
     const valid = ACCOUNT_NAME.test(name);
     // An invalid name is never stored; log a placeholder rather than attacker-chosen text.
     const account = valid ? name : '(invalid name)';
-    const src = this.#sources.take(source, now);
-    if (src.tokens < 1) return this.#limited(`source:${source}`, this.#limits.sourceWindowMs, { source }, now);
+    const from = sourceKey(source);
+    const src = this.#sources.take(from, now);
+    if (src.tokens < 1) return this.#limited(`source:${from}`, this.#limits.sourceWindowMs, { source: from }, now);
     const acc = this.#accounts.take(account, now);
     if (acc.tokens < 1) return this.#limited(`account:${account}`, this.#limits.accountWindowMs, { account }, now);
 
@@ -126,4 +129,19 @@ export class LoginVerifier {
     const [kind, ...rest] = key.split(':');
     this.#d.audit.append('login-limited-summary', { [kind === 'source' ? 'source' : 'account']: rest.join(':'), refused: s.count, overSeconds: Math.round((now - s.since) / 1000) });
   }
+}
+
+/**
+ * The rate-limit key of a source address: an IPv6 address's /64 (written as its first four
+ * groups and "::/64"), an IPv4-mapped one as the IPv4 address, anything else as given.
+ */
+export function sourceKey(source: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(source);
+  if (mapped !== null) return mapped[1] ?? source;
+  if (!isIPv6(source)) return source;
+  const [head = '', tail] = source.toLowerCase().split('%')[0]?.split('::') ?? [];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
