@@ -101,6 +101,19 @@ describe('verifyLogin', () => {
     expect(tail[1]).toMatchObject({ event: 'login-limited', source: '192.0.2.9', windowSeconds: 60 });
   });
 
+  it('keeps at most maxKeys pending summaries: the oldest is written out when another key is limited', async () => {
+    const small = new LoginVerifier({ store, audit, clock, hasher: counted.hasher, limits: { sourceFailures: 1, maxKeys: 2 } });
+    for (const src of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
+      await small.verifyLogin('nobody', WRONG, src);
+      await small.verifyLogin('nobody', WRONG, src);
+      await small.verifyLogin('nobody', WRONG, src);
+    }
+    const summaries = audit.all().filter((r) => r.event === 'login-limited-summary');
+    expect(summaries).toEqual([expect.objectContaining({ source: '192.0.2.1', refused: 1 })]);
+    small.flush();
+    expect(audit.all().filter((r) => r.event === 'login-limited-summary').map((r) => r.source)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+  });
+
   it('counts an IPv6 source by its /64, an IPv4-mapped one as IPv4', async () => {
     expect(sourceKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
     expect(sourceKey('2001:0db8:0001:0002:0:0:0:ffff')).toBe('2001:db8:1:2::/64');
