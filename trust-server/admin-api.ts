@@ -14,6 +14,7 @@ import type { GrantRecord, NodeRecord, TrustStore } from './store/types.js';
 import { grantInput, InputError, nodeIdInput, nodeInput, tailCount } from './admin-input.js';
 import { makeCredential, NODE_KEY_BYTES, type Credential } from '../pia/credential/index.js';
 import { newNodeIdText, type RandomBytes } from './node-ids.js';
+import { addAccount, listAccounts, removeAccount, setAccountPassword } from './admin-accounts.js';
 
 export interface AdminApiDeps {
   readonly store: TrustStore;
@@ -122,6 +123,23 @@ export class AdminApi {
       audit.append('grant-removed', grantFields(grant));
     });
     return { status: 200, body: { removed: grant } };
+  }
+
+  /** Accounts (admin-accounts.ts): only password hashes come in, nothing secret goes out. */
+  listAccounts(): ApiAnswer {
+    return listAccounts(this.#d);
+  }
+
+  addAccount(body: unknown): ApiAnswer {
+    return addAccount(this.#d, body);
+  }
+
+  removeAccount(name: string): ApiAnswer {
+    return removeAccount(this.#d, name);
+  }
+
+  setAccountPassword(name: string, body: unknown): ApiAnswer {
+    return setAccountPassword(this.#d, name, body);
   }
 
   auditTail(n: string | null): ApiAnswer {

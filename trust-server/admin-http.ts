@@ -16,6 +16,7 @@ import { isIPv6 } from 'node:net';
 import { bearerMatches } from './admin-token.js';
 import { InputError } from './admin-input.js';
 import { NotFound, type AdminApi, type ApiAnswer } from './admin-api.js';
+import { AccountNotFound } from './admin-accounts.js';
 import { StoreError, type StoreErrorKind } from './store/index.js';
 
 const MAX_BODY = 16 * 1024;
@@ -58,6 +59,10 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: /^\/api\/grants$/, run: (api, _p, _b, q) => api.listGrants({ subject: q.get('subject'), gateway: q.get('gateway') }) },
   { method: 'POST', path: /^\/api\/grants$/, body: true, run: (api, _p, body) => api.addGrant(body) },
   { method: 'DELETE', path: new RegExp(`^/api/grants/${ID}$`), run: (api, [id]) => api.removeGrant(id ?? '') },
+  { method: 'GET', path: /^\/api\/accounts$/, run: (api) => api.listAccounts() },
+  { method: 'POST', path: /^\/api\/accounts$/, body: true, run: (api, _p, body) => api.addAccount(body) },
+  { method: 'DELETE', path: new RegExp(`^/api/accounts/${ID}$`), run: (api, [name]) => api.removeAccount(name ?? '') },
+  { method: 'POST', path: new RegExp(`^/api/accounts/${ID}/password$`), body: true, run: (api, [name], body) => api.setAccountPassword(name ?? '', body) },
   { method: 'GET', path: /^\/api\/audit$/, run: (api, _p, _b, q) => api.auditTail(q.get('tail')) },
   { method: 'GET', path: /^\/api\/audit\/verify$/, run: (api) => api.auditVerify() },
 ];
@@ -119,7 +124,7 @@ async function handle(o: AdminHttpOptions, req: IncomingMessage, res: ServerResp
   } catch (err) {
     if (err instanceof InputError) send(res, 400, { error: err.message });
     else if (err instanceof StoreError && STORE_STATUS[err.kind] !== undefined) send(res, STORE_STATUS[err.kind] ?? 500, { error: err.message });
-    else if (err instanceof NotFound) send(res, 404, { error: err.message });
+    else if (err instanceof NotFound || err instanceof AccountNotFound) send(res, 404, { error: err.message });
     else if (err instanceof BodyError) send(res, err.status, { error: err.message });
     else {
       o.log('warn', `admin API ${req.method ?? '?'} ${(req.url ?? '').split('?')[0] ?? ''}: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,6 +1,6 @@
 /**
  * The PIA trusted server (`pia-trust`, docs/protocol.md §9): the phase-3 authority over the
- * store, the admin API, credential files for nodes, and the server wiring. README.md beside
+ * store, the admin API, MyNet Manager accounts and their login check, credential files for nodes, and the server wiring. README.md beside
  * this file describes the state directory, the commands and the API.
  */
 export { startTrustServer, type TrustServer, type TrustServerOptions } from './server.js';
@@ -9,6 +9,20 @@ export { enrollmentDecider, type EnrollmentDeps } from './enrollment.js';
 export { AdminApi, NotFound, type AdminApiDeps, type ApiAnswer } from './admin-api.js';
 export { startAdminHttp, isLoopback, hostPort, type AdminHttp, type AdminHttpOptions } from './admin-http.js';
 export { InputError, ADDABLE_KINDS } from './admin-input.js';
+export { AccountNotFound } from './admin-accounts.js';
+export {
+  LoginVerifier,
+  DEFAULT_LOGIN_LIMITS,
+  PasswordHasher,
+  PasswordError,
+  checkNewPassword,
+  DEFAULT_SCRYPT,
+  type LoginDeps,
+  type LoginLimits,
+  type LoginResult,
+  type ScryptFn,
+  type ScryptParams,
+} from './accounts/index.js';
 export { ensureAdminToken, readAdminToken, bearerMatches } from './admin-token.js';
 export {
   CREDENTIAL_FORMAT,

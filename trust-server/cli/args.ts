@@ -9,6 +9,7 @@ import { isLoopback } from '../admin-http.js';
 import { canonicalNodeId } from '../node-ids.js';
 import { DEFAULT_STATE_DIR } from '../state-dir.js';
 import type { NodeKind } from '../../pia/phase3/index.js';
+import { ACCOUNT_NAME, ACCOUNT_ROLES, type AccountRole } from '../store/index.js';
 import { USAGE } from './usage.js';
 
 export { USAGE };
@@ -42,8 +43,15 @@ export type TrustCommand =
   | { readonly command: 'grant-add'; readonly target: ApiTarget; readonly body: Readonly<Record<string, unknown>> }
   | { readonly command: 'grant-list'; readonly target: ApiTarget; readonly json: boolean }
   | { readonly command: 'grant-remove'; readonly target: ApiTarget; readonly id: string }
+  | { readonly command: 'user-add'; readonly target: ApiTarget; readonly name: string; readonly role: AccountRole; readonly password: PasswordSource }
+  | { readonly command: 'user-list'; readonly target: ApiTarget; readonly json: boolean }
+  | { readonly command: 'user-remove'; readonly target: ApiTarget; readonly name: string }
+  | { readonly command: 'user-passwd'; readonly target: ApiTarget; readonly name: string; readonly password: PasswordSource }
   | { readonly command: 'audit-verify'; readonly file: string }
   | { readonly command: 'audit-tail'; readonly file: string; readonly count: number; readonly json: boolean };
+
+/** Where a new password is read from: never an argument (argv is visible to every user). */
+export type PasswordSource = { readonly file: string } | { readonly stdin: true };
 
 export const DEFAULT_PIA_BIND: EndpointArg = { address: '::', port: 4500 };
 export const DEFAULT_ADMIN_BIND: EndpointArg = { address: '127.0.0.1', port: 4580 };
@@ -70,6 +78,9 @@ const OPTIONS = {
   'not-after': { type: 'string' },
   file: { type: 'string' },
   n: { type: 'string', short: 'n' },
+  role: { type: 'string' },
+  'password-file': { type: 'string' },
+  'password-stdin': { type: 'boolean' },
 } as const;
 
 const CONNECT = ['state', 'api', 'token-file'];
@@ -164,6 +175,23 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
       if (v['not-after'] !== undefined) body.notAfter = v['not-after'];
       return { command: 'grant-add', target: target(), body };
     }
+    case 'user add': {
+      only([...CONNECT, 'role', 'password-file', 'password-stdin']);
+      const user = accountName(name, pos[2], pos[3]);
+      const role = ACCOUNT_ROLES.find((r) => r === v.role);
+      if (role === undefined) throw new UsageError(`user add: --role ${v.role === undefined ? 'is missing' : `'${v.role}' is not a role`}; write --role admin (manages everything) or --role owner (a device owner)`);
+      return { command: 'user-add', target: target(), name: user, role, password: passwordSource(name, v['password-file'], v['password-stdin'] === true) };
+    }
+    case 'user passwd':
+      only([...CONNECT, 'password-file', 'password-stdin']);
+      return { command: 'user-passwd', target: target(), name: accountName(name, pos[2], pos[3]), password: passwordSource(name, v['password-file'], v['password-stdin'] === true) };
+    case 'user remove':
+      only(CONNECT);
+      return { command: 'user-remove', target: target(), name: accountName(name, pos[2], pos[3]) };
+    case 'user list':
+      only([...CONNECT, 'json']);
+      positionals(2, 'options only');
+      return { command: 'user-list', target: target(), json: v.json === true };
     case 'audit verify':
     case 'audit tail': {
       const tail = name === 'audit tail';
@@ -176,8 +204,24 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
       return { command: 'audit-tail', file, count, json: v.json === true };
     }
     default:
-      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke, grant add|list|remove, audit verify|tail (see 'pia-trust --help')`);
+      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke, grant add|list|remove, user add|list|remove|passwd, audit verify|tail (see 'pia-trust --help')`);
   }
+}
+
+/** The account NAME of `pia-trust user …`; a second positional is refused (a password typed as an argument?) without echoing it. */
+function accountName(command: string, text: string | undefined, extra: string | undefined): string {
+  if (text === undefined) throw new UsageError(`'pia-trust ${command}' needs the account name: pia-trust ${command} NAME ('pia-trust user list' shows them)`);
+  if (extra !== undefined) throw new UsageError(`'pia-trust ${command}' takes one account name and no other argument; a password is never given as an argument: use --password-file F or --password-stdin`);
+  if (!ACCOUNT_NAME.test(text)) throw new UsageError(`the account name given to '${command}' is not valid (not repeated here, in case it was a password); use 1–64 of a-z, 0-9, '.', '_', '-' (e.g. alice or ops.admin)`);
+  return text;
+}
+
+function passwordSource(command: string, file: string | undefined, stdin: boolean): PasswordSource {
+  if (file !== undefined && stdin) throw new UsageError(`${command}: give --password-file F or --password-stdin, not both`);
+  if (stdin) return { stdin: true };
+  const f = nonEmpty('--password-file', file);
+  if (f === undefined) throw new UsageError(`${command}: the password is missing; write it alone into a file of mode 0600 and give --password-file F, or pipe it with --password-stdin (never as an argument)`);
+  return { file: f };
 }
 
 function nonEmpty(flag: string, value: string | undefined): string | undefined {

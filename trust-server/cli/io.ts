@@ -1,5 +1,6 @@
 /** The process's I/O seam for `pia-trust`, so tests run the program in-process. */
 import type { Clock } from '../../common/index.js';
+import type { PasswordHasher } from '../accounts/index.js';
 
 export interface TrustIo {
   readonly stdout: { write(text: string): unknown };
@@ -9,4 +10,8 @@ export interface TrustIo {
   /** PIA_TRUST_MASTER_KEY and PIA_KEYLOG are read from here (main passes process.env). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly clock?: Clock;
+  /** `--password-stdin` reads it from here (main passes process.stdin). */
+  readonly stdin?: AsyncIterable<string | Uint8Array>;
+  /** Hashes new account passwords (default: scrypt N=2^15; tests inject a cheap one). */
+  readonly hasher?: PasswordHasher;
 }

@@ -7,4 +7,4 @@
 import { runProgram } from '../../common/index.js';
 import { runPiaTrust } from './run-pia-trust.js';
 
-runProgram((signal) => runPiaTrust(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal, env: process.env }));
+runProgram((signal) => runPiaTrust(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal, env: process.env, stdin: process.stdin }));

@@ -10,6 +10,7 @@ import { auditTail, auditVerify } from './audit-commands.js';
 import { ExitCode } from './exit-codes.js';
 import type { TrustIo } from './io.js';
 import { runServe } from './serve.js';
+import { userAdd, userList, userPasswd, userRemove } from './user-commands.js';
 
 export async function runPiaTrust(args: readonly string[], io: TrustIo): Promise<number> {
   let command: TrustCommand;
@@ -48,6 +49,14 @@ async function run(c: TrustCommand, io: TrustIo): Promise<number> {
       return grantList(c.target, c.json, io);
     case 'grant-remove':
       return grantRemove(c.target, c.id, io);
+    case 'user-add':
+      return userAdd(c.target, c.name, c.role, c.password, io);
+    case 'user-list':
+      return userList(c.target, c.json, io);
+    case 'user-remove':
+      return userRemove(c.target, c.name, io);
+    case 'user-passwd':
+      return userPasswd(c.target, c.name, c.password, io);
     case 'audit-verify':
       return auditVerify(c.file, io);
     case 'audit-tail':

@@ -25,6 +25,15 @@ usage:
       these talk to the running server's admin API, found through DIR (--state) or given
       with --api URL [--token-file FILE]
 
+  pia-trust user add NAME --role admin|owner (--password-file F | --password-stdin)
+  pia-trust user passwd NAME (--password-file F | --password-stdin)
+  pia-trust user list [--json]
+  pia-trust user remove NAME
+      MyNet Manager accounts. NAME: 1-64 of a-z 0-9 . _ -. The password (12 characters or
+      more) is read from F (mode 0600: others must not read it) or a pipe, never from an
+      argument; it is hashed (scrypt) here and only the hash is sent. Through the admin API,
+      like node and grant.
+
   pia-trust audit verify [--state DIR | --file F]
       recompute the audit hash chain; name the first broken record
   pia-trust audit tail [-n N] [--json] [--state DIR | --file F]
@@ -35,6 +44,6 @@ exit codes:
   1  audit verify: the chain is broken (the first broken record is named)
   2  bad arguments, or a file they name cannot be used (--out exists, token file unreadable)
   3  the admin API cannot be reached (the server is not running, or --api is wrong)
-  4  the server refused: invalid input, unknown node or grant, wrong token
+  4  the server refused: invalid input, unknown node, grant or account, wrong token
   5  serve could not start: state directory, master key, database or ports
 `;

@@ -20,7 +20,7 @@ describe('schema migrations', () => {
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
     const tables = raw.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((t) => t.name);
-    expect(tables).toEqual(['enrollments', 'grants', 'meta', 'node_groups', 'nodes']);
+    expect(tables).toEqual(['accounts', 'enrollments', 'grants', 'meta', 'node_groups', 'nodes']);
     raw.close();
   });
 
@@ -31,6 +31,28 @@ describe('schema migrations', () => {
     const again = openSqliteStore({ path, masterKey: masterA() });
     expect(again.listNodes()).toHaveLength(1);
     again.close();
+  });
+
+  it('migrates a version-1 database (before accounts) in place, keeping its nodes, and accounts then work', () => {
+    const old = openSqliteStore({ path, masterKey: masterA() });
+    const node = old.addNode(newNode('gateway', 'rack1-gw'), at('2025-03-01T00:00:00Z'));
+    old.close();
+    // What a release before accounts left: step 1 only.
+    const raw = new Database(path);
+    raw.exec('DROP TABLE accounts');
+    raw.pragma('user_version = 1');
+    raw.close();
+
+    const store = openSqliteStore({ path, masterKey: masterA() });
+    expect(store.getNode(node.id)).toEqual(node);
+    expect(store.listAccounts()).toEqual([]);
+    const hash = `scrypt$16$1$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}`;
+    const added = store.addAccount({ name: 'alice', role: 'owner', passwordHash: hash }, at('2025-03-02T00:00:00Z'));
+    expect(added).toEqual({ name: 'alice', role: 'owner', created: '2025-03-02T00:00:00.000Z', updated: '2025-03-02T00:00:00.000Z', disabled: false });
+    store.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    check.close();
   });
 
   it('refuses a database newer than the code, with a clear error, and leaves it untouched', () => {

@@ -58,6 +58,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    description: 'accounts (MyNet Manager logins: admins and device owners)',
+    sql: `
+      CREATE TABLE accounts (
+        name          TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64 AND name NOT GLOB '*[^a-z0-9._-]*'),
+        role          TEXT NOT NULL CHECK (role IN ('admin', 'owner')),
+        password_hash TEXT NOT NULL,
+        created       TEXT NOT NULL,
+        updated       TEXT NOT NULL,
+        disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
+      ) STRICT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -20,6 +20,7 @@ import { StoreError } from './errors.js';
 import { keyCheckOpens, sealKeyCheck, unwrapNodeKey } from './key-wrap.js';
 import type { MasterKey } from './master-key.js';
 import { MIGRATIONS, applyMigrations } from './migrations.js';
+import { sqliteAccountOps } from './sqlite-accounts.js';
 import { sqliteGrantOps } from './sqlite-grants.js';
 import { sqliteNodeOps } from './sqlite-nodes.js';
 import type { TrustStore } from './types.js';
@@ -69,6 +70,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteTrustStore {
     path,
     ...nodes,
     ...grants,
+    ...sqliteAccountOps(db),
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
     },

@@ -64,6 +64,19 @@ export interface EnrollmentRecord {
   readonly nodeId: string;
 }
 
+/** A MyNet Manager login (trust-server/accounts). The password hash is not part of it. */
+export type AccountRole = 'admin' | 'owner';
+export interface AccountRecord {
+  /** 1–64 of [a-z0-9._-]. */
+  readonly name: string;
+  readonly role: AccountRole;
+  /** ISO-8601 UTC. */
+  readonly created: string;
+  /** ISO-8601 UTC of the last change (password, disabled). */
+  readonly updated: string;
+  readonly disabled: boolean;
+}
+
 export interface TrustStore {
   addNode(node: NewNode, now: Date): NodeRecord;
   getNode(id: string): NodeRecord | undefined;
@@ -82,6 +95,15 @@ export interface TrustStore {
 
   findEnrollment(stationId: string, requestKey: string): EnrollmentRecord | undefined;
   recordEnrollment(record: EnrollmentRecord): void;
+
+  /** `passwordHash` is `scrypt$N$r$p$salt$hash` (accounts/password-hash.ts); never a password. */
+  addAccount(account: { name: string; role: AccountRole; passwordHash: string }, now: Date): AccountRecord;
+  getAccount(name: string): AccountRecord | undefined;
+  listAccounts(): AccountRecord[];
+  removeAccount(name: string): boolean;
+  setAccountPassword(name: string, passwordHash: string, now: Date): AccountRecord;
+  /** For the login check only; undefined for an unknown account. */
+  accountPasswordHash(name: string): string | undefined;
 
   /**
    * Runs `fn` (synchronous) atomically: every store call inside commits together or not at all
