@@ -10,7 +10,9 @@
  *   3. the server's own identity (kind server), made and audited on the first start;
  *   4. the PIA node on --pia, its authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts);
  *   5. the admin API on --admin (loopback unless allowed otherwise); its URL written to the
- *      state directory for the CLI.
+ *      state directory for the CLI;
+ *   6. with --web only: MyNet Manager's HTTPS listener (web/), its certificate given or
+ *      self-signed in the state directory, logins checked by the LoginVerifier.
  * Close: in reverse; the admin-url file is removed, so the CLI says the server is down.
  *
  * Must hold: no log line carries a key, a token or the master key; whatever was opened before
@@ -28,6 +30,10 @@ import { ServerAuthority } from './authority.js';
 import { NODE_KEY_BYTES } from '../pia/credential/index.js';
 import { newNodeIdText, systemRandom, type RandomBytes } from './node-ids.js';
 import { ensureStateDir, openMasterKey, removeAdminUrl, StateError, writeAdminUrl, type StatePaths } from './state-dir.js';
+import { LoginVerifier } from './accounts/index.js';
+import { startWebServer } from './web/server.js';
+import { SessionTable } from './web/sessions.js';
+import { loadWebCertificate, type CertificateMaker } from './web/tls.js';
 import { openSqliteStore, StoreError, type NodeRecord, type TrustStore } from './store/index.js';
 
 export interface TrustServerOptions {
@@ -39,6 +45,8 @@ export interface TrustServerOptions {
   /** The PIA endpoint credentials name; default the bind, or loopback for a wildcard bind. */
   readonly advertise?: Endpoint;
   readonly allowRemoteAdmin?: boolean;
+  /** MyNet Manager's HTTPS listener; off when absent. */
+  readonly web?: WebListenerOptions;
   /** PIA_TRUST_MASTER_KEY and PIA_KEYLOG are read here. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (level: 'info' | 'warn', message: string) => void;
@@ -46,6 +54,14 @@ export interface TrustServerOptions {
   readonly now?: () => Date;
   readonly random?: RandomBytes;
   readonly openTransport?: (options: UdpTransportOptions) => Promise<DatagramTransport>;
+}
+
+export interface WebListenerOptions {
+  readonly bind: Endpoint;
+  /** Both or neither; neither → the state directory's self-signed pair (made at first use). */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  readonly makeCertificate?: CertificateMaker;
 }
 
 export interface TrustServer {
@@ -57,6 +73,8 @@ export interface TrustServer {
   readonly adminUrl: string;
   readonly node: PiaNode;
   readonly firstStart: boolean;
+  /** MyNet Manager's URL and certificate fingerprint, when --web is on. */
+  readonly web?: { readonly url: string; readonly fingerprint: string; readonly certCreated: boolean };
   close(): Promise<void>;
 }
 
@@ -104,7 +122,18 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     closers.push(() => http.close());
     writeAdminUrl(paths, http.url);
     closers.push(() => removeAdminUrl(paths));
+    let web: TrustServer['web'];
+    if (o.web !== undefined) {
+      const w = o.web;
+      const cert = loadWebCertificate({ stateDir: paths.dir, ...(w.certFile === undefined ? {} : { certFile: w.certFile }), ...(w.keyFile === undefined ? {} : { keyFile: w.keyFile }), ...(w.makeCertificate === undefined ? {} : { makeCertificate: w.makeCertificate }) });
+      const login = new LoginVerifier({ store, audit, clock });
+      closers.push(() => login.flush());
+      const listener = await startWebServer({ address: w.bind.address, port: w.bind.port, tls: { cert: cert.cert, key: cert.key }, login, sessions: new SessionTable(clock), audit, log: o.log });
+      closers.push(() => listener.close());
+      web = { url: listener.url, fingerprint: cert.fingerprint, certCreated: cert.created };
+    }
     return {
+      ...(web === undefined ? {} : { web }),
       serverId: self.id,
       paths,
       pia: bound,

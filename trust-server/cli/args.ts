@@ -32,6 +32,10 @@ export interface ServeCommand {
   readonly admin: EndpointArg;
   readonly advertise?: EndpointArg;
   readonly allowRemoteAdmin: boolean;
+  /** MyNet Manager's listener (off unless given) and its certificate files (else self-signed). */
+  readonly web?: EndpointArg;
+  readonly webCert?: string;
+  readonly webKey?: string;
 }
 
 export type TrustCommand =
@@ -47,6 +51,7 @@ export type TrustCommand =
   | { readonly command: 'user-list'; readonly target: ApiTarget; readonly json: boolean }
   | { readonly command: 'user-remove'; readonly target: ApiTarget; readonly name: string }
   | { readonly command: 'user-passwd'; readonly target: ApiTarget; readonly name: string; readonly password: PasswordSource }
+  | { readonly command: 'web-fingerprint'; readonly stateDir: string }
   | { readonly command: 'audit-verify'; readonly file: string }
   | { readonly command: 'audit-tail'; readonly file: string; readonly count: number; readonly json: boolean };
 
@@ -63,6 +68,9 @@ const OPTIONS = {
   admin: { type: 'string' },
   advertise: { type: 'string' },
   'allow-remote-admin': { type: 'boolean' },
+  web: { type: 'string' },
+  'web-cert': { type: 'string' },
+  'web-key': { type: 'string' },
   api: { type: 'string' },
   'token-file': { type: 'string' },
   kind: { type: 'string' },
@@ -125,9 +133,10 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
   };
   switch (name) {
     case 'serve':
-      only(['state', 'pia', 'admin', 'advertise', 'allow-remote-admin']);
+      only(['state', 'pia', 'admin', 'advertise', 'allow-remote-admin', 'web', 'web-cert', 'web-key']);
       positionals(1, 'options only');
       return {
+        ...webOptions(v.web, nonEmpty('--web-cert', v['web-cert']), nonEmpty('--web-key', v['web-key'])),
         command: 'serve',
         stateDir,
         pia: v.pia === undefined ? DEFAULT_PIA_BIND : endpoint('--pia', v.pia, true),
@@ -192,6 +201,10 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
       only([...CONNECT, 'json']);
       positionals(2, 'options only');
       return { command: 'user-list', target: target(), json: v.json === true };
+    case 'web fingerprint':
+      only(['state']);
+      positionals(2, 'options only');
+      return { command: 'web-fingerprint', stateDir };
     case 'audit verify':
     case 'audit tail': {
       const tail = name === 'audit tail';
@@ -204,7 +217,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
       return { command: 'audit-tail', file, count, json: v.json === true };
     }
     default:
-      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke, grant add|list|remove, user add|list|remove|passwd, audit verify|tail (see 'pia-trust --help')`);
+      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke, grant add|list|remove, user add|list|remove|passwd, web fingerprint, audit verify|tail (see 'pia-trust --help')`);
   }
 }
 
@@ -222,6 +235,17 @@ function passwordSource(command: string, file: string | undefined, stdin: boolea
   const f = nonEmpty('--password-file', file);
   if (f === undefined) throw new UsageError(`${command}: the password is missing; write it alone into a file of mode 0600 and give --password-file F, or pipe it with --password-stdin (never as an argument)`);
   return { file: f };
+}
+
+/** `--web HOST:PORT` (with an address: a wildcard or another host needs TLS, which it always has) and the certificate pair. */
+function webOptions(web: string | undefined, cert: string | undefined, key: string | undefined): Pick<ServeCommand, 'web' | 'webCert' | 'webKey'> {
+  if (web === undefined) {
+    if (cert !== undefined || key !== undefined) throw new UsageError(`--web-cert and --web-key are for MyNet Manager's listener; add --web HOST:PORT (e.g. --web 0.0.0.0:4443)`);
+    return {};
+  }
+  if (!/(\]|^[\d.]*):\d+$/.test(web)) throw new UsageError(`--web '${web}': give an address and a port, e.g. --web 0.0.0.0:4443 or --web [::1]:4443`);
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError(`give both --web-cert FILE and --web-key FILE, or neither (then a self-signed certificate is made in the state directory)`);
+  return { web: endpoint('--web', web, true), ...(cert === undefined ? {} : { webCert: cert }), ...(key === undefined ? {} : { webKey: key }) };
 }
 
 function nonEmpty(flag: string, value: string | undefined): string | undefined {

@@ -10,6 +10,7 @@ import { auditTail, auditVerify } from './audit-commands.js';
 import { ExitCode } from './exit-codes.js';
 import type { TrustIo } from './io.js';
 import { runServe } from './serve.js';
+import { webFingerprint } from './web-commands.js';
 import { userAdd, userList, userPasswd, userRemove } from './user-commands.js';
 
 export async function runPiaTrust(args: readonly string[], io: TrustIo): Promise<number> {
@@ -57,6 +58,8 @@ async function run(c: TrustCommand, io: TrustIo): Promise<number> {
       return userRemove(c.target, c.name, io);
     case 'user-passwd':
       return userPasswd(c.target, c.name, c.password, io);
+    case 'web-fingerprint':
+      return webFingerprint(c.stateDir, io);
     case 'audit-verify':
       return auditVerify(c.file, io);
     case 'audit-tail':

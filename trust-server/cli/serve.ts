@@ -23,6 +23,7 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
       admin: cmd.admin,
       ...(cmd.advertise === undefined ? {} : { advertise: cmd.advertise }),
       allowRemoteAdmin: cmd.allowRemoteAdmin,
+      ...(cmd.web === undefined ? {} : { web: { bind: cmd.web, ...(cmd.webCert === undefined ? {} : { certFile: cmd.webCert }), ...(cmd.webKey === undefined ? {} : { keyFile: cmd.webKey }) } }),
       env: io.env,
       log,
       ...(io.clock === undefined ? {} : { clock: io.clock }),
@@ -37,6 +38,10 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
   const { pia, advertised, adminUrl, paths } = server;
   if (server.firstStart) log('info', `first start: state directory ${paths.dir} created with master key ${paths.masterKey}; back it up apart from the database`);
   log('info', `trusted server ${server.serverId} serving phase 3 on PIA ${hostPort(pia.address, pia.port)} (credentials name ${hostPort(advertised.address, advertised.port)})`);
+  if (server.web !== undefined) {
+    const { url, fingerprint, certCreated } = server.web;
+    log('info', `MyNet Manager on ${url}; certificate SHA-256 fingerprint ${fingerprint}${certCreated ? ' (self-signed, made now in the state directory)' : ''}`);
+  }
   log('info', `admin API on ${adminUrl} (bearer token in ${paths.adminToken}); audit log ${paths.audit}; Ctrl-C stops`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();

@@ -3,13 +3,20 @@ export const USAGE = `pia-trust: the PIA trusted server (docs/protocol.md §9): 
 
 usage:
   pia-trust serve [--state DIR] [--pia [ADDR]:PORT] [--admin ADDR:PORT] [--advertise [ADDR]:PORT]
-                  [--allow-remote-admin]
+                  [--allow-remote-admin] [--web ADDR:PORT [--web-cert FILE --web-key FILE]]
       run the phase-3 service on the PIA UDP port (default [::]:4500) and the JSON admin API
       (default 127.0.0.1:4580; a non-loopback --admin needs --allow-remote-admin). The first
       start creates DIR (default /var/lib/pia-trust, mode 0700) with a master key (unless
       PIA_TRUST_MASTER_KEY is set), the server's own identity and the admin token.
       --advertise: the PIA endpoint written into credentials (default: the --pia address, or
       ::1 when it is a wildcard). SIGINT or SIGTERM stops it.
+      --web: MyNet Manager's HTTPS listener (off unless given; login, logout, sessions). Its
+      certificate: --web-cert/--web-key (the key file mode 0600), or a self-signed one made
+      in DIR at the first start (needs the openssl program once); its fingerprint is logged.
+
+  pia-trust web fingerprint [--state DIR]
+      print the SHA-256 fingerprint (AA:BB:...) of DIR's MyNet Manager certificate, for
+      users to compare with what their browser shows
 
   pia-trust node add --kind gateway|operator|station --label L [--groups a,b] [--out FILE]
       register a node with a fresh ID and key; its credential (ID, key, the server's endpoint)
