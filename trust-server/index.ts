@@ -3,7 +3,7 @@
  * store, the admin API, MyNet Manager accounts and their login check, credential files for nodes, and the server wiring. README.md beside
  * this file describes the state directory, the commands and the API.
  */
-export { startTrustServer, type TrustServer, type TrustServerOptions } from './server.js';
+export { startTrustServer, type TrustServer, type TrustServerOptions, type WebListenerOptions } from './server.js';
 export { ServerAuthority, grantsBothWays, lookupNode, type ServerAuthorityDeps, type AuthorityCounters } from './authority.js';
 export { enrollmentDecider, type EnrollmentDeps } from './enrollment.js';
 export { AdminApi, NotFound, type AdminApiDeps, type ApiAnswer } from './admin-api.js';
@@ -23,6 +23,19 @@ export {
   type ScryptFn,
   type ScryptParams,
 } from './accounts/index.js';
+export {
+  startWebServer,
+  SessionTable,
+  loadWebCertificate,
+  stateCertificateFingerprint,
+  WebCertError,
+  DEFAULT_SESSION_LIMITS,
+  type WebServer,
+  type WebServerOptions,
+  type SessionLimits,
+  type CertificateMaker,
+  type WebCertificate,
+} from './web/index.js';
 export { ensureAdminToken, readAdminToken, bearerMatches } from './admin-token.js';
 export {
   CREDENTIAL_FORMAT,
