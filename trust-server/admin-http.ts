@@ -11,8 +11,8 @@
  *
  * Must hold: no answer other than POST /api/nodes carries a key; answers are `no-store`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIPv6 } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { hostPort, listenHttp } from './http-listen.js';
 import { bearerMatches } from './admin-token.js';
 import { InputError } from './admin-input.js';
 import { NotFound, type AdminApi, type ApiAnswer } from './admin-api.js';
@@ -81,22 +81,11 @@ export async function startAdminHttp(o: AdminHttpOptions): Promise<AdminHttp> {
     o.log('warn', `admin API on non-loopback address ${o.address}: anyone who can reach it may try the token, and plain HTTP carries it in clear; prefer a TLS proxy or an SSH tunnel`);
   }
   const server = createServer((req, res) => void handle(o, req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const fix = err.code === 'EADDRINUSE' ? 'another process uses it (another pia-trust serve?); stop it or choose another --admin port' : 'check the --admin address';
-      reject(new Error(`admin API: cannot listen on ${hostPort(o.address, o.port)} (${err.code ?? err.message}); ${fix}`));
-    });
-    server.listen({ host: o.address, port: o.port, exclusive: true }, () => resolve());
-  });
-  const bound = server.address();
-  const port = typeof bound === 'object' && bound !== null ? bound.port : o.port;
-  const reach = o.address === '::' ? '::1' : o.address === '0.0.0.0' ? '127.0.0.1' : o.address;
-  return { url: `http://${hostPort(reach, port)}`, address: o.address, port, close: () => closeServer(server) };
+  const l = await listenHttp(server, { address: o.address, port: o.port, what: 'admin API', whenTaken: 'another process uses it (another pia-trust serve?); stop it or choose another --admin port', flag: '--admin' });
+  return { url: `http://${hostPort(l.reach, l.port)}`, address: o.address, port: l.port, close: () => l.close() };
 }
 
-export function hostPort(address: string, port: number): string {
-  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
-}
+export { hostPort };
 
 async function handle(o: AdminHttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
@@ -173,9 +162,3 @@ function send(res: ServerResponse, status: number, body: Readonly<Record<string,
   res.end(text);
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}

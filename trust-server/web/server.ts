@@ -17,7 +17,8 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AuditLog } from '../../common/audit/index.js';
 import type { LoginResult } from '../accounts/index.js';
-import { hostPort, isLoopback } from '../admin-http.js';
+import { isLoopback } from '../admin-http.js';
+import { hostPort, listenHttp } from '../http-listen.js';
 import { clearSessionCookie, CSRF_HEADER, csrfMatches, sessionCookie, setSessionCookie, type Session, type SessionTable } from './sessions.js';
 
 export const MAX_LOGIN_BODY = 4 * 1024;
@@ -53,25 +54,8 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const secure = o.tls !== undefined;
   const handler = (req: IncomingMessage, res: ServerResponse): void => void handle(o, secure, req, res);
   const server: Server = o.tls === undefined ? createHttpServer(handler) : createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const fix = err.code === 'EADDRINUSE' ? 'another process uses it; stop it or choose another --web port' : 'check the --web address';
-      reject(new Error(`MyNet Manager: cannot listen on ${hostPort(o.address, o.port)} (${err.code ?? err.message}); ${fix}`));
-    });
-    server.listen({ host: o.address, port: o.port, exclusive: true }, () => resolve());
-  });
-  const bound = server.address();
-  const port = typeof bound === 'object' && bound !== null ? bound.port : o.port;
-  const reach = o.address === '::' ? '::1' : o.address === '0.0.0.0' ? '127.0.0.1' : o.address;
-  return {
-    url: `${secure ? 'https' : 'http'}://${hostPort(reach, port)}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const l = await listenHttp(server, { address: o.address, port: o.port, what: 'MyNet Manager', whenTaken: 'another process uses it; stop it or choose another --web port', flag: '--web' });
+  return { url: `${secure ? 'https' : 'http'}://${hostPort(l.reach, l.port)}`, port: l.port, close: () => l.close() };
 }
 
 class HttpError extends Error {
