@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the project needs on a fresh Debian machine with Node >= 20:
 #   - npm packages (npm ci when node_modules is missing or older than package-lock.json);
-#   - for `test`: the Debian packages the tests drive (socat, mbpoll, libcoap3-bin, iproute2, tshark, mosquitto, openssl),
+#   - for `test`: the Debian packages the tests drive (socat, mbpoll, libcoap3-bin, iproute2, tshark, mosquitto, openssl, chromium),
 #     via apt-get when root (noninteractive: tshark's "non-root capture" question takes its default, no).
 # Usage: sh scripts/ensure-deps.sh [run|test]
 set -eu
@@ -17,6 +17,7 @@ if [ "$purpose" = test ]; then
   command -v tshark >/dev/null 2>&1 || debian_packages="$debian_packages tshark"
   [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || debian_packages="$debian_packages mosquitto"
   command -v openssl >/dev/null 2>&1 || debian_packages="$debian_packages openssl"
+  [ -x /usr/bin/chromium ] || debian_packages="$debian_packages chromium"
 fi
 if [ -n "$debian_packages" ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -13,6 +13,7 @@ const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: 'tshark', debianPackage: 'tshark' }, // pia/node's key log check: Wireshark decrypts a capture
   { command: '/usr/sbin/mosquitto', debianPackage: 'mosquitto' }, // firmware/uplink: a real broker (not on a user's PATH)
   { command: 'openssl', debianPackage: 'openssl' }, // firmware/uplink: the TLS test's CA and server certificate
+  { command: '/usr/bin/chromium', debianPackage: 'chromium' }, // *.chromium.test.ts: MyNet Manager and the console in a real browser
 ];
 
 export default function setup(): void {

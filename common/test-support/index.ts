@@ -2,3 +2,5 @@
 export { ProcessTracker, REPO_ROOT, TSX, killGroup } from './child-processes.js';
 export type { TrackedProcess } from './child-processes.js';
 export { freeTcpPort, freeUdpPorts } from './free-ports.js';
+export { CHROMIUM_PATH, SCREENSHOT_DIR, launchChromium, screenshot } from './browser.js';
+export type { HeadlessChromium } from './browser.js';
