@@ -36,7 +36,8 @@ import { checkTicketLifetime, MAX_TICKET_LIFETIME_S } from '../pia/phase3/index.
 import { newNodeIdText, systemRandom, type RandomBytes } from './node-ids.js';
 import { ensureStateDir, openMasterKey, removeAdminUrl, StateError, writeAdminUrl, type StatePaths } from './state-dir.js';
 import { LoginVerifier, PasswordHasher } from './accounts/index.js';
-import { loadPageAssets, PAGE_DIR } from './web/page-assets.js';
+import { StaticAssets } from '../common/http/index.js';
+import { PAGE_DIR } from './web/page-assets.js';
 import { startWebServer } from './web/server.js';
 import { SessionTable } from './web/sessions.js';
 import { loadWebCertificate, type CertificateMaker } from './web/tls.js';
@@ -73,8 +74,6 @@ export interface WebListenerOptions {
   readonly certFile?: string;
   readonly keyFile?: string;
   readonly makeCertificate?: CertificateMaker;
-  /** The ticket lifetime (s) the page tells users a lost access lasts (default MAX_TICKET_LIFETIME_S). */
-  readonly ticketLifetimeS?: number;
 }
 
 export interface TrustServer {
@@ -154,8 +153,8 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
         audit,
         log: o.log,
         api: { admin: api, store, audit, now, hasher: new PasswordHasher() },
-        assets: loadPageAssets(fileURLToPath(PAGE_DIR)),
-        ...(w.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: w.ticketLifetimeS }),
+        assets: StaticAssets.load(fileURLToPath(PAGE_DIR)),
+        ticketLifetimeS,
       });
       closers.push(() => listener.close());
       web = { url: listener.url, fingerprint: cert.fingerprint, certCreated: cert.created };
