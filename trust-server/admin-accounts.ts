@@ -52,7 +52,7 @@ export function addAccount(d: AccountApiDeps, body: unknown, actor: Actor = ADMI
   const passwordHash = text(o, 'passwordHash');
   const account = d.store.transaction(() => {
     const added = d.store.addAccount({ name, role, passwordHash }, d.now());
-    d.audit.append('account-added', { account: added.name, role: added.role, ...actor });
+    d.audit.append('account-added', named(added, actor));
     return added;
   });
   return { status: 201, body: { account } };
@@ -64,7 +64,7 @@ export function removeAccount(d: AccountApiDeps, name: string, actor: Actor = AD
   keepAnAdmin(d, account, 'removed');
   d.store.transaction(() => {
     if (!d.store.removeAccount(name)) throw missing(name);
-    d.audit.append('account-removed', { account: account.name, role: account.role, ...actor });
+    d.audit.append('account-removed', named(account, actor));
   });
   d.endSessions?.(account.name);
   return { status: 200, body: { removed: account } };
@@ -77,7 +77,7 @@ export function setAccountPassword(d: AccountApiDeps, name: string, body: unknow
   existing(d, name);
   const account = d.store.transaction(() => {
     const changed = d.store.setAccountPassword(name, passwordHash, d.now());
-    d.audit.append('account-password-changed', { account: changed.name, role: changed.role, ...actor });
+    d.audit.append('account-password-changed', named(changed, actor));
     return changed;
   });
   d.endSessions?.(account.name);
@@ -91,7 +91,7 @@ export function setAccountDisabled(d: AccountApiDeps, name: string, disabled: bo
   if (disabled) keepAnAdmin(d, before, 'disabled');
   const account = d.store.transaction(() => {
     const changed = d.store.setAccountDisabled(name, disabled, d.now());
-    d.audit.append(disabled ? 'account-disabled' : 'account-enabled', { account: changed.name, role: changed.role, ...actor });
+    d.audit.append(disabled ? 'account-disabled' : 'account-enabled', named(changed, actor));
     return changed;
   });
   if (disabled) d.endSessions?.(account.name);
@@ -107,11 +107,20 @@ export function setAccountRole(d: AccountApiDeps, name: string, body: unknown, a
   if (role !== 'admin') keepAnAdmin(d, before, 'demoted');
   const account = d.store.transaction(() => {
     const changed = d.store.setAccountRole(name, role, d.now());
-    d.audit.append('account-role-changed', { account: changed.name, role: changed.role, previousRole: before.role, ...actor });
+    d.audit.append('account-role-changed', { ...named(changed, actor), previousRole: before.role });
     return changed;
   });
   d.endSessions?.(account.name);
   return { status: 200, body: { account, changed: true } };
+}
+
+/**
+ * The record's fields: the account changed and who changed it. The admin API's records name
+ * the changed account as `account` (with `by: 'admin'`); a web actor is itself `account`, so
+ * the changed one is then `target` (with `targetRole`).
+ */
+function named(changed: AccountRecord, actor: Actor): Record<string, string> {
+  return actor.account === undefined ? { account: changed.name, role: changed.role, ...actor } : { target: changed.name, targetRole: changed.role, ...actor };
 }
 
 function existing(d: AccountApiDeps, name: string): AccountRecord {
