@@ -20,7 +20,7 @@ describe('owner scoping, per endpoint: owner A vs owner B vs admin', () => {
     expect((a.json.gateways as unknown[])[0]).toMatchObject({ label: 'alice-gw', owner: 'alice', status: 'active', online: true, firmware: 'a-1.0', devices: 2, health: { ok: 1, degraded: 0, failed: 1 }, lastPhase3: null });
     expect(ids((await f.call('GET', '/api/fleet', { as: bob })).json.gateways)).toEqual([f.nodes.gwB.id]);
     expect(ids((await f.call('GET', '/api/fleet', { as: root })).json.gateways)).toEqual([f.nodes.gwA.id, f.nodes.gwB.id].sort());
-    f.clock.advance(3 * 60_000 + 1);
+    await f.clock.advance(3 * 60_000 + 1);
     expect((await f.call('GET', '/api/fleet', { as: alice })).json.gateways).toMatchObject([{ online: false }]);
   });
 

@@ -45,7 +45,7 @@ describe('MyNet Manager API security', () => {
       const a = await f.call(m, p, { as: forged, ...(m === 'POST' ? { body: { kind: 'operator', label: 'x' } } : {}) });
       expect([a.status, a.json.error]).toEqual([401, 'Your session ended; log in again']);
     }
-    f.clock.advance(15 * 60_000);
+    await f.clock.advance(15 * 60_000);
     expect((await f.call('GET', '/api/fleet', { as: root })).status).toBe(401);
     expect(f.audit.lines.length).toBe(before);
   });
