@@ -54,7 +54,7 @@ async function route() {
   const ctx = { me, main, report, tell, go: (h) => { location.hash = h; } };
   try {
     const render = { fleet: views.fleet, node: views.node, enroll: views.enroll, grant: views.grant, grants: views.grants, audit: views.audit, accounts: views.accounts }[page] ?? views.fleet;
-    show(main, await render(ctx, decodeURIComponent(arg ?? '')));
+    show(main, ...(await render(ctx, decodeURIComponent(arg ?? ''))));
   } catch (err) { report(err); }
 }
 
