@@ -8,7 +8,8 @@
  *   2. the store (a master key that does not open the database is refused here) and the audit
  *      log (the chain continues from its last record);
  *   3. the server's own identity (kind server), made and audited on the first start;
- *   4. the PIA node on --pia, its authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts);
+ *   4. the PIA node on --pia, its authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts),
+ *      every ticket capped at --ticket-lifetime (default 600 s, docs/protocol.md §9.6);
  *   5. the admin API on --admin (loopback unless allowed otherwise); its URL written to the
  *      state directory for the CLI;
  *   6. with --web only: MyNet Manager's HTTPS listener (web/), its certificate given or
@@ -28,6 +29,7 @@ import { startAdminHttp, hostPort, type AdminHttp } from './admin-http.js';
 import { ensureAdminToken } from './admin-token.js';
 import { ServerAuthority } from './authority.js';
 import { NODE_KEY_BYTES } from '../pia/credential/index.js';
+import { checkTicketLifetime, MAX_TICKET_LIFETIME_S } from '../pia/phase3/index.js';
 import { newNodeIdText, systemRandom, type RandomBytes } from './node-ids.js';
 import { ensureStateDir, openMasterKey, removeAdminUrl, StateError, writeAdminUrl, type StatePaths } from './state-dir.js';
 import { LoginVerifier } from './accounts/index.js';
@@ -47,6 +49,11 @@ export interface TrustServerOptions {
   readonly allowRemoteAdmin?: boolean;
   /** MyNet Manager's HTTPS listener; off when absent. */
   readonly web?: WebListenerOptions;
+  /**
+   * The longest phase-3 ticket granted, 1–600 s (default 600, docs/protocol.md §9.6): the bound
+   * on how long an existing association keeps a removed grant or a revoked node's access.
+   */
+  readonly ticketLifetimeS?: number;
   /** PIA_TRUST_MASTER_KEY and PIA_KEYLOG are read here. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (level: 'info' | 'warn', message: string) => void;
@@ -73,6 +80,8 @@ export interface TrustServer {
   readonly adminUrl: string;
   readonly node: PiaNode;
   readonly firstStart: boolean;
+  /** The longest ticket this server grants (s): a removed grant stops working within it. */
+  readonly ticketLifetimeS: number;
   /** MyNet Manager's URL and certificate fingerprint, when --web is on. */
   readonly web?: { readonly url: string; readonly fingerprint: string; readonly certCreated: boolean };
   close(): Promise<void>;
@@ -89,6 +98,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     for (const c of closers.reverse()) await c();
     closers.length = 0;
   };
+  const ticketLifetimeS = serverTicketLifetime(o.ticketLifetimeS);
   try {
     const paths = ensureStateDir(o.stateDir, warn);
     const master = openMasterKey(paths, o.env, random);
@@ -102,7 +112,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     const latches = await FileLatchStore.open({ file: paths.latches, log: warn });
     closers.push(() => latches.flush().catch((e: Error) => warn(`latch store: ${e.message}`)));
     const transport = await (o.openTransport ?? openUdpTransport)({ address: o.pia.address, port: o.pia.port, onError: (e) => warn(`PIA socket: ${e.message}`) });
-    const authority = new ServerAuthority({ store, audit, serverId: self.id, clock, now, random, log: o.log });
+    const authority = new ServerAuthority({ store, audit, serverId: self.id, clock, now, random, log: o.log, ticketLifetimeS });
     const keyLogPath = o.env.PIA_KEYLOG;
     let node: PiaNode;
     try {
@@ -141,12 +151,18 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       adminUrl: http.url,
       node,
       firstStart: master.created,
+      ticketLifetimeS,
       close: closeAll,
     };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/** TrustServerOptions.ticketLifetimeS, checked before anything opens (a RangeError naming the range). */
+function serverTicketLifetime(seconds: number | undefined): number {
+  return seconds === undefined ? MAX_TICKET_LIFETIME_S : checkTicketLifetime(seconds);
 }
 
 function openStore(paths: StatePaths, masterKey: Parameters<typeof openSqliteStore>[0]['masterKey']): TrustStore {
