@@ -9,7 +9,8 @@
  *      log (the chain continues from its last record);
  *   3. the server's own identity (kind server), made and audited on the first start;
  *   4. the PIA node on --pia, its authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts),
- *      every ticket capped at --ticket-lifetime (default 600 s, docs/protocol.md §9.6);
+ *      every ticket capped at --ticket-lifetime (default 600 s, docs/protocol.md §9.6); the
+ *      gateways' /pia/report on it (reports/, §9.9) into the store;
  *   5. the admin API on --admin (loopback unless allowed otherwise); its URL written to the
  *      state directory for the CLI;
  *   6. with --web only: MyNet Manager's HTTPS listener (web/), its certificate given or
@@ -36,6 +37,7 @@ import { LoginVerifier } from './accounts/index.js';
 import { startWebServer } from './web/server.js';
 import { SessionTable } from './web/sessions.js';
 import { loadWebCertificate, type CertificateMaker } from './web/tls.js';
+import { allSinks, LatestReports, ReportEndpoint, type ReportSink } from './reports/index.js';
 import { openSqliteStore, StoreError, type NodeRecord, type TrustStore } from './store/index.js';
 
 export interface TrustServerOptions {
@@ -54,6 +56,8 @@ export interface TrustServerOptions {
    * on how long an existing association keeps a removed grant or a revoked node's access.
    */
   readonly ticketLifetimeS?: number;
+  /** Where gateway reports go (docs/protocol.md §9.9); default the store, when it takes them. */
+  readonly reportSink?: ReportSink;
   /** PIA_TRUST_MASTER_KEY and PIA_KEYLOG are read here. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (level: 'info' | 'warn', message: string) => void;
@@ -82,6 +86,8 @@ export interface TrustServer {
   readonly firstStart: boolean;
   /** The longest ticket this server grants (s): a removed grant stops working within it. */
   readonly ticketLifetimeS: number;
+  /** /pia/report on the PIA node: gateways' device lists and health (its counters; the newest report per gateway). */
+  readonly reports: { readonly endpoint: ReportEndpoint; readonly latest: LatestReports };
   /** MyNet Manager's URL and certificate fingerprint, when --web is on. */
   readonly web?: { readonly url: string; readonly fingerprint: string; readonly certCreated: boolean };
   close(): Promise<void>;
@@ -122,6 +128,8 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       throw err;
     }
     closers.push(() => node.close());
+    const reports = openReports(o, node, store, clock, now);
+    closers.push(() => reports.endpoint.close());
     const bound = node.local;
     const advertised = o.advertise ?? advertisedEndpoint(bound);
     if (o.advertise === undefined && advertised.address !== bound.address) {
@@ -152,12 +160,32 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       node,
       firstStart: master.created,
       ticketLifetimeS,
+      reports,
       close: closeAll,
     };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/** Step 4: the gateways' /pia/report (reports/), into the store (when it takes reports) and the newest per gateway. */
+function openReports(o: TrustServerOptions, node: PiaNode, store: TrustStore, clock: Clock, now: () => Date): TrustServer['reports'] {
+  const latest = new LatestReports();
+  const fromStore = store as TrustStore & Partial<ReportSink>;
+  const stored: ReportSink | undefined = o.reportSink ?? (typeof fromStore.recordGatewayReport === 'function' ? { recordGatewayReport: (r) => fromStore.recordGatewayReport?.(r) } : undefined);
+  const endpoint = new ReportEndpoint({
+    node,
+    clock,
+    now,
+    sink: stored === undefined ? latest : allSinks(stored, latest),
+    log: o.log,
+    isActiveGateway: (id) => {
+      const n = store.getNode(id);
+      return n?.kind === 'gateway' && n.status === 'active';
+    },
+  });
+  return { endpoint, latest };
 }
 
 /** TrustServerOptions.ticketLifetimeS, checked before anything opens (a RangeError naming the range). */

@@ -19,7 +19,7 @@ export const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   simulator: ['drivers', 'common'],
   devices: ['drivers', 'common'],
   coap: ['pia', 'common'],
-  'trust-server': ['pia', 'common'],
+  'trust-server': ['coap', 'pia', 'common'],
   identity: ['drivers', 'pia', 'common'],
   provisioning: ['identity', 'drivers', 'pia', 'common'],
   firmware: ['identity', 'devices', 'coap', 'pia', 'simulator', 'drivers', 'common'],
