@@ -52,6 +52,25 @@ describe("the gateway's report to the trusted server", () => {
     expect(g.server.reports.endpoint.counters).toMatchObject({ unauthenticated: 0, rejected: 0 });
   });
 
+  it('a report the server cannot take is a warning and a retry after 5 s, then 10 s; /healthz shows the failure, then the success', async () => {
+    let failures = 2;
+    t = await trustedGateway({ sinkFails: () => failures-- > 0 });
+    const g = t;
+    const warnings = (): string[] => g.logs.filter((l) => l.level === 40 && typeof l.msg === 'string' && l.msg.startsWith('report to the trusted server')).map((l) => l.msg as string);
+    await until(g, () => warnings().length === 1);
+    const firstAt = g.gateway.report().lastAttemptMs ?? 0;
+    expect(warnings()[0]).toBe(`report to the trusted server at [${TRUST_SERVER.address}]:4500 failed (part 1 of 1: 5.00 the report could not be stored; retry later); retrying in 5 s`);
+    expect(g.gateway.health()).toMatchObject({ report: { outcome: 'failed', detail: expect.stringMatching(/5\.00/), reports: 0, failures: 1 } });
+    expect(g.serverLog).toContainEqual(expect.stringMatching(/^warn: report of gateway .* not stored: database is locked \(test\)$/));
+    await until(g, () => warnings().length === 2);
+    const secondAt = g.gateway.report().lastAttemptMs ?? 0;
+    expect(secondAt - firstAt).toBeGreaterThanOrEqual(5_000);
+    expect(warnings()[1]).toMatch(/retrying in 10 s$/);
+    await until(g, () => g.stored.get(g.gatewayId) !== undefined);
+    expect((g.gateway.report().lastOkMs ?? 0) - secondAt).toBeGreaterThanOrEqual(10_000);
+    expect(g.gateway.health()).toMatchObject({ report: { outcome: 'ok', reports: 1, failures: 2 } });
+  });
+
   it('an operator at phase 3 and a peer at phase 2 are answered 4.01; nothing is stored, nothing is logged, both are counted', async () => {
     t = await trustedGateway();
     const g = t;

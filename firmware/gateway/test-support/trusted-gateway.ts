@@ -57,7 +57,13 @@ export interface TrustedGateway {
   close(): Promise<void>;
 }
 
-export async function trustedGateway(o: { readonly ticketLifetimeS?: number } = {}): Promise<TrustedGateway> {
+export interface TrustedGatewayOptions {
+  readonly ticketLifetimeS?: number;
+  /** Asked before each report is stored: true → the sink throws (the server answers 5.00). */
+  readonly sinkFails?: () => boolean;
+}
+
+export async function trustedGateway(o: TrustedGatewayOptions = {}): Promise<TrustedGateway> {
   const clock = new ManualClock(1_000_000);
   const net = createMemoryNetwork({ clock });
   const dir = mkdtempSync(join(tmpdir(), 'pia-trusted-gw-'));
@@ -77,7 +83,12 @@ export async function trustedGateway(o: { readonly ticketLifetimeS?: number } = 
       env: {},
       log: (level, m) => void serverLog.push(`${level}: ${m}`),
       clock,
-      reportSink: stored,
+      reportSink: {
+        recordGatewayReport: (r) => {
+          if (o.sinkFails?.() === true) throw new Error('database is locked (test)');
+          stored.recordGatewayReport(r);
+        },
+      },
       ...(o.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: o.ticketLifetimeS }),
       openTransport: () => Promise.resolve(net.attach(TRUST_SERVER.address, TRUST_SERVER.port)),
     });
