@@ -14,13 +14,16 @@
  *   5. the admin API on --admin (loopback unless allowed otherwise); its URL written to the
  *      state directory for the CLI;
  *   6. with --web only: MyNet Manager's HTTPS listener (web/), its certificate given or
- *      self-signed in the state directory, logins checked by the LoginVerifier.
+ *      self-signed in the state directory, logins checked by the LoginVerifier, the page and
+ *      the session JSON API over the same store and audit log (an account the admin API
+ *      disables or removes loses its sessions).
  * Close: in reverse; the admin-url file is removed, so the CLI says the server is down.
  *
  * Must hold: no log line carries a key, a token or the master key; whatever was opened before
  * a failed step is closed again.
  */
 import { isIPv4 } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from '../common/index.js';
 import { openFileAuditLog, type AuditLog } from '../common/audit/index.js';
 import { FileLatchStore } from '../pia/discovery/index.js';
@@ -33,7 +36,9 @@ import { NODE_KEY_BYTES } from '../pia/credential/index.js';
 import { checkTicketLifetime, MAX_TICKET_LIFETIME_S } from '../pia/phase3/index.js';
 import { newNodeIdText, systemRandom, type RandomBytes } from './node-ids.js';
 import { ensureStateDir, openMasterKey, removeAdminUrl, StateError, writeAdminUrl, type StatePaths } from './state-dir.js';
-import { LoginVerifier } from './accounts/index.js';
+import { LoginVerifier, PasswordHasher } from './accounts/index.js';
+import { StaticAssets } from '../common/http/index.js';
+import { PAGE_DIR } from './web/page-assets.js';
 import { startWebServer } from './web/server.js';
 import { SessionTable } from './web/sessions.js';
 import { loadWebCertificate, type CertificateMaker } from './web/tls.js';
@@ -135,7 +140,8 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     if (o.advertise === undefined && advertised.address !== bound.address) {
       warn(`PIA bound to the wildcard ${hostPort(bound.address, bound.port)}: credentials will name ${hostPort(advertised.address, advertised.port)}, reachable from this host only; pass --advertise ADDR:PORT with the address nodes reach this server at`);
     }
-    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id } });
+    const sessions = new SessionTable(clock);
+    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id }, endSessions: (name) => void sessions.endAccount(name) });
     const http: AdminHttp = await startAdminHttp({ address: o.admin.address, port: o.admin.port, token, api, allowRemote: o.allowRemoteAdmin === true, log: o.log });
     closers.push(() => http.close());
     writeAdminUrl(paths, http.url);
@@ -146,7 +152,18 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       const cert = loadWebCertificate({ stateDir: paths.dir, ...(w.certFile === undefined ? {} : { certFile: w.certFile }), ...(w.keyFile === undefined ? {} : { keyFile: w.keyFile }), ...(w.makeCertificate === undefined ? {} : { makeCertificate: w.makeCertificate }) });
       const login = new LoginVerifier({ store, audit, clock });
       closers.push(() => login.flush());
-      const listener = await startWebServer({ address: w.bind.address, port: w.bind.port, tls: { cert: cert.cert, key: cert.key }, login, sessions: new SessionTable(clock), audit, log: o.log });
+      const listener = await startWebServer({
+        address: w.bind.address,
+        port: w.bind.port,
+        tls: { cert: cert.cert, key: cert.key },
+        login,
+        sessions,
+        audit,
+        log: o.log,
+        api: { admin: api, store, audit, now, hasher: new PasswordHasher() },
+        assets: StaticAssets.load(fileURLToPath(PAGE_DIR)),
+        ticketLifetimeS,
+      });
       closers.push(() => listener.close());
       web = { url: listener.url, fingerprint: cert.fingerprint, certCreated: cert.created };
     }
