@@ -42,8 +42,8 @@ import { PAGE_DIR } from './web/page-assets.js';
 import { startWebServer } from './web/server.js';
 import { SessionTable } from './web/sessions.js';
 import { loadWebCertificate, type CertificateMaker } from './web/tls.js';
-import { allSinks, LatestReports, ReportEndpoint, type ReportSink } from './reports/index.js';
-import { openSqliteStore, StoreError, type NodeRecord, type TrustStore } from './store/index.js';
+import { ReportEndpoint, type ReportSink } from './reports/index.js';
+import { openSqliteStore, StoreError, type GatewayReport, type NodeRecord, type TrustStore } from './store/index.js';
 
 export interface TrustServerOptions {
   readonly stateDir: string;
@@ -61,7 +61,7 @@ export interface TrustServerOptions {
    * on how long an existing association keeps a removed grant or a revoked node's access.
    */
   readonly ticketLifetimeS?: number;
-  /** Where gateway reports go (docs/protocol.md §9.9); default the store, when it takes them. */
+  /** Where gateway reports go (docs/protocol.md §9.9) instead of the store (tests). */
   readonly reportSink?: ReportSink;
   /** PIA_TRUST_MASTER_KEY and PIA_KEYLOG are read here. */
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -92,7 +92,7 @@ export interface TrustServer {
   /** The longest ticket this server grants (s): a removed grant stops working within it. */
   readonly ticketLifetimeS: number;
   /** /pia/report on the PIA node: gateways' device lists and health (its counters; the newest report per gateway). */
-  readonly reports: { readonly endpoint: ReportEndpoint; readonly latest: LatestReports };
+  readonly reports: { readonly endpoint: ReportEndpoint; latest(gatewayId: string): GatewayReport | undefined };
   /** MyNet Manager's URL and certificate fingerprint, when --web is on. */
   readonly web?: { readonly url: string; readonly fingerprint: string; readonly certCreated: boolean };
   close(): Promise<void>;
@@ -186,23 +186,20 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
   }
 }
 
-/** Step 4: the gateways' /pia/report (reports/), into the store (when it takes reports) and the newest per gateway. */
+/** Step 4: the gateways' /pia/report (reports/) into the store (TrustStore.recordGatewayReport). */
 function openReports(o: TrustServerOptions, node: PiaNode, store: TrustStore, clock: Clock, now: () => Date): TrustServer['reports'] {
-  const latest = new LatestReports();
-  const fromStore = store as TrustStore & Partial<ReportSink>;
-  const stored: ReportSink | undefined = o.reportSink ?? (typeof fromStore.recordGatewayReport === 'function' ? { recordGatewayReport: (r) => fromStore.recordGatewayReport?.(r) } : undefined);
   const endpoint = new ReportEndpoint({
     node,
     clock,
     now,
-    sink: stored === undefined ? latest : allSinks(stored, latest),
+    sink: o.reportSink ?? store,
     log: o.log,
     isActiveGateway: (id) => {
       const n = store.getNode(id);
       return n?.kind === 'gateway' && n.status === 'active';
     },
   });
-  return { endpoint, latest };
+  return { endpoint, latest: (id) => store.gatewayReport(id) };
 }
 
 /** TrustServerOptions.ticketLifetimeS, checked before anything opens (a RangeError naming the range). */

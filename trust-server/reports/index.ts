@@ -2,4 +2,4 @@
 export { ReportEndpoint, REPORTS_PER_MINUTE, REPORT_PORT, TOO_MANY_REQUESTS, type GatewayReport, type ReportCounters, type ReportEndpointOptions, type ReportSink } from './endpoint.js';
 export { ReportAssembler, ASSEMBLY_WINDOW_MS, type AssemblyOutcome } from './assembly.js';
 export { decodeReportPart, MAX_REPORT_DEVICES, MAX_REPORT_JSON_BYTES, MAX_DETAIL_CHARS, REPORT_PATH, REPORT_VERSION, DEVICE_NAME, DEVICE_KIND, type DeviceStatus, type ReportedDevice, type ReportPart } from './wire.js';
-export { LatestReports, allSinks } from './latest.js';
+export { LatestReports } from './latest.js';

@@ -1,6 +1,6 @@
 /**
- * The newest complete report of each gateway, in memory: the sink when the store has none
- * (`TrustStore.recordGatewayReport`) or for a caller that wants to read reports back.
+ * The newest complete report of each gateway, in memory: a sink in place of the store
+ * (`TrustStore.recordGatewayReport`) for tests and tools that read reports back.
  *
  * Must hold: one entry per gateway (bounded by the gateways that reach the endpoint, which are
  * registered and authenticated); a report replaces its gateway's previous one whole.
@@ -21,9 +21,4 @@ export class LatestReports implements ReportSink {
   get size(): number {
     return this.#byGateway.size;
   }
-}
-
-/** Hands each report to every sink in turn (the store and a LatestReports, say). */
-export function allSinks(...sinks: readonly ReportSink[]): ReportSink {
-  return { recordGatewayReport: (r) => sinks.forEach((s) => s.recordGatewayReport(r)) };
 }

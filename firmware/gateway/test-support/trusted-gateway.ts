@@ -17,7 +17,7 @@ import { seededRandom } from '../../../pia/handshake/test-support/index.js';
 import { PiaNode, createMemoryNetwork, type Endpoint, type MemoryNetwork } from '../../../pia/node/index.js';
 import { createVirtualBuilding, type VirtualBuilding } from '../../../simulator/index.js';
 import { startTrustServer, type TrustServer } from '../../../trust-server/index.js';
-import { LatestReports } from '../../../trust-server/reports/index.js';
+import { LatestReports, type GatewayReport } from '../../../trust-server/reports/index.js';
 import { cli, type CliResult } from '../../../trust-server/test-support/index.js';
 import { loadGatewayConfig, type GatewayConfig } from '../../config/index.js';
 import { startGateway } from '../gateway.js';
@@ -38,8 +38,8 @@ export interface TrustedGateway {
   readonly clock: ManualClock;
   readonly net: MemoryNetwork;
   readonly server: TrustServer;
-  /** What the server's report endpoint stored (the sink given to startTrustServer). */
-  readonly stored: LatestReports;
+  /** The gateway's newest report as the server stored it (the store; with `sinkFails`, the sink in its place). */
+  report(gatewayId: string): GatewayReport | undefined;
   readonly serverLog: string[];
   readonly building: VirtualBuilding;
   readonly gateway: Gateway;
@@ -59,7 +59,7 @@ export interface TrustedGateway {
 
 export interface TrustedGatewayOptions {
   readonly ticketLifetimeS?: number;
-  /** Asked before each report is stored: true → the sink throws (the server answers 5.00). */
+  /** Reports go to an in-memory sink in place of the store, which asks this first: true → it throws (the server answers 5.00). */
   readonly sinkFails?: () => boolean;
 }
 
@@ -83,12 +83,16 @@ export async function trustedGateway(o: TrustedGatewayOptions = {}): Promise<Tru
       env: {},
       log: (level, m) => void serverLog.push(`${level}: ${m}`),
       clock,
-      reportSink: {
-        recordGatewayReport: (r) => {
-          if (o.sinkFails?.() === true) throw new Error('database is locked (test)');
-          stored.recordGatewayReport(r);
-        },
-      },
+      ...(o.sinkFails === undefined
+        ? {}
+        : {
+            reportSink: {
+              recordGatewayReport: (r: GatewayReport) => {
+                if (o.sinkFails?.() === true) throw new Error('database is locked (test)');
+                stored.recordGatewayReport(r);
+              },
+            },
+          }),
       ...(o.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: o.ticketLifetimeS }),
       openTransport: () => Promise.resolve(net.attach(TRUST_SERVER.address, TRUST_SERVER.port)),
     });
@@ -141,7 +145,7 @@ export async function trustedGateway(o: TrustedGatewayOptions = {}): Promise<Tru
       clock,
       net,
       server,
-      stored,
+      report: (id) => (o.sinkFails === undefined ? server.reports.latest(id) : stored.get(id)),
       serverLog,
       building,
       gateway,
