@@ -12,7 +12,8 @@
  *   4. a Content-Format other than JSON (50) → 4.15; the payload decoded (wire.ts): too large →
  *      4.13 with Size1 = 1024; bad → 4.00 whose diagnostic names the field;
  *   5. assembly.ts: a stale seq → 4.00 naming seq; a conflict → 4.00 naming the field; a new
- *      report over the per-gateway rate (10 a minute) → 4.29 with Max-Age; otherwise 2.04;
+ *      report over the per-gateway rate (12 a minute: a gateway at its fastest, one every
+ *      5 s, stays under it) → 4.29 with Max-Age; otherwise 2.04;
  *   6. a complete report → `sink.recordGatewayReport({gateway, firmware, devices, reportedAt})`,
  *      and a log line when the gateway's device names changed (added/removed). No audit record:
  *      a report is telemetry, not a decision.
@@ -44,7 +45,7 @@ import { decodeReportPart, MAX_REPORT_JSON_BYTES, REPORT_PATH, type ReportedDevi
 /** RFC 8516: 4.29 Too Many Requests (with Max-Age: when to try again). */
 export const TOO_MANY_REQUESTS = (4 << 5) | 29;
 /** New reports per gateway per minute, and the burst. */
-export const REPORTS_PER_MINUTE = 10;
+export const REPORTS_PER_MINUTE = 12;
 export const REPORT_PORT = 5683;
 
 export interface GatewayReport {
