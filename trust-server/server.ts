@@ -9,7 +9,8 @@
  *      log (the chain continues from its last record);
  *   3. the server's own identity (kind server), made and audited on the first start;
  *   4. the PIA node on --pia, its authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts),
- *      every ticket capped at --ticket-lifetime (default 600 s, docs/protocol.md §9.6);
+ *      every ticket capped at --ticket-lifetime (default 600 s, docs/protocol.md §9.6); the
+ *      gateways' /pia/report on it (reports/, §9.9) into the store;
  *   5. the admin API on --admin (loopback unless allowed otherwise); its URL written to the
  *      state directory for the CLI;
  *   6. with --web only: MyNet Manager's HTTPS listener (web/), its certificate given or
@@ -41,7 +42,8 @@ import { PAGE_DIR } from './web/page-assets.js';
 import { startWebServer } from './web/server.js';
 import { SessionTable } from './web/sessions.js';
 import { loadWebCertificate, type CertificateMaker } from './web/tls.js';
-import { openSqliteStore, StoreError, type NodeRecord, type TrustStore } from './store/index.js';
+import { ReportEndpoint, type ReportSink } from './reports/index.js';
+import { openSqliteStore, StoreError, type GatewayReport, type NodeRecord, type TrustStore } from './store/index.js';
 
 export interface TrustServerOptions {
   readonly stateDir: string;
@@ -59,6 +61,8 @@ export interface TrustServerOptions {
    * on how long an existing association keeps a removed grant or a revoked node's access.
    */
   readonly ticketLifetimeS?: number;
+  /** Where gateway reports go (docs/protocol.md §9.9) instead of the store (tests). */
+  readonly reportSink?: ReportSink;
   /** PIA_TRUST_MASTER_KEY and PIA_KEYLOG are read here. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (level: 'info' | 'warn', message: string) => void;
@@ -87,6 +91,8 @@ export interface TrustServer {
   readonly firstStart: boolean;
   /** The longest ticket this server grants (s): a removed grant stops working within it. */
   readonly ticketLifetimeS: number;
+  /** /pia/report on the PIA node: gateways' device lists and health (its counters; the newest report per gateway). */
+  readonly reports: { readonly endpoint: ReportEndpoint; latest(gatewayId: string): GatewayReport | undefined };
   /** MyNet Manager's URL and certificate fingerprint, when --web is on. */
   readonly web?: { readonly url: string; readonly fingerprint: string; readonly certCreated: boolean };
   close(): Promise<void>;
@@ -127,6 +133,8 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       throw err;
     }
     closers.push(() => node.close());
+    const reports = openReports(o, node, store, clock, now);
+    closers.push(() => reports.endpoint.close());
     const bound = node.local;
     const advertised = o.advertise ?? advertisedEndpoint(bound);
     if (o.advertise === undefined && advertised.address !== bound.address) {
@@ -169,12 +177,29 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       node,
       firstStart: master.created,
       ticketLifetimeS,
+      reports,
       close: closeAll,
     };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/** Step 4: the gateways' /pia/report (reports/) into the store (TrustStore.recordGatewayReport). */
+function openReports(o: TrustServerOptions, node: PiaNode, store: TrustStore, clock: Clock, now: () => Date): TrustServer['reports'] {
+  const endpoint = new ReportEndpoint({
+    node,
+    clock,
+    now,
+    sink: o.reportSink ?? store,
+    log: o.log,
+    isActiveGateway: (id) => {
+      const n = store.getNode(id);
+      return n?.kind === 'gateway' && n.status === 'active';
+    },
+  });
+  return { endpoint, latest: (id) => store.gatewayReport(id) };
 }
 
 /** TrustServerOptions.ticketLifetimeS, checked before anything opens (a RangeError naming the range). */
