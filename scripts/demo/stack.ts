@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/index.js';
+import { firmwareVersion } from '../../firmware/cli/index.js';
 import { loadGatewayConfig } from '../../firmware/config/index.js';
 import { startGateway, type Gateway } from '../../firmware/gateway/index.js';
 import { writeCredentialFile, type Credential } from '../../pia/credential/index.js';
@@ -114,7 +115,7 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     const configFile = join(o.dir, 'gateway.yaml');
     writeFileSync(configFile, demoConfig(readFileSync(EXAMPLE, 'utf8'), o), { mode: 0o600 });
     const config = loadGatewayConfig(configFile);
-    const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger });
+    const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger, firmwareVersion: firmwareVersion() });
     closers.push(() => gateway.close());
     return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `127.0.0.1:${gateway.pia.port}`, knownGateways: join(o.dir, 'known_gateways'), mynet, close: closeAll };
   } catch (e) {
