@@ -53,6 +53,8 @@ export interface DemoStackOptions {
   readonly addressing: 'auto' | 'loopback';
   readonly logger: Logger;
   readonly log: (line: string) => void;
+  /** The trusted server's ticket lifetime (1–600 s; default 600): how soon a removed grant is gone. */
+  readonly ticketLifetimeS?: number;
 }
 
 export interface DemoStack {
@@ -85,6 +87,7 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     pia: { address: '127.0.0.1', port: o.ports.trustPia },
     admin: { address: '127.0.0.1', port: 0 },
     web: { bind: { address: '127.0.0.1', port: o.ports.web } },
+    ...(o.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: o.ticketLifetimeS }),
     env: {},
     log: (level, m) => o.log(`pia-trust ${level}: ${m}`),
   });
