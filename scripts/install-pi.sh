@@ -243,9 +243,9 @@ cat <<EOF
 
 next (docs/install.md):
 $([ "$REBOOT" = 1 ] && echo "  - reboot, so the boot config takes effect (I2C, PWM, UART): sudo reboot")
-  - identity: burn the board at the station (pia-provision burn, provisioning/README.md), or
-    copy its credential (pia-trust node add --kind gateway --out FILE) to
-    /etc/pia-gateway/credential.json (owner pia-gateway, mode 0600)
+  - identity: burn the board at the station (pia-provision burn, provisioning/README.md:
+    gateway.secureElement), or copy its credential (pia-trust node add --kind gateway --out FILE)
+    to /etc/pia-gateway/credential.json (owner pia-gateway, mode 0600: gateway.credential)
   - configuration: write /etc/pia-gateway/gateway.yaml (gateway.example.yaml beside it;
     sudo -u pia-gateway pia-gateway discover lists the I2C parts found), then
     pia-gateway check --config /etc/pia-gateway/gateway.yaml --hardware

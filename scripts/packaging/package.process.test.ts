@@ -7,7 +7,8 @@
  * 3. `npm install -g --prefix TMP` of the tarball, using the npm cache the checkout's install
  *    filled (`--prefer-offline`) and the `--allow-scripts` list from package.json's
  *    `allowScripts`: npm prints no install-scripts warning, every native addon gets its binary;
- * 4. each of the six programs' `--help` runs from TMP/bin: exit 0, usage text.
+ * 4. each of the six programs' `--help` runs from TMP/bin: exit 0, its usage text (its name,
+ *    then a usage line that starts with it).
  *
  * better-sqlite3's install script is prebuild-install: on a connected machine it downloads the
  * release's binary; offline it would compile SQLite (minutes on two cores). The test hands it
@@ -51,7 +52,7 @@ function staticFiles(dir = REPO_ROOT): string[] {
 }
 const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 const du = (dir: string): number => walk(dir).reduce((sum, f) => sum + statSync(f).size, 0);
-const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
 
 beforeAll(async () => {
   const packed = await tracker.run('npm', ['pack', '--json', '--pack-destination', tmp], 120_000, { name: 'npm pack' });
@@ -108,7 +109,9 @@ describe('the npm package', () => {
     const helps = await Promise.all(Object.keys(manifest.bin).map(async (program) => ({ program, ...(await tracker.run(join(prefix, 'bin', program), ['--help'], 30_000, { name: program, cwd: tmp })) })));
     for (const h of helps) {
       expect({ program: h.program, code: h.code, stderr: h.stderr }).toEqual({ program: h.program, code: 0, stderr: '' });
-      expect(h.stdout, h.program).toMatch(/usage/i);
+      // Usage text: the program's name, then a usage line that starts with it.
+      expect(h.stdout.startsWith(`${h.program}: `), h.program).toBe(true);
+      expect(h.stdout.match(new RegExp(`^\\s+${h.program} \\S`, 'gm'))?.length ?? 0, h.program).toBeGreaterThanOrEqual(1);
     }
     expect(helps.map((h) => h.program).sort()).toEqual(['pia', 'pia-gateway', 'pia-provision', 'pia-sim', 'pia-trust', 'piactl']);
   }, 200_000);
