@@ -20,11 +20,12 @@ describe('checkPackedFiles', () => {
   });
 
   it('refuses tests, test support, maps, declarations, sources, benchmarks and strays', () => {
-    const extra = ['dist/pia/node/node.test.js', 'dist/pia/handshake/test-support/index.js', 'dist/pia/phase3/vectors/phase3-vectors.js', 'dist/common/clock.js.map', 'dist/common/clock.d.ts', 'common/clock.ts', 'bench/run-all.ts', 'scripts/demo.ts', 'trust-server/web/test-fixtures/a.json'];
+    const extra = ['dist/pia/node/node.test.js', 'dist/pia/handshake/test-support/index.js', 'dist/trust-server/web/test-support.js', 'dist/pia/phase3/vectors/phase3-vectors.js', 'dist/common/clock.js.map', 'dist/common/clock.d.ts', 'common/clock.ts', 'bench/run-all.ts', 'scripts/demo.ts', 'trust-server/web/test-fixtures/a.json'];
     const problems = checkPackedFiles([...complete, ...extra], BINS, []);
     expect(problems).toEqual([
       'dist/pia/node/node.test.js: a test does not belong in the package',
       'dist/pia/handshake/test-support/index.js: test support does not belong in the package',
+      'dist/trust-server/web/test-support.js: test support does not belong in the package',
       'dist/pia/phase3/vectors/phase3-vectors.js: test vectors does not belong in the package',
       'dist/common/clock.js.map: a source map does not belong in the package',
       'dist/common/clock.d.ts: a type declaration does not belong in the package',

@@ -43,7 +43,7 @@ const ALLOWED = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^docs\//, /^di
 /** Never packed, wherever they sit (rule 2). */
 const FORBIDDEN: ReadonlyArray<{ pattern: RegExp; what: string }> = [
   { pattern: /\.test\.[jt]s$/, what: 'a test' },
-  { pattern: /(^|\/)test-support\//, what: 'test support' },
+  { pattern: /(^|\/)test-support(\/|\.[jt]s$)/, what: 'test support' },
   { pattern: /(^|\/)test-fixtures\//, what: 'a test fixture' },
   { pattern: /(^|\/)vectors\//, what: 'test vectors' },
   { pattern: /\.map$/, what: 'a source map' },
