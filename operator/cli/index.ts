@@ -21,3 +21,5 @@ export { establish, type Established, type EstablishOptions } from './connect.js
 export { deviceTarget, findDevice, readDirectory, readListing, type FetchLinks, type ListedDevice, type ListedResource, type Listing } from './directory.js';
 export { codeLabel, exitCodeFor, responseError } from './responses.js';
 export { checkOutputPath, jpegProblem, writeFileAtomically } from './jpeg-file.js';
+export { clientFailure } from './session.js';
+export { readKnownGateways, type KnownGateway } from './known-gateways.js';
