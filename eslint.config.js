@@ -2,6 +2,7 @@
 // are errors (docs/architecture.md#conventions).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js'] },
@@ -26,5 +27,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
     },
+  },
+  {
+    // The web pages' own scripts: plain ES modules run by the browser, not part of the
+    // TypeScript program (no build step), so linted without type information.
+    files: ['**/static/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { sourceType: 'module', globals: globals.browser, parserOptions: { projectService: false, project: null } },
+  },
+  {
+    // Build helpers run by plain node (no TypeScript at build time).
+    files: ['scripts/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { sourceType: 'module', globals: globals.node, parserOptions: { projectService: false, project: null } },
   },
 );
