@@ -8,6 +8,7 @@ export {
   SNAPSHOT_TIMEOUT_MS,
   GATEWAY_PORT,
   type PiactlCommand,
+  type ConsoleCommand,
   type PiactlEnv,
   type SessionOptions,
   type TargetArg,
@@ -22,4 +23,4 @@ export { deviceTarget, findDevice, readDirectory, readListing, type FetchLinks, 
 export { codeLabel, exitCodeFor, responseError } from './responses.js';
 export { checkOutputPath, jpegProblem, writeFileAtomically } from './jpeg-file.js';
 export { clientFailure } from './session.js';
-export { readKnownGateways, type KnownGateway } from './known-gateways.js';
+export { readKnownGateways, endpointKey as knownGatewayEndpoint, type KnownGateway } from './known-gateways.js';

@@ -13,7 +13,7 @@ import { AlarmBook } from './alarms.js';
 import { GatewayLink, type SnapshotResult } from './gateway-link.js';
 import { History } from './history.js';
 import type { Health } from './model.js';
-import type { DeviceView, GatewayView, PageMessage, PropertyView, ServerMessage } from './protocol.js';
+import { devicesMessages, type DeviceView, type GatewayView, type PageMessage, type Picture, type PropertyView, type ServerMessage } from './protocol.js';
 
 export interface ConsoleGateway {
   readonly session: SessionOptions;
@@ -70,10 +70,10 @@ export class ConsoleCore {
     return () => this.#listeners.delete(listener);
   }
 
-  state(): Extract<ServerMessage, { type: 'state' }> {
+  /** Everything, for a new page (pictureMessages splits it) and for tests. */
+  state(): Picture {
     const now = this.#now();
     return {
-      type: 'state',
       now,
       gateways: [...this.#links.values()].map((l) => l.view),
       devices: [...this.#devices.values()].flat(),
@@ -108,7 +108,7 @@ export class ConsoleCore {
       for (const p of d.properties) this.#history.add(gateway, d.name, p.name, p.time, p.value);
       this.#alarmsOf(d);
     }
-    this.#emit(this.state());
+    for (const m of devicesMessages(gateway, devices)) this.#emit(m);
   }
 
   #find(gateway: string, device: string): DeviceView | undefined {

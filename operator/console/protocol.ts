@@ -7,7 +7,10 @@
  *   with a `result` naming the field and the fix, never thrown, never forwarded to a gateway;
  * - server messages carry only what a page draws: no key, no token, no credential path.
  *
- * server → page: `state` (everything, on connect and when a gateway's listing changes), `value`,
+ * server → page: `state` (the gateways and alarms: a page starts its picture anew), then
+ * `devices` (one gateway's devices, replacing them; `append` continues a long list) and
+ * `history` (one numeric property's last hour; `append` continues it), so that no message
+ * passes 64 KiB; then as things change: `devices` (a gateway's listing read again), `value`,
  * `health`, `gateway`, `alarm`, `result` (of a page's `set` or `call`).
  * page → server: `hello` (the token, first), `set`, `call`.
  */
@@ -93,8 +96,19 @@ export interface HistoryView {
   readonly samples: readonly (readonly [number, number])[];
 }
 
+/** Everything the console knows: what a new page is sent (as pictureMessages). */
+export interface Picture {
+  readonly now: number;
+  readonly gateways: GatewayView[];
+  readonly devices: DeviceView[];
+  readonly history: HistoryView[];
+  readonly alarms: AlarmView[];
+}
+
 export type ServerMessage =
-  | { readonly type: 'state'; readonly now: number; readonly gateways: GatewayView[]; readonly devices: DeviceView[]; readonly history: HistoryView[]; readonly alarms: AlarmView[] }
+  | { readonly type: 'state'; readonly now: number; readonly gateways: GatewayView[]; readonly alarms: AlarmView[] }
+  | { readonly type: 'devices'; readonly gateway: string; readonly devices: DeviceView[]; readonly append: boolean }
+  | ({ readonly type: 'history'; readonly append: boolean } & HistoryView)
   | { readonly type: 'value'; readonly gateway: string; readonly device: string; readonly property: string; readonly value: unknown; readonly time: number }
   | { readonly type: 'health'; readonly gateway: string; readonly device: string; readonly health: Health }
   | { readonly type: 'gateway'; readonly view: GatewayView }
@@ -110,6 +124,41 @@ export type PageMessage =
   | { readonly type: 'hello'; readonly token: string }
   | { readonly type: 'set'; readonly id: string; readonly gateway: string; readonly device: string; readonly property: string; readonly value: number | boolean | string | null }
   | { readonly type: 'call'; readonly id: string; readonly gateway: string; readonly device: string; readonly action: string; readonly params: Readonly<Record<string, number | boolean | string | null>> };
+
+/** Samples per `history` message: [13-digit time, value] is about 25 bytes, so 2000 stay far below 64 KiB. */
+export const HISTORY_CHUNK = 2000;
+
+/** A picture as the messages a new page is sent, none larger than MAX_MESSAGE_BYTES. */
+export function pictureMessages(p: Picture): ServerMessage[] {
+  const out: ServerMessage[] = [{ type: 'state', now: p.now, gateways: p.gateways, alarms: p.alarms.slice(0, 200) }];
+  for (const g of p.gateways) {
+    const devices = p.devices.filter((d) => d.gateway === g.gateway);
+    out.push(...devicesMessages(g.gateway, devices));
+  }
+  for (const h of p.history) {
+    for (let i = 0; i === 0 || i < h.samples.length; i += HISTORY_CHUNK) out.push({ type: 'history', append: i > 0, gateway: h.gateway, device: h.device, property: h.property, samples: h.samples.slice(i, i + HISTORY_CHUNK) });
+  }
+  return out;
+}
+
+/** One gateway's devices in as many `devices` messages as 64 KiB allows (a device alone always fits: its description is bounded). */
+export function devicesMessages(gateway: string, devices: readonly DeviceView[]): ServerMessage[] {
+  const out: ServerMessage[] = [];
+  let chunk: DeviceView[] = [];
+  let size = 200;
+  for (const d of devices) {
+    const n = JSON.stringify(d).length + 1;
+    if (chunk.length > 0 && size + n > MAX_MESSAGE_BYTES / 2) {
+      out.push({ type: 'devices', gateway, devices: chunk, append: out.length > 0 });
+      chunk = [];
+      size = 200;
+    }
+    chunk.push(d);
+    size += n;
+  }
+  out.push({ type: 'devices', gateway, devices: chunk, append: out.length > 0 });
+  return out;
+}
 
 export type Parsed = { readonly ok: true; readonly message: PageMessage } | { readonly ok: false; readonly id?: string; readonly problem: string };
 
