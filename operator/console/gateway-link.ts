@@ -186,7 +186,7 @@ export class GatewayLink {
       const r = await send(up.client, d);
       if (!r.ok) {
         const e = responseError(what, r);
-        return { ok: false, code: r.codeText, ...(r.diagnostic === undefined ? {} : { diagnostic: r.diagnostic }), message: `${e.message}${fixFor(r.codeText)}` };
+        return { ok: false, code: r.codeText, ...(r.diagnostic === undefined ? {} : { diagnostic: r.diagnostic }), message: `${e.message}${/grant|pia-trust/.test(r.diagnostic ?? '') ? '' : fixFor(r.codeText)}` };
       }
       const body: unknown = r.payload.length === 0 ? {} : r.json();
       return { ok: true, code: r.codeText, value: isRecord(body) && 'value' in body ? body.value : body };

@@ -25,7 +25,7 @@ const key = (g, d, p) => `${g}\u0000${d}\u0000${p ?? ''}`;
 
 const gateways = new Map(); // name → view
 const devices = new Map(); // gateway → [device]
-const history = new Map(); // key → [[t, v]]
+const series = new Map(); // key → [[t, v]] (the charts' samples)
 const alarms = new Map(); // id → alarm
 const valueCells = new Map(); // key → { cell, unit }
 const charts = new Map(); // key → svg
@@ -112,19 +112,23 @@ function deviceCard(dev) {
   for (const p of dev.properties) {
     if (p.type !== 'number') continue;
     const k = key(dev.gateway, dev.name, p.name);
-    const samples = history.get(k) ?? [];
+    const samples = series.get(k) ?? [];
     if (typeof p.value === 'number' && samples.length === 0) samples.push([p.time, p.value]);
-    history.set(k, samples);
-    const svg = drawChart(undefined, samples, `${dev.name} ${p.name}${p.unit ? ` (${p.unit})` : ''}`);
+    series.set(k, samples);
+    const title = `${p.name}${p.unit ? ` (${p.unit})` : ''}`;
+    const figure = make('figure', { class: 'chart-box' });
+    figure.appendChild(make('figcaption', {}, `${title}, last hour`));
+    const svg = drawChart(undefined, samples, `${dev.name} ${title}`);
     charts.set(k, svg);
-    card.appendChild(svg);
+    figure.appendChild(svg);
+    card.appendChild(figure);
   }
   if (load) void load();
   return card;
 }
 
 function addSample(k, t, v) {
-  const s = history.get(k);
+  const s = series.get(k);
   if (!s || typeof v !== 'number') return;
   const last = s[s.length - 1];
   if (last && Math.floor(last[0] / 1000) === Math.floor(t / 1000)) last[1] = v;
@@ -136,7 +140,7 @@ function addSample(k, t, v) {
 setInterval(() => {
   for (const k of dirty) {
     const svg = charts.get(k);
-    if (svg) drawChart(svg, history.get(k) ?? [], svg.getAttribute('aria-label').replace(/: last hour$/, ''));
+    if (svg) drawChart(svg, series.get(k) ?? [], svg.getAttribute('aria-label').replace(/: last hour$/, ''));
   }
   dirty.clear();
 }, 1000);
@@ -160,8 +164,8 @@ function onMessage(m) {
     }
     case 'history': {
       const k = key(m.gateway, m.device, m.property);
-      const s = m.append ? [...(history.get(k) ?? []), ...m.samples] : [...m.samples];
-      history.set(k, s);
+      const s = m.append ? [...(series.get(k) ?? []), ...m.samples] : [...m.samples];
+      series.set(k, s);
       dirty.add(k);
       return;
     }
