@@ -155,7 +155,7 @@ async function serve(): Promise<{ targets: Targets; report: () => ServerReport; 
   const stack = await startDemoStack({
     dir,
     clock,
-    ports: { trustPia: base, gatewayPia: base + 1, coap: base + 2, admin: await freeTcpPort() },
+    ports: { trustPia: base, gatewayPia: base + 1, coap: base + 2, admin: await freeTcpPort(), web: 0 },
     addressing: 'loopback',
     logger,
     log: (line) => (/^pia-trust (warn|error)/.test(line) ? console.error(line) : undefined),

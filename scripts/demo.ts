@@ -61,6 +61,7 @@ export function instructions(s: DemoStack): string[] {
     `trusted server: PIA ${s.trust.pia.address}:${s.trust.pia.port}, admin API ${s.trust.adminUrl}`,
     `gateway ${s.gateway.id}: PIA ${s.gatewayPia}, ${s.gateway.devices.length} devices (${s.gateway.addressing} addressing)`,
     s.gateway.admin === undefined ? '' : `health and metrics: curl http://${s.gateway.admin.address}:${s.gateway.admin.port}/healthz   (and /metrics)`,
+    `MyNet Manager: ${s.mynet.url}/  (self-signed certificate, SHA-256 ${s.mynet.fingerprint}); log in as "${s.mynet.admin}" with the password in ${s.mynet.passwordFile}`,
     '',
     'Try, in another terminal in this checkout (alice may read and control every device):',
     `  export PIACTL_CREDENTIAL=${s.credentials.alice} PIACTL_GATEWAY=${s.gatewayPia}`,
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
   const logger = createGatewayLogger({ pretty: true, level: 'warn' });
   let stack: DemoStack;
   try {
-    stack = await startDemoStack({ dir: args.dir, clock, ports: { trustPia: 4501, gatewayPia: 4500, coap: 5683, admin: 9464 }, addressing: args.addressing, logger, log: (l) => console.log(l) });
+    stack = await startDemoStack({ dir: args.dir, clock, ports: { trustPia: 4501, gatewayPia: 4500, coap: 5683, admin: 9464, web: 8443 }, addressing: args.addressing, logger, log: (l) => console.log(l) });
   } catch (e) {
     console.error(`demo: could not start: ${(e as Error).message}`);
     process.exitCode = 1;

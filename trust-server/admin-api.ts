@@ -7,14 +7,16 @@
  *   grant-removed) inside the store transaction that makes it: a change whose record cannot
  *   be written is rolled back, and the record is on disk before the answer goes out;
  * - a node's key leaves only once, in the credential of the answer that created it; no other
- *   answer, and no audit record, carries a key.
+ *   answer, and no audit record, carries a key;
+ * - each change's record names who made it: `by: 'admin'` for the admin API (bearer token),
+ *   or the MyNet Manager account (`account`, `via: 'web'`) the web API passes as the actor.
  */
 import type { AuditLog, AuditRecord, AuditVerifyResult } from '../common/audit/index.js';
 import type { GrantRecord, NodeRecord, TrustStore } from './store/types.js';
-import { grantInput, InputError, nodeIdInput, nodeInput, tailCount } from './admin-input.js';
+import { grantInput, InputError, nodeIdInput, nodeInput, ownerBody, tailCount, type NodeInput } from './admin-input.js';
 import { makeCredential, NODE_KEY_BYTES, type Credential } from '../pia/credential/index.js';
 import { newNodeIdText, type RandomBytes } from './node-ids.js';
-import { addAccount, listAccounts, removeAccount, setAccountPassword } from './admin-accounts.js';
+import { addAccount, listAccounts, removeAccount, setAccountDisabled, setAccountPassword, setAccountRole, ADMIN_ACTOR, type Actor } from './admin-accounts.js';
 
 export interface AdminApiDeps {
   readonly store: TrustStore;
@@ -23,6 +25,8 @@ export interface AdminApiDeps {
   readonly random: RandomBytes;
   /** The trusted server's PIA endpoint and ID, as credentials name them. */
   readonly server: Credential['server'];
+  /** Ends an account's web sessions (disabled, removed, demoted, new password). */
+  readonly endSessions?: (account: string) => void;
 }
 
 /** An answer: HTTP status and JSON body. */
@@ -56,13 +60,17 @@ export class AdminApi {
   }
 
   /** POST /api/nodes: a new node with a fresh ID and key; the credential is returned once. */
-  addNode(body: unknown): ApiAnswer {
-    const input = nodeInput(body);
+  addNode(body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
+    return this.addCheckedNode(nodeInput(body), actor);
+  }
+
+  /** addNode after the caller's own checks of `input` (the web API's scoping). */
+  addCheckedNode(input: NodeInput, actor: Actor = ADMIN_ACTOR): ApiAnswer {
     const { store, audit, random, now } = this.#d;
     const key = random(NODE_KEY_BYTES);
     const node = store.transaction(() => {
-      const added = store.addNode({ id: newNodeIdText(random), kind: input.kind, label: input.label, key, groups: input.groups }, now());
-      audit.append('node-enrolled', { nodeId: added.id, kind: added.kind, label: added.label, groups: [...added.groups], by: 'admin' });
+      const added = store.addNode({ id: newNodeIdText(random), kind: input.kind, label: input.label, key, groups: input.groups, ...(input.owner === undefined ? {} : { owner: input.owner }) }, now());
+      audit.append('node-enrolled', { nodeId: added.id, kind: added.kind, label: added.label, groups: [...added.groups], ...(added.owner === undefined ? {} : { owner: added.owner }), ...actor });
       return added;
     });
     const credential = makeCredential(node, key, this.#d.server);
@@ -71,17 +79,31 @@ export class AdminApi {
   }
 
   /** POST /api/nodes/:id/revoke: idempotent (a second call changes and logs nothing). */
-  revokeNode(idText: string): ApiAnswer {
+  revokeNode(idText: string, actor: Actor = ADMIN_ACTOR): ApiAnswer {
     const node = this.#node(idText);
     if (node.kind === 'server') throw new InputError(`node ${node.id} is this trusted server's own identity and cannot be revoked; to retire the server, move its state directory away`);
     if (node.status === 'revoked') return { status: 200, body: { node, changed: false } };
     const { store, audit, now } = this.#d;
     const revoked = store.transaction(() => {
       const r = store.revokeNode(node.id, now());
-      audit.append('node-revoked', { nodeId: node.id, kind: node.kind, label: node.label, by: 'admin' });
+      audit.append('node-revoked', { nodeId: node.id, kind: node.kind, label: node.label, ...actor });
       return r;
     });
     return { status: 200, body: { node: revoked, changed: true } };
+  }
+
+  /** POST /api/nodes/:id/owner {owner: NAME | null}: audited as node-owner-changed. */
+  setNodeOwner(idText: string, body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
+    const node = this.#node(idText);
+    const owner = ownerBody(body);
+    if (node.kind === 'server') throw new InputError(`node ${node.id} is this trusted server's own identity; it has no owner`);
+    const { store, audit } = this.#d;
+    const changed = store.transaction(() => {
+      const r = store.setOwner(node.id, owner);
+      audit.append('node-owner-changed', { nodeId: node.id, label: node.label, owner: owner ?? null, previousOwner: node.owner ?? null, ...actor });
+      return r;
+    });
+    return { status: 200, body: { node: changed } };
   }
 
   listGrants(filter: { subject?: string | null; gateway?: string | null } = {}): ApiAnswer {
@@ -92,7 +114,7 @@ export class AdminApi {
   }
 
   /** POST /api/grants: the subject and gateway must be registered and active. */
-  addGrant(body: unknown): ApiAnswer {
+  addGrant(body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
     const { store, audit, now } = this.#d;
     const input = grantInput(body, now());
     if (!input.subject.startsWith('group:')) {
@@ -107,20 +129,20 @@ export class AdminApi {
     if (g.status !== 'active') throw new InputError(`"gateway": node ${g.id} (${g.label}) is revoked; a grant on it would never apply`);
     const grant = store.transaction(() => {
       const added = store.addGrant(input, now());
-      audit.append('grant-added', grantFields(added));
+      audit.append('grant-added', { ...grantFields(added), ...actor });
       return added;
     });
     return { status: 201, body: { grant } };
   }
 
-  removeGrant(id: string): ApiAnswer {
+  removeGrant(id: string, actor: Actor = ADMIN_ACTOR): ApiAnswer {
     const { store, audit } = this.#d;
     const grant = store.listGrants().find((x) => x.id === id);
     const missing = new NotFound(`no grant ${id}; 'pia-trust grant list' shows the grants`);
     if (grant === undefined) throw missing;
     store.transaction(() => {
       if (!store.removeGrant(id)) throw missing;
-      audit.append('grant-removed', grantFields(grant));
+      audit.append('grant-removed', { ...grantFields(grant), ...actor });
     });
     return { status: 200, body: { removed: grant } };
   }
@@ -130,16 +152,24 @@ export class AdminApi {
     return listAccounts(this.#d);
   }
 
-  addAccount(body: unknown): ApiAnswer {
-    return addAccount(this.#d, body);
+  addAccount(body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
+    return addAccount(this.#d, body, actor);
   }
 
-  removeAccount(name: string): ApiAnswer {
-    return removeAccount(this.#d, name);
+  removeAccount(name: string, actor: Actor = ADMIN_ACTOR): ApiAnswer {
+    return removeAccount(this.#d, name, actor);
   }
 
-  setAccountPassword(name: string, body: unknown): ApiAnswer {
-    return setAccountPassword(this.#d, name, body);
+  setAccountPassword(name: string, body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
+    return setAccountPassword(this.#d, name, body, actor);
+  }
+
+  setAccountDisabled(name: string, disabled: boolean, actor: Actor = ADMIN_ACTOR): ApiAnswer {
+    return setAccountDisabled(this.#d, name, disabled, actor);
+  }
+
+  setAccountRole(name: string, body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
+    return setAccountRole(this.#d, name, body, actor);
   }
 
   auditTail(n: string | null): ApiAnswer {

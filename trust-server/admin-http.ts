@@ -56,6 +56,7 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', path: /^\/api\/nodes$/, body: true, run: (api, _p, body) => api.addNode(body) },
   { method: 'GET', path: new RegExp(`^/api/nodes/${ID}$`), run: (api, [id]) => api.getNode(id ?? '') },
   { method: 'POST', path: new RegExp(`^/api/nodes/${ID}/revoke$`), run: (api, [id]) => api.revokeNode(id ?? '') },
+  { method: 'POST', path: new RegExp(`^/api/nodes/${ID}/owner$`), body: true, run: (api, [id], body) => api.setNodeOwner(id ?? '', body) },
   { method: 'GET', path: /^\/api\/grants$/, run: (api, _p, _b, q) => api.listGrants({ subject: q.get('subject'), gateway: q.get('gateway') }) },
   { method: 'POST', path: /^\/api\/grants$/, body: true, run: (api, _p, body) => api.addGrant(body) },
   { method: 'DELETE', path: new RegExp(`^/api/grants/${ID}$`), run: (api, [id]) => api.removeGrant(id ?? '') },
@@ -63,6 +64,9 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', path: /^\/api\/accounts$/, body: true, run: (api, _p, body) => api.addAccount(body) },
   { method: 'DELETE', path: new RegExp(`^/api/accounts/${ID}$`), run: (api, [name]) => api.removeAccount(name ?? '') },
   { method: 'POST', path: new RegExp(`^/api/accounts/${ID}/password$`), body: true, run: (api, [name], body) => api.setAccountPassword(name ?? '', body) },
+  { method: 'POST', path: new RegExp(`^/api/accounts/${ID}/disable$`), run: (api, [name]) => api.setAccountDisabled(name ?? '', true) },
+  { method: 'POST', path: new RegExp(`^/api/accounts/${ID}/enable$`), run: (api, [name]) => api.setAccountDisabled(name ?? '', false) },
+  { method: 'POST', path: new RegExp(`^/api/accounts/${ID}/role$`), body: true, run: (api, [name], body) => api.setAccountRole(name ?? '', body) },
   { method: 'GET', path: /^\/api\/audit$/, run: (api, _p, _b, q) => api.auditTail(q.get('tail')) },
   { method: 'GET', path: /^\/api\/audit\/verify$/, run: (api) => api.auditVerify() },
 ];

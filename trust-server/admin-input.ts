@@ -24,7 +24,11 @@ export interface NodeInput {
   readonly kind: NodeKind;
   readonly label: string;
   readonly groups: readonly string[];
+  /** The owning account's name (the store checks that it exists). */
+  readonly owner?: string;
 }
+
+const ACCOUNT = /^[a-z0-9._-]{1,64}$/;
 
 export type GrantInput = NewGrant;
 
@@ -57,12 +61,28 @@ export function groups(value: unknown): string[] {
   return out;
 }
 
-export function nodeInput(body: unknown): NodeInput {
+export function nodeInput(body: unknown, allowed: readonly string[] = ['kind', 'label', 'groups', 'owner']): NodeInput {
   const o = object(body);
-  only(o, ['kind', 'label', 'groups']);
+  only(o, allowed);
   const kind = ADDABLE_KINDS.find((k) => k === o.kind);
   if (kind === undefined) throw new InputError(`"kind" must be one of ${ADDABLE_KINDS.join(', ')}${o.kind === undefined ? ' (it is missing)' : `, not ${JSON.stringify(o.kind)}`}`);
-  return { kind, label: label(o.label), groups: groups(o.groups) };
+  const owner = ownerInput(o.owner);
+  return { kind, label: label(o.label), groups: groups(o.groups), ...(owner === undefined ? {} : { owner }) };
+}
+
+/** An account name for a node's owner; undefined or null: no owner. */
+export function ownerInput(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !ACCOUNT.test(value)) throw new InputError('"owner" must be an account name (1–64 of a-z 0-9 . _ -) or null for no owner; \'pia-trust user list\' shows the accounts');
+  return value;
+}
+
+/** The body of POST /api/nodes/:id/owner: {"owner": NAME | null}. */
+export function ownerBody(body: unknown): string | undefined {
+  const o = object(body);
+  only(o, ['owner']);
+  if (!('owner' in o)) throw new InputError('"owner" is missing; send {"owner": "alice"} or {"owner": null} for no owner');
+  return ownerInput(o.owner);
 }
 
 export function nodeIdInput(value: unknown, field: string): string {

@@ -22,6 +22,7 @@ import { formatEndpoint } from '../pia/discovery/index.js';
 import type { AuthorityAnswer, AuthoritySource, TrustAuthority } from '../pia/node/index.js';
 import {
   authorize,
+  checkTicketLifetime,
   serveEnroll,
   fileNodeKey,
   nodeIdFromText,
@@ -54,6 +55,8 @@ export interface ServerAuthorityDeps {
   readonly random: RandomBytes;
   readonly log: (level: 'info' | 'warn', message: string) => void;
   readonly rateLimits?: VouchRateLimitOptions;
+  /** The longest ticket granted, 1–600 s (default 600, docs/protocol.md §9.6). */
+  readonly ticketLifetimeS?: number;
 }
 
 /** What is counted rather than logged (a flood must not grow the audit log, §9.5). */
@@ -82,6 +85,7 @@ export class ServerAuthority implements TrustAuthority {
       server: { id: nodeIdFromText(d.serverId), label: d.serverLabel ?? 'trusted server' },
       clock: d.clock,
       count: (what) => this.#count(what),
+      ...(d.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: checkTicketLifetime(d.ticketLifetimeS) }),
     };
     this.#enrollDeps = {
       lookupNode: this.#deps.lookupNode,

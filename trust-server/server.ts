@@ -8,17 +8,22 @@
  *   2. the store (a master key that does not open the database is refused here) and the audit
  *      log (the chain continues from its last record);
  *   3. the server's own identity (kind server), made and audited on the first start;
- *   4. the PIA node on --pia, its authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts);
+ *   4. the PIA node on --pia, its authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts),
+ *      every ticket capped at --ticket-lifetime (default 600 s, docs/protocol.md §9.6); the
+ *      gateways' /pia/report on it (reports/, §9.9) into the store;
  *   5. the admin API on --admin (loopback unless allowed otherwise); its URL written to the
  *      state directory for the CLI;
  *   6. with --web only: MyNet Manager's HTTPS listener (web/), its certificate given or
- *      self-signed in the state directory, logins checked by the LoginVerifier.
+ *      self-signed in the state directory, logins checked by the LoginVerifier, the page and
+ *      the session JSON API over the same store and audit log (an account the admin API
+ *      disables or removes loses its sessions).
  * Close: in reverse; the admin-url file is removed, so the CLI says the server is down.
  *
  * Must hold: no log line carries a key, a token or the master key; whatever was opened before
  * a failed step is closed again.
  */
 import { isIPv4 } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from '../common/index.js';
 import { openFileAuditLog, type AuditLog } from '../common/audit/index.js';
 import { FileLatchStore } from '../pia/discovery/index.js';
@@ -28,13 +33,17 @@ import { startAdminHttp, hostPort, type AdminHttp } from './admin-http.js';
 import { ensureAdminToken } from './admin-token.js';
 import { ServerAuthority } from './authority.js';
 import { NODE_KEY_BYTES } from '../pia/credential/index.js';
+import { checkTicketLifetime, MAX_TICKET_LIFETIME_S } from '../pia/phase3/index.js';
 import { newNodeIdText, systemRandom, type RandomBytes } from './node-ids.js';
 import { ensureStateDir, openMasterKey, removeAdminUrl, StateError, writeAdminUrl, type StatePaths } from './state-dir.js';
-import { LoginVerifier } from './accounts/index.js';
+import { LoginVerifier, PasswordHasher } from './accounts/index.js';
+import { StaticAssets } from '../common/http/index.js';
+import { PAGE_DIR } from './web/page-assets.js';
 import { startWebServer } from './web/server.js';
 import { SessionTable } from './web/sessions.js';
 import { loadWebCertificate, type CertificateMaker } from './web/tls.js';
-import { openSqliteStore, StoreError, type NodeRecord, type TrustStore } from './store/index.js';
+import { ReportEndpoint, type ReportSink } from './reports/index.js';
+import { openSqliteStore, StoreError, type GatewayReport, type NodeRecord, type TrustStore } from './store/index.js';
 
 export interface TrustServerOptions {
   readonly stateDir: string;
@@ -47,6 +56,13 @@ export interface TrustServerOptions {
   readonly allowRemoteAdmin?: boolean;
   /** MyNet Manager's HTTPS listener; off when absent. */
   readonly web?: WebListenerOptions;
+  /**
+   * The longest phase-3 ticket granted, 1–600 s (default 600, docs/protocol.md §9.6): the bound
+   * on how long an existing association keeps a removed grant or a revoked node's access.
+   */
+  readonly ticketLifetimeS?: number;
+  /** Where gateway reports go (docs/protocol.md §9.9) instead of the store (tests). */
+  readonly reportSink?: ReportSink;
   /** PIA_TRUST_MASTER_KEY and PIA_KEYLOG are read here. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (level: 'info' | 'warn', message: string) => void;
@@ -73,6 +89,10 @@ export interface TrustServer {
   readonly adminUrl: string;
   readonly node: PiaNode;
   readonly firstStart: boolean;
+  /** The longest ticket this server grants (s): a removed grant stops working within it. */
+  readonly ticketLifetimeS: number;
+  /** /pia/report on the PIA node: gateways' device lists and health (its counters; the newest report per gateway). */
+  readonly reports: { readonly endpoint: ReportEndpoint; latest(gatewayId: string): GatewayReport | undefined };
   /** MyNet Manager's URL and certificate fingerprint, when --web is on. */
   readonly web?: { readonly url: string; readonly fingerprint: string; readonly certCreated: boolean };
   close(): Promise<void>;
@@ -89,6 +109,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     for (const c of closers.reverse()) await c();
     closers.length = 0;
   };
+  const ticketLifetimeS = serverTicketLifetime(o.ticketLifetimeS);
   try {
     const paths = ensureStateDir(o.stateDir, warn);
     const master = openMasterKey(paths, o.env, random);
@@ -102,7 +123,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     const latches = await FileLatchStore.open({ file: paths.latches, log: warn });
     closers.push(() => latches.flush().catch((e: Error) => warn(`latch store: ${e.message}`)));
     const transport = await (o.openTransport ?? openUdpTransport)({ address: o.pia.address, port: o.pia.port, onError: (e) => warn(`PIA socket: ${e.message}`) });
-    const authority = new ServerAuthority({ store, audit, serverId: self.id, clock, now, random, log: o.log });
+    const authority = new ServerAuthority({ store, audit, serverId: self.id, clock, now, random, log: o.log, ticketLifetimeS });
     const keyLogPath = o.env.PIA_KEYLOG;
     let node: PiaNode;
     try {
@@ -112,12 +133,15 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       throw err;
     }
     closers.push(() => node.close());
+    const reports = openReports(o, node, store, clock, now);
+    closers.push(() => reports.endpoint.close());
     const bound = node.local;
     const advertised = o.advertise ?? advertisedEndpoint(bound);
     if (o.advertise === undefined && advertised.address !== bound.address) {
       warn(`PIA bound to the wildcard ${hostPort(bound.address, bound.port)}: credentials will name ${hostPort(advertised.address, advertised.port)}, reachable from this host only; pass --advertise ADDR:PORT with the address nodes reach this server at`);
     }
-    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id } });
+    const sessions = new SessionTable(clock);
+    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id }, endSessions: (name) => void sessions.endAccount(name) });
     const http: AdminHttp = await startAdminHttp({ address: o.admin.address, port: o.admin.port, token, api, allowRemote: o.allowRemoteAdmin === true, log: o.log });
     closers.push(() => http.close());
     writeAdminUrl(paths, http.url);
@@ -128,7 +152,18 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       const cert = loadWebCertificate({ stateDir: paths.dir, ...(w.certFile === undefined ? {} : { certFile: w.certFile }), ...(w.keyFile === undefined ? {} : { keyFile: w.keyFile }), ...(w.makeCertificate === undefined ? {} : { makeCertificate: w.makeCertificate }) });
       const login = new LoginVerifier({ store, audit, clock });
       closers.push(() => login.flush());
-      const listener = await startWebServer({ address: w.bind.address, port: w.bind.port, tls: { cert: cert.cert, key: cert.key }, login, sessions: new SessionTable(clock), audit, log: o.log });
+      const listener = await startWebServer({
+        address: w.bind.address,
+        port: w.bind.port,
+        tls: { cert: cert.cert, key: cert.key },
+        login,
+        sessions,
+        audit,
+        log: o.log,
+        api: { admin: api, store, audit, now, hasher: new PasswordHasher() },
+        assets: StaticAssets.load(fileURLToPath(PAGE_DIR)),
+        ticketLifetimeS,
+      });
       closers.push(() => listener.close());
       web = { url: listener.url, fingerprint: cert.fingerprint, certCreated: cert.created };
     }
@@ -141,12 +176,35 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       adminUrl: http.url,
       node,
       firstStart: master.created,
+      ticketLifetimeS,
+      reports,
       close: closeAll,
     };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/** Step 4: the gateways' /pia/report (reports/) into the store (TrustStore.recordGatewayReport). */
+function openReports(o: TrustServerOptions, node: PiaNode, store: TrustStore, clock: Clock, now: () => Date): TrustServer['reports'] {
+  const endpoint = new ReportEndpoint({
+    node,
+    clock,
+    now,
+    sink: o.reportSink ?? store,
+    log: o.log,
+    isActiveGateway: (id) => {
+      const n = store.getNode(id);
+      return n?.kind === 'gateway' && n.status === 'active';
+    },
+  });
+  return { endpoint, latest: (id) => store.gatewayReport(id) };
+}
+
+/** TrustServerOptions.ticketLifetimeS, checked before anything opens (a RangeError naming the range). */
+function serverTicketLifetime(seconds: number | undefined): number {
+  return seconds === undefined ? MAX_TICKET_LIFETIME_S : checkTicketLifetime(seconds);
 }
 
 function openStore(paths: StatePaths, masterKey: Parameters<typeof openSqliteStore>[0]['masterKey']): TrustStore {

@@ -17,6 +17,7 @@ import { createVirtualBuilding, type VirtualBuilding } from '../../simulator/ind
 import { ConfigError, formatProblem, loadGatewayConfig, type GatewayConfig } from '../config/index.js';
 import { GatewayStartError, SystemdNotifier, createGatewayLogger, linuxHardware, startGateway, type Gateway, type GatewayHardware, type HostHardware } from '../gateway/index.js';
 import { parseSubcommandArgs, UsageError } from './args.js';
+import { firmwareVersion } from './firmware-version.js';
 import { ExitCode } from './exit-codes.js';
 import type { GatewayCliIo, Subcommand } from './io.js';
 
@@ -81,7 +82,7 @@ export async function runGateway(args: readonly string[], io: GatewayCliIo): Pro
   let gateway: Gateway;
   try {
     const keyLogPath = io.env?.PIA_KEYLOG;
-    gateway = await startGateway({ config, hardware, clock, logger, ...(keyLogPath === undefined || keyLogPath === '' ? {} : { pia: { keyLogPath } }) });
+    gateway = await startGateway({ config, hardware, clock, logger, firmwareVersion: firmwareVersion(), ...(keyLogPath === undefined || keyLogPath === '' ? {} : { pia: { keyLogPath } }) });
   } catch (e) {
     await building?.close();
     if (!(e instanceof GatewayStartError)) throw e;

@@ -24,7 +24,9 @@
  *      audit trail (audit-trail.ts: phase 3, and any command that succeeded) and the count of
  *      unauthenticated refusals (refusal-summary.ts: phases 1–2, malformed CoAP, PIA drops;
  *      one summary record per minute at most);
- *   7. the MQTT uplink when config.mqtt is set (uplink-bridge.ts: its queue in the state
+ *   7. the report of the devices and their health to the trusted server (trust-report.ts,
+ *      docs/protocol.md §9.9: at phase 3, on a health change, every 5 minutes), the MQTT
+ *      uplink when config.mqtt is set (uplink-bridge.ts: its queue in the state
  *      directory, every device's state and events; nothing it does waits on the broker), then
  *      the admin HTTP endpoint (/healthz, /metrics) on a loopback port;
  *   8. audit "gateway-started"; one log line with what is served where.
@@ -34,12 +36,12 @@
  *
  * Stop (close, on SIGTERM/SIGINT): new requests get 5.03, devices to their safe state
  * (bounded per device), the uplink closed (the safe states queued first), CoAP and PIA
- * closed, addresses removed, admin closed, the pending refusal summary written, audit
+ * closed, the reports stopped, addresses removed, admin closed, the pending refusal summary written, audit
  * "gateway-stopped", hardware closed.
  */
 import { formatEndpoint } from '../../pia/discovery/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
-import { healthReport } from './health.js';
+import { healthReport, reportHealth } from './health.js';
 import { GatewayStartError, loadGatewayIdentity } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
 import { udpNetwork } from './pia-endpoint.js';
@@ -51,6 +53,7 @@ import {
   openHardware,
   openPia,
   openRecords,
+  openTrustReport,
   openUplink,
   servedDevices,
   serveDevices,
@@ -109,6 +112,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       },
       health: () => s.managed.health(),
     }));
+    const trustServer = g.trustServer ?? credential.trustServer;
+    const reportDevices = (): { name: string; kind: string; status: 'ok' | 'degraded' | 'failed'; lastError?: string }[] =>
+      devices.map((d) => {
+        const h = d.health();
+        return { name: d.name, kind: d.kind, status: h.status, ...(h.lastError === undefined ? {} : { lastError: h.lastError.message }) };
+      });
+    const reporter = await steps.open('report', () => openTrustReport(o, pia, trustServer, reportDevices, wall));
     const uplink = await steps.open('uplink', () => openUplink(o, id, served));
     const metrics = new GatewayMetrics({
       ...(uplink === undefined ? {} : { uplink: () => uplink.health() }),
@@ -118,8 +128,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       unauthenticated: () => refusals.totals(),
     });
     metricsRef.current = metrics;
-    const health = (): Record<string, unknown> =>
-      healthReport({
+    const health = (): Record<string, unknown> => ({
+      ...healthReport({
         gatewayId: id,
         label: credential.label,
         nowMs: clock.now(),
@@ -131,7 +141,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         audit: { path: audit.path, writable: trail.writable },
         unauthenticated: refusals.health(),
         ...(uplink === undefined || config.mqtt === undefined ? {} : { uplink: { url: config.mqtt.url, ...uplink.health() } }),
-      });
+      }),
+      report: reportHealth(reporter.status(), clock.now()),
+    });
     const admin = await steps.open('admin', () => openAdmin(o, { health: () => ({ stopping: closing, body: health() }), metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }), log }));
 
     // 8. running
@@ -149,7 +161,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         // The stop order (module comment), not the reverse of the start: devices first.
         await steps.close('devices');
         await steps.close('uplink').catch((e: unknown) => log.warn(`stop: uplink: ${text(e)}`));
-        for (const step of ['coap', 'pia', 'own-address', 'addresses', 'admin'] as const) {
+        for (const step of ['report', 'coap', 'pia', 'own-address', 'addresses', 'admin'] as const) {
           await steps.close(step).catch((e: unknown) => log.warn(`stop: ${text(e)}`));
         }
         await steps.close('records');
@@ -172,6 +184,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       admin: admin?.address,
       audit,
       observers: () => coap.servers.reduce((n, s) => n + s.observerCount, 0),
+      report: () => reporter.status(),
       uplink: () => uplink?.health(),
       health,
       metrics: () => metrics.text(),

@@ -12,6 +12,8 @@
  *   uplink   (with an mqtt section) the broker URL, the connection state, queue depth, messages
  *            dropped by the queue cap, the last sequence number, failed attempts, the last
  *            error; "disconnected" makes the status "degraded" (control goes on regardless)
+ *   report   the last report to the trusted server (trust-report.ts): outcome (never, ok,
+ *            failed), seconds since the last attempt and the last good one, why it failed
  * Must hold: nothing secret (no key, no SA material: SPIs are not even shown).
  */
 import type { DeviceKind, Health } from '../../devices/model/index.js';
@@ -19,6 +21,7 @@ import type { PiaNodeCounters } from '../../pia/node/index.js';
 import type { UplinkHealth } from '../uplink/index.js';
 import type { TrustState } from './pia-endpoint.js';
 import type { RefusalSummary } from './refusal-summary.js';
+import type { ReportStatus } from './trust-report.js';
 
 export interface HealthDevice {
   readonly name: string;
@@ -41,6 +44,18 @@ export interface HealthInput {
   readonly unauthenticated: ReturnType<RefusalSummary['health']>;
   /** The MQTT uplink, when configured. */
   readonly uplink?: UplinkHealth & { readonly url: string };
+}
+
+/** /healthz "report": the reporter's status with ages in seconds. */
+export function reportHealth(r: ReportStatus, nowMs: number): Record<string, unknown> {
+  return {
+    outcome: r.outcome,
+    ...(r.lastAttemptMs === undefined ? {} : { lastAttemptAgoS: seconds(nowMs - r.lastAttemptMs) }),
+    ...(r.lastOkMs === undefined ? {} : { lastOkAgoS: seconds(nowMs - r.lastOkMs) }),
+    ...(r.outcome === 'failed' && r.detail !== undefined ? { detail: r.detail } : {}),
+    reports: r.reports,
+    failures: r.failures,
+  };
 }
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;

@@ -26,6 +26,8 @@ import type { GatewayMetrics } from './metrics.js';
 import { openPiaEndpoint, type GatewayNetwork, type PiaEndpoint } from './pia-endpoint.js';
 import { RefusalSummary, unauthenticatedRefusal } from './refusal-summary.js';
 import { serveCoap, type CoapServing, type ServedDevice } from './serve-coap.js';
+import { TrustReporter, type ReportedHealth } from './trust-report.js';
+import type { Endpoint } from '../../pia/node/index.js';
 import { nothingToClose, type Opened } from './steps.js';
 import type { GatewayOptions } from './types.js';
 import { UplinkBridge } from './uplink-bridge.js';
@@ -35,7 +37,7 @@ export const GATEWAY_ADDRESS_NAME = '_gateway';
 export const LATCH_FILE = 'latches.json';
 export const UPLINK_QUEUE_FILE = 'uplink.db';
 
-export type StepName = 'hardware' | 'audit' | 'devices' | 'records' | 'addresses' | 'own-address' | 'pia' | 'coap' | 'uplink' | 'admin';
+export type StepName = 'hardware' | 'audit' | 'devices' | 'records' | 'addresses' | 'own-address' | 'pia' | 'coap' | 'report' | 'uplink' | 'admin';
 
 export interface Lines {
   info(m: string): void;
@@ -208,6 +210,21 @@ export async function serveDevices(o: GatewayOptions, w: CoapWiring): Promise<Op
     if ('source' in e) records.refusals.dropped(e.kind, e.source.address); // the node's drops are the events with a source (PiaDrop: tsc holds it)
   });
   return { value: coap, close: () => coap.close() };
+}
+
+/** 7. The report of the devices and their health to the trusted server (trust-report.ts, docs/protocol.md §9.9). */
+export function openTrustReport(o: GatewayOptions, pia: PiaEndpoint, trustServer: Endpoint, devices: () => readonly ReportedHealth[], wall: () => Date): Opened<TrustReporter> {
+  const reporter = new TrustReporter({
+    node: pia.node,
+    trustServer,
+    clock: o.clock,
+    firmware: o.firmwareVersion ?? 'unknown',
+    devices,
+    log: lines(o.logger.child({ component: 'report' })),
+    wallNow: () => wall().getTime(),
+    ...(o.random === undefined ? {} : { random: o.random }),
+  });
+  return { value: reporter, close: () => reporter.close() };
 }
 
 /** 7. The MQTT uplink (config.mqtt), its queue in the state directory; undefined without an mqtt section. */

@@ -13,6 +13,7 @@ import type { DeviceConfig, GatewayConfig, HostPort } from '../config/index.js';
 import type { UplinkConfig, UplinkHealth } from '../uplink/index.js';
 import type { GatewayHardware, HostHardware } from './hardware.js';
 import type { GatewayNetwork, TrustState } from './pia-endpoint.js';
+import type { ReportStatus } from './trust-report.js';
 
 export interface GatewayOptions {
   readonly config: GatewayConfig;
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   readonly uplink?: { readonly config?: Partial<Omit<UplinkConfig, 'url'>>; readonly random?: () => number };
   /** The admin HTTP endpoint; default config.gateway.adminListen; null = none. */
   readonly adminListen?: HostPort | null;
+  /** This firmware's version (package.json's), sent in the report to the trusted server; default "unknown". */
+  readonly firmwareVersion?: string;
 }
 
 export interface GatewayDevice {
@@ -73,6 +76,8 @@ export interface Gateway {
   readonly audit: FileAuditLog;
   /** CoAP observations (RFC 7641) being served now, plain and over PIA. */
   observers(): number;
+  /** The last report to the trusted server (docs/protocol.md §9.9): when, and how it went. */
+  report(): ReportStatus;
   /** The MQTT uplink's state, queue depth and dropped count; undefined without an mqtt section. */
   uplink(): UplinkHealth | undefined;
   /** The /healthz document. */

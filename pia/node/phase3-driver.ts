@@ -91,6 +91,15 @@ export interface Phase3Host {
   peerAt(endpoint: Endpoint): Peer | undefined;
 }
 
+/**
+ * When the requester renews a ticket of `lifetimeS` seconds: at 80 % of it, leaving a fifth for
+ * the rekey and phase 3 (at least 1 s after the last one, so a 1-second ticket cannot make a
+ * node rekey without pause). A 600 s ticket is renewed by the 120 s rekey long before.
+ */
+export function renewAfterMs(lifetimeS: number): number {
+  return Math.max(1000, Math.floor(lifetimeS * 800));
+}
+
 function checkServerId(text: string): void {
   let zero: boolean;
   try {
@@ -318,6 +327,14 @@ export class Phase3Driver {
   }
 
   #up(peer: Peer, pair: SaPair, role: 'initiator' | 'responder'): void {
+    const lifetimeS = pair.phase3?.vouched.lifetimeS;
+    // §9.6: the requester renews its ticket (a rekey, then phase 3 again on the new SA) before
+    // the ticket ends, so an association keeps its grants across a short ticket lifetime, and
+    // loses a removed one within that lifetime.
+    if (role === 'initiator' && lifetimeS !== undefined) {
+      const renewAt = this.#host.clock.now() + renewAfterMs(lifetimeS);
+      peer.rekeyAt = Math.min(peer.rekeyAt ?? renewAt, renewAt);
+    }
     this.#host.activate(peer, pair);
     peer.phase3Error = undefined;
     const v = pair.phase3?.vouched;

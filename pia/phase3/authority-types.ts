@@ -60,6 +60,11 @@ export interface AuthorityDeps {
   readonly server?: { readonly id: NodeId; readonly label: string };
   /** For `Phase3Keys.receivedAt` of a pair the server installs as B. */
   readonly clock?: Clock;
+  /**
+   * The longest ticket this server grants, 1–600 s (default 600, §9.6): how long an existing
+   * association keeps a removed grant or a revoked node's access.
+   */
+  readonly ticketLifetimeS?: number;
   /** Told of what is counted rather than logged (§9.5: a flood must not grow the audit log). */
   readonly count?: (what: 'rate-limited' | 'undecodable' | 'unexpected') => void;
 }

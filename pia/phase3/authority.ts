@@ -10,11 +10,12 @@
  *      "transcript mismatch or bad MAC" (sealed for B only: A's MAC did not verify); A active →
  *      else 2 (sealed for both)
  *   4. ID_B* ∈ {0, ID_B} → else 6 (sealed for both)
- *   5. grants for A on B, valid now → none: 5; over 16 grants or 448 bytes of JSON: 9 (both sealed)
+ *   5. grants for A on B, valid now (capped at deps.ticketLifetimeS, §9.6) → none: 5; over 16 grants or 448 bytes of JSON: 9 (both sealed)
  *   6. the decision is audited (awaited) before anything is sealed or returned; then K_AB is
  *      drawn and the tickets sealed under W_A and W_B (fresh nonce each)
  * A P3_REQ to S: 1 (per ID_A), then 3 and 4 with S's own T (MAC_A fails → 4, unauthenticated),
- * 4 with ID_S, no grants (S's own services check the kind themselves), 6.
+ * 4 with ID_S, no grants (S's own services check the kind themselves; the ticket lives
+ * deps.ticketLifetimeS), 6.
  *
  * Must hold: no answer without an audit record (a failing audit throws, nothing is returned);
  * S keeps no per-exchange state (a retransmitted P3_VOUCH gets a fresh decision and K_AB);
@@ -110,7 +111,7 @@ async function decideVouch(v: P3Vouch, source: string, deps: AuthorityDeps): Pro
     return deny(P3Reason.WrongPartner, wrongPartnerText(v.idBStar, v.idB, nodeB.label), [a, b]);
   }
   const offers = await deps.grantsFor(v.idA, v.idB);
-  const plan = ticketGrants(offers);
+  const plan = ticketGrants(offers, deps.ticketLifetimeS ?? MAX_TICKET_LIFETIME_S);
   if (plan === undefined) return deny(P3Reason.NotGranted, `no grant for ${nodeA.label} (${nodeIdToText(v.idA)}) on ${nodeB.label} (${nodeIdToText(v.idB)}); an administrator can add one`, [a, b]);
   const json = Math.max(ticketJson(nodeA.label, plan.grants).length, ticketJson(nodeB.label, plan.grants).length);
   if (plan.grants.length > MAX_TICKET_GRANTS || json > MAX_TICKET_JSON_BYTES) {
@@ -153,7 +154,7 @@ async function decideRequestHere(req: P3Req, t: Uint8Array, source: string, deps
   // No grants: S's own services (enrollment) check the requester's kind themselves (§9.5).
   const self: RegisteredNode = { kind: 'server', status: 'active', label: server.label, key: NO_KEY };
   const b: Party = { id: server.id, node: self, role: 'R', otherId: req.idA, nonce: new Uint8Array(32) };
-  return { status: 'granted', a, b, plan: { lifetimeS: MAX_TICKET_LIFETIME_S, grants: [] }, direct: true };
+  return { status: 'granted', a, b, plan: { lifetimeS: deps.ticketLifetimeS ?? MAX_TICKET_LIFETIME_S, grants: [] }, direct: true };
 }
 
 function auditRecord(d: Decision, idA: NodeId, idB: NodeId, t: Uint8Array, source: string, direct: boolean): Phase3AuditRecord | undefined {

@@ -28,7 +28,7 @@ export {
 } from './messages.js';
 export { LABELS, macA, macB, wrapKey, ticketAad, seal, open, phase3Session, enrollKey, enrollAad, type Role, type Phase3Session } from './crypto.js';
 export { encodeGrantedTicket, encodeDeniedTicket, decodeGrantedTicket, decodeDeniedTicket, ticketJson, type GrantedTicket, type DeniedTicket } from './ticket.js';
-export { ticketGrants, type TicketPlan } from './ticket-plan.js';
+export { ticketGrants, checkTicketLifetime, type TicketPlan } from './ticket-plan.js';
 export { P3_RETRANSMIT, Retransmitter, type RetransmitPolicy } from './retransmit.js';
 export { Phase3Requester, type RequesterOptions, type RequesterState, type RequesterCounters } from './requester.js';
 export {

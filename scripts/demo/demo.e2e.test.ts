@@ -43,7 +43,7 @@ beforeAll(async () => {
   stack = await startDemoStack({
     dir,
     clock: systemClock(),
-    ports: { trustPia: base, gatewayPia: base + 1, admin: base + 2, coap: base + 3 },
+    ports: { trustPia: base, gatewayPia: base + 1, admin: base + 2, coap: base + 3, web: 0 },
     addressing: 'loopback',
     logger: pino({ level: 'silent' }),
     log: () => undefined,

@@ -15,19 +15,24 @@
  *      ports and addressing mode, its identity from the ATECC608 (gateway.secureElement)
  *   6. the gateway (firmware/gateway startGateway): devices, addresses, CoAP plain and over PIA;
  *      piactl's known-gateways file for this run is `dir`/known_gateways (nothing in the home)
+ *   7. MyNet Manager (HTTPS on 127.0.0.1, the state directory's self-signed certificate) with an
+ *      account "admin" whose random password is in `dir`/mynet-admin-password (0600; never
+ *      printed, never logged)
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/index.js';
+import { firmwareVersion } from '../../firmware/cli/index.js';
 import { loadGatewayConfig } from '../../firmware/config/index.js';
 import { startGateway, type Gateway } from '../../firmware/gateway/index.js';
 import { writeCredentialFile, type Credential } from '../../pia/credential/index.js';
 import { openUdpTransport } from '../../pia/node/index.js';
 import { burnBoard, openBoard, openStation, parseBoardSpec, stepText, summaryText } from '../../provisioning/index.js';
 import { createVirtualBuilding, type VirtualBuilding } from '../../simulator/index.js';
-import { startTrustServer, type TrustServer } from '../../trust-server/index.js';
+import { PasswordHasher, startTrustServer, type TrustServer } from '../../trust-server/index.js';
 
 const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '../../firmware/config/examples/demo-building.yaml');
 
@@ -36,6 +41,8 @@ export interface DemoPorts {
   readonly gatewayPia: number;
   readonly coap: number;
   readonly admin: number;
+  /** MyNet Manager's HTTPS port on 127.0.0.1 (0: any free port). */
+  readonly web: number;
 }
 
 export interface DemoStackOptions {
@@ -46,6 +53,8 @@ export interface DemoStackOptions {
   readonly addressing: 'auto' | 'loopback';
   readonly logger: Logger;
   readonly log: (line: string) => void;
+  /** The trusted server's ticket lifetime (1–600 s; default 600): how soon a removed grant is gone. */
+  readonly ticketLifetimeS?: number;
 }
 
 export interface DemoStack {
@@ -64,6 +73,8 @@ export interface DemoStack {
    * an earlier run left in the operator's home.
    */
   readonly knownGateways: string;
+  /** MyNet Manager: its URL, certificate fingerprint, and the file holding the admin's password. */
+  readonly mynet: { readonly url: string; readonly fingerprint: string; readonly admin: string; readonly passwordFile: string };
   close(): Promise<void>;
 }
 
@@ -75,6 +86,8 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     // 127.0.0.1: the gateway latches the server's address (§4); plain clients on ::1 stay plain.
     pia: { address: '127.0.0.1', port: o.ports.trustPia },
     admin: { address: '127.0.0.1', port: 0 },
+    web: { bind: { address: '127.0.0.1', port: o.ports.web } },
+    ...(o.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: o.ticketLifetimeS }),
     env: {},
     log: (level, m) => o.log(`pia-trust ${level}: ${m}`),
   });
@@ -100,13 +113,14 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     const gatewayId = await provisionGatewayBoard(o, building, credentials.station);
     await admin('POST', '/api/grants', { subject: alice, gateway: gatewayId, devices: '*', rights: ['read', 'control'] });
     const ids = { gateway: gatewayId, alice, mallory };
+    const mynet = await addMynetAdmin(trust, admin, join(o.dir, 'mynet-admin-password'));
 
     const configFile = join(o.dir, 'gateway.yaml');
     writeFileSync(configFile, demoConfig(readFileSync(EXAMPLE, 'utf8'), o), { mode: 0o600 });
     const config = loadGatewayConfig(configFile);
-    const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger });
+    const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger, firmwareVersion: firmwareVersion() });
     closers.push(() => gateway.close());
-    return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `127.0.0.1:${gateway.pia.port}`, knownGateways: join(o.dir, 'known_gateways'), close: closeAll };
+    return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `127.0.0.1:${gateway.pia.port}`, knownGateways: join(o.dir, 'known_gateways'), mynet, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;
@@ -150,8 +164,19 @@ function demoConfig(example: string, o: DemoStackOptions): string {
   return text;
 }
 
+/** MyNet Manager's "admin" account, its password random and kept in a 0600 file. */
+async function addMynetAdmin(trust: TrustServer, admin: AdminClient, passwordFile: string): Promise<DemoStack['mynet']> {
+  if (trust.web === undefined) throw new Error('demo: the trusted server started without MyNet Manager');
+  const password = randomBytes(18).toString('base64url');
+  writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  await admin('POST', '/api/accounts', { name: 'admin', role: 'admin', passwordHash: await new PasswordHasher().hash(password) });
+  return { url: trust.web.url, fingerprint: trust.web.fingerprint, admin: 'admin', passwordFile };
+}
+
+type AdminClient = (method: string, path: string, body?: unknown) => Promise<unknown>;
+
 /** The trusted server's admin API with its bearer token (trust-server/README.md). */
-function adminClient(trust: TrustServer): (method: string, path: string, body?: unknown) => Promise<unknown> {
+function adminClient(trust: TrustServer): AdminClient {
   const token = readFileSync(trust.paths.adminToken, 'utf8').trim();
   return async (method, path, body) => {
     const res = await fetch(`${trust.adminUrl}${path}`, {

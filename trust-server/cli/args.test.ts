@@ -12,6 +12,15 @@ describe('parseTrustArgs', () => {
     expect(parseTrustArgs(['serve', '--admin', '[::1]:4581', '--advertise', '[2001:db8::5]:4500'])).toMatchObject({ admin: { address: '::1', port: 4581 }, advertise: { address: '2001:db8::5', port: 4500 } });
   });
 
+  it('serve --ticket-lifetime: whole seconds 1–600; anything else names the option, the range and an example', () => {
+    expect(parseTrustArgs(['serve', '--ticket-lifetime', '5'])).toMatchObject({ command: 'serve', ticketLifetimeS: 5 });
+    expect(parseTrustArgs(['serve', '--ticket-lifetime', '600'])).toMatchObject({ ticketLifetimeS: 600 });
+    for (const bad of ['0', '601', '1.5', '-3', 'ten', '']) {
+      expect(() => parseTrustArgs(['serve', `--ticket-lifetime=${bad}`])).toThrow(/--ticket-lifetime '.*': must be a whole number of seconds 1–600 \(default 600\), e\.g\. --ticket-lifetime 60/);
+    }
+    expect(() => parseTrustArgs(['node', 'list', '--ticket-lifetime', '5'])).toThrow(/--ticket-lifetime does not apply to 'pia-trust node list'/);
+  });
+
   it('serve: a non-loopback admin bind needs --allow-remote-admin', () => {
     expect(() => parseTrustArgs(['serve', '--admin', '0.0.0.0:4580'])).toThrow(/0\.0\.0\.0 is not a loopback address.*--allow-remote-admin/);
     expect(() => parseTrustArgs(['serve', '--admin', '[::]:4580'])).toThrow(/not a loopback address/);

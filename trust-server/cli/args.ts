@@ -8,7 +8,7 @@ import { ADDABLE_KINDS } from '../admin-input.js';
 import { isLoopback } from '../admin-http.js';
 import { canonicalNodeId } from '../node-ids.js';
 import { DEFAULT_STATE_DIR } from '../state-dir.js';
-import type { NodeKind } from '../../pia/phase3/index.js';
+import { MAX_TICKET_LIFETIME_S, type NodeKind } from '../../pia/phase3/index.js';
 import { ACCOUNT_NAME, ACCOUNT_ROLES, type AccountRole } from '../store/index.js';
 import { USAGE } from './usage.js';
 
@@ -36,6 +36,8 @@ export interface ServeCommand {
   readonly web?: EndpointArg;
   readonly webCert?: string;
   readonly webKey?: string;
+  /** --ticket-lifetime: the longest phase-3 ticket, 1–600 s (default 600, docs/protocol.md §9.6). */
+  readonly ticketLifetimeS?: number;
 }
 
 export type TrustCommand =
@@ -71,6 +73,7 @@ const OPTIONS = {
   web: { type: 'string' },
   'web-cert': { type: 'string' },
   'web-key': { type: 'string' },
+  'ticket-lifetime': { type: 'string' },
   api: { type: 'string' },
   'token-file': { type: 'string' },
   kind: { type: 'string' },
@@ -133,7 +136,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
   };
   switch (name) {
     case 'serve':
-      only(['state', 'pia', 'admin', 'advertise', 'allow-remote-admin', 'web', 'web-cert', 'web-key']);
+      only(['state', 'pia', 'admin', 'advertise', 'allow-remote-admin', 'web', 'web-cert', 'web-key', 'ticket-lifetime']);
       positionals(1, 'options only');
       return {
         ...webOptions(v.web, nonEmpty('--web-cert', v['web-cert']), nonEmpty('--web-key', v['web-key'])),
@@ -143,6 +146,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
         admin: v.admin === undefined ? DEFAULT_ADMIN_BIND : adminEndpoint(v.admin, v['allow-remote-admin'] === true),
         ...(v.advertise === undefined ? {} : { advertise: endpoint('--advertise', v.advertise, false) }),
         allowRemoteAdmin: v['allow-remote-admin'] === true,
+        ...(v['ticket-lifetime'] === undefined ? {} : { ticketLifetimeS: ticketLifetime(v['ticket-lifetime']) }),
       };
     case 'node add': {
       only([...CONNECT, 'kind', 'label', 'groups', 'out']);
@@ -246,6 +250,15 @@ function webOptions(web: string | undefined, cert: string | undefined, key: stri
   if (!/(\]|^[\d.]*):\d+$/.test(web)) throw new UsageError(`--web '${web}': give an address and a port, e.g. --web 0.0.0.0:4443 or --web [::1]:4443`);
   if ((cert === undefined) !== (key === undefined)) throw new UsageError(`give both --web-cert FILE and --web-key FILE, or neither (then a self-signed certificate is made in the state directory)`);
   return { web: endpoint('--web', web, true), ...(cert === undefined ? {} : { webCert: cert }), ...(key === undefined ? {} : { webKey: key }) };
+}
+
+/** `--ticket-lifetime SECONDS`: a whole number 1–600 (§9.6: a ticket never lives longer than 600 s). */
+function ticketLifetime(text: string): number {
+  const seconds = Number(text);
+  if (!/^\d+$/.test(text) || seconds < 1 || seconds > MAX_TICKET_LIFETIME_S) {
+    throw new UsageError(`--ticket-lifetime '${text}': must be a whole number of seconds 1–${MAX_TICKET_LIFETIME_S} (default ${MAX_TICKET_LIFETIME_S}), e.g. --ticket-lifetime 60`);
+  }
+  return seconds;
 }
 
 function nonEmpty(flag: string, value: string | undefined): string | undefined {

@@ -24,6 +24,7 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
       ...(cmd.advertise === undefined ? {} : { advertise: cmd.advertise }),
       allowRemoteAdmin: cmd.allowRemoteAdmin,
       ...(cmd.web === undefined ? {} : { web: { bind: cmd.web, ...(cmd.webCert === undefined ? {} : { certFile: cmd.webCert }), ...(cmd.webKey === undefined ? {} : { keyFile: cmd.webKey }) } }),
+      ...(cmd.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: cmd.ticketLifetimeS }),
       env: io.env,
       log,
       ...(io.clock === undefined ? {} : { clock: io.clock }),
@@ -42,6 +43,7 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
     const { url, fingerprint, certCreated } = server.web;
     log('info', `MyNet Manager on ${url}; certificate SHA-256 fingerprint ${fingerprint}${certCreated ? ' (self-signed, made now in the state directory)' : ''}`);
   }
+  log('info', `phase-3 tickets live at most ${server.ticketLifetimeS} s: a removed grant or a revoked node stops working within that`);
   log('info', `admin API on ${adminUrl} (bearer token in ${paths.adminToken}); audit log ${paths.audit}; Ctrl-C stops`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();

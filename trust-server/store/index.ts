@@ -1,6 +1,7 @@
 /** The trusted server's store (docs/protocol.md §9): registry, grants, enrollments, master key. */
-export type { TrustStore, NodeRecord, NewNode, NodeStatus, GrantRecord, NewGrant, Right, EnrollmentRecord, AccountRecord, AccountRole } from './types.js';
+export type { TrustStore, NodeRecord, NewNode, NodeStatus, GrantRecord, NewGrant, Right, EnrollmentRecord, AccountRecord, AccountRole, GatewayReport, ReportedDevice } from './types.js';
 export { ACCOUNT_NAME, ACCOUNT_ROLES } from './sqlite-accounts.js';
+export { MAX_REPORTED_DEVICES } from './sqlite-reports.js';
 export { StoreError, type StoreErrorKind } from './errors.js';
 export { MasterKey, loadMasterKey, generateMasterKeyFile, MASTER_KEY_ENV, type LoadMasterKeyOptions } from './master-key.js';
 export { openSqliteStore, type SqliteStoreOptions, type SqliteTrustStore } from './sqlite-store.js';

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION, applyMigrations, type Migration } from './migrations.js';
+import { wrapNodeKey } from './key-wrap.js';
 import { openSqliteStore } from './sqlite-store.js';
 import { at, masterA, newNode, tempDir } from './test-support.js';
 
@@ -20,7 +21,7 @@ describe('schema migrations', () => {
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
     const tables = raw.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((t) => t.name);
-    expect(tables).toEqual(['accounts', 'enrollments', 'grants', 'meta', 'node_groups', 'nodes']);
+    expect(tables).toEqual(['accounts', 'enrollments', 'gateway_reports', 'grants', 'meta', 'node_groups', 'nodes']);
     raw.close();
   });
 
@@ -33,25 +34,42 @@ describe('schema migrations', () => {
     again.close();
   });
 
-  it('migrates a version-1 database (before accounts) in place, keeping its nodes, and accounts then work', () => {
-    const old = openSqliteStore({ path, masterKey: masterA() });
-    const node = old.addNode(newNode('gateway', 'rack1-gw'), at('2025-03-01T00:00:00Z'));
-    old.close();
-    // What a release before accounts left: step 1 only.
+  /** A database as an older release left it: the first `steps` migrations, one node in it. */
+  function oldDatabase(steps: number): { id: string; key: Buffer } {
     const raw = new Database(path);
-    raw.exec('DROP TABLE accounts');
-    raw.pragma('user_version = 1');
+    applyMigrations(raw, MIGRATIONS.slice(0, steps), path);
+    const node = newNode('gateway', 'rack1-gw');
+    raw.prepare("INSERT INTO nodes (id, kind, label, status, created, wrapped_key) VALUES (?, 'gateway', 'rack1-gw', 'active', ?, ?)").run(node.id, '2025-03-01T00:00:00.000Z', wrapNodeKey(masterA(), node.id, node.key));
     raw.close();
+    return { id: node.id, key: node.key };
+  }
+  const HASH = `scrypt$16$1$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}`;
 
+  it('migrates a version-1 database (before accounts) in place, keeping its nodes, and accounts then work', () => {
+    const node = oldDatabase(1);
     const store = openSqliteStore({ path, masterKey: masterA() });
-    expect(store.getNode(node.id)).toEqual(node);
+    expect(store.getNode(node.id)).toMatchObject({ id: node.id, label: 'rack1-gw', owner: undefined });
+    expect(Buffer.from(store.nodeKey(node.id) ?? [])).toEqual(node.key);
     expect(store.listAccounts()).toEqual([]);
-    const hash = `scrypt$16$1$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}`;
-    const added = store.addAccount({ name: 'alice', role: 'owner', passwordHash: hash }, at('2025-03-02T00:00:00Z'));
+    const added = store.addAccount({ name: 'alice', role: 'owner', passwordHash: HASH }, at('2025-03-02T00:00:00Z'));
     expect(added).toEqual({ name: 'alice', role: 'owner', created: '2025-03-02T00:00:00.000Z', updated: '2025-03-02T00:00:00.000Z', disabled: false });
     store.close();
     const check = new Database(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    check.close();
+  });
+
+  it('migrates a version-2 database (before owners and reports): nodes kept without an owner, then owners and reports work', () => {
+    const node = oldDatabase(2);
+    const store = openSqliteStore({ path, masterKey: masterA() });
+    expect(store.getNode(node.id)?.owner).toBeUndefined();
+    store.addAccount({ name: 'alice', role: 'owner', passwordHash: HASH }, at('2025-03-02T00:00:00Z'));
+    expect(store.setOwner(node.id, 'alice').owner).toBe('alice');
+    store.recordGatewayReport({ gateway: node.id, firmware: '1.0', devices: [], reportedAt: '2025-03-02T00:00:00Z' });
+    expect(store.gatewayReport(node.id)?.firmware).toBe('1.0');
+    store.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
     check.close();
   });
 

@@ -71,6 +71,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    description: 'node owners (MyNet Manager accounts) and gateway reports',
+    sql: `
+      ALTER TABLE nodes ADD COLUMN owner TEXT REFERENCES accounts (name);
+      CREATE INDEX nodes_by_owner ON nodes (owner);
+      CREATE TABLE gateway_reports (
+        gateway     TEXT PRIMARY KEY REFERENCES nodes (id),
+        firmware    TEXT NOT NULL,
+        devices     TEXT NOT NULL,
+        reported_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,15 +1,16 @@
 /**
- * MyNet Manager accounts on SQLite (migration 2).
+ * MyNet Manager accounts on SQLite (migration 2; owners of nodes since migration 3).
  *
  * Must hold: a row holds a password only as its scrypt hash string; no function here returns
- * the hash except `accountPasswordHash` (the login check), so listings cannot leak it.
+ * the hash except `accountPasswordHash` (the login check), so listings cannot leak it. An
+ * account that owns nodes is not removed: the refusal names the nodes and how to reassign them.
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
 import type { AccountRecord, AccountRole, TrustStore } from './types.js';
 import { nowText } from './validate.js';
 
-export type AccountOps = Pick<TrustStore, 'addAccount' | 'getAccount' | 'listAccounts' | 'removeAccount' | 'setAccountPassword' | 'accountPasswordHash'>;
+export type AccountOps = Pick<TrustStore, 'addAccount' | 'getAccount' | 'listAccounts' | 'removeAccount' | 'setAccountPassword' | 'accountPasswordHash' | 'setAccountDisabled' | 'setAccountRole'>;
 
 export const ACCOUNT_NAME = /^[a-z0-9._-]{1,64}$/;
 export const ACCOUNT_ROLES: readonly AccountRole[] = ['admin', 'owner'];
@@ -33,6 +34,10 @@ export function sqliteAccountOps(db: Database.Database): AccountOps {
   const remove = db.prepare('DELETE FROM accounts WHERE name = ?');
   const setHash = db.prepare('UPDATE accounts SET password_hash = ?, updated = ? WHERE name = ?');
   const selectHash = db.prepare<[string], { password_hash: string }>('SELECT password_hash FROM accounts WHERE name = ?');
+  const setDisabled = db.prepare('UPDATE accounts SET disabled = ?, updated = ? WHERE name = ?');
+  const setRole = db.prepare('UPDATE accounts SET role = ?, updated = ? WHERE name = ?');
+  const ownedNodes = db.prepare<[string], { id: string; label: string }>('SELECT id, label FROM nodes WHERE owner = ? ORDER BY created, id');
+  const notFound = (name: string): StoreError => new StoreError('not-found', `no account "${name}"; 'pia-trust user list' shows the accounts`, 'name');
 
   const get = (name: string): AccountRecord | undefined => {
     const row = select.get(name);
@@ -51,9 +56,25 @@ export function sqliteAccountOps(db: Database.Database): AccountOps {
     },
     getAccount: (name) => get(name),
     listAccounts: () => list.all().map(accountRecord),
-    removeAccount: (name) => remove.run(name).changes > 0,
+    removeAccount(name) {
+      const owned = ownedNodes.all(name);
+      if (owned.length > 0) {
+        const shown = owned.slice(0, 10).map((n) => `${n.id} (${n.label})`).join(', ') + (owned.length > 10 ? ` and ${owned.length - 10} more` : '');
+        throw new StoreError('conflict', `account "${name}" owns ${owned.length} node(s): ${shown}; give each another owner or none first (pia-trust node owner ID ACCOUNT|--none), then remove the account`, 'name');
+      }
+      return remove.run(name).changes > 0;
+    },
     setAccountPassword(name, hash, now) {
-      if (setHash.run(passwordHash(hash), nowText(now), name).changes === 0) throw new StoreError('not-found', `no account "${name}"; 'pia-trust user list' shows the accounts`, 'name');
+      if (setHash.run(passwordHash(hash), nowText(now), name).changes === 0) throw notFound(name);
+      return get(name) as AccountRecord;
+    },
+    setAccountDisabled(name, disabled, now) {
+      if (setDisabled.run(disabled ? 1 : 0, nowText(now), name).changes === 0) throw notFound(name);
+      return get(name) as AccountRecord;
+    },
+    setAccountRole(name, role, now) {
+      if (!ACCOUNT_ROLES.includes(role)) throw new StoreError('invalid', `account role "${String(role)}" is not a role; write admin or owner`, 'role');
+      if (setRole.run(role, nowText(now), name).changes === 0) throw notFound(name);
       return get(name) as AccountRecord;
     },
     accountPasswordHash: (name) => selectHash.get(name)?.password_hash,

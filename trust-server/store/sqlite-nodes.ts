@@ -1,6 +1,10 @@
 /**
- * The node registry on SQLite: nodes, their groups, and their keys wrapped under the master
- * key (key-wrap.ts). A key is unwrapped only by `nodeKey`, in memory, on demand.
+ * The node registry on SQLite: nodes, their groups, their owners (MyNet Manager accounts,
+ * migration 3) and their keys wrapped under the master key (key-wrap.ts). A key is unwrapped
+ * only by `nodeKey`, in memory, on demand.
+ *
+ * Must hold: a node's owner is an existing account (checked here with a clear error, and by
+ * the column's foreign key).
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
@@ -10,7 +14,7 @@ import { NODE_COLUMNS, nodeRecord, type NodeRow } from './sqlite-rows.js';
 import type { NewNode, NodeRecord, TrustStore } from './types.js';
 import { groupNames, label, nodeIdText, nodeKind, nowText } from './validate.js';
 
-export type NodeOps = Pick<TrustStore, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'revokeNode' | 'touchNode' | 'setGroups'>;
+export type NodeOps = Pick<TrustStore, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'revokeNode' | 'touchNode' | 'setGroups' | 'setOwner'>;
 
 export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: ((n: number) => Uint8Array) | undefined): NodeOps {
   const selectNode = db.prepare<[string], NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE id = ?`);
@@ -18,11 +22,21 @@ export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: 
   const selectKey = db.prepare<[string], { wrapped_key: Buffer }>('SELECT wrapped_key FROM nodes WHERE id = ?');
   const selectGroups = db.prepare<[string], { group_name: string }>('SELECT group_name FROM node_groups WHERE node_id = ?');
   const selectAllGroups = db.prepare<[], { node_id: string; group_name: string }>('SELECT node_id, group_name FROM node_groups');
-  const insertNode = db.prepare('INSERT INTO nodes (id, kind, label, status, created, wrapped_key) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertNode = db.prepare('INSERT INTO nodes (id, kind, label, status, created, wrapped_key, owner) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertGroup = db.prepare('INSERT INTO node_groups (node_id, group_name) VALUES (?, ?)');
   const deleteGroups = db.prepare('DELETE FROM node_groups WHERE node_id = ?');
   const revoke = db.prepare("UPDATE nodes SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'");
   const touch = db.prepare('UPDATE nodes SET last_seen = ? WHERE id = ?');
+  const updateOwner = db.prepare('UPDATE nodes SET owner = ? WHERE id = ?');
+  const accountExists = db.prepare<[string], { name: string }>('SELECT name FROM accounts WHERE name = ?');
+
+  /** The owner's name, checked: an account that exists. */
+  const ownerName = (owner: string, nodeText: string): string => {
+    if (typeof owner !== 'string' || accountExists.get(owner) === undefined) {
+      throw new StoreError('invalid', `owner of node ${nodeText}: there is no account "${String(owner).slice(0, 64)}"; add it first (pia-trust user add NAME --role owner) or name an existing one (pia-trust user list)`, 'owner');
+    }
+    return owner;
+  };
 
   /** A valid node ID in canonical form, or undefined (a lookup of garbage finds nothing). */
   const lookupId = (id: string): string | undefined => {
@@ -56,7 +70,8 @@ export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: 
         if (existing !== undefined) {
           throw new StoreError('conflict', `node ID ${id} is already registered (${existing.kind} "${existing.label}", ${existing.status}); use a new random ID for a new node`);
         }
-        insertNode.run(id, kind, name, 'active', created, wrapNodeKey(master, id, node.key, random));
+        const owner = node.owner === undefined ? null : ownerName(node.owner, id);
+        insertNode.run(id, kind, name, 'active', created, wrapNodeKey(master, id, node.key, random), owner);
         for (const g of groups) insertGroup.run(id, g);
         return mustRead(id);
       })();
@@ -101,6 +116,14 @@ export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: 
         const node = mustRead(id);
         deleteGroups.run(node.id);
         for (const g of names) insertGroup.run(node.id, g);
+        return mustRead(node.id);
+      })();
+    },
+
+    setOwner(id: string, owner: string | undefined): NodeRecord {
+      return db.transaction(() => {
+        const node = mustRead(id);
+        updateOwner.run(owner === undefined ? null : ownerName(owner, node.id), node.id);
         return mustRead(node.id);
       })();
     },

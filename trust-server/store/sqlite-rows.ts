@@ -13,6 +13,7 @@ export interface NodeRow {
   readonly created: string;
   readonly last_seen: string | null;
   readonly revoked_at: string | null;
+  readonly owner: string | null;
 }
 
 export interface GrantRow {
@@ -33,7 +34,7 @@ export interface EnrollmentRow {
   readonly node_id: string;
 }
 
-export const NODE_COLUMNS = 'id, kind, label, status, created, last_seen, revoked_at';
+export const NODE_COLUMNS = 'id, kind, label, status, created, last_seen, revoked_at, owner';
 
 export function nodeRecord(row: NodeRow, groups: readonly string[]): NodeRecord {
   return {
@@ -45,6 +46,7 @@ export function nodeRecord(row: NodeRow, groups: readonly string[]): NodeRecord 
     lastSeen: row.last_seen ?? undefined,
     revokedAt: row.revoked_at ?? undefined,
     groups: [...groups].sort(),
+    owner: row.owner ?? undefined,
   };
 }
 

@@ -23,6 +23,7 @@ import { MIGRATIONS, applyMigrations } from './migrations.js';
 import { sqliteAccountOps } from './sqlite-accounts.js';
 import { sqliteGrantOps } from './sqlite-grants.js';
 import { sqliteNodeOps } from './sqlite-nodes.js';
+import { sqliteReportOps } from './sqlite-reports.js';
 import type { TrustStore } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -71,6 +72,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteTrustStore {
     ...nodes,
     ...grants,
     ...sqliteAccountOps(db),
+    ...sqliteReportOps(db, (id) => nodes.getNode(id)),
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
     },

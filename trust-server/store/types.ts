@@ -26,6 +26,8 @@ export interface NodeRecord {
   readonly revokedAt: string | undefined;
   /** Groups the node belongs to (subjects of grants). */
   readonly groups: readonly string[];
+  /** The MyNet Manager account (role owner) that owns the node; undefined: only admins see it. */
+  readonly owner: string | undefined;
 }
 
 export interface NewNode {
@@ -35,6 +37,8 @@ export interface NewNode {
   /** 32 bytes. */
   readonly key: Uint8Array;
   readonly groups?: readonly string[];
+  /** An existing account's name. */
+  readonly owner?: string;
 }
 
 export type Right = string; // 'read' | 'control' | `call:${string}`
@@ -64,6 +68,31 @@ export interface EnrollmentRecord {
   readonly nodeId: string;
 }
 
+/**
+ * What a gateway last told the trusted server about itself over its phase-3 association
+ * (trust-server/reports): the devices it serves, their health, its firmware version. Kept one
+ * per gateway, replaced by each report; the page shows names from it, never trusts it for access.
+ */
+export interface ReportedDevice {
+  /** The device's name, as grants select it (1–64 of [A-Za-z0-9._-]). */
+  readonly name: string;
+  /** Its kind (fan, thermometer, door-lock, …). */
+  readonly kind: string;
+  readonly status: 'ok' | 'degraded' | 'failed';
+  /** The last error's message, when not ok (≤ 200 characters). */
+  readonly detail?: string;
+}
+
+export interface GatewayReport {
+  /** The gateway's node ID: the phase-3 identity of the association the report came over. */
+  readonly gateway: string;
+  /** The gateway's firmware version (≤ 64 characters). */
+  readonly firmware: string;
+  readonly devices: readonly ReportedDevice[];
+  /** ISO-8601 UTC, when the trusted server received it. */
+  readonly reportedAt: string;
+}
+
 /** A MyNet Manager login (trust-server/accounts). The password hash is not part of it. */
 export type AccountRole = 'admin' | 'owner';
 export interface AccountRecord {
@@ -86,6 +115,8 @@ export interface TrustStore {
   revokeNode(id: string, now: Date): NodeRecord;
   touchNode(id: string, now: Date): void;
   setGroups(id: string, groups: readonly string[]): NodeRecord;
+  /** Sets or clears (undefined) the owning account; the account must exist. */
+  setOwner(id: string, owner: string | undefined): NodeRecord;
 
   addGrant(grant: NewGrant, now: Date): GrantRecord;
   removeGrant(id: string): boolean;
@@ -100,10 +131,18 @@ export interface TrustStore {
   addAccount(account: { name: string; role: AccountRole; passwordHash: string }, now: Date): AccountRecord;
   getAccount(name: string): AccountRecord | undefined;
   listAccounts(): AccountRecord[];
+  /** False for an unknown account; a conflict error when it owns nodes (naming them). */
   removeAccount(name: string): boolean;
   setAccountPassword(name: string, passwordHash: string, now: Date): AccountRecord;
   /** For the login check only; undefined for an unknown account. */
   accountPasswordHash(name: string): string | undefined;
+  /** A disabled account cannot log in; its sessions end. */
+  setAccountDisabled(name: string, disabled: boolean, now: Date): AccountRecord;
+  setAccountRole(name: string, role: AccountRole, now: Date): AccountRecord;
+
+  /** Replaces the gateway's report (its node must exist and be a gateway). */
+  recordGatewayReport(report: GatewayReport): void;
+  gatewayReport(gatewayId: string): GatewayReport | undefined;
 
   /**
    * Runs `fn` (synchronous) atomically: every store call inside commits together or not at all

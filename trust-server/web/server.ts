@@ -1,29 +1,45 @@
 /**
- * MyNet Manager's web listener (no pages yet): login, logout and "who am I" over HTTPS, or
- * plain HTTP on a loopback address only.
+ * MyNet Manager's web listener: the page, login, logout and the session JSON API over HTTPS,
+ * or plain HTTP on a loopback address only (docs/mynet-manager.md).
  *
- *   POST /login   {name, password} (JSON, ≤ 4 KiB → else 413) → verifyLogin with the client
- *                 address as source; 200 {csrfToken, account: {name, role}} and the session
- *                 cookie; 401 for any refusal (never saying whether the name exists); 429 with
- *                 Retry-After when limited;
- *   POST /logout  session + `x-csrf-token` → 204, the session ended and audited (`logout`);
- *   GET  /api/me  session → {account, csrfToken}; else 401.
- * Every POST/PUT/DELETE other than /login needs a live session (401) and its CSRF token (403).
+ *   1. POST /login {name, password} (≤ 4 KiB → else 413): an `Origin` header, when present,
+ *      must be this listener's own origin (else 403, counted, not audited: a cross-site form
+ *      cannot log a victim in); verifyLogin with the client address as source; 200
+ *      {csrfToken, account} and the session cookie; 401 for any refusal; 429 when limited;
+ *   2. /logout and /api/*: a live session (401 otherwise), whose account still exists and is
+ *      enabled (its role read from the store at each request); every POST/PUT/DELETE/PATCH
+ *      must carry the session's CSRF token in `x-csrf-token` (403, nothing done);
+ *   3. the route (routes.ts) → 404 / 405; a JSON body ≤ 16 KiB (→ 413); the operation runs in
+ *      the caller's Scope (scope.ts) with the actor {account, via: 'web'} for its audit records;
+ *   4. anything else: GET/HEAD of a page file (page-assets.ts) or 404; a path with `..`, an
+ *      encoded dot or slash, or a backslash is counted and logged at most once a minute.
  *
- * Must hold: the password is never logged, audited or answered (errors name no body field
- * values); a non-loopback bind without TLS is refused; answers are `no-store`.
+ * Must hold: the password is never logged, audited or answered; a non-loopback bind without
+ * TLS is refused; API answers are `no-store`; unauthenticated requests write no audit record.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AuditLog } from '../../common/audit/index.js';
+import { MAX_TICKET_LIFETIME_S } from '../../pia/phase3/index.js';
 import type { LoginResult } from '../accounts/index.js';
+import { AccountNotFound } from '../admin-accounts.js';
+import { NotFound } from '../admin-api.js';
+import { InputError } from '../admin-input.js';
 import { isLoopback } from '../admin-http.js';
 import { hostPort, listenHttp } from '../http-listen.js';
+import { StoreError } from '../store/index.js';
+import type { WebApiDeps } from './api-context.js';
+import { HttpError, readJsonBody, sendJson as send } from './http-body.js';
+import type { PageAssets } from './page-assets.js';
+import { WEB_ROUTES } from './routes.js';
+import { Scope } from './scope.js';
 import { clearSessionCookie, CSRF_HEADER, csrfMatches, sessionCookie, setSessionCookie, type Session, type SessionTable } from './sessions.js';
 
 export const MAX_LOGIN_BODY = 4 * 1024;
+export const MAX_API_BODY = 16 * 1024;
 /** Retry-After for a limited login: the source window (a name's lock lifts a token at a time). */
 export const LIMITED_RETRY_SECONDS = 60;
+const LOG_EVERY_MS = 60_000;
 
 export interface WebTls {
   readonly cert: string | Buffer;
@@ -39,11 +55,28 @@ export interface WebServerOptions {
   readonly sessions: SessionTable;
   readonly audit: AuditLog;
   readonly log: (level: 'info' | 'warn', message: string) => void;
+  /** The session JSON API (/api/fleet, /api/nodes, …); without it only /api/me. */
+  readonly api?: WebApiDeps;
+  /** The page (static/); without it only the API. */
+  readonly assets?: PageAssets;
+  /** The server's ticket lifetime (s): how long existing associations keep a lost access. */
+  readonly ticketLifetimeS?: number;
+  /** Milliseconds, for the once-a-minute log limits (default Date.now). */
+  readonly nowMs?: () => number;
+}
+
+/** What was refused without a record: counted here, summarized in the log. */
+export interface WebRefusals {
+  /** Logins whose Origin was another site. */
+  crossOriginLogins: number;
+  /** Requests for paths outside the page (`..`, encoded dots or slashes). */
+  traversal: number;
 }
 
 export interface WebServer {
   readonly url: string;
   readonly port: number;
+  readonly refusals: Readonly<WebRefusals>;
   close(): Promise<void>;
 }
 
@@ -52,63 +85,132 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     throw new Error(`MyNet Manager: ${o.address} is not a loopback address and the listener has no TLS certificate; bind --web to 127.0.0.1 or ::1, or serve HTTPS (a certificate from --web-cert/--web-key or the state directory's self-signed one)`);
   }
   const secure = o.tls !== undefined;
-  const handler = (req: IncomingMessage, res: ServerResponse): void => void handle(o, secure, req, res);
+  const refusals: WebRefusals = { crossOriginLogins: 0, traversal: 0 };
+  const logged = { traversal: -Infinity, origin: -Infinity };
+  const nowMs = o.nowMs ?? Date.now;
+  const logLimited = (key: keyof typeof logged, message: string): void => {
+    const t = nowMs();
+    if (t - logged[key] < LOG_EVERY_MS) return;
+    logged[key] = t;
+    o.log('warn', message);
+  };
+  const ctx: Ctx = { o, secure, refusals, logLimited };
+  const handler = (req: IncomingMessage, res: ServerResponse): void => void handle(ctx, req, res);
   const server: Server = o.tls === undefined ? createHttpServer(handler) : createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, handler);
   const l = await listenHttp(server, { address: o.address, port: o.port, what: 'MyNet Manager', whenTaken: 'another process uses it; stop it or choose another --web port', flag: '--web' });
-  return { url: `${secure ? 'https' : 'http'}://${hostPort(l.reach, l.port)}`, port: l.port, close: () => l.close() };
+  return { url: `${secure ? 'https' : 'http'}://${hostPort(l.reach, l.port)}`, port: l.port, refusals, close: () => l.close() };
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+interface Ctx {
+  readonly o: WebServerOptions;
+  readonly secure: boolean;
+  readonly refusals: WebRefusals;
+  readonly logLimited: (key: 'traversal' | 'origin', message: string) => void;
 }
 
 const CHANGING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
+const TRAVERSAL = /\.\.|%2e|%2f|%5c|\\/i;
 
-async function handle(o: WebServerOptions, secure: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { o } = ctx;
   const method = req.method ?? 'GET';
-  const path = new URL(req.url ?? '/', 'http://web.invalid').pathname;
-  const source = req.socket.remoteAddress ?? 'unknown';
+  const raw = req.url ?? '/';
+  let path = '/';
   try {
+    path = new URL(raw, 'http://web.invalid').pathname;
+    if (TRAVERSAL.test(raw.split('?')[0] ?? '')) {
+      ctx.refusals.traversal++;
+      ctx.logLimited('traversal', `MyNet Manager: refused requests for paths outside the page (${ctx.refusals.traversal} so far); nothing is served outside static/`);
+      throw new HttpError(404, 'no such page');
+    }
     if (path === '/login') {
       if (method !== 'POST') throw methodNotAllowed(res, 'POST');
-      await login(o, secure, source, req, res);
+      await login(ctx, req, res);
       return;
     }
-    const id = sessionCookie(req.headers.cookie);
-    const session = o.sessions.touch(id);
-    if (path === '/logout' || path === '/api/me') {
-      const allowed = path === '/logout' ? 'POST' : 'GET';
-      if (method !== allowed) throw methodNotAllowed(res, allowed);
-    } else {
-      throw new HttpError(404, `no such endpoint ${path}`);
-    }
-    if (session === undefined) throw new HttpError(401, 'not logged in, or the session has expired; POST /login again');
-    if (CHANGING.has(method) && !csrfMatches(session, req.headers[CSRF_HEADER])) {
-      throw new HttpError(403, `missing or wrong ${CSRF_HEADER} header; send the csrfToken the login answer gave`);
-    }
-    if (path === '/api/me') {
-      send(res, 200, { account: session.account, csrfToken: session.csrfToken });
+    if (path === '/logout' || path.startsWith('/api/')) {
+      await api(ctx, method, path, req, res);
       return;
     }
-    logout(o, secure, id ?? '', session, source, res);
+    if (o.assets?.serve(req, res) === true) return;
+    throw new HttpError(404, `no such page ${path.slice(0, 80)}`);
   } catch (err) {
     if (err instanceof HttpError) send(res, err.status, { error: err.message });
+    else if (err instanceof InputError) send(res, 400, { error: err.message });
+    else if (err instanceof NotFound || err instanceof AccountNotFound) send(res, 404, { error: err.message });
+    else if (err instanceof StoreError && err.kind === 'invalid') send(res, 400, { error: err.message });
+    else if (err instanceof StoreError && err.kind === 'not-found') send(res, 404, { error: err.message });
+    else if (err instanceof StoreError && err.kind === 'conflict') send(res, 409, { error: err.message });
     else {
-      o.log('warn', `MyNet Manager ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+      o.log('warn', `MyNet Manager ${method} ${path.slice(0, 80)}: ${err instanceof Error ? err.message : String(err)}`);
       send(res, 500, { error: 'internal error; the server log has the details' });
     }
   }
 }
 
-async function login(o: WebServerOptions, secure: boolean, source: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = await readJson(req);
-  const name = body.name;
-  const password = body.password;
+/** Steps 2 and 3. */
+async function api(ctx: Ctx, method: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { o } = ctx;
+  const id = sessionCookie(req.headers.cookie) ?? '';
+  const session = live(o, id);
+  if (session === undefined) throw new HttpError(401, 'Your session ended; log in again');
+  if (CHANGING.has(method) && !csrfMatches(session, req.headers[CSRF_HEADER])) {
+    throw new HttpError(403, `missing or wrong ${CSRF_HEADER} header; send the csrfToken the login answer gave (reload the page to get it again)`);
+  }
+  const source = req.socket.remoteAddress ?? 'unknown';
+  if (path === '/api/me' || path === '/logout') {
+    const allowed = path === '/logout' ? 'POST' : 'GET';
+    if (method !== allowed) throw methodNotAllowed(res, allowed);
+    if (path === '/api/me') send(res, 200, { account: session.account, csrfToken: session.csrfToken });
+    else logout(ctx, id, session, source, res);
+    return;
+  }
+  const deps = o.api;
+  const matching = deps === undefined ? [] : WEB_ROUTES.filter((r) => r.path.test(path));
+  const route = matching.find((r) => r.method === method);
+  if (deps === undefined || route === undefined) {
+    if (matching.length === 0) throw new HttpError(404, `no such endpoint ${path.slice(0, 80)}`);
+    throw methodNotAllowed(res, matching.map((r) => r.method).join(', '));
+  }
+  const params = (route.path.exec(path) ?? []).slice(1).map(pathParam);
+  const body = route.body === true ? await readJsonBody(req, MAX_API_BODY, '{"label": "alice-laptop", "kind": "operator"}') : undefined;
+  const viewer = { name: session.account.name, role: session.account.role === 'admin' ? ('admin' as const) : ('owner' as const) };
+  const answer = await route.run(deps, {
+    scope: new Scope(viewer, deps.store),
+    actor: { account: viewer.name, via: 'web' },
+    params,
+    body,
+    query: new URL(req.url ?? '/', 'http://web.invalid').searchParams,
+    ticketLifetimeS: o.ticketLifetimeS ?? MAX_TICKET_LIFETIME_S,
+  });
+  send(res, answer.status, answer.body);
+}
+
+/** The live session of the cookie, its role refreshed from the store; a removed or disabled account's session ends here. */
+function live(o: WebServerOptions, id: string): Session | undefined {
+  const session = o.sessions.touch(id);
+  if (session === undefined || o.api === undefined) return session;
+  const account = o.api.store.getAccount(session.account.name);
+  if (account === undefined || account.disabled) {
+    o.sessions.end(id);
+    return undefined;
+  }
+  if (account.role !== session.account.role) session.account = { name: account.name, role: account.role };
+  return session;
+}
+
+async function login(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { o, secure } = ctx;
+  const origin = req.headers.origin;
+  const own = `${secure ? 'https' : 'http'}://${req.headers.host ?? ''}`;
+  if (origin !== undefined && origin !== own) {
+    ctx.refusals.crossOriginLogins++;
+    ctx.logLimited('origin', `MyNet Manager: refused logins from another site's page (${ctx.refusals.crossOriginLogins} so far)`);
+    throw new HttpError(403, 'this login came from another site\'s page; open MyNet Manager at its own address and log in there');
+  }
+  const source = req.socket.remoteAddress ?? 'unknown';
+  const body = await readJsonBody(req, MAX_LOGIN_BODY, '{"name": "...", "password": "..."}');
+  const { name, password } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   if (typeof name !== 'string' || typeof password !== 'string') throw new HttpError(400, 'send a JSON object {"name": "...", "password": "..."} with both as strings');
   const r = await o.login.verifyLogin(name, password, source);
   if (!r.ok && r.reason === 'limited') {
@@ -121,10 +223,10 @@ async function login(o: WebServerOptions, secure: boolean, source: string, req: 
   send(res, 200, { csrfToken: session.csrfToken, account: session.account });
 }
 
-function logout(o: WebServerOptions, secure: boolean, id: string, session: Session, source: string, res: ServerResponse): void {
-  o.sessions.end(id);
-  o.audit.append('logout', { account: session.account.name, role: session.account.role, source });
-  res.setHeader('Set-Cookie', clearSessionCookie(secure));
+function logout(ctx: Ctx, id: string, session: Session, source: string, res: ServerResponse): void {
+  ctx.o.sessions.end(id);
+  ctx.o.audit.append('logout', { account: session.account.name, role: session.account.role, source });
+  res.setHeader('Set-Cookie', clearSessionCookie(ctx.secure));
   res.writeHead(204, { 'Cache-Control': 'no-store' });
   res.end();
 }
@@ -134,29 +236,10 @@ function methodNotAllowed(res: ServerResponse, allowed: string): HttpError {
   return new HttpError(405, `use ${allowed} here`);
 }
 
-/** The body as a JSON object; never echoes it (it carries a password). */
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > MAX_LOGIN_BODY) throw new HttpError(413, `the body is over ${MAX_LOGIN_BODY} bytes; send only {"name", "password"}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_LOGIN_BODY) throw new HttpError(413, `the body is over ${MAX_LOGIN_BODY} bytes; send only {"name", "password"}`);
-    chunks.push(chunk);
-  }
-  let value: unknown;
+function pathParam(p: string): string {
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return decodeURIComponent(p);
   } catch {
-    throw new HttpError(400, 'the body is not valid JSON; send {"name": "...", "password": "..."}');
+    throw new HttpError(400, `the path segment "${p.slice(0, 64)}" is not valid percent-encoding; send the ID as it is listed`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'send a JSON object {"name": "...", "password": "..."}');
-  return value as Record<string, unknown>;
-}
-
-function send(res: ServerResponse, status: number, body: Readonly<Record<string, unknown>>): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -32,7 +32,7 @@ export interface SessionAccount {
 }
 
 export interface Session {
-  readonly account: SessionAccount;
+  account: SessionAccount;
   readonly csrfToken: string;
   readonly created: number;
   lastUsed: number;
@@ -87,6 +87,18 @@ export class SessionTable {
     }
     s.lastUsed = now;
     return s;
+  }
+
+  /** Ends every session of an account (disabled, removed, demoted); how many ended. */
+  endAccount(name: string): number {
+    let n = 0;
+    for (const [key, s] of this.#byHash) {
+      if (s.account.name === name) {
+        this.#byHash.delete(key);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Ends a session; true if it was there. */

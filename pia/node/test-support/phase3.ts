@@ -27,6 +27,8 @@ export class MemoryTrust {
   readonly #grants: { subject: string; gateway: string; offer: GrantOffer }[] = [];
   readonly #random = seededRandom('memory-trust');
   readonly serverId: NodeId;
+  /** The authority's ticket lifetime (§9.6); undefined: the protocol's 600 s. */
+  ticketLifetimeS: number | undefined;
   #counter = 0;
 
   constructor(readonly clock: ManualClock) {
@@ -51,6 +53,14 @@ export class MemoryTrust {
     this.#grants.push({ subject, gateway, offer: { id: `g${++this.#counter}`, devices, rights } });
   }
 
+  /** Removes every grant between the two. */
+  ungrant(subject: string, gateway: string): void {
+    for (let i = this.#grants.length - 1; i >= 0; i--) {
+      const g = this.#grants[i];
+      if (g !== undefined && g.subject === subject && g.gateway === gateway) this.#grants.splice(i, 1);
+    }
+  }
+
   readonly authority: TrustAuthority = {
     handle: async (message, source) => {
       const answer = await authorize(
@@ -72,6 +82,7 @@ export class MemoryTrust {
           random: this.#random,
           server: { id: this.serverId, label: 'trusted server' },
           clock: this.clock,
+          ...(this.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: this.ticketLifetimeS }),
         },
       );
       return { ...(answer.reply === undefined ? {} : { reply: answer.reply }), ...(answer.keys === undefined ? {} : { install: answer.keys }) };
