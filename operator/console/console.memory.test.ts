@@ -142,6 +142,8 @@ describe('console core against the real gateway (in memory)', () => {
     const down = s.core.state().gateways[0]!;
     expect(down.error).toBeTruthy();
     expect(down.retryAt).toBeGreaterThan(down.since);
+    await until(m, () => s.core.state().gateways[0]!.attempting === true, 60_000);
+    expect(s.core.state().gateways[0]).toMatchObject({ status: 'unreachable', since: down.since }); // still "unreachable since" while tried again
     cut = false;
     stop();
     await until(m, () => s.core.state().gateways[0]!.status === 'up', 120_000);
