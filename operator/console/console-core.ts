@@ -129,6 +129,8 @@ export class ConsoleCore {
     const list = this.#devices.get(gateway);
     const i = list?.findIndex((d) => d.name === device) ?? -1;
     if (list === undefined || i < 0) return;
+    const was = (list[i] as DeviceView).health;
+    if (was.status === health.status && was.failures === health.failures && was.lastError?.message === health.lastError?.message) return; // the 15 s poll: only changes go out
     const d = { ...(list[i] as DeviceView), health };
     list[i] = d;
     this.#emit({ type: 'health', gateway, device, health });

@@ -25,6 +25,7 @@ let browser: HeadlessChromium;
 let consoleServer: ConsoleServer;
 let otherSite: Server;
 let otherPort = 0;
+let stopConsole: () => Promise<number>;
 const stops: (() => Promise<unknown>)[] = [];
 const logs: string[] = [];
 
@@ -86,10 +87,11 @@ beforeAll(async () => {
   void consoleDone.then((code) => logs.push(`console exited ${code}`));
   consoleServer = await Promise.race([serving, consoleDone.then((code) => Promise.reject(new Error(`piactl console exited ${code}: ${logs.join('')}`)))]);
   expect(out).toContain(`piactl: console at http://127.0.0.1:${consoleServer.port}/#token=`);
-  stops.unshift(async () => {
+  stopConsole = () => {
     consoleStop.abort();
-    expect(await consoleDone).toBe(0);
-  });
+    return consoleDone;
+  };
+  stops.unshift(stopConsole);
 
   otherSite = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
@@ -162,7 +164,15 @@ describe('piactl console in Chromium', () => {
     const safeResult = page.locator('article[data-device="safe"] .result').first();
     await expect.poll(() => safeResult.textContent(), { timeout: 20_000 }).toMatch(/not authorized by the gateway \(4\.03 Forbidden\): .*no grant with "call:unlock" on device "safe".*pia-trust grant add/);
     // The camera: its snapshot came over PIA (Block2) as a JPEG the browser decodes.
-    await expect.poll(() => page.evaluate(`document.querySelector('article[data-device="lobby-camera"] img.snapshot').naturalWidth`), { timeout: 60_000 }).toBeGreaterThan(0);
+    const cameraStatus = page.locator('article[data-device="lobby-camera"] .result').last();
+    await expect
+      .poll(async () => `${String(await page.evaluate(`document.querySelector('article[data-device="lobby-camera"] img.snapshot').naturalWidth > 0`))} ${await cameraStatus.textContent()}`, { timeout: 60_000 })
+      .toMatch(/^true image of /);
+    const refresh = page.getByRole('button', { name: 'Refresh lobby-camera snapshot' });
+    await refresh.focus();
+    const firstImage = await page.evaluate(`document.querySelector('article[data-device="lobby-camera"] img.snapshot').src`);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(`document.querySelector('article[data-device="lobby-camera"] img.snapshot').src`), { timeout: 60_000 }).not.toBe(firstImage);
     await screenshot(page, 'console-page');
 
     // Every control has a name a screen reader reads, and is a real control (keyboard).
@@ -192,6 +202,19 @@ describe('piactl console in Chromium', () => {
     expect(outcome).toBe('refused');
     expect(logs.join('')).toMatch(new RegExp(`refused a WebSocket from origin "http://localhost:${otherPort}"`));
     await screenshot(page, 'console-other-origin');
+    await context.close();
+  }, 60_000);
+
+  it('when the console process stops, the page says so (and the gateway is shown as gone)', async () => {
+    const context = await browser.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(consoleServer.url);
+    await expect.poll(() => page.locator('#connection').textContent(), { timeout: 20_000 }).toBe('connected');
+    await page.locator('#gateways [data-status="up"]').waitFor({ timeout: 30_000 });
+    expect(await stopConsole()).toBe(0);
+    await expect.poll(() => page.locator('#connection').textContent(), { timeout: 20_000 }).toMatch(/^console stopped/);
+    expect(await page.locator('section[data-gateway-devices].gone').count()).toBe(1);
+    await screenshot(page, 'console-stopped');
     await context.close();
   }, 60_000);
 });

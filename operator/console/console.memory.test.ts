@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryGateway, type MemoryGateway } from '../../firmware/gateway/test-support/index.js';
 import type { Endpoint } from '../../pia/node/index.js';
+import { runPiactl } from '../cli/index.js';
 import { ConsoleCore } from './console-core.js';
+import type { ConsoleServer } from './server.js';
 import type { ServerMessage } from './protocol.js';
 
 let g: MemoryGateway | undefined;
@@ -140,11 +142,68 @@ describe('console core against the real gateway (in memory)', () => {
     const down = s.core.state().gateways[0]!;
     expect(down.error).toBeTruthy();
     expect(down.retryAt).toBeGreaterThan(down.since);
+    await until(m, () => s.core.state().gateways[0]!.attempting === true, 60_000);
+    expect(s.core.state().gateways[0]).toMatchObject({ status: 'unreachable', since: down.since }); // still "unreachable since" while tried again
     cut = false;
     stop();
     await until(m, () => s.core.state().gateways[0]!.status === 'up', 120_000);
     const after = s.messages.length;
     await m.settle(s.core.handle({ type: 'set', id: 'x', gateway: gatewayName(m), device: 'rack-fan', property: 'speed', value: 55 }));
     await until(m, () => s.messages.slice(after).some((x) => x.type === 'value' && x.device === 'rack-fan' && x.property === 'speed' && x.value === 55));
+  });
+
+  it('a stalled fan raises the fan-stall alarm, and clears it when it turns again', async () => {
+    const m = (g = await memoryGateway());
+    const alice = m.operatorCredential('alice', { devices: '*', rights: ['read', 'control'] });
+    const s = startConsole(m, alice.file);
+    core = s.core;
+    await until(m, () => s.core.state().devices.length > 0);
+    await m.settle(s.core.handle({ type: 'set', id: 's', gateway: gatewayName(m), device: 'rack-fan', property: 'speed', value: 70 }));
+    m.building.parts.fan.inject('stall');
+    await until(m, () => s.messages.some((x) => x.type === 'alarm' && x.alarm.kind === 'fan-stall' && x.alarm.active));
+    expect(s.core.state().alarms).toEqual([expect.objectContaining({ device: 'rack-fan', kind: 'fan-stall', active: true, text: 'rack-fan: fan stalled (driven but not turning)' })]);
+    m.building.parts.fan.clear('stall');
+    await until(m, () => s.messages.some((x) => x.type === 'alarm' && x.alarm.kind === 'fan-stall' && !x.alarm.active));
+  });
+});
+
+describe('piactl console (the command, in-process)', () => {
+  it('prints the URL with its token, says when --open cannot open it, and on Ctrl-C deregisters every observation (exit 0)', async () => {
+    const m = (g = await memoryGateway());
+    const alice = m.operatorCredential('alice', { devices: '*', rights: ['read', 'control'] });
+    const stop = new AbortController();
+    let out = '';
+    let err = '';
+    let server: ConsoleServer | undefined;
+    let c: ConsoleCore | undefined;
+    let port = 43_000;
+    const done = runPiactl(['console', '--credential', alice.file, '--gateway', gatewayName(m), '--gateway-id', m.gatewayId, '--open'], {
+      stdout: { write: (t: string) => (out += t) },
+      stderr: { write: (t: string) => (err += t) },
+      signal: stop.signal,
+      env: { XDG_CONFIG_HOME: join(m.stateDir, 'config') },
+      clock: m.clock,
+      openTransport: () => Promise.resolve(m.net.attach(OPERATOR, port++)),
+      wallNow: () => m.clock.now(),
+      openUrl: () => false,
+      onReady: (sv, cr) => ((server = sv), (c = cr)),
+    });
+    await until(m, () => c !== undefined && c.state().devices.length > 0 && m.gateway.observers() > 0);
+    expect(out).toMatch(new RegExp(`^piactl: console at http://127\\.0\\.0\\.1:${server!.port}/#token=[A-Za-z0-9_-]{43}\n`));
+    expect(err).toContain('--open: xdg-open is not installed; open the URL above in a browser');
+    const observable = c!.state().devices.flatMap((d) => d.properties.filter((p) => p.observable)).length;
+    expect(m.gateway.observers()).toBe(observable);
+    stop.abort();
+    expect(await m.settle(done)).toBe(0);
+    expect(m.gateway.observers()).toBe(0);
+  });
+
+  it('with no gateway given and none known: exit 2, saying how to name one', async () => {
+    const m = (g = await memoryGateway());
+    const alice = m.operatorCredential('alice', { devices: '*', rights: ['read'] });
+    let err = '';
+    const code = await runPiactl(['console', '--credential', alice.file], { stdout: { write: () => true }, stderr: { write: (t: string) => (err += t) }, signal: new AbortController().signal, env: { XDG_CONFIG_HOME: join(m.stateDir, 'config') } });
+    expect(code).toBe(2);
+    expect(err).toMatch(/console: no gateway to show; give --gateway \[ADDR\]:PORT \(repeatable\)/);
   });
 });

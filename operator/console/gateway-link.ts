@@ -88,7 +88,13 @@ export class GatewayLink {
 
   async #connect(): Promise<void> {
     if (this.#stopped) return;
-    this.#set('connecting', 0, {});
+    // A gateway already shown unreachable (or refused) stays so, since when it went, while it is tried again.
+    if (this.#view.status === 'connecting') this.#set('connecting', 0, {});
+    else {
+      const { retryAt: _done, ...rest } = this.#view;
+      this.#view = { ...rest, attempting: true };
+      this.#o.events.gateway(this.#view);
+    }
     const attempt = new AbortController();
     this.#attempt = attempt;
     let conn: Connection;
@@ -229,7 +235,8 @@ export class GatewayLink {
     if (this.#stopped) return;
     const delay = this.#backoffMs;
     this.#backoffMs = Math.min(BACKOFF_MAX_MS, this.#backoffMs * 2);
-    this.#view = { ...this.#view, retryAt: this.#now() + delay };
+    const { attempting: _was, ...view } = this.#view;
+    this.#view = { ...view, retryAt: this.#now() + delay };
     this.#o.events.gateway(this.#view);
     this.#retry = this.#o.clock.setTimeout(() => void this.#connect(), delay);
   }

@@ -41,6 +41,8 @@ export interface GatewayView {
   readonly error?: string;
   /** When the next attempt is due (ms), while unreachable. */
   readonly retryAt?: number;
+  /** An attempt is under way (while unreachable or refused). */
+  readonly attempting?: boolean;
 }
 
 export interface PropertyView {

@@ -10,7 +10,7 @@ import { ManualClock } from '../../common/index.js';
 import { StaticAssets } from '../../common/http/index.js';
 import { ConsoleCore } from './console-core.js';
 import { STATIC_DIR } from './run-console.js';
-import { MAX_PAGES, startConsoleServer, type ConsoleServer } from './server.js';
+import { deliver, MAX_BUFFERED_BYTES, MAX_PAGES, startConsoleServer, type ConsoleServer } from './server.js';
 
 const TOKEN = 'test-token-not-secret';
 let server: ConsoleServer | undefined;
@@ -138,5 +138,20 @@ describe('console server: WebSocket', () => {
     expect(s.pages()).toBe(MAX_PAGES);
     expect(await refusal(open(s.port))).toBe(503);
     expect(logs.some((l) => /8 are open already/.test(l))).toBe(true);
+  });
+
+  it('a page whose send buffer passes 1 MiB is dropped, with one log line; below it, messages go out', () => {
+    const sent: string[] = [];
+    let terminated = 0;
+    const page = { readyState: 1, OPEN: 1, bufferedAmount: MAX_BUFFERED_BYTES, send: (t: string) => void sent.push(t), terminate: () => void terminated++ };
+    const lines: string[] = [];
+    const m = { type: 'value', gateway: 'g', device: 'd', property: 'p', value: 1, time: 0 } as const;
+    expect(deliver(page, m, (l) => lines.push(l))).toBe(true);
+    expect(sent).toEqual([JSON.stringify(m)]);
+    expect(deliver({ ...page, bufferedAmount: MAX_BUFFERED_BYTES + 1 }, m, (l) => lines.push(l))).toBe(false);
+    expect(terminated).toBe(1);
+    expect(sent).toHaveLength(1);
+    expect(lines).toEqual([expect.stringMatching(/dropped a page that did not keep up/)]);
+    expect(deliver({ ...page, readyState: 3 }, m, (l) => lines.push(l))).toBe(false);
   });
 });

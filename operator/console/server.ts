@@ -92,15 +92,7 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
 
   function page(ws: WebSocket): void {
     let unsubscribe: (() => void) | undefined;
-    const send = (m: ServerMessage): void => {
-      if (ws.readyState !== ws.OPEN) return;
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        o.log(`piactl console: dropped a page that did not keep up (more than ${MAX_BUFFERED_BYTES} bytes waiting); it reconnects by itself`);
-        ws.terminate();
-        return;
-      }
-      ws.send(JSON.stringify(m));
-    };
+    const send = (m: ServerMessage): void => void deliver(ws, m, o.log);
     const hello = o.clock.setTimeout(() => ws.close(1008, 'no hello with the token'), HELLO_MS);
     ws.on('close', () => {
       o.clock.clearTimeout(hello);
@@ -140,6 +132,27 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The part of a page's socket `deliver` uses. */
+export interface PageSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  readonly bufferedAmount: number;
+  send(text: string): void;
+  terminate(): void;
+}
+
+/** Sends `m`, unless the page has more than MAX_BUFFERED_BYTES waiting: then it is dropped (false). */
+export function deliver(ws: PageSocket, m: ServerMessage, log: (line: string) => void): boolean {
+  if (ws.readyState !== ws.OPEN) return false;
+  if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+    log(`piactl console: dropped a page that did not keep up (more than ${MAX_BUFFERED_BYTES} bytes waiting); it reconnects by itself`);
+    ws.terminate();
+    return false;
+  }
+  ws.send(JSON.stringify(m));
+  return true;
 }
 
 /** A text frame's bytes as ws hands them (one Buffer, or fragments). */

@@ -60,7 +60,8 @@ function renderGateways() {
     li.appendChild(head);
     if (g.nodeId) li.appendChild(make('div', { class: 'muted' }, `node ${g.nodeId}`));
     if (g.error && g.status !== 'up') li.appendChild(make('p', { class: 'error' }, g.error));
-    if (g.retryAt && g.status !== 'up') li.appendChild(make('div', { class: 'muted' }, `next attempt at ${clock(g.retryAt)}`));
+    if (g.attempting) li.appendChild(make('div', { class: 'muted' }, 'trying again now…'));
+    else if (g.retryAt && g.status !== 'up') li.appendChild(make('div', { class: 'muted' }, `next attempt at ${clock(g.retryAt)}`));
     list.appendChild(li);
   }
   for (const [name, g] of gateways) document.querySelector(`section[data-gateway-devices="${CSS.escape(name)}"]`)?.classList.toggle('gone', g.status !== 'up');

@@ -117,14 +117,17 @@ function cameraControls(dev, token) {
   const status = make('span', { class: 'result', role: 'status', 'aria-live': 'polite' });
   row.appendChild(button);
   row.appendChild(status);
-  const load = async () => {
+  // The first image is fetched by itself, tried again twice (a camera still starting, or busy
+  // with another capture, answers 5.03); Refresh fetches a new one.
+  const load = async (retries = 2) => {
     status.className = 'result';
     status.textContent = 'fetching the image over PIA…';
     try {
       const r = await fetch(`/api/snapshot?gateway=${encodeURIComponent(dev.gateway)}&device=${encodeURIComponent(dev.name)}`, { headers: { 'x-console-token': token() } });
       if (!r.ok) {
         status.className = 'result refused';
-        status.textContent = (await r.text()).trim();
+        status.textContent = (await r.text()).trim() + (retries > 0 ? '; trying again in 5 s' : '');
+        if (retries > 0 && img.isConnected) setTimeout(() => void load(retries - 1), 5000);
         return;
       }
       const old = img.src;
@@ -138,7 +141,7 @@ function cameraControls(dev, token) {
   };
   row.addEventListener('submit', (e) => {
     e.preventDefault();
-    void load();
+    void load(0);
   });
   box.appendChild(img);
   box.appendChild(row);
