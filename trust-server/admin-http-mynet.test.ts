@@ -76,6 +76,20 @@ describe('admin API: node owners', () => {
     ]);
   });
 
+  it('an account that owns nodes is not removed (409 naming the node and the fix) until its nodes have another owner or none', async () => {
+    const fx = await fixture();
+    await account(fx, 'alice', 'owner');
+    const gw = await node(fx, { kind: 'gateway', label: 'rack1-gw', owner: 'alice' });
+    const refused = await fx.call('DELETE', '/api/accounts/alice');
+    expect(refused.status).toBe(409);
+    expect(refused.json.error).toContain(gw.id);
+    expect(refused.json.error).toMatch(/give each another owner or none first \(pia-trust node owner ID ACCOUNT\|--none\), then remove the account/);
+    expect(fx.store.getAccount('alice')).toBeDefined();
+    expect((await fx.call('POST', `/api/nodes/${gw.id}/owner`, { owner: null })).status).toBe(200);
+    expect((await fx.call('DELETE', '/api/accounts/alice')).json).toMatchObject({ removed: { name: 'alice' } });
+    expect(changes(fx).map((r) => [r.event, r.by])).toEqual([['node-owner-changed', 'admin'], ['account-removed', 'admin']]);
+  });
+
   it('POST /api/nodes/:id/owner refusals name the field or the node and the fix; none is audited', async () => {
     const fx = await fixture();
     await account(fx, 'alice', 'owner');
