@@ -21,6 +21,9 @@ const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   flood: async () => (await import('./init-flood.js')).main(),
   abandoned: async () => (await import('./abandoned-exchanges.js')).main(),
   discovery: async () => (await import('./discovery-trigger.js')).main(),
+  'console-latency': async () => (await import('./console-latency.js')).main(),
+  'console-weight': async () => (await import('./console-page-weight.js')).main(),
+  'console-rss': async () => (await import('./console-rss.js')).main(),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,2 +1,3 @@
-/** The operator's side: `piactl` (cli/). */
+/** The operator's side: `piactl` (cli/) and its live console in the browser (console/). */
 export * from './cli/index.js';
+export * from './console/index.js';

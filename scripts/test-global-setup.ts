@@ -14,6 +14,7 @@ const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: '/usr/sbin/mosquitto', debianPackage: 'mosquitto' }, // firmware/uplink: a real broker (not on a user's PATH)
   { command: 'openssl', debianPackage: 'openssl' }, // firmware/uplink: the TLS test's CA and server certificate
   { command: '/usr/bin/chromium', debianPackage: 'chromium' }, // *.chromium.test.ts: MyNet Manager and the console in a real browser
+  { command: 'systemd-analyze', debianPackage: 'systemd' }, // scripts/packaging: the systemd units verified and scored
 ];
 
 export default function setup(): void {

@@ -2,6 +2,9 @@
  * What each resource does with each method (devices/model/types.ts header):
  *   GET  /.well-known/core  link format (RFC 6690), filtered by the query (§4.1)
  *   GET  /<device>          every property and the health
+ *   GET  /<device>?describe the description: each property's type, unit, limits, writable and
+ *                           observable flags, each action's parameters, each blob (what a
+ *                           console needs to draw a control within the device's limits)
  *   GET  /<device>/<prop>   the value; PUT writes it when writable (4.05 otherwise)
  *   POST /<device>/<action> calls it with the JSON object (and query) as parameters
  *   GET  /<device>/<blob>   fetches it (block 0 fetches anew, later blocks from the cache)
@@ -10,7 +13,7 @@
  * diagnostic; any other error → 5.00 without internals (they go to the log).
  */
 import type { Clock } from '../../common/index.js';
-import { ServedError, type Served } from './served.js';
+import { ServedError, type Served, type ServedDescription } from './served.js';
 import { CoapCode, codeText, type CoapMethod } from '../message/codes.js';
 import { filterLinks, formatLinks, type Link } from '../message/link-format.js';
 import { ContentFormat } from '../message/options.js';
@@ -78,6 +81,7 @@ async function deviceResource(request: CoapRequest, target: Exclude<Target, { ki
   switch (target.kind) {
     case 'device': {
       const d = device.describe();
+      if (request.query.includes('describe')) return json(CoapCode.Content, descriptionJson(d));
       return json(CoapCode.Content, { name: d.name, kind: d.kind, part: d.part, properties: device.read(), health: healthJson(device.health(), now) });
     }
     case 'property': {
@@ -121,4 +125,23 @@ export function deviceErrorResponse(error: unknown, target: Target, env: Handler
   const device = target.kind === 'well-known-core' ? 'server' : target.device;
   env.logger?.warn(`CoAP: ${device}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return errorResponse(CoapCode.InternalServerError, `${device}: internal error; the gateway log has the details`);
+}
+
+/** `GET /<device>?describe`: the description without its prose (each datagram stays small; Block2 carries the rest). */
+function descriptionJson(d: ServedDescription): unknown {
+  const limits = (x: { type: string; unit?: string; min?: number; max?: number; values?: readonly string[] }): Record<string, unknown> => ({
+    type: x.type,
+    ...(x.unit === undefined ? {} : { unit: x.unit }),
+    ...(x.min === undefined ? {} : { min: x.min }),
+    ...(x.max === undefined ? {} : { max: x.max }),
+    ...(x.values === undefined ? {} : { values: x.values }),
+  });
+  return {
+    name: d.name,
+    kind: d.kind,
+    part: d.part,
+    properties: d.properties.map((p) => ({ name: p.name, ...limits(p), writable: p.writable, observable: p.observable })),
+    actions: d.actions.map((a) => ({ name: a.name, right: a.right, params: a.params.map((q) => ({ name: q.name, ...limits(q), required: q.required })) })),
+    blobs: d.blobs.map((b) => ({ name: b.name, contentFormat: b.contentFormat, params: b.params.map((q) => ({ name: q.name, ...limits(q), required: q.required })) })),
+  };
 }

@@ -38,6 +38,24 @@ describe('CoapServer: resources of a Device (devices/model/types.ts mapping)', (
     });
   });
 
+  it('GET the device root with ?describe: the description (types, units, limits, flags, parameters) without prose', async () => {
+    s = memorySetup();
+    const r = await s.client.get(s.uri('/dev?describe'));
+    expect(r.codeText).toBe('2.05');
+    expect(r.json()).toEqual({
+      name: 'dev',
+      kind: 'fan',
+      part: 'fake fan for tests',
+      properties: [
+        { name: 'temperature', type: 'number', unit: 'Cel', writable: false, observable: true },
+        { name: 'speed', type: 'number', unit: '%', min: 0, max: 100, writable: true, observable: true },
+        { name: 'mode', type: 'string', values: ['auto', 'manual'], writable: true, observable: false },
+      ],
+      actions: [{ name: 'boost', right: 'call:boost', params: [{ name: 'seconds', type: 'number', min: 1, max: 30, required: true }] }],
+      blobs: [{ name: 'snap', contentFormat: 22, params: [{ name: 'size', type: 'string', values: ['small', 'large'], required: false }] }],
+    });
+  });
+
   it('PUT a writable property: 2.04 with the value in effect; a bare text value from a legacy client works', async () => {
     s = memorySetup();
     const r = await s.client.put(s.uri('/dev/speed'), 80);

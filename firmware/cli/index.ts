@@ -6,3 +6,4 @@ export { discoverSubcommand } from './discover-command.js';
 export { parseSubcommandArgs, UsageError, type Parsed } from './args.js';
 export { ExitCode } from './exit-codes.js';
 export type { GatewayCliIo, Subcommand } from './io.js';
+export { firmwareVersion } from './firmware-version.js';

@@ -86,7 +86,7 @@ describe('piactl arguments: what is read', () => {
 
 describe('piactl arguments: every refusal names the argument and the fix', () => {
   it.each([
-    [[], /no command given; write one of: ls, get, set, call, watch, snapshot, ping, help/],
+    [[], /no command given; write one of: ls, get, set, call, watch, snapshot, ping, console, help/],
     [['frob'], /unknown command 'frob'; write one of: /],
     [['get', '--verbose'], /unknown option '--verbose'; run 'piactl --help'/],
     [['get', 'x', '--timeout'], /--timeout needs a value: --timeout VALUE/],
@@ -151,5 +151,21 @@ describe('runPiactl without a gateway', () => {
     expect(await runPiactl(['--gateway-id', 'x', '--known-gateways', 'k', 'get', 'x/y', '--json', ...GW], badId.io)).toBe(2);
     expect(JSON.parse(badId.out())).toMatchObject({ ok: false, command: 'get', exitCode: 2, error: expect.stringContaining("--gateway-id 'x' is not a node ID") as unknown });
     for (const option of ['--gateway-id', '--known-gateways']) expect(USAGE).toContain(`\n  ${option} `);
+  });
+});
+
+describe('piactl console', () => {
+  it('takes --gateway several times, --open, and the environment', () => {
+    const c = parsePiactlArgs(['console', '--gateway', '127.0.0.1:4500', '--gateway', '[::1]:4501', '--open'], { HOME: '/home/x' });
+    expect(c).toMatchObject({ command: 'console', open: true, gateways: [{ address: '127.0.0.1', port: 4500 }, { address: '::1', port: 4501 }] });
+    expect(parsePiactlArgs(['console'], { HOME: '/home/x', PIACTL_GATEWAY: '[::1]:4500' })).toMatchObject({ command: 'console', open: false, gateways: [{ address: '::1', port: 4500 }] });
+    expect(parsePiactlArgs(['console'], { HOME: '/home/x' })).toMatchObject({ command: 'console', gateways: [] });
+  });
+
+  it('refuses --gateway twice for another command, --open elsewhere, and one --gateway-id for several gateways', () => {
+    expect(() => parsePiactlArgs(['get', 'x/y', '--gateway', '[::1]:1', '--gateway', '[::1]:2'], { HOME: '/h' })).toThrow(/--gateway is given 2 times; 'piactl get' talks to one gateway/);
+    expect(() => parsePiactlArgs(['get', 'x/y', '--open', '--gateway', '[::1]:1'], { HOME: '/h' })).toThrow(/--open does not apply to 'piactl get'/);
+    expect(() => parsePiactlArgs(['console', '--gateway-id', '3f2504e0-4f89-41d3-9a0c-0305e82c3301', '--gateway', '[::1]:1', '--gateway', '[::1]:2'], { HOME: '/h' })).toThrow(UsageError);
+    expect(() => parsePiactlArgs(['console', 'extra'], { HOME: '/h' })).toThrow(/unexpected argument 'extra'/);
   });
 });

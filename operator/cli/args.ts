@@ -50,14 +50,23 @@ export type PiactlCommand =
   | (SessionOptions & { readonly command: 'call'; readonly target: TargetArg; readonly params: Readonly<Record<string, ParamValue>> })
   | (SessionOptions & { readonly command: 'watch'; readonly target: TargetArg; readonly count: number | undefined })
   | (SessionOptions & { readonly command: 'snapshot'; readonly target: TargetArg; readonly output: string; readonly query: readonly string[] })
-  | (SessionOptions & { readonly command: 'ping' });
+  | (SessionOptions & { readonly command: 'ping' })
+  | ConsoleCommand;
+
+/** `piactl console`: every gateway given (--gateway, repeatable) and every known-gateways line. */
+export interface ConsoleCommand extends Omit<SessionOptions, 'gateway'> {
+  readonly command: 'console';
+  readonly gateways: readonly EndpointArg[];
+  /** Run xdg-open on the URL. */
+  readonly open: boolean;
+}
 
 export type PiactlEnv = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const SNAPSHOT_TIMEOUT_MS = 60_000;
 export const GATEWAY_PORT = 4500;
-const COMMANDS = ['ls', 'get', 'set', 'call', 'watch', 'snapshot', 'ping', 'help'] as const;
+const COMMANDS = ['ls', 'get', 'set', 'call', 'watch', 'snapshot', 'ping', 'console', 'help'] as const;
 /** A negative number is a value (set x -2), not an option: hidden from parseArgs, then restored. */
 const NEGATIVE = /^-(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 const HIDDEN = '\u0000negative:';
@@ -73,13 +82,14 @@ export function parsePiactlArgs(args: readonly string[], env: PiactlEnv = {}): P
       options: {
         help: { type: 'boolean', short: 'h' },
         credential: { type: 'string' },
-        gateway: { type: 'string' },
+        gateway: { type: 'string', multiple: true },
         'gateway-id': { type: 'string' },
         'known-gateways': { type: 'string' },
         json: { type: 'boolean' },
         timeout: { type: 'string' },
         count: { type: 'string', short: 'c' },
         output: { type: 'string', short: 'o' },
+        open: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -92,19 +102,21 @@ export function parsePiactlArgs(args: readonly string[], env: PiactlEnv = {}): P
   const v = parsed.values;
   const positionals = parsed.positionals.map((p) => (p.startsWith(HIDDEN) ? p.slice(HIDDEN.length) : p));
   for (const [k, value] of Object.entries(v)) {
-    if (typeof value === 'string' && value.startsWith(HIDDEN)) throw new UsageError(`--${k} needs a value, not '${value.slice(HIDDEN.length)}' (see 'piactl --help')`);
+    for (const one of Array.isArray(value) ? value : [value]) if (typeof one === 'string' && one.startsWith(HIDDEN)) throw new UsageError(`--${k} needs a value, not '${one.slice(HIDDEN.length)}' (see 'piactl --help')`);
   }
   if (v.help === true || positionals[0] === 'help') return { command: 'help' };
   const command = positionals[0];
   if (command === undefined) throw new UsageError(`no command given; write one of: ${COMMANDS.join(', ')} (e.g. 'piactl get rack-fan/speed'; see 'piactl --help')`);
   if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}'; write one of: ${COMMANDS.join(', ')} (see 'piactl --help')`);
-  for (const [opt, cmds] of Object.entries({ count: ['watch'], output: ['snapshot'] })) {
-    if (v[opt as 'count' | 'output'] !== undefined && !cmds.includes(command)) throw new UsageError(`--${opt} does not apply to 'piactl ${command}'; it belongs to 'piactl ${cmds.join(', ')}'`);
+  for (const [opt, cmds] of Object.entries({ count: ['watch'], output: ['snapshot'], open: ['console'] })) {
+    if (v[opt as 'count' | 'output' | 'open'] !== undefined && !cmds.includes(command)) throw new UsageError(`--${opt} does not apply to 'piactl ${command}'; it belongs to 'piactl ${cmds.join(', ')}'`);
   }
   const rest = positionals.slice(1);
   const json = v.json === true;
   const credential = credentialPath(v.credential, env);
-  const explicitGateway = v.gateway !== undefined ? endpoint('--gateway', v.gateway) : env.PIACTL_GATEWAY !== undefined && env.PIACTL_GATEWAY !== '' ? endpoint('PIACTL_GATEWAY', env.PIACTL_GATEWAY) : undefined;
+  const givenGateways = (v.gateway ?? []).map((g) => endpoint('--gateway', g));
+  if (givenGateways.length > 1 && command !== 'console') throw new UsageError(`--gateway is given ${givenGateways.length} times; 'piactl ${command}' talks to one gateway (only 'piactl console' takes several)`);
+  const explicitGateway = givenGateways[0] !== undefined ? givenGateways[0] : env.PIACTL_GATEWAY !== undefined && env.PIACTL_GATEWAY !== '' ? endpoint('PIACTL_GATEWAY', env.PIACTL_GATEWAY) : undefined;
   const timeoutMs = integer('--timeout', v.timeout, command === 'snapshot' ? SNAPSHOT_TIMEOUT_MS : DEFAULT_TIMEOUT_MS, 1, 3_600_000, `milliseconds for the PIA connection, then for each answer; default ${command === 'snapshot' ? SNAPSHOT_TIMEOUT_MS : DEFAULT_TIMEOUT_MS}`);
   const given = v['gateway-id'];
   const envId = env.PIACTL_GATEWAY_ID;
@@ -161,6 +173,12 @@ export function parsePiactlArgs(args: readonly string[], env: PiactlEnv = {}): P
       const endpointGiven = rest[0] === undefined ? explicitGateway : endpoint('ping', rest[0]);
       if (endpointGiven === undefined) throw new UsageError(`ping: which gateway? write 'piactl ping [ADDR]:PORT' (e.g. [2001:db8::1]:4500), or give --gateway or PIACTL_GATEWAY`);
       return { command: 'ping', gateway: endpointGiven, ...common };
+    }
+    case 'console': {
+      noMore(0, 'console [--gateway [ADDR]:PORT …] [--open]');
+      if (gatewayId !== undefined && givenGateways.length > 1) throw new UsageError(`${gatewayId.from} names one gateway, but --gateway is given ${givenGateways.length} times; leave ${gatewayId.from} out (each gateway's ID then comes from the known-gateways file)`);
+      const fromEnv = givenGateways.length === 0 && explicitGateway !== undefined ? [explicitGateway] : [];
+      return { command: 'console', gateways: [...givenGateways, ...fromEnv], open: v.open === true, ...common };
     }
     case 'help':
       return { command: 'help' };

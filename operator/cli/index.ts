@@ -8,6 +8,7 @@ export {
   SNAPSHOT_TIMEOUT_MS,
   GATEWAY_PORT,
   type PiactlCommand,
+  type ConsoleCommand,
   type PiactlEnv,
   type SessionOptions,
   type TargetArg,
@@ -21,3 +22,5 @@ export { establish, type Established, type EstablishOptions } from './connect.js
 export { deviceTarget, findDevice, readDirectory, readListing, type FetchLinks, type ListedDevice, type ListedResource, type Listing } from './directory.js';
 export { codeLabel, exitCodeFor, responseError } from './responses.js';
 export { checkOutputPath, jpegProblem, writeFileAtomically } from './jpeg-file.js';
+export { clientFailure } from './session.js';
+export { readKnownGateways, endpointKey as knownGatewayEndpoint, type KnownGateway } from './known-gateways.js';

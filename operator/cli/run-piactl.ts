@@ -3,6 +3,7 @@
  * stderr, exit 2), open a session with the gateway at phase 3 (session.ts), run the command,
  * close the session on every path. Exit codes: exit-codes.ts.
  */
+import { runConsole, type ConsoleIo } from '../console/index.js';
 import { parsePiactlArgs } from './args.js';
 import { runCall, runGet, runLs, runSet } from './commands.js';
 import { CommandError, ExitCode, UsageError } from './exit-codes.js';
@@ -15,7 +16,7 @@ import { runSnapshot } from './snapshot.js';
 import { USAGE } from './usage.js';
 import { runWatch } from './watch.js';
 
-export async function runPiactl(args: readonly string[], io: PiactlIo): Promise<number> {
+export async function runPiactl(args: readonly string[], io: PiactlIo & ConsoleIo): Promise<number> {
   let cmd;
   try {
     cmd = parsePiactlArgs(args, io.env ?? {});
@@ -30,6 +31,7 @@ export async function runPiactl(args: readonly string[], io: PiactlIo): Promise<
   const out = new Output(io, cmd.json, cmd.command);
   try {
     if (cmd.command === 'ping') return await runPing(cmd, io, out);
+    if (cmd.command === 'console') return await runConsole(cmd, io);
     if (cmd.command === 'snapshot') checkOutputPath(cmd.output);
     const s = await openSession(cmd, io);
     try {

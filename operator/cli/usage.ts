@@ -21,6 +21,11 @@ commands:
                                 write FILE atomically; NAME=VALUE go as query parameters (size=large)
   ping [[ADDR]:PORT]            phase 2 and phase 3 with the gateway: how long each took, who it is
                                 (node ID, kind, label) and how many grants this operator has there
+  console [--open]              the live console in a browser: every gateway given (--gateway is
+                                repeatable here) and every line of the known-gateways file, their
+                                devices, live values, charts, alarms and controls; serves a page on
+                                127.0.0.1 (a free port) and prints its URL with a one-time token;
+                                --open runs xdg-open on it; Ctrl-C stops it (exit 0)
   help                          this text (also --help)
 
 targets:

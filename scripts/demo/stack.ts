@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/index.js';
+import { firmwareVersion } from '../../firmware/cli/index.js';
 import { loadGatewayConfig } from '../../firmware/config/index.js';
 import { startGateway, type Gateway } from '../../firmware/gateway/index.js';
 import { writeCredentialFile, type Credential } from '../../pia/credential/index.js';
@@ -52,6 +53,8 @@ export interface DemoStackOptions {
   readonly addressing: 'auto' | 'loopback';
   readonly logger: Logger;
   readonly log: (line: string) => void;
+  /** The trusted server's ticket lifetime (1–600 s; default 600): how soon a removed grant is gone. */
+  readonly ticketLifetimeS?: number;
 }
 
 export interface DemoStack {
@@ -84,6 +87,7 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     pia: { address: '127.0.0.1', port: o.ports.trustPia },
     admin: { address: '127.0.0.1', port: 0 },
     web: { bind: { address: '127.0.0.1', port: o.ports.web } },
+    ...(o.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: o.ticketLifetimeS }),
     env: {},
     log: (level, m) => o.log(`pia-trust ${level}: ${m}`),
   });
@@ -114,7 +118,7 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     const configFile = join(o.dir, 'gateway.yaml');
     writeFileSync(configFile, demoConfig(readFileSync(EXAMPLE, 'utf8'), o), { mode: 0o600 });
     const config = loadGatewayConfig(configFile);
-    const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger });
+    const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger, firmwareVersion: firmwareVersion() });
     closers.push(() => gateway.close());
     return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `127.0.0.1:${gateway.pia.port}`, knownGateways: join(o.dir, 'known_gateways'), mynet, close: closeAll };
   } catch (e) {

@@ -81,8 +81,10 @@ export async function grant(ctx) {
       for (const x of d.devices) { const box = el('input', { type: 'checkbox', name: 'device', value: x.name, id: `dev-${x.name}` }); devices.append(el('p', {}, box, el('label', { for: box.id, text: `${x.name} (${x.kind})` }))); }
     } catch (err) { ctx.report(err); }
   });
-  const right = (name) => { const b = el('input', { type: 'checkbox', name: 'right', value: name, id: `right-${name}` }); return el('span', {}, b, el('label', { for: b.id, text: name })); };
-  const rights = el('fieldset', {}, el('legend', { text: 'Rights' }), right('read'), right('control'));
+  const right = (name, text = name) => { const b = el('input', { type: 'checkbox', name: 'right', value: name, id: `right-${name.replace(':', '-')}` }); return el('span', {}, b, el('label', { for: b.id, text })); };
+  // docs/protocol.md §9.6: read (GET, Observe), control (PUT, and actions that need no more),
+  // call:NAME for an action of its own right (a door's or a safe's unlock).
+  const rights = el('fieldset', {}, el('legend', { text: 'Rights' }), right('read'), right('control'), right('call:unlock', 'unlock (doors, safes)'));
   const from = el('input', { type: 'datetime-local', name: 'notBefore' });
   const until = el('input', { type: 'datetime-local', name: 'notAfter' });
   const form = el('form', { id: 'grant', 'aria-label': 'Register a partner' }, field('Gateway', gw), field('Operator (the partner\'s credential)', subject), devices, rights, field('Valid from (optional)', from), field('Valid until (optional)', until), el('button', { type: 'submit', text: 'Register partner' }));
