@@ -35,7 +35,7 @@ async function node(fx: AdminFixture, body: Record<string, unknown>): Promise<{ 
 }
 
 /** The audit records after the setup's account-added and node-enrolled ones. */
-const changes = (fx: AdminFixture): Record<string, unknown>[] => fx.audit.all().filter((r) => r.event !== 'account-added' && r.event !== 'node-enrolled') as Record<string, unknown>[];
+const changes = (fx: AdminFixture): Record<string, unknown>[] => fx.audit.all().filter((r) => r.event !== 'account-added' && r.event !== 'node-enrolled');
 
 describe('admin API: node owners', () => {
   it('POST /api/nodes with an owner: recorded and audited; an unknown account → 400 naming it, nothing made', async () => {
