@@ -9,13 +9,17 @@
  * - a node's key leaves only once, in the credential of the answer that created it; no other
  *   answer, and no audit record, carries a key;
  * - each change's record names who made it: `by: 'admin'` for the admin API (bearer token),
- *   or the MyNet Manager account (`account`, `via: 'web'`) the web API passes as the actor.
+ *   or the MyNet Manager account (`account`, `via: 'web'`) the web API passes as the actor;
+ * - a revocation's or a removed grant's answer says how long existing associations may keep
+ *   the access (`effect()`: the server's ticket lifetime, docs/protocol.md §9.6), the same
+ *   words in the admin API, the CLI and MyNet Manager.
  */
 import type { AuditLog, AuditRecord, AuditVerifyResult } from '../common/audit/index.js';
 import type { GrantRecord, NodeRecord, TrustStore } from './store/types.js';
 import { grantInput, InputError, nodeIdInput, nodeInput, ownerBody, tailCount, type NodeInput } from './admin-input.js';
 import { makeCredential, NODE_KEY_BYTES, type Credential } from '../pia/credential/index.js';
 import { newNodeIdText, type RandomBytes } from './node-ids.js';
+import { MAX_TICKET_LIFETIME_S } from '../pia/phase3/index.js';
 import { addAccount, listAccounts, removeAccount, setAccountDisabled, setAccountPassword, setAccountRole, ADMIN_ACTOR, type Actor } from './admin-accounts.js';
 
 export interface AdminApiDeps {
@@ -27,6 +31,13 @@ export interface AdminApiDeps {
   readonly server: Credential['server'];
   /** Ends an account's web sessions (disabled, removed, demoted, new password). */
   readonly endSessions?: (account: string) => void;
+  /** The longest phase-3 ticket the server grants (s; default 600, docs/protocol.md §9.6). */
+  readonly ticketLifetimeS?: number;
+}
+
+/** What a revocation or a removed grant answers: how long existing associations may keep it. */
+export function effect(ticketLifetimeS: number): { effectWithinS: number; effect: string } {
+  return { effectWithinS: ticketLifetimeS, effect: `existing associations keep it for at most ${ticketLifetimeS} s (the ticket lifetime)` };
 }
 
 /** An answer: HTTP status and JSON body. */
@@ -46,9 +57,14 @@ export class AdminApi {
     this.#d = deps;
   }
 
+  /** The ticket lifetime this server's answers name (effect()). */
+  get ticketLifetimeS(): number {
+    return this.#d.ticketLifetimeS ?? MAX_TICKET_LIFETIME_S;
+  }
+
   health(): ApiAnswer {
     const nodes = this.#d.store.listNodes();
-    return { status: 200, body: { ok: true, server: this.#d.server, nodes: nodes.length, grants: this.#d.store.listGrants().length } };
+    return { status: 200, body: { ok: true, server: this.#d.server, nodes: nodes.length, grants: this.#d.store.listGrants().length, ticketLifetimeS: this.ticketLifetimeS } };
   }
 
   listNodes(): ApiAnswer {
@@ -82,14 +98,14 @@ export class AdminApi {
   revokeNode(idText: string, actor: Actor = ADMIN_ACTOR): ApiAnswer {
     const node = this.#node(idText);
     if (node.kind === 'server') throw new InputError(`node ${node.id} is this trusted server's own identity and cannot be revoked; to retire the server, move its state directory away`);
-    if (node.status === 'revoked') return { status: 200, body: { node, changed: false } };
+    if (node.status === 'revoked') return { status: 200, body: { node, changed: false, ...effect(this.ticketLifetimeS) } };
     const { store, audit, now } = this.#d;
     const revoked = store.transaction(() => {
       const r = store.revokeNode(node.id, now());
       audit.append('node-revoked', { nodeId: node.id, kind: node.kind, label: node.label, ...actor });
       return r;
     });
-    return { status: 200, body: { node: revoked, changed: true } };
+    return { status: 200, body: { node: revoked, changed: true, ...effect(this.ticketLifetimeS) } };
   }
 
   /** POST /api/nodes/:id/owner {owner: NAME | null}: audited as node-owner-changed. */
@@ -144,7 +160,7 @@ export class AdminApi {
       if (!store.removeGrant(id)) throw missing;
       audit.append('grant-removed', { ...grantFields(grant), ...actor });
     });
-    return { status: 200, body: { removed: grant } };
+    return { status: 200, body: { removed: grant, ...effect(this.ticketLifetimeS) } };
   }
 
   /** Accounts (admin-accounts.ts): only password hashes come in, nothing secret goes out. */

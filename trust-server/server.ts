@@ -141,7 +141,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       warn(`PIA bound to the wildcard ${hostPort(bound.address, bound.port)}: credentials will name ${hostPort(advertised.address, advertised.port)}, reachable from this host only; pass --advertise ADDR:PORT with the address nodes reach this server at`);
     }
     const sessions = new SessionTable(clock);
-    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id }, endSessions: (name) => void sessions.endAccount(name) });
+    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id }, endSessions: (name) => void sessions.endAccount(name), ticketLifetimeS });
     const http: AdminHttp = await startAdminHttp({ address: o.admin.address, port: o.admin.port, token, api, allowRemote: o.allowRemoteAdmin === true, log: o.log });
     closers.push(() => http.close());
     writeAdminUrl(paths, http.url);

@@ -43,6 +43,42 @@ describe('parseTrustArgs', () => {
     expect(parseTrustArgs(['audit', 'verify', '--file', '/x/a.log'])).toEqual({ command: 'audit-verify', file: '/x/a.log' });
   });
 
+  it('MyNet Manager commands: node add --owner, node owner, user disable|enable|role', () => {
+    expect(parseTrustArgs(['node', 'add', '--kind', 'gateway', '--label', 'gw', '--owner', 'alice', '--state', '/s'])).toEqual({ command: 'node-add', target: { stateDir: '/s' }, kind: 'gateway', label: 'gw', owner: 'alice' });
+    expect(parseTrustArgs(['node', 'owner', ID.toUpperCase(), 'alice', '--state', '/s'])).toEqual({ command: 'node-owner', target: { stateDir: '/s' }, id: ID, owner: 'alice', json: false });
+    expect(parseTrustArgs(['node', 'owner', ID, '--none', '--json'])).toMatchObject({ command: 'node-owner', id: ID, owner: null, json: true });
+    expect(parseTrustArgs(['user', 'disable', 'alice'])).toMatchObject({ command: 'user-disable', name: 'alice', json: false });
+    expect(parseTrustArgs(['user', 'enable', 'alice', '--json'])).toMatchObject({ command: 'user-enable', name: 'alice', json: true });
+    expect(parseTrustArgs(['user', 'role', 'ops.admin', 'owner', '--api', 'http://127.0.0.1:4580', '--token-file', 't'])).toEqual({
+      command: 'user-role', target: { stateDir: '/var/lib/pia-trust', api: 'http://127.0.0.1:4580', tokenFile: 't' }, name: 'ops.admin', role: 'owner', json: false,
+    });
+  });
+
+  it('MyNet Manager commands: refusals name the argument and the fix', () => {
+    const cases: [string[], RegExp][] = [
+      [['node', 'add', '--kind', 'gateway', '--label', 'gw', '--owner', 'Alice!'], /node add: --owner 'Alice!' is not an account name; use 1–64 of a-z, 0-9, '\.', '_', '-' \('pia-trust user list' shows the accounts\)/],
+      [['node', 'add', '--kind', 'gateway', '--label', 'gw', '--owner', ''], /--owner '' is not an account name/],
+      [['node', 'owner'], /'pia-trust node owner' needs the node's ID and the new owner: pia-trust node owner ID ACCOUNT, or pia-trust node owner ID --none/],
+      [['node', 'owner', ID], /needs the new owner after the ID: pia-trust node owner ID ACCOUNT, or .* --none for no owner/],
+      [['node', 'owner', ID, 'alice', '--none'], /node owner: give the account alice or --none, not both/],
+      [['node', 'owner', ID, 'alice', 'bob'], /unexpected argument 'bob' after 'pia-trust node owner'; it takes a node ID and one account name/],
+      [['node', 'owner', 'rack1', 'alice'], /node ID 'rack1' is not a node ID; write a UUID/],
+      [['node', 'owner', ID, 'Bob Smith'], /node owner: the account 'Bob Smith' is not an account name/],
+      [['node', 'list', '--none'], /--none does not apply to 'pia-trust node list'/],
+      [['node', 'revoke', ID, '--owner', 'alice'], /--owner does not apply to 'pia-trust node revoke'/],
+      [['user', 'disable'], /'pia-trust user disable' needs the account name: pia-trust user disable NAME/],
+      [['user', 'enable', 'alice', 'bob'], /unexpected argument 'bob' after 'pia-trust user enable'; it takes one account name/],
+      [['user', 'disable', 'Alice!'], /the account name given to 'user disable' is not valid/],
+      [['user', 'disable', 'alice', '--role', 'owner'], /--role does not apply to 'pia-trust user disable'/],
+      [['user', 'role', 'alice'], /'pia-trust user role' needs the new role after the name: pia-trust user role alice admin\|owner/],
+      [['user', 'role', 'alice', 'root'], /user role: 'root' is not a role; write admin \(manages everything\) or owner \(a device owner\)/],
+      [['user', 'role', 'alice', 'admin', 'owner'], /unexpected argument 'owner' after 'pia-trust user role'; it takes an account name and a role/],
+      [['user', 'role', 'alice', '--role', 'admin'], /--role does not apply to 'pia-trust user role'/],
+      [['user', 'frobnicate', 'alice'], /unknown command 'user frobnicate'; write one of: .*user add\|list\|remove\|passwd\|disable\|enable\|role/],
+    ];
+    for (const [args, message] of cases) expect(() => parseTrustArgs(args), args.join(' ')).toThrow(message);
+  });
+
   it('refusals name the argument and the fix', () => {
     const cases: [string[], RegExp][] = [
       [[], /no command given/],

@@ -43,9 +43,11 @@ export interface ServeCommand {
 export type TrustCommand =
   | { readonly command: 'help' }
   | ServeCommand
-  | { readonly command: 'node-add'; readonly target: ApiTarget; readonly kind: NodeKind; readonly label: string; readonly groups?: string; readonly out?: string }
+  | { readonly command: 'node-add'; readonly target: ApiTarget; readonly kind: NodeKind; readonly label: string; readonly groups?: string; readonly out?: string; readonly owner?: string }
   | { readonly command: 'node-list'; readonly target: ApiTarget; readonly json: boolean }
   | { readonly command: 'node-revoke'; readonly target: ApiTarget; readonly id: string }
+  /** owner: the account's name, or null for `--none`. */
+  | { readonly command: 'node-owner'; readonly target: ApiTarget; readonly id: string; readonly owner: string | null; readonly json: boolean }
   | { readonly command: 'grant-add'; readonly target: ApiTarget; readonly body: Readonly<Record<string, unknown>> }
   | { readonly command: 'grant-list'; readonly target: ApiTarget; readonly json: boolean }
   | { readonly command: 'grant-remove'; readonly target: ApiTarget; readonly id: string }
@@ -53,6 +55,8 @@ export type TrustCommand =
   | { readonly command: 'user-list'; readonly target: ApiTarget; readonly json: boolean }
   | { readonly command: 'user-remove'; readonly target: ApiTarget; readonly name: string }
   | { readonly command: 'user-passwd'; readonly target: ApiTarget; readonly name: string; readonly password: PasswordSource }
+  | { readonly command: 'user-disable' | 'user-enable'; readonly target: ApiTarget; readonly name: string; readonly json: boolean }
+  | { readonly command: 'user-role'; readonly target: ApiTarget; readonly name: string; readonly role: AccountRole; readonly json: boolean }
   | { readonly command: 'web-fingerprint'; readonly stateDir: string }
   | { readonly command: 'audit-verify'; readonly file: string }
   | { readonly command: 'audit-tail'; readonly file: string; readonly count: number; readonly json: boolean };
@@ -92,6 +96,8 @@ const OPTIONS = {
   role: { type: 'string' },
   'password-file': { type: 'string' },
   'password-stdin': { type: 'boolean' },
+  owner: { type: 'string' },
+  none: { type: 'boolean' },
 } as const;
 
 const CONNECT = ['state', 'api', 'token-file'];
@@ -149,14 +155,26 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
         ...(v['ticket-lifetime'] === undefined ? {} : { ticketLifetimeS: ticketLifetime(v['ticket-lifetime']) }),
       };
     case 'node add': {
-      only([...CONNECT, 'kind', 'label', 'groups', 'out']);
+      only([...CONNECT, 'kind', 'label', 'groups', 'out', 'owner']);
       positionals(2, 'options only');
       const kind = ADDABLE_KINDS.find((k) => k === v.kind);
       if (kind === undefined) throw new UsageError(`node add: --kind ${v.kind === undefined ? 'is missing' : `'${v.kind}' is not a kind`}; write --kind ${ADDABLE_KINDS.join('|')}`);
       const label = nonEmpty('--label', v.label);
       if (label === undefined) throw new UsageError(`node add: --label is missing; give a name people recognise, e.g. --label alice`);
       const out = nonEmpty('--out', v.out);
-      return { command: 'node-add', target: target(), kind, label, ...(v.groups === undefined ? {} : { groups: v.groups }), ...(out === undefined ? {} : { out }) };
+      const owner = v.owner === undefined ? undefined : ownerName('node add: --owner', v.owner);
+      return { command: 'node-add', target: target(), kind, label, ...(v.groups === undefined ? {} : { groups: v.groups }), ...(out === undefined ? {} : { out }), ...(owner === undefined ? {} : { owner }) };
+    }
+    case 'node owner': {
+      only([...CONNECT, 'none', 'json']);
+      const text = pos[2];
+      const how = 'pia-trust node owner ID ACCOUNT, or pia-trust node owner ID --none for no owner';
+      if (text === undefined) throw new UsageError(`'pia-trust node owner' needs the node's ID and the new owner: ${how} ('pia-trust node list' shows the IDs)`);
+      const account = pos[3];
+      positionals(4, 'a node ID and one account name');
+      if (account !== undefined && v.none === true) throw new UsageError(`node owner: give the account ${account.slice(0, 64)} or --none, not both`);
+      if (account === undefined && v.none !== true) throw new UsageError(`'pia-trust node owner' needs the new owner after the ID: ${how}`);
+      return { command: 'node-owner', target: target(), id: nodeId(text, 'node ID'), owner: account === undefined ? null : ownerName('node owner: the account', account), json: v.json === true };
     }
     case 'node list':
     case 'grant list':
@@ -198,6 +216,22 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
     case 'user passwd':
       only([...CONNECT, 'password-file', 'password-stdin']);
       return { command: 'user-passwd', target: target(), name: accountName(name, pos[2], pos[3]), password: passwordSource(name, v['password-file'], v['password-stdin'] === true) };
+    case 'user disable':
+    case 'user enable':
+      only([...CONNECT, 'json']);
+      positionals(3, 'one account name');
+      return { command: name === 'user disable' ? 'user-disable' : 'user-enable', target: target(), name: accountName(name, pos[2], undefined), json: v.json === true };
+    case 'user role': {
+      only([...CONNECT, 'json']);
+      const user = accountName(name, pos[2], undefined);
+      const text = pos[3];
+      const roles = 'admin (manages everything) or owner (a device owner)';
+      if (text === undefined) throw new UsageError(`'pia-trust user role' needs the new role after the name: pia-trust user role ${user} admin|owner`);
+      positionals(4, 'an account name and a role');
+      const role = ACCOUNT_ROLES.find((r) => r === text);
+      if (role === undefined) throw new UsageError(`user role: '${text.slice(0, 20)}' is not a role; write ${roles}`);
+      return { command: 'user-role', target: target(), name: user, role, json: v.json === true };
+    }
     case 'user remove':
       only(CONNECT);
       return { command: 'user-remove', target: target(), name: accountName(name, pos[2], pos[3]) };
@@ -221,7 +255,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
       return { command: 'audit-tail', file, count, json: v.json === true };
     }
     default:
-      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke, grant add|list|remove, user add|list|remove|passwd, web fingerprint, audit verify|tail (see 'pia-trust --help')`);
+      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke|owner, grant add|list|remove, user add|list|remove|passwd|disable|enable|role, web fingerprint, audit verify|tail (see 'pia-trust --help')`);
   }
 }
 
@@ -230,6 +264,12 @@ function accountName(command: string, text: string | undefined, extra: string | 
   if (text === undefined) throw new UsageError(`'pia-trust ${command}' needs the account name: pia-trust ${command} NAME ('pia-trust user list' shows them)`);
   if (extra !== undefined) throw new UsageError(`'pia-trust ${command}' takes one account name and no other argument; a password is never given as an argument: use --password-file F or --password-stdin`);
   if (!ACCOUNT_NAME.test(text)) throw new UsageError(`the account name given to '${command}' is not valid (not repeated here, in case it was a password); use 1–64 of a-z, 0-9, '.', '_', '-' (e.g. alice or ops.admin)`);
+  return text;
+}
+
+/** An account named as a node's owner (names are not secret: a wrong one is shown). */
+function ownerName(what: string, text: string): string {
+  if (!ACCOUNT_NAME.test(text)) throw new UsageError(`${what} '${text.slice(0, 64)}' is not an account name; use 1–64 of a-z, 0-9, '.', '_', '-' ('pia-trust user list' shows the accounts)`);
   return text;
 }
 

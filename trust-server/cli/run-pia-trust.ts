@@ -3,7 +3,7 @@
  * stderr, exit 2), then the command. A command's failure (CliError) → its message on stderr
  * and its exit code (exit-codes.ts).
  */
-import { nodeAdd, nodeList, nodeRevoke, grantAdd, grantList, grantRemove } from './admin-commands.js';
+import { nodeAdd, nodeList, nodeOwner, nodeRevoke, grantAdd, grantList, grantRemove } from './admin-commands.js';
 import { CliError } from './admin-client.js';
 import { parseTrustArgs, USAGE, UsageError, type TrustCommand } from './args.js';
 import { auditTail, auditVerify } from './audit-commands.js';
@@ -11,7 +11,7 @@ import { ExitCode } from './exit-codes.js';
 import type { TrustIo } from './io.js';
 import { runServe } from './serve.js';
 import { webFingerprint } from './web-commands.js';
-import { userAdd, userList, userPasswd, userRemove } from './user-commands.js';
+import { userAdd, userList, userPasswd, userRemove, userRole, userSetDisabled } from './user-commands.js';
 
 export async function runPiaTrust(args: readonly string[], io: TrustIo): Promise<number> {
   let command: TrustCommand;
@@ -44,6 +44,8 @@ async function run(c: TrustCommand, io: TrustIo): Promise<number> {
       return nodeList(c.target, c.json, io);
     case 'node-revoke':
       return nodeRevoke(c.target, c.id, io);
+    case 'node-owner':
+      return nodeOwner(c.target, c.id, c.owner, c.json, io);
     case 'grant-add':
       return grantAdd(c.target, c.body, io);
     case 'grant-list':
@@ -58,6 +60,11 @@ async function run(c: TrustCommand, io: TrustIo): Promise<number> {
       return userRemove(c.target, c.name, io);
     case 'user-passwd':
       return userPasswd(c.target, c.name, c.password, io);
+    case 'user-disable':
+    case 'user-enable':
+      return userSetDisabled(c.target, c.name, c.command === 'user-disable', c.json, io);
+    case 'user-role':
+      return userRole(c.target, c.name, c.role, c.json, io);
     case 'web-fingerprint':
       return webFingerprint(c.stateDir, io);
     case 'audit-verify':

@@ -21,28 +21,39 @@ usage:
       print the SHA-256 fingerprint (AA:BB:...) of DIR's MyNet Manager certificate, for
       users to compare with what their browser shows
 
-  pia-trust node add --kind gateway|operator|station --label L [--groups a,b] [--out FILE]
+  pia-trust node add --kind gateway|operator|station --label L [--groups a,b] [--owner NAME]
+                     [--out FILE]
       register a node with a fresh ID and key; its credential (ID, key, the server's endpoint)
       is shown ONCE: printed to stdout as JSON, or written to FILE (created with mode 0600,
       never overwritten). Keep it like a password; the server never shows the key again.
+      --owner: the MyNet Manager account that owns it (it must exist: pia-trust user list).
   pia-trust node list [--json]
   pia-trust node revoke ID
+  pia-trust node owner ID ACCOUNT [--json]
+  pia-trust node owner ID --none [--json]
+      give the node another owner, or none (an admin then manages it alone)
   pia-trust grant add --subject ID|group:NAME --gateway ID --devices SEL
                       --rights read,control,call:NAME [--not-before ISO] [--not-after ISO]
       SEL: a device name, a glob (rack1-*) or '*'
   pia-trust grant list [--json]
   pia-trust grant remove ID
       these talk to the running server's admin API, found through DIR (--state) or given
-      with --api URL [--token-file FILE]
+      with --api URL [--token-file FILE]. revoke and grant remove print how long existing
+      associations may still use the access: the server's --ticket-lifetime.
 
   pia-trust user add NAME --role admin|owner (--password-file F | --password-stdin)
   pia-trust user passwd NAME (--password-file F | --password-stdin)
   pia-trust user list [--json]
   pia-trust user remove NAME
+  pia-trust user disable NAME [--json]
+  pia-trust user enable NAME [--json]
+  pia-trust user role NAME admin|owner [--json]
       MyNet Manager accounts. NAME: 1-64 of a-z 0-9 . _ -. The password (12 characters or
       more) is read from F (mode 0600: others must not read it) or a pipe, never from an
       argument; it is hashed (scrypt) here and only the hash is sent. Through the admin API,
-      like node and grant.
+      like node and grant. A disabled account cannot sign in; disabling, a new role or a new
+      password ends its open sessions. The last active admin can be neither removed,
+      disabled nor demoted.
 
   pia-trust audit verify [--state DIR | --file F]
       recompute the audit hash chain; name the first broken record
@@ -54,6 +65,7 @@ exit codes:
   1  audit verify: the chain is broken (the first broken record is named)
   2  bad arguments, or a file they name cannot be used (--out exists, token file unreadable)
   3  the admin API cannot be reached (the server is not running, or --api is wrong)
-  4  the server refused: invalid input, unknown node, grant or account, wrong token
+  4  the server refused: invalid input, unknown node, grant or account, the last active
+     admin, wrong token
   5  serve could not start: state directory, master key, database or ports
 `;

@@ -1,6 +1,7 @@
 /**
- * `pia-trust user add|list|remove|passwd`: MyNet Manager accounts, through the admin API (the
- * running server is the one writer of the store and the audit log).
+ * `pia-trust user add|list|remove|passwd|disable|enable|role`: MyNet Manager accounts, through
+ * the admin API (the running server is the one writer of the store and the audit log; it keeps
+ * the last active admin, docs/mynet-manager.md).
  *
  * Must hold: the password is read from a file (mode 0600 or stricter, like a credential) or
  * from stdin, never from an argument; it is hashed here (scrypt, accounts/password-hash.ts)
@@ -46,6 +47,31 @@ export async function userPasswd(target: ApiTarget, name: string, source: Passwo
   const passwordHash = await newPasswordHash(source, io);
   const account = (await callApi(target, 'POST', `/api/accounts/${encodeURIComponent(name)}/password`, { passwordHash })).account as AccountRecord;
   io.stdout.write(`password of account ${account.name} changed\n`);
+  return ExitCode.Ok;
+}
+
+/** `user disable|enable NAME`: idempotent on the server (no change, no audit record). */
+export async function userSetDisabled(target: ApiTarget, name: string, disabled: boolean, json: boolean, io: TrustIo): Promise<number> {
+  const answer = await callApi(target, 'POST', `/api/accounts/${encodeURIComponent(name)}/${disabled ? 'disable' : 'enable'}`);
+  if (json) return printJson(answer, io);
+  const a = answer.account as AccountRecord;
+  const what = disabled ? 'disabled' : 'enabled';
+  const how = answer.changed === false ? `was already ${what}` : disabled ? 'disabled: it cannot sign in to MyNet Manager, and its open sessions are ended' : 'enabled: it can sign in to MyNet Manager again';
+  io.stdout.write(`account ${a.name} (${a.role}) ${how}\n`);
+  return ExitCode.Ok;
+}
+
+/** `user role NAME admin|owner`: the server refuses to demote the last active admin. */
+export async function userRole(target: ApiTarget, name: string, role: AccountRole, json: boolean, io: TrustIo): Promise<number> {
+  const answer = await callApi(target, 'POST', `/api/accounts/${encodeURIComponent(name)}/role`, { role });
+  if (json) return printJson(answer, io);
+  const a = answer.account as AccountRecord;
+  io.stdout.write(answer.changed === false ? `account ${a.name} is already ${a.role}\n` : `account ${a.name} is now ${a.role}; its open MyNet Manager sessions are ended (it signs in again with the new role)\n`);
+  return ExitCode.Ok;
+}
+
+function printJson(answer: Readonly<Record<string, unknown>>, io: TrustIo): number {
+  io.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
   return ExitCode.Ok;
 }
 

@@ -17,11 +17,12 @@ export interface AdminFixture {
   close(): Promise<void>;
 }
 
-export async function startAdminFixture(now: () => Date = () => new Date()): Promise<AdminFixture> {
+/** `ticketLifetimeS`: the server's ticket lifetime its revoke and remove answers name (default 600). */
+export async function startAdminFixture(now: () => Date = () => new Date(), ticketLifetimeS?: number): Promise<AdminFixture> {
   const store = openSqliteStore({ path: ':memory:', masterKey: MasterKey.fromBytes(randomBytes(32)) });
   const audit = createMemoryAuditLog({ now });
   const token = randomBytes(32).toString('base64url');
-  const api = new AdminApi({ store, audit, now, random: (n) => new Uint8Array(randomBytes(n)), server: SERVER });
+  const api = new AdminApi({ store, audit, now, random: (n) => new Uint8Array(randomBytes(n)), server: SERVER, ...(ticketLifetimeS === undefined ? {} : { ticketLifetimeS }) });
   const http = await startAdminHttp({ address: '127.0.0.1', port: 0, token, api, log: () => undefined });
   return {
     http,

@@ -40,7 +40,5 @@ export function bodyFields(body: unknown, allowed: readonly string[], example: s
   return o;
 }
 
-/** What a revocation or a removed grant answers: how soon existing associations lose it. */
-export function effect(ticketLifetimeS: number): { effectWithinS: number; effect: string } {
-  return { effectWithinS: ticketLifetimeS, effect: `existing associations keep it for at most ${ticketLifetimeS} s (the ticket lifetime)` };
-}
+/** What a revocation or a removed grant answers: the admin API's words (admin-api.ts). */
+export { effect } from '../admin-api.js';
