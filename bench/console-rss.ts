@@ -24,7 +24,7 @@ import { consoleFixture } from './console-fixture.js';
 export const LIMIT_BYTES = 100 * 1024 * 1024;
 const SAMPLE_MS = 10_000;
 /** Step 2: piactl as one JavaScript file (its packages inside; CommonJS ones through createRequire) and the page's files beside it. */
-function bundlePiactl(out: string): string {
+export function bundlePiactl(out: string): string {
   const file = join(out, 'piactl.mjs');
   const banner = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
   execFileSync(join(REPO_ROOT, 'node_modules/.bin/esbuild'), [join(REPO_ROOT, 'operator/cli/piactl.ts'), '--bundle', '--platform=node', '--format=esm', `--banner:js=${banner}`, `--outfile=${file}`, '--log-level=warning']);

@@ -3,7 +3,9 @@
  * stderr, exit 2), open a session with the gateway at phase 3 (session.ts), run the command,
  * close the session on every path. Exit codes: exit-codes.ts.
  */
-import { runConsole, type ConsoleIo } from '../console/index.js';
+// The console sits above the commands (it uses them): loaded when asked for, so this module
+// does not import it while the console's own modules are importing this folder.
+import type { ConsoleIo } from '../console/index.js';
 import { parsePiactlArgs } from './args.js';
 import { runCall, runGet, runLs, runSet } from './commands.js';
 import { CommandError, ExitCode, UsageError } from './exit-codes.js';
@@ -31,7 +33,7 @@ export async function runPiactl(args: readonly string[], io: PiactlIo & ConsoleI
   const out = new Output(io, cmd.json, cmd.command);
   try {
     if (cmd.command === 'ping') return await runPing(cmd, io, out);
-    if (cmd.command === 'console') return await runConsole(cmd, io);
+    if (cmd.command === 'console') return await (await import('../console/index.js')).runConsole(cmd, io);
     if (cmd.command === 'snapshot') checkOutputPath(cmd.output);
     const s = await openSession(cmd, io);
     try {

@@ -54,7 +54,7 @@ interface Up {
   readonly client: CoapClient;
   readonly devices: Map<string, ListedDevice>;
   readonly observations: Observation[];
-  readonly unlisten: () => void;
+  unlisten: () => void;
   pollTimer?: TimerHandle;
 }
 
@@ -111,10 +111,18 @@ export class GatewayLink {
     if (this.#stopped) return void (await conn.close());
     const transport = piaTransport(conn.node, { port: randomInt(49152, 65536), route: () => this.#o.session.gateway });
     const client = new CoapClient({ transport, clock: conn.clock, responseTimeoutMs: this.#o.session.timeoutMs });
-    const unlisten = conn.node.onEvent((e) => {
-      if (e.kind === 'peer-dead' && formatEndpoint(e.peer) === this.name) this.#lost(`no answer from the gateway for ${Math.round(e.silentMs / 1000)} s (its security association is dead)`);
+    const up: Up = { conn, transport, client, devices: new Map(), observations: [], unlisten: () => undefined };
+    // The association's phase as it changes: a ticket renewal (docs/protocol.md §9.6) brings
+    // phase 3 again, or is denied (a grant removed, the node revoked) and leaves phase 2.
+    up.unlisten = conn.node.onEvent((e) => {
+      if (!('peer' in e) || formatEndpoint(e.peer) !== this.name || this.#up !== up) return;
+      if (e.kind === 'peer-dead') this.#lost(`no answer from the gateway for ${Math.round(e.silentMs / 1000)} s (its security association is dead)`);
+      else if (e.kind === 'phase3-up') this.#set('up', 3, { nodeId: e.peerId, label: e.peerLabel });
+      else if (e.kind === 'phase3-denied' || e.kind === 'phase3-failed') {
+        const phase = conn.node.phase(this.#o.session.gateway) ?? 2;
+        this.#set('up', phase, { ...(this.#view.nodeId === undefined ? {} : { nodeId: this.#view.nodeId }), ...(this.#view.label === undefined ? {} : { label: this.#view.label }), error: `phase 3 renewal ${e.kind === 'phase3-denied' ? 'denied' : 'failed'} (reason ${e.reason}: ${e.text}); the association is at phase ${phase}: commands that need a grant are refused` });
+      }
     });
-    const up: Up = { conn, transport, client, devices: new Map(), observations: [], unlisten };
     this.#up = up;
     const peer = conn.established.peer;
     this.#backoffMs = BACKOFF_FIRST_MS;

@@ -59,7 +59,7 @@ function renderGateways() {
     head.appendChild(make('span', { class: `badge ${g.status}`, 'data-status': g.status }, state));
     li.appendChild(head);
     if (g.nodeId) li.appendChild(make('div', { class: 'muted' }, `node ${g.nodeId}`));
-    if (g.error && g.status !== 'up') li.appendChild(make('p', { class: 'error' }, g.error));
+    if (g.error && (g.status !== 'up' || g.phase < 3)) li.appendChild(make('p', { class: 'error' }, g.error));
     if (g.attempting) li.appendChild(make('div', { class: 'muted' }, 'trying again now…'));
     else if (g.retryAt && g.status !== 'up') li.appendChild(make('div', { class: 'muted' }, `next attempt at ${clock(g.retryAt)}`));
     list.appendChild(li);
