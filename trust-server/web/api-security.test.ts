@@ -36,6 +36,10 @@ describe('MyNet Manager API security', () => {
     }
     expect(snapshot()).toEqual(before);
     expect((await f.call('GET', '/api/me', { as: root })).status).toBe(200);
+    // counted, and logged once a minute with the count (not audited: no intent is proven)
+    expect(f.web.refusals.csrf).toBe(changes.length * 2);
+    expect(f.logs.filter((l) => /refused changes without the session's CSRF token \(403\): 1 so far; nothing was changed/.test(l))).toHaveLength(1);
+    expect(f.logs.filter((l) => l.includes('CSRF'))).toHaveLength(1);
   });
 
   it('a forged or expired session is 401 "Your session ended; log in again", and writes no audit record', async () => {
@@ -48,6 +52,10 @@ describe('MyNet Manager API security', () => {
     await f.clock.advance(15 * 60_000);
     expect((await f.call('GET', '/api/fleet', { as: root })).status).toBe(401);
     expect(f.audit.lines.length).toBe(before);
+    expect(f.web.refusals.badSession).toBe(4);
+    expect(f.logs.filter((l) => l.includes('session cookie that is forged or expired'))).toHaveLength(1);
+    expect((await f.call('GET', '/api/fleet')).status).toBe(401); // no cookie at all: a page not logged in yet, not counted
+    expect(f.web.refusals.badSession).toBe(4);
   });
 
   it('a body over 16 KiB is 413, unknown fields are 400 naming them, and nothing changes', async () => {
@@ -56,6 +64,8 @@ describe('MyNet Manager API security', () => {
     expect(big.status).toBe(413);
     const unknown = await f.call('POST', '/api/nodes', { as: root, body: { kind: 'operator', label: 'x', colour: 'red', size: 1 } });
     expect([unknown.status, unknown.json.error]).toEqual([400, expect.stringMatching(/unknown fields "colour", "size"; the fields are kind, label, owner, groups/)]);
+    expect(f.web.refusals.oversized).toBe(1);
+    expect(f.logs.filter((l) => l.includes('bodies over the size limit (413): 1 so far'))).toHaveLength(1);
     const bad = await f.call('POST', '/api/grants', { as: root, raw: '{not json' });
     expect(bad.status).toBe(400);
     expect(snapshot()).toEqual(before);

@@ -12,7 +12,9 @@
  *   3. the route (routes.ts) → 404 / 405; a JSON body ≤ 16 KiB (→ 413); the operation runs in
  *      the caller's Scope (scope.ts) with the actor {account, via: 'web'} for its audit records;
  *   4. anything else: GET/HEAD of a page file (page-assets.ts) or 404; a path with `..`, an
- *      encoded dot or slash, or a backslash is counted and logged at most once a minute.
+ *      encoded dot or slash, or a backslash is counted and logged at most once a minute;
+ *   5. so are a forged or expired session cookie (401), a change without its CSRF token (403)
+ *      and an oversized body (413): counted per kind, logged at most once a minute a kind.
  *
  * Must hold: the password is never logged, audited or answered; a non-loopback bind without
  * TLS is refused; API answers are `no-store`; unauthenticated requests write no audit record.
@@ -71,6 +73,12 @@ export interface WebRefusals {
   crossOriginLogins: number;
   /** Requests for paths outside the page (`..`, encoded dots or slashes). */
   traversal: number;
+  /** API requests with a session cookie that is not (or no longer) a live session: forged or expired. */
+  badSession: number;
+  /** Changes without the session's CSRF token. */
+  csrf: number;
+  /** Bodies over the limit (413). */
+  oversized: number;
 }
 
 export interface WebServer {
@@ -85,10 +93,10 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     throw new Error(`MyNet Manager: ${o.address} is not a loopback address and the listener has no TLS certificate; bind --web to 127.0.0.1 or ::1, or serve HTTPS (a certificate from --web-cert/--web-key or the state directory's self-signed one)`);
   }
   const secure = o.tls !== undefined;
-  const refusals: WebRefusals = { crossOriginLogins: 0, traversal: 0 };
-  const logged = { traversal: -Infinity, origin: -Infinity };
+  const refusals: WebRefusals = { crossOriginLogins: 0, traversal: 0, badSession: 0, csrf: 0, oversized: 0 };
+  const logged: Record<LogKey, number> = { traversal: -Infinity, origin: -Infinity, badSession: -Infinity, csrf: -Infinity, oversized: -Infinity };
   const nowMs = o.nowMs ?? Date.now;
-  const logLimited = (key: keyof typeof logged, message: string): void => {
+  const logLimited = (key: LogKey, message: string): void => {
     const t = nowMs();
     if (t - logged[key] < LOG_EVERY_MS) return;
     logged[key] = t;
@@ -101,11 +109,13 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   return { url: `${secure ? 'https' : 'http'}://${hostPort(l.reach, l.port)}`, port: l.port, refusals, close: () => l.close() };
 }
 
+type LogKey = 'traversal' | 'origin' | 'badSession' | 'csrf' | 'oversized';
+
 interface Ctx {
   readonly o: WebServerOptions;
   readonly secure: boolean;
   readonly refusals: WebRefusals;
-  readonly logLimited: (key: 'traversal' | 'origin', message: string) => void;
+  readonly logLimited: (key: LogKey, message: string) => void;
 }
 
 const CHANGING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
@@ -135,7 +145,10 @@ async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Prom
     if (o.assets?.serve(req, res) === true) return;
     throw new HttpError(404, `no such page ${path.slice(0, 80)}`);
   } catch (err) {
-    if (err instanceof HttpError) send(res, err.status, { error: err.message });
+    if (err instanceof HttpError) {
+      noteRefusal(ctx, path === '/login' && err.status === 403 ? 0 : err.status, sessionCookie(req.headers.cookie) !== undefined); // a login from another site is counted by login()
+      send(res, err.status, { error: err.message });
+    }
     else if (err instanceof InputError) send(res, 400, { error: err.message });
     else if (err instanceof NotFound || err instanceof AccountNotFound) send(res, 404, { error: err.message });
     else if (err instanceof StoreError && err.kind === 'invalid') send(res, 400, { error: err.message });
@@ -146,6 +159,19 @@ async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Prom
       send(res, 500, { error: 'internal error; the server log has the details' });
     }
   }
+}
+
+/**
+ * A forged or expired session, a change without its CSRF token, an oversized body: refused
+ * without an audit record (nobody, or nobody's intent, is proven), counted, and logged at most
+ * once a minute a kind with the count so far.
+ */
+function noteRefusal(ctx: Ctx, status: number, hadCookie: boolean): void {
+  const kind = status === 401 && hadCookie ? 'badSession' : status === 403 ? 'csrf' : status === 413 ? 'oversized' : undefined;
+  if (kind === undefined) return;
+  ctx.refusals[kind]++;
+  const what = { badSession: 'requests with a session cookie that is forged or expired (401)', csrf: 'changes without the session\'s CSRF token (403)', oversized: 'bodies over the size limit (413)' }[kind];
+  ctx.logLimited(kind, `MyNet Manager: refused ${what}: ${ctx.refusals[kind]} so far; nothing was changed`);
 }
 
 /** Steps 2 and 3. */
