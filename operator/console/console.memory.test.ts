@@ -77,6 +77,25 @@ describe('console core against the real gateway (in memory)', () => {
     expect(history.samples.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('a camera slower than the snapshot timeout is a 504 that says so; with time enough the JPEG arrives', async () => {
+    const m = (g = await memoryGateway());
+    const alice = m.operatorCredential('alice', { devices: '*', rights: ['read', 'control'] });
+    const s = startConsole(m, alice.file);
+    core = s.core;
+    await until(m, () => s.core.state().devices.length > 0);
+    // The VC0706 sends its frame at 38400 baud: far more than 200 ms of the simulated line.
+    const slow = await m.settle(s.core.snapshot(gatewayName(m), 'lobby-camera', 200));
+    expect(slow).toEqual({ ok: false, status: 504, message: 'snapshot lobby-camera: no image within 200 ms (a capture crosses a serial line); press Refresh to try again' });
+    // the abandoned capture still holds the camera (the gateway answers 5.03 until it ends)
+    for (let t = 0; t < 20_000; t += 100) await m.clock.advance(100);
+    const image = await m.settle(s.core.snapshot(gatewayName(m), 'lobby-camera', 120_000));
+    expect(image, JSON.stringify(image).slice(0, 300)).toMatchObject({ ok: true });
+    const bytes = (image as { bytes: Uint8Array }).bytes;
+    expect([bytes[0], bytes[1], bytes.at(-2), bytes.at(-1)]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
+    const none = await m.settle(s.core.snapshot(gatewayName(m), 'no-such-camera', 1000));
+    expect(none).toMatchObject({ ok: false, status: 502, message: expect.stringMatching(/lists no device "no-such-camera"/) });
+  });
+
   it('set and call reach the devices; the rpm follows the fan speed; a refused action carries the gateway reason', async () => {
     const m = (g = await memoryGateway());
     const alice = m.operatorCredential('alice', { devices: '*', rights: ['read', 'control'] });
