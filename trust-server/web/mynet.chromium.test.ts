@@ -5,7 +5,7 @@
  * node, filters the audit log; an owner sees only their gateway; ten wrong passwords are
  * limited; forged sessions, missing CSRF, oversized bodies and raw traversal change nothing.
  */
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeTcpPort, launchChromium, screenshot, type HeadlessChromium } from '../../common/test-support/index.js';
 import { countingHasher } from '../accounts/test-support.js';
 import { startTrustServer, type TrustServer } from '../server.js';
+import { fixtureCertificate } from './test-support.js';
 import { loadMasterKey, openSqliteStore } from '../store/index.js';
 
 /** jsqr is CommonJS with a default export: reach the function either way. */
 const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
-const fixture = (f: string): string => readFileSync(new URL(`./test-fixtures/${f}`, import.meta.url), 'utf8');
 const PW = 'correct-horse-battery';
 let dir: string;
 let server: TrustServer;
@@ -49,11 +49,7 @@ function raw(method: string, path: string, headers: Record<string, string> = {},
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pia-mynet-chromium-'));
-  const makeCertificate = (keyFile: string, certFile: string): void => {
-    writeFileSync(keyFile, fixture('test-key.pem'), { mode: 0o600 });
-    writeFileSync(certFile, fixture('test-cert.pem'));
-  };
-  server = await startTrustServer({ stateDir: join(dir, 'state'), pia: { address: '::1', port: 0 }, admin: { address: '127.0.0.1', port: 0 }, env: {}, log: () => undefined, web: { bind: { address: '127.0.0.1', port: await freeTcpPort() }, makeCertificate } });
+  server = await startTrustServer({ stateDir: join(dir, 'state'), pia: { address: '::1', port: 0 }, admin: { address: '127.0.0.1', port: 0 }, env: {}, log: () => undefined, web: { bind: { address: '127.0.0.1', port: await freeTcpPort() }, makeCertificate: fixtureCertificate } });
   url = server.web?.url ?? '';
   const { hasher } = countingHasher();
   for (const [name, role] of [['root', 'admin'], ['alice', 'owner'], ['bob', 'owner']]) await admin('POST', '/api/accounts', { name, role, passwordHash: await hasher.hash(PW) });

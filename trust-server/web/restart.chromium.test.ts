@@ -4,15 +4,15 @@
  * server cannot be reached; once it is back, sessions (kept in memory) are gone and the page
  * says so and shows the login form. Never a blank page or a stack trace.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeTcpPort, launchChromium, screenshot, type HeadlessChromium } from '../../common/test-support/index.js';
 import { countingHasher } from '../accounts/test-support.js';
 import { startTrustServer, type TrustServer } from '../server.js';
+import { fixtureCertificate } from './test-support.js';
 
-const fixture = (f: string): string => readFileSync(new URL(`./test-fixtures/${f}`, import.meta.url), 'utf8');
 const PW = 'correct-horse-battery';
 let dir: string;
 let webPort: number;
@@ -20,11 +20,7 @@ let server: TrustServer | undefined;
 let chrome: HeadlessChromium;
 
 function start(): Promise<TrustServer> {
-  const makeCertificate = (keyFile: string, certFile: string): void => {
-    writeFileSync(keyFile, fixture('test-key.pem'), { mode: 0o600 });
-    writeFileSync(certFile, fixture('test-cert.pem'));
-  };
-  return startTrustServer({ stateDir: join(dir, 'state'), pia: { address: '::1', port: 0 }, admin: { address: '127.0.0.1', port: 0 }, env: {}, log: () => undefined, web: { bind: { address: '127.0.0.1', port: webPort }, makeCertificate } });
+  return startTrustServer({ stateDir: join(dir, 'state'), pia: { address: '::1', port: 0 }, admin: { address: '127.0.0.1', port: 0 }, env: {}, log: () => undefined, web: { bind: { address: '127.0.0.1', port: webPort }, makeCertificate: fixtureCertificate } });
 }
 
 beforeAll(async () => {

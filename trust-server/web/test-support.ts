@@ -4,6 +4,7 @@
  * bob), each owner with a gateway (with a report) and an operator, and one grant on each gateway.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { createMemoryAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
 import { ManualClock } from '../../common/index.js';
@@ -15,6 +16,13 @@ import { startWebServer, type WebServer } from './server.js';
 import { SessionTable } from './sessions.js';
 
 export const PASSWORD = 'correct-horse-battery';
+
+/** A CertificateMaker that writes the checked-in test pair (test-fixtures/) instead of running openssl. */
+export function fixtureCertificate(keyFile: string, certFile: string): void {
+  const fixture = (f: string): string => readFileSync(new URL(`./test-fixtures/${f}`, import.meta.url), 'utf8');
+  writeFileSync(keyFile, fixture('test-key.pem'), { mode: 0o600 });
+  writeFileSync(certFile, fixture('test-cert.pem'));
+}
 
 export interface Answer {
   readonly status: number;
