@@ -74,6 +74,7 @@ export function instructions(s: DemoStack): string[] {
     `  ${piactl} set office-hvac/coolingSetpoint 24`,
     `  ${piactl} snapshot lobby-camera/snapshot -o /tmp/lobby.jpg`,
     `  ${piactl} watch rack-temp/temperature --count 5`,
+    `  ${piactl} console     # the live console: prints a loopback URL to open in a browser (--open runs xdg-open)`,
     `  ${piactl} --credential ${s.credentials.mallory} set rack-fan/speed 10     # refused: mallory has no grant`,
     `  coap-client-notls -m get coap://${endpoint('rack-temp')}/rack-temp/temperature      # plain read: allowed for rack-temp`,
     `  coap-client-notls -m get coap://${endpoint('front-door')}/front-door/locked       # plain read: 4.01, PIA required`,
