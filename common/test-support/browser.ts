@@ -6,10 +6,11 @@
  *
  * Must hold: nothing reaches the network beyond what a page asks for (background networking,
  * component updates and first-run fetches are off), so a test can assert "no request outside
- * the host"; screenshots go to `.screenshots/` at the repository root (git-ignored), one file
- * per page and test, rewritten on every run.
+ * the host"; screenshots go to `.screenshots/` at the repository root (git-ignored, 0700,
+ * each file 0600: an enrollment page shows a credential), one file per page and test,
+ * rewritten on every run.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -40,8 +41,10 @@ export async function launchChromium(): Promise<HeadlessChromium> {
 
 /** Writes `.screenshots/NAME.png` (the whole page). */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  mkdirSync(SCREENSHOT_DIR, { recursive: true, mode: 0o700 });
+  chmodSync(SCREENSHOT_DIR, 0o700);
   const file = join(SCREENSHOT_DIR, `${name.replace(/[^a-z0-9._-]+/gi, '-')}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  chmodSync(file, 0o600); // a page may show a (test) credential: never world-readable
   return file;
 }
