@@ -149,13 +149,22 @@ echo "   $(basename "$TARBALL"): $(du -k "$TARBALL" | cut -f1) kB"
 cp "$TARBALL" "$ROOT/tmp/"
 SUM=$(sha256sum "$TARBALL" | cut -d' ' -f1)
 INSTALLED=$ROOT/usr/local/lib/node_modules/pia-gateway
+# A network that inspects TLS gives the host's npm a cafile (npm config get cafile): the root's npm
+# needs the same CA, else every registry fetch fails with SELF_SIGNED_CERT_IN_CHAIN.
+CA_ARGS=()
+HOST_CA=$(npm config get cafile 2>/dev/null || true)
+if [ -n "$HOST_CA" ] && [ "$HOST_CA" != null ] && [ "$HOST_CA" != undefined ] && [ -f "$HOST_CA" ]; then
+  install -m 0644 "$HOST_CA" "$ROOT/etc/ssl/host-npm-cafile.crt"
+  CA_ARGS=(--cafile=/etc/ssl/host-npm-cafile.crt)
+  echo "   the host's npm cafile ($HOST_CA) goes to the root's npm as --cafile"
+fi
 if [ "$(cat "$INSTALLED/.arm64-check-sha256" 2>/dev/null || true)" = "$SUM" ]; then
   echo '   this tarball is already installed in the root'
 else
   T0=$(now_ms)
-  in_root env npm_config_nodedir=/usr/local JOBS=2 npm install -g --prefix /usr/local --omit=dev --no-audit --no-fund \
+  in_root env npm_config_nodedir=/usr/local JOBS=2 npm install -g --prefix /usr/local --omit=dev --no-audit --no-fund "${CA_ARGS[@]}" \
     --allow-scripts=@serialport/bindings-cpp,better-sqlite3,epoll,i2c-bus "/tmp/$(basename "$TARBALL")" >"$WORK/npm-install.log" 2>&1 \
-    || fail "npm install -g in the root failed (log: $WORK/npm-install.log)" 'read the node-gyp error in the log: a missing compiler (step 3) or headers (npm_config_nodedir)'
+    || fail "npm install -g in the root failed (log: $WORK/npm-install.log)" 'read the log: SELF_SIGNED_CERT_IN_CHAIN wants the network'"'"'s CA (npm config set cafile FILE on the host); a node-gyp error, a missing compiler (step 3) or headers (npm_config_nodedir)'
   printf '   npm install -g under qemu: %.0f s\n' "$(echo "($(now_ms) - T0) / 1000" | bc -l)"
   echo "$SUM" >"$INSTALLED/.arm64-check-sha256"
 fi
