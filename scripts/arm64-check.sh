@@ -165,7 +165,7 @@ else
   in_root env npm_config_nodedir=/usr/local JOBS=2 npm install -g --prefix /usr/local --omit=dev --no-audit --no-fund "${CA_ARGS[@]}" \
     --allow-scripts=@serialport/bindings-cpp,better-sqlite3,epoll,i2c-bus "/tmp/$(basename "$TARBALL")" >"$WORK/npm-install.log" 2>&1 \
     || fail "npm install -g in the root failed (log: $WORK/npm-install.log)" 'read the log: SELF_SIGNED_CERT_IN_CHAIN wants the network'"'"'s CA (npm config set cafile FILE on the host); a node-gyp error, a missing compiler (step 3) or headers (npm_config_nodedir)'
-  printf '   npm install -g under qemu: %.0f s\n' "$(echo "($(now_ms) - T0) / 1000" | bc -l)"
+  printf '   npm install -g under qemu: %.0f s\n' "$(echo "($(now_ms) - $T0) / 1000" | bc -l)"
   echo "$SUM" >"$INSTALLED/.arm64-check-sha256"
 fi
 in_root node -e "
@@ -174,7 +174,7 @@ in_root node -e "
   for (const m of ['i2c-bus', 'epoll', '@serialport/bindings-cpp']) r(m);
   console.log('   native addons load on ' + process.arch + ': better-sqlite3, i2c-bus, epoll, @serialport/bindings-cpp');" \
   || fail 'a native addon does not load in the root' "read $WORK/npm-install.log; run with --keep and try: chroot $ROOT node -e \"require(...)\""
-find "$INSTALLED/node_modules" -name '*.node' -path '*Release*' | sed "s|^$INSTALLED/node_modules/|   built: |"
+find "$INSTALLED/node_modules" -name '*.node' -path '*/build/Release/*' ! -path '*obj.target*' ! -name 'test_*' | sed "s|^$INSTALLED/node_modules/|   built: |"
 echo "   installed size: $(du -sh "$INSTALLED" | cut -f1) (package and dependencies, $ROOT/usr/local/lib/node_modules/pia-gateway)"
 
 # ---- 5 ----
