@@ -68,7 +68,11 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" 2>/dev/null || true; done
-  if [ "$KEEP" = 0 ] && [ -d "$ROOT" ]; then rm -rf "$ROOT"; fi
+  # never remove the root while anything is still mounted inside it (/dev is the host's)
+  if [ "$KEEP" = 0 ] && [ -d "$ROOT" ]; then
+    if grep -q " $ROOT/" /proc/mounts; then echo "arm64-check: $ROOT still has mounts; left in place" >&2
+    else rm -rf --one-file-system "$ROOT"; fi
+  fi
 }
 trap cleanup EXIT
 
