@@ -36,6 +36,7 @@ import { SaPair } from './sa.js';
 import type { SaTable } from './sa-table.js';
 import type { Endpoint } from './transport.js';
 import { authenticatedContext } from './phase3-context.js';
+import { scheduleRenewal } from './ticket-renewal.js';
 
 export interface Phase3Options {
   /** This node's ID and key: with them it runs phase 3 with its peers (§9.4). */
@@ -89,15 +90,6 @@ export interface Phase3Host {
   /** Resolves when an SA with the endpoint is up (starting an exchange if needed). */
   connect(endpoint: Endpoint): Promise<void>;
   peerAt(endpoint: Endpoint): Peer | undefined;
-}
-
-/**
- * When the requester renews a ticket of `lifetimeS` seconds: at 80 % of it, leaving a fifth for
- * the rekey and phase 3 (at least 1 s after the last one, so a 1-second ticket cannot make a
- * node rekey without pause). A 600 s ticket is renewed by the 120 s rekey long before.
- */
-export function renewAfterMs(lifetimeS: number): number {
-  return Math.max(1000, Math.floor(lifetimeS * 800));
 }
 
 function checkServerId(text: string): void {
@@ -328,13 +320,7 @@ export class Phase3Driver {
 
   #up(peer: Peer, pair: SaPair, role: 'initiator' | 'responder'): void {
     const lifetimeS = pair.phase3?.vouched.lifetimeS;
-    // §9.6: the requester renews its ticket (a rekey, then phase 3 again on the new SA) before
-    // the ticket ends, so an association keeps its grants across a short ticket lifetime, and
-    // loses a removed one within that lifetime.
-    if (role === 'initiator' && lifetimeS !== undefined) {
-      const renewAt = this.#host.clock.now() + renewAfterMs(lifetimeS);
-      peer.rekeyAt = Math.min(peer.rekeyAt ?? renewAt, renewAt);
-    }
+    if (role === 'initiator' && lifetimeS !== undefined) scheduleRenewal(peer, this.#host.clock.now(), lifetimeS);
     this.#host.activate(peer, pair);
     peer.phase3Error = undefined;
     const v = pair.phase3?.vouched;

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { A, B, payloadOf } from './test-support/index.js';
 import { S, trio, type Trio } from './test-support/phase3.js';
-import { renewAfterMs } from './phase3-driver.js';
+import { renewAfterMs } from './ticket-renewal.js';
 
 let t: Trio | undefined;
 afterEach(async () => {
