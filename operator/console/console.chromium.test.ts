@@ -16,8 +16,8 @@ import { runGatewayCli } from '../../firmware/cli/index.js';
 import { DEMO_CONFIG } from '../../firmware/gateway/test-support/index.js';
 import { startTrustServer, type TrustServer } from '../../trust-server/index.js';
 import { cli } from '../../trust-server/test-support/index.js';
-import { runPiactl } from '../cli/index.js';
 import type { ConsoleServer } from './index.js';
+import { startConsoleInProcess } from './test-support/index.js';
 
 let root: string;
 let trust: TrustServer;
@@ -73,24 +73,10 @@ beforeAll(async () => {
     await gatewayDone;
   });
 
-  const consoleStop = new AbortController();
-  let ready!: (s: ConsoleServer) => void;
-  const serving = new Promise<ConsoleServer>((resolve) => (ready = resolve));
-  let out = '';
-  const consoleDone = runPiactl(['console', '--credential', alice.file, '--gateway', `127.0.0.1:${piaPort}`, '--gateway-id', gw.id], {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => logs.push(s) },
-    signal: consoleStop.signal,
-    env: { XDG_CONFIG_HOME: join(root, 'config') },
-    onReady: (s) => ready(s),
-  });
-  void consoleDone.then((code) => logs.push(`console exited ${code}`));
-  consoleServer = await Promise.race([serving, consoleDone.then((code) => Promise.reject(new Error(`piactl console exited ${code}: ${logs.join('')}`)))]);
-  expect(out).toContain(`piactl: console at http://127.0.0.1:${consoleServer.port}/#token=`);
-  stopConsole = () => {
-    consoleStop.abort();
-    return consoleDone;
-  };
+  const started = await startConsoleInProcess(['--credential', alice.file, '--gateway', `127.0.0.1:${piaPort}`, '--gateway-id', gw.id], { env: { XDG_CONFIG_HOME: join(root, 'config') }, logs });
+  consoleServer = started.server;
+  expect(started.stdout()).toContain(`piactl: console at http://127.0.0.1:${consoleServer.port}/#token=`);
+  stopConsole = () => started.stop();
   stops.unshift(stopConsole);
 
   otherSite = createServer((_req, res) => {

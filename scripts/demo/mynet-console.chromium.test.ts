@@ -19,8 +19,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../common/index.js';
 import { freeUdpPorts, launchChromium, screenshot, type HeadlessChromium } from '../../common/test-support/index.js';
-import { runPiactl } from '../../operator/index.js';
 import type { ConsoleServer } from '../../operator/index.js';
+import { startConsoleInProcess } from '../../operator/console/test-support/index.js';
 import { startDemoStack, type DemoStack } from './stack.js';
 
 const TICKET_LIFETIME_S = 8;
@@ -66,21 +66,9 @@ async function adminPage(): Promise<{ context: BrowserContext; page: Page }> {
 
 /** piactl console in this process with the enrolled credential; resolves once it serves. */
 async function startConsole(credentialFile: string): Promise<ConsoleServer> {
-  const stop = new AbortController();
-  let ready!: (s: ConsoleServer) => void;
-  const serving = new Promise<ConsoleServer>((resolve) => (ready = resolve));
-  const done = runPiactl(['console', '--credential', credentialFile, '--gateway', stack.gatewayPia, '--gateway-id', stack.ids.gateway], {
-    stdout: { write: () => true },
-    stderr: { write: (s: string) => logs.push(s) },
-    signal: stop.signal,
-    env: { XDG_CONFIG_HOME: join(dir, 'config') },
-    onReady: (s) => ready(s),
-  });
-  stops.unshift(() => {
-    stop.abort();
-    return done;
-  });
-  return Promise.race([serving, done.then((code) => Promise.reject(new Error(`piactl console exited ${code}: ${logs.join('')}`)))]);
+  const started = await startConsoleInProcess(['--credential', credentialFile, '--gateway', stack.gatewayPia, '--gateway-id', stack.ids.gateway], { env: { XDG_CONFIG_HOME: join(dir, 'config') }, logs });
+  stops.unshift(() => started.stop());
+  return started.server;
 }
 
 const cell = (page: Page, device: string, property: string) => page.locator(`article[data-device="${device}"] td[data-property="${property}"]`);
