@@ -135,7 +135,10 @@ describe('MyNet Manager in Chromium', () => {
     await page.getByLabel('Event').fill('node-revoked');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/event%3Dnode-revoked/);
-    await page.waitForFunction('document.querySelectorAll("table tbody tr").length === 1 && document.querySelector("#audit-filter input").value === "node-revoked"');
+    // Polled from the test side: the page's CSP (script-src 'self') forbids the eval behind a
+    // string predicate in page.waitForFunction.
+    await expect.poll(() => page.locator('table tbody tr').count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.getByLabel('Event').inputValue()).toBe('node-revoked');
     await page.locator('#chain').filter({ hasText: 'Chain intact' }).waitFor();
     expect(await page.locator('table tbody tr').textContent()).toContain('node-revoked');
     await screenshot(page, 'mynet-audit');
