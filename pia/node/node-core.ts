@@ -16,10 +16,18 @@
  *   3. one timer at the earliest deadline of the responder, every initiator and every
  *      peer's lifecycle (lifecycle.ts, peer.ts)
  *   4. outbound ESP on the current pair; rekey by packet count in either direction
+ *
+ * Steps 1 (ESP) and 4 allocate nothing of ours per packet (docs/protocol.md §6): the source
+ * endpoint is the address cache's object for it, packets open into `openBuffer` and are
+ * sealed in a buffer from `sendBuffers` handed to the transport without a copy, listeners are
+ * called from an array without a closure. What remains per datagram is the transport's:
+ * node:dgram's message Buffer and `rinfo` object inbound, its send request and the promise
+ * of `transport.send` outbound; one view of the received Buffer for the AEAD; and what the
+ * AEAD library allocates (node:crypto makes cipher objects per call).
  */
 import type { Clock } from '../../common/index.js';
 import { formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
-import { EspNextHeader, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
+import { ESP_PAYLOAD_OFFSET, EspNextHeader, PacketBuffer, espDatagramLength, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
 import { PiaDecodeError } from '../errors.js';
 import { Initiator, Responder, decodeKx, isKxDatagram, jittered, samePeer, systemRandom, type KxAction, type KxFailure, type KxRandom, type NegotiatedKeys, type RetransmitPolicy } from '../handshake/index.js';
 import { receiveEsp, type InboundHost, type InboundSa } from './esp-inbound.js';
@@ -28,11 +36,19 @@ import { DeadlineTimer, serviceDeadlines, type LifecycleHost } from './lifecycle
 import { LATCH_TOUCH_MS, failureMessage, keyLogLocal } from './node-support.js';
 import { SA_LIMITS, zeroCounters, type ConnectOptions, type InnerInfo, type PiaNodeEvent, type PiaNodeOptions, type SaLimits } from './node-types.js';
 import type { Peer } from './peer.js';
+import { grantsUnchanged } from './phase3-context.js';
 import { Phase3Driver, type Phase3Host } from './phase3-driver.js';
 import { SaPair } from './sa.js';
 import { SaTable } from './sa-table.js';
+import { SendBuffers, type SendBuffer } from './send-buffers.js';
 import type { DatagramTransport, Endpoint } from './transport.js';
 
+/**
+ * A delivered datagram. `payload` is a view into the node's inbound buffer: valid only during
+ * the call (the next datagram overwrites it); a listener that keeps the bytes past its return
+ * (or past an await) copies them (`Uint8Array.from(payload)`). `ctx` and `inner` are immutable
+ * and may be kept.
+ */
 export type DataListener = (payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo) => void;
 export type EventListener = (event: PiaNodeEvent) => void;
 
@@ -48,8 +64,13 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   readonly keyLog: KeyLog | undefined;
   readonly timer: DeadlineTimer;
   readonly phase3: Phase3Driver;
-  readonly dataListeners = new Set<DataListener>();
   readonly eventListeners = new Set<EventListener>();
+  /** Where inbound ESP opens (esp-inbound.ts): delivered payloads are views into it. */
+  readonly openBuffer = new PacketBuffer();
+  /** Where outbound ESP is sealed (send-buffers.ts). */
+  readonly sendBuffers = new SendBuffers((to, err) => this.#sendFailed(to, err));
+  /** Copy on write: `deliver` walks it by index while a listener may add or remove one. */
+  #dataListeners: readonly DataListener[] = [];
   closed = false;
   readonly #o: PiaNodeOptions;
   readonly random: KxRandom;
@@ -108,10 +129,23 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     for (const l of this.eventListeners) this.guard(() => l(event));
   }
   deliver(payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo): void {
-    for (const l of this.dataListeners) this.guard(() => l(payload, ctx, inner));
+    const listeners = this.#dataListeners;
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i]!(payload, ctx, inner);
+      } catch (err) {
+        this.#listenerThrew(err);
+      }
+    }
   }
-  addressText(address: Uint8Array): string {
-    return this.table.addresses.text(address);
+  addDataListener(listener: DataListener): () => void {
+    if (!this.#dataListeners.includes(listener)) this.#dataListeners = [...this.#dataListeners, listener];
+    return () => {
+      this.#dataListeners = this.#dataListeners.filter((l) => l !== listener);
+    };
+  }
+  addressText(bytes: Uint8Array, at: number): string {
+    return this.table.addresses.text(bytes, at);
   }
   confirmByEsp(sa: InboundSa): void {
     if (sa.pair.phase === 3) this.phase3.confirmedByEsp(sa.peer, sa.pair);
@@ -120,8 +154,17 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   control(sa: InboundSa, payload: Uint8Array): void {
     this.phase3.control(sa.peer, sa.pair, payload);
   }
+  /** The pair's cached context while it holds: same peer endpoint, and on a phase-3 pair the same grants now. */
   context(sa: InboundSa): SecurityContext {
-    return this.phase3.context(sa.peer, sa.pair);
+    const { pair, peer } = sa;
+    const cached = pair.context;
+    if (cached !== undefined && cached.peer === peer.endpoint) {
+      if (pair.phase3 === undefined) return cached;
+      if (cached.phase === 3 && grantsUnchanged(cached.grants, pair.phase3, this.clock.now())) return cached;
+    }
+    const ctx = this.phase3.context(peer, pair);
+    pair.context = ctx;
+    return ctx;
   }
   saClosed(peer: Peer): void {
     this.latching.saClosed(peer.endpoint);
@@ -134,7 +177,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     if (this.closed) return;
     const c = this.counters;
     c.datagramsIn++;
-    const source = { address: this.table.addresses.canonical(from.address), port: from.port };
+    const source = this.table.addresses.endpoint(from.address, from.port);
     if (bytes.length === 1 && bytes[0] === 0xff) c.natKeepalives++;
     else if (bytes.length < 8) c.short++;
     else if (isKxDatagram(bytes)) {
@@ -311,25 +354,61 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     if (!peer.exchanging && this.clock.now() >= peer.rekeyHoldUntil) this.startExchange(peer, 'rekey-packets');
   }
 
-  /** Seals on `pair` and sends to the peer's current endpoint; rejects if the transport does. */
-  async sendEsp(peer: Peer, pair: SaPair, nextHeader: EspNextHeader, payload: Uint8Array, data: boolean): Promise<void> {
-    const bytes = pair.seal(nextHeader, payload);
+  /** Seals `payload` on `pair` and sends it to the peer's current endpoint; rejects if the transport does. */
+  sendEsp(peer: Peer, pair: SaPair, nextHeader: EspNextHeader, payload: Uint8Array, data: boolean): Promise<void> {
+    const buf = this.sendBuffers.take();
+    try {
+      buf.ensure(espDatagramLength(payload.length)).set(payload, ESP_PAYLOAD_OFFSET);
+    } catch (err) {
+      this.sendBuffers.give(buf);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.sealAndSend(buf, peer, pair, nextHeader, payload.length, data);
+  }
+
+  /**
+   * Step 4 on a buffer whose ESP payload (`payloadLength` bytes) is written at
+   * ESP_PAYLOAD_OFFSET: seal on `pair`, send to the peer's current endpoint without a copy;
+   * the buffer goes back to `sendBuffers` when the send settles. Rejects if the transport does.
+   */
+  sealAndSend(buf: SendBuffer, peer: Peer, pair: SaPair, nextHeader: EspNextHeader, payloadLength: number, data: boolean): Promise<void> {
+    let length: number;
+    try {
+      length = pair.sealInPlace(buf, payloadLength, nextHeader);
+    } catch (err) {
+      this.sendBuffers.give(buf);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     const now = this.clock.now();
     this.counters.espOut++;
     peer.keepaliveAt = undefined;
     if (data && peer.dpdSince === undefined) peer.dpdSince = now; // §3 dead peer: counts from here
     if (pair === peer.current && pair.sent >= this.limits.rekeyAfterPackets) this.#rekeyByPackets(peer);
     this.reschedule(peer);
-    await this.transmit(bytes, peer.endpoint, true);
+    const to = peer.endpoint;
+    buf.to = to;
+    let sending: Promise<void>;
+    try {
+      sending = this.transport.send(buf.view(0, length), to);
+    } catch (err) {
+      buf.failed(err); // a transport that throws instead of rejecting: counted and reported the same way
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    void sending.then(buf.sent, buf.failed);
+    return sending;
   }
 
-  async transmit(bytes: Uint8Array, to: PeerEndpoint, rethrow = false): Promise<void> {
+  #sendFailed(to: PeerEndpoint, err: unknown): void {
+    this.counters.sendErrors++;
+    this.emit({ kind: 'send-error', to, message: err instanceof Error ? err.message : String(err) });
+  }
+
+  /** Sends a key-exchange datagram (a fresh array of its own); a failure is counted and reported, not thrown. */
+  async transmit(bytes: Uint8Array, to: PeerEndpoint): Promise<void> {
     try {
       await this.transport.send(bytes, to);
     } catch (err) {
-      this.counters.sendErrors++;
-      this.emit({ kind: 'send-error', to, message: err instanceof Error ? err.message : String(err) });
-      if (rethrow) throw err;
+      this.#sendFailed(to, err);
     }
   }
 
@@ -359,7 +438,11 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     try {
       fn();
     } catch (err) {
-      this.log('warn', `PIA node: a listener threw (${err instanceof Error ? err.message : String(err)}); fix the listener`);
+      this.#listenerThrew(err);
     }
+  }
+
+  #listenerThrew(err: unknown): void {
+    this.log('warn', `PIA node: a listener threw (${err instanceof Error ? err.message : String(err)}); fix the listener`);
   }
 }

@@ -5,7 +5,7 @@
  * A peer that connects to us is served as responder automatically.
  */
 import { formatEndpoint, type PeerEndpoint, type PlaintextPolicy, type SaInfo } from '../discovery/index.js';
-import { EspNextHeader, buildInnerPacket } from '../esp/index.js';
+import { ESP_PAYLOAD_OFFSET, EspNextHeader, INNER_OVERHEAD, MAX_DATAGRAM, espDatagramLength, writeInnerPacket } from '../esp/index.js';
 import { teardown } from './lifecycle.js';
 import { NodeCore, type DataListener, type EventListener } from './node-core.js';
 import type { ConnectOptions, OutboundDatagram, PiaNodeCounters, PiaNodeOptions, SaLimits } from './node-types.js';
@@ -76,8 +76,21 @@ export class PiaNode {
     return this.#core.sendControl(p, p.current, payload);
   }
 
-  /** Sends one datagram through the SA with `peer` (tunnel mode: inner IPv6/UDP packet, §6). */
-  async send(peer: Endpoint, datagram: OutboundDatagram): Promise<void> {
+  /**
+   * Sends one datagram through the SA with `peer` (tunnel mode: inner IPv6/UDP packet, §6).
+   * `datagram.payload` is read before this returns (it may be a payload view from `onData`:
+   * an echo needs no copy). Settles when the transport has sent it; rejects with the reason
+   * (no SA, hard limit, too large, transport error). Allocates nothing of its own (node-core.ts).
+   */
+  send(peer: Endpoint, datagram: OutboundDatagram): Promise<void> {
+    try {
+      return this.#send(peer, datagram);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #send(peer: Endpoint, datagram: OutboundDatagram): Promise<void> {
     const core = this.#core;
     const p = core.table.find(peer);
     const pair = p?.current;
@@ -87,20 +100,30 @@ export class PiaNode {
     if (core.clock.now() - pair.createdAt >= core.limits.rejectAfterMs || pair.sent >= core.limits.rejectAfterPackets) {
       throw new Error(`PIA send to ${formatEndpoint(peer)}: SA 0x${pair.spiOut.toString(16)} reached its hard limit (docs/protocol.md §3) before a rekey completed; call connect() and retry when it resolves`);
     }
-    const inner = buildInnerPacket({
-      src: core.table.addresses.bytes(datagram.innerSrc ?? core.localAddress),
-      dst: core.table.addresses.bytes(datagram.innerDst ?? p.endpoint.address),
-      srcPort: datagram.srcPort,
-      dstPort: datagram.dstPort,
-      payload: datagram.payload,
-    });
-    await core.sendEsp(p, pair, EspNextHeader.Ipv6, inner, true);
+    const { payload } = datagram;
+    const size = espDatagramLength(INNER_OVERHEAD + payload.length);
+    if (size > MAX_DATAGRAM) {
+      throw new RangeError(`PIA send to ${formatEndpoint(peer)}: a payload of ${payload.length} bytes makes a ${size}-byte ESP datagram, over the UDP limit of ${MAX_DATAGRAM}; split it (CoAP Block2)`);
+    }
+    const src = core.table.addresses.bytes(datagram.innerSrc ?? core.localAddress);
+    const dst = core.table.addresses.bytes(datagram.innerDst ?? p.endpoint.address);
+    const buf = core.sendBuffers.take();
+    let innerLength: number;
+    try {
+      innerLength = writeInnerPacket(buf.ensure(size), ESP_PAYLOAD_OFFSET, src, dst, datagram.srcPort, datagram.dstPort, payload);
+    } catch (err) {
+      core.sendBuffers.give(buf);
+      throw err;
+    }
+    return core.sealAndSend(buf, p, pair, EspNextHeader.Ipv6, innerLength, true);
   }
 
-  /** Every delivered datagram, with its security context (phase 2, peer, SA). */
+  /**
+   * Every delivered datagram, with its security context (phase 2 or 3, peer, SA) and inner
+   * addresses. The payload is a view valid only during the call: copy it to keep it (DataListener).
+   */
   onData(listener: DataListener): () => void {
-    this.#core.dataListeners.add(listener);
-    return () => this.#core.dataListeners.delete(listener);
+    return this.#core.addDataListener(listener);
   }
   /** Events for logs and metrics (describeNodeEvent makes a line of one). */
   onEvent(listener: EventListener): () => void {

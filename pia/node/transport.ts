@@ -9,6 +9,8 @@
  *   the bytes are the listener's to keep (not reused by the transport);
  * - `send` resolves once the datagram is handed to the network (not when it arrives) and
  *   rejects after `close()`; a datagram may be lost, duplicated or reordered, never merged;
+ * - `send` may read `bytes` until it settles (node:dgram does, without a copy): the caller
+ *   leaves them unchanged until then (the node reuses its seal buffers only after);
  * - `close()` is idempotent; after it no listener is called.
  */
 

@@ -69,12 +69,18 @@ class UdpTransport implements DatagramTransport {
     const bound = socket.address();
     this.local = { address: bound.address, port: bound.port };
     socket.on('message', (msg, rinfo) => {
+      // node:dgram makes `msg` and `rinfo` per datagram (outside our control); `rinfo` is passed
+      // as the source endpoint rather than copied into one more object.
       const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
-      for (const listener of this.#listeners) listener(bytes, { address: rinfo.address, port: rinfo.port });
+      for (const listener of this.#listeners) listener(bytes, rinfo);
     });
     socket.on('error', (err) => onError?.(err));
   }
 
+  /**
+   * Hands `bytes` to the socket as they are (no copy: node:dgram reads them on its next tick,
+   * so the promise settles only from its callback, after which the caller may reuse them).
+   */
   send(bytes: Uint8Array, to: Endpoint): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`${this.label} [${this.local.address}]:${this.local.port}: closed; cannot send`));
     const address = this.#socketAddress(to.address);
