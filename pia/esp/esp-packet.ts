@@ -121,7 +121,6 @@ export class EspDirection {
     this.#form = form;
     this.#nonce.set(salt, 0);
     this.#aad = new Uint8Array(form === 'esn' ? 12 : 8);
-    writeUint32(this.#aad, 0, spi);
   }
 
   /**
@@ -152,7 +151,7 @@ export class EspDirection {
     for (let i = 1; i <= padLength; i++) d[at++] = i;
     d[at++] = padLength;
     d[at] = nextHeader;
-    this.#prepare(d, ESP_SPI_SEQ_LENGTH, seq);
+    this.#prepare(this.spi, d, ESP_SPI_SEQ_LENGTH, seq);
     this.#aead.seal(this.#key, this.#nonce, this.#aad, buf.view(ESP_HEADER_LENGTH, textLength), buf.view(ESP_HEADER_LENGTH, textLength + AEAD_TAG_LENGTH));
     return total;
   }
@@ -165,7 +164,7 @@ export class EspDirection {
   openInto(datagram: Uint8Array, seq: number, out: PacketBuffer): number {
     const textLength = datagram.length - ESP_HEADER_LENGTH - AEAD_TAG_LENGTH;
     out.ensure(textLength);
-    const opened = this.#open(datagram, ESP_SPI_SEQ_LENGTH, espSeqLow(datagram), seq, datagram.subarray(ESP_HEADER_LENGTH), out.view(0, textLength));
+    const opened = this.#open(espSpi(datagram), datagram, ESP_SPI_SEQ_LENGTH, espSeqLow(datagram), seq, datagram.subarray(ESP_HEADER_LENGTH), out.view(0, textLength));
     return opened ? textLength : -1;
   }
 
@@ -173,21 +172,23 @@ export class EspDirection {
   openHeader(header: EspHeader, seq: number): Uint8Array | undefined {
     if (header.body.length < AEAD_TAG_LENGTH) return undefined;
     const plain = new Uint8Array(header.body.length - AEAD_TAG_LENGTH);
-    return this.#open(header.iv, 0, header.seqLow, seq, header.body, plain) ? plain : undefined;
+    return this.#open(header.spi, header.iv, 0, header.seqLow, seq, header.body, plain) ? plain : undefined;
   }
 
-  #open(ivSource: Uint8Array, ivAt: number, seqLow: number, seq: number, body: Uint8Array, out: Uint8Array): boolean {
+  /** The AAD takes the SPI from the packet (RFC 4303 §2.1), as the sender's did. */
+  #open(spi: number, ivSource: Uint8Array, ivAt: number, seqLow: number, seq: number, body: Uint8Array, out: Uint8Array): boolean {
     checkSeq(seq, this.#form);
     if (seq % 2 ** 32 !== seqLow) {
       throw new RangeError(`ESP: sequence number ${seq} does not end in the packet's low 32 bits ${seqLow}; pass inferEsn(seqLow, window)`);
     }
-    this.#prepare(ivSource, ivAt, seq);
+    this.#prepare(spi, ivSource, ivAt, seq);
     return this.#aead.open(this.#key, this.#nonce, this.#aad, body, out) !== undefined;
   }
 
   /** nonce = salt | IV (taken from `ivSource` at `ivAt`); AAD = SPI | seq (high | low in the ESN form). */
-  #prepare(ivSource: Uint8Array, ivAt: number, seq: number): void {
+  #prepare(spi: number, ivSource: Uint8Array, ivAt: number, seq: number): void {
     const nonce = this.#nonce;
+    writeUint32(this.#aad, 0, spi);
     for (let i = 0; i < ESP_IV_LENGTH; i++) nonce[ESP_SALT_LENGTH + i] = ivSource[ivAt + i]!;
     if (this.#form === 'esn') {
       writeUint32(this.#aad, 4, Math.floor(seq / 2 ** 32));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PiaDecodeError } from '../errors.js';
-import { buildInnerPacket, parseInnerPacket } from './inner-packet.js';
+import { INNER_DST_OFFSET, INNER_SRC_OFFSET, buildInnerPacket, checkInnerPacket, innerDstPort, innerSrcPort, parseInnerPacket, writeInnerPacket } from './inner-packet.js';
 import { addressFromText, addressToText } from '../address.js';
 import { hex, toHex } from './test-support/index.js';
 
@@ -79,5 +79,36 @@ describe('inner IPv6/UDP packet', () => {
     expect(() => buildInnerPacket({ ...fields, src: new Uint8Array(4) })).toThrow(/addresses must be 16 bytes/);
     expect(() => buildInnerPacket({ ...fields, dstPort: 70000 })).toThrow(/port 70000/);
     expect(() => buildInnerPacket({ ...fields, payload: new Uint8Array(65528) })).toThrow(/exceeds 65527/);
+  });
+});
+
+describe('inner packet in place (the per-packet path)', () => {
+  it('writes the known packet at an offset of a larger buffer and checks it there', () => {
+    const out = new Uint8Array(200).fill(0xcc);
+    const length = writeInnerPacket(out, 16, fields.src, fields.dst, fields.srcPort, fields.dstPort, fields.payload);
+    expect(length).toBe(KNOWN.length);
+    expect(toHex(out.subarray(16, 16 + length))).toBe(toHex(KNOWN));
+    expect(out[15]).toBe(0xcc);
+    expect(out[16 + length]).toBe(0xcc);
+    checkInnerPacket(out, 16, length);
+    expect([innerSrcPort(out, 16), innerDstPort(out, 16)]).toEqual([49152, 5683]);
+    expect(addressToText(out.subarray(16 + INNER_SRC_OFFSET, 16 + INNER_SRC_OFFSET + 16))).toBe('2001:db8::1');
+    expect(addressToText(out.subarray(16 + INNER_DST_OFFSET, 16 + INNER_DST_OFFSET + 16))).toBe('2001:db8::f1');
+  });
+
+  it('checks only the bytes it is given: a bad checksum or length at the offset is refused', () => {
+    const out = new Uint8Array(100);
+    const length = writeInnerPacket(out, 4, fields.src, fields.dst, fields.srcPort, fields.dstPort, fields.payload);
+    out[4 + 48]! ^= 1;
+    expect(() => checkInnerPacket(out, 4, length)).toThrow(/UDP checksum does not verify/);
+    out[4 + 48]! ^= 1;
+    expect(() => checkInnerPacket(out, 4, length + 1)).toThrow(/IPv6 payload length 11 disagrees with the 12 bytes/);
+    expect(() => checkInnerPacket(out, 4, length)).not.toThrow();
+  });
+
+  it('refuses a buffer without room before writing anything', () => {
+    const out = new Uint8Array(40).fill(0xcc);
+    expect(() => writeInnerPacket(out, 0, fields.src, fields.dst, 1, 2, fields.payload)).toThrow(/40 bytes of room for a 51-byte packet/);
+    expect(out.every((b) => b === 0xcc)).toBe(true);
   });
 });

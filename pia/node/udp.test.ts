@@ -41,6 +41,23 @@ describe('PIA over real UDP', () => {
     expect(b.counters.delivered).toBe(100);
   });
 
+  it('a burst of 200 sends not awaited arrives intact: node:dgram reads each seal buffer after send() returns', async () => {
+    const a = await udpNode('::1');
+    const b = await udpNode('::1');
+    const got = new Set<number>();
+    let wake: (() => void) | undefined;
+    b.onData((payload) => {
+      got.add(indexOf(payload));
+      if (got.size === 200) wake?.();
+    });
+    await a.connect(b.local);
+    const all = new Promise<void>((resolve) => (wake = resolve));
+    await Promise.all(Array.from({ length: 200 }, (_, i) => a.send(b.local, { srcPort: 40000, dstPort: 7, payload: payloadOf(i, 64 + (i % 5)) })));
+    await Promise.race([all, new Promise((r) => setTimeout(r, 5000))]);
+    expect(got.size).toBe(200);
+    expect(b.counters.replays + b.counters.icvFailures + b.counters.decodeErrors).toBe(0);
+  });
+
   it('an IPv4 peer reaches a dual-stack (::) node, seen as IPv4-mapped', async () => {
     const a = await udpNode('127.0.0.1');
     const b = await udpNode('::');
