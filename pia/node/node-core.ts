@@ -17,17 +17,13 @@
  *      peer's lifecycle (lifecycle.ts, peer.ts)
  *   4. outbound ESP on the current pair; rekey by packet count in either direction
  *
- * Steps 1 (ESP) and 4 allocate nothing of ours per packet (docs/protocol.md §6): the source
- * endpoint is the address cache's object for it, packets open into `openBuffer` and are
- * sealed in a buffer from `sendBuffers` handed to the transport without a copy, listeners are
- * called from an array without a closure. What remains per datagram is the transport's:
- * node:dgram's message Buffer and `rinfo` object inbound, its send request and the promise
- * of `transport.send` outbound; one view of the received Buffer for the AEAD; and what the
- * AEAD library allocates (node:crypto makes cipher objects per call).
+ * Steps 1 (ESP) and 4 allocate nothing of ours per packet (§6): esp-inbound.ts opens into
+ * `openBuffer`, esp-outbound.ts seals in `sendBuffers`, delivery.ts calls the listeners; the
+ * source endpoint is the address cache's object (what stays per datagram: esp-outbound.ts).
  */
 import type { Clock } from '../../common/index.js';
 import { formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
-import { ESP_PAYLOAD_OFFSET, EspNextHeader, PacketBuffer, espDatagramLength, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
+import { EspNextHeader, PacketBuffer, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
 import { PiaDecodeError } from '../errors.js';
 import { Initiator, Responder, decodeKx, isKxDatagram, jittered, samePeer, systemRandom, type KxAction, type KxFailure, type KxRandom, type NegotiatedKeys, type RetransmitPolicy } from '../handshake/index.js';
 import { receiveEsp, type InboundHost, type InboundSa } from './esp-inbound.js';
@@ -36,23 +32,20 @@ import { DeadlineTimer, serviceDeadlines, type LifecycleHost } from './lifecycle
 import { LATCH_TOUCH_MS, failureMessage, keyLogLocal } from './node-support.js';
 import { SA_LIMITS, zeroCounters, type ConnectOptions, type InnerInfo, type PiaNodeEvent, type PiaNodeOptions, type SaLimits } from './node-types.js';
 import type { Peer } from './peer.js';
-import { grantsUnchanged } from './phase3-context.js';
+import { DataListeners, cachedContext } from './delivery.js';
 import { Phase3Driver, type Phase3Host } from './phase3-driver.js';
 import { SaPair } from './sa.js';
 import { SaTable } from './sa-table.js';
-import { SendBuffers, type SendBuffer } from './send-buffers.js';
+import { sendFailureMessage, sendPayload, type OutboundHost } from './esp-outbound.js';
+import { SendBuffers } from './send-buffers.js';
 import type { DatagramTransport, Endpoint } from './transport.js';
 
-/**
- * A delivered datagram. `payload` is a view into the node's inbound buffer: valid only during
- * the call (the next datagram overwrites it); a listener that keeps the bytes past its return
- * (or past an await) copies them (`Uint8Array.from(payload)`). `ctx` and `inner` are immutable
- * and may be kept.
- */
-export type DataListener = (payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo) => void;
+const NO_PAYLOAD = new Uint8Array(0);
+
+export type { DataListener } from './delivery.js';
 export type EventListener = (event: PiaNodeEvent) => void;
 
-export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
+export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase3Host {
   readonly limits: SaLimits;
   readonly clock: Clock;
   readonly table = new SaTable();
@@ -69,8 +62,9 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   readonly openBuffer = new PacketBuffer();
   /** Where outbound ESP is sealed (send-buffers.ts). */
   readonly sendBuffers = new SendBuffers((to, err) => this.#sendFailed(to, err));
-  /** Copy on write: `deliver` walks it by index while a listener may add or remove one. */
-  #dataListeners: readonly DataListener[] = [];
+  readonly dataListeners = new DataListeners((err) => this.#listenerThrew(err));
+  /** Set while an ESP packet is handled when it touched more than its peer (a confirmation, a control message). */
+  #widened = false;
   closed = false;
   readonly #o: PiaNodeOptions;
   readonly random: KxRandom;
@@ -120,7 +114,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     return this.table.find(endpoint);
   }
   sendControl(peer: Peer, pair: SaPair, payload: Uint8Array): Promise<void> {
-    return this.sendEsp(peer, pair, EspNextHeader.Control, payload, false);
+    return this.sendEsp(peer, pair, EspNextHeader.Control, payload);
   }
   lookup(spi: number): InboundSa | undefined {
     return this.table.inbound(spi);
@@ -129,48 +123,28 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     for (const l of this.eventListeners) this.guard(() => l(event));
   }
   deliver(payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo): void {
-    const listeners = this.#dataListeners;
-    for (let i = 0; i < listeners.length; i++) {
-      try {
-        listeners[i]!(payload, ctx, inner);
-      } catch (err) {
-        this.#listenerThrew(err);
-      }
-    }
-  }
-  addDataListener(listener: DataListener): () => void {
-    if (!this.#dataListeners.includes(listener)) this.#dataListeners = [...this.#dataListeners, listener];
-    return () => {
-      this.#dataListeners = this.#dataListeners.filter((l) => l !== listener);
-    };
+    this.dataListeners.deliver(payload, ctx, inner);
   }
   addressText(bytes: Uint8Array, at: number): string {
     return this.table.addresses.text(bytes, at);
   }
   confirmByEsp(sa: InboundSa): void {
+    this.#widened = true;
     if (sa.pair.phase === 3) this.phase3.confirmedByEsp(sa.peer, sa.pair);
     else this.run(this.responder.confirmedByEsp(sa.pair.spiIn));
   }
   control(sa: InboundSa, payload: Uint8Array): void {
+    this.#widened = true;
     this.phase3.control(sa.peer, sa.pair, payload);
   }
-  /** The pair's cached context while it holds: same peer endpoint, and on a phase-3 pair the same grants now. */
   context(sa: InboundSa): SecurityContext {
-    const { pair, peer } = sa;
-    const cached = pair.context;
-    if (cached !== undefined && cached.peer === peer.endpoint) {
-      if (pair.phase3 === undefined) return cached;
-      if (cached.phase === 3 && grantsUnchanged(cached.grants, pair.phase3, this.clock.now())) return cached;
-    }
-    const ctx = this.phase3.context(peer, pair);
-    pair.context = ctx;
-    return ctx;
+    return cachedContext(sa.peer, sa.pair, this.clock.now(), this.phase3);
   }
   saClosed(peer: Peer): void {
     this.latching.saClosed(peer.endpoint);
   }
   sendDummy(peer: Peer, pair: SaPair): void {
-    void this.sendEsp(peer, pair, EspNextHeader.NoNextHeader, new Uint8Array(0), false).catch(() => undefined);
+    void this.sendEsp(peer, pair, EspNextHeader.NoNextHeader, NO_PAYLOAD).catch(() => undefined);
   }
 
   onDatagram(bytes: Uint8Array, from: Endpoint): void {
@@ -186,8 +160,11 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
       if (peer !== undefined) this.settle(peer);
       else this.reschedule();
     } else {
+      this.#widened = false;
       const peer = receiveEsp(this, bytes, source);
-      if (peer !== undefined) this.reschedule(peer);
+      if (peer === undefined) return;
+      if (this.#widened) this.reschedule(peer);
+      else this.reschedulePeer(peer); // a data packet moved this peer's deadlines only
     }
   }
 
@@ -343,64 +320,25 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
       this.counters.rebinds++;
       this.emit({ kind: 'peer-moved', from: was, to: from });
     }
-    if (pair === peer.current && seq >= this.limits.rekeyAfterPackets) this.#rekeyByPackets(peer);
+    if (pair === peer.current && seq >= this.limits.rekeyAfterPackets) this.rekeyByPackets(peer);
     if (now - peer.touchedAt >= LATCH_TOUCH_MS) {
       peer.touchedAt = now;
       this.latching.touch(peer.endpoint.address);
     }
   }
 
-  #rekeyByPackets(peer: Peer): void {
+  rekeyByPackets(peer: Peer): void {
     if (!peer.exchanging && this.clock.now() >= peer.rekeyHoldUntil) this.startExchange(peer, 'rekey-packets');
   }
 
-  /** Seals `payload` on `pair` and sends it to the peer's current endpoint; rejects if the transport does. */
-  sendEsp(peer: Peer, pair: SaPair, nextHeader: EspNextHeader, payload: Uint8Array, data: boolean): Promise<void> {
-    const buf = this.sendBuffers.take();
-    try {
-      buf.ensure(espDatagramLength(payload.length)).set(payload, ESP_PAYLOAD_OFFSET);
-    } catch (err) {
-      this.sendBuffers.give(buf);
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    return this.sealAndSend(buf, peer, pair, nextHeader, payload.length, data);
-  }
-
-  /**
-   * Step 4 on a buffer whose ESP payload (`payloadLength` bytes) is written at
-   * ESP_PAYLOAD_OFFSET: seal on `pair`, send to the peer's current endpoint without a copy;
-   * the buffer goes back to `sendBuffers` when the send settles. Rejects if the transport does.
-   */
-  sealAndSend(buf: SendBuffer, peer: Peer, pair: SaPair, nextHeader: EspNextHeader, payloadLength: number, data: boolean): Promise<void> {
-    let length: number;
-    try {
-      length = pair.sealInPlace(buf, payloadLength, nextHeader);
-    } catch (err) {
-      this.sendBuffers.give(buf);
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    const now = this.clock.now();
-    this.counters.espOut++;
-    peer.keepaliveAt = undefined;
-    if (data && peer.dpdSince === undefined) peer.dpdSince = now; // §3 dead peer: counts from here
-    if (pair === peer.current && pair.sent >= this.limits.rekeyAfterPackets) this.#rekeyByPackets(peer);
-    this.reschedule(peer);
-    const to = peer.endpoint;
-    buf.to = to;
-    let sending: Promise<void>;
-    try {
-      sending = this.transport.send(buf.view(0, length), to);
-    } catch (err) {
-      buf.failed(err); // a transport that throws instead of rejecting: counted and reported the same way
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    void sending.then(buf.sent, buf.failed);
-    return sending;
+  /** Seals `payload` (a control message, a dummy) on `pair` and sends it to the peer; rejects if the transport does. */
+  sendEsp(peer: Peer, pair: SaPair, nextHeader: EspNextHeader, payload: Uint8Array): Promise<void> {
+    return sendPayload(this, peer, pair, nextHeader, payload);
   }
 
   #sendFailed(to: PeerEndpoint, err: unknown): void {
     this.counters.sendErrors++;
-    this.emit({ kind: 'send-error', to, message: err instanceof Error ? err.message : String(err) });
+    this.emit({ kind: 'send-error', to, message: sendFailureMessage(err) });
   }
 
   /** Sends a key-exchange datagram (a fresh array of its own); a failure is counted and reported, not thrown. */
@@ -422,6 +360,17 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     if (this.closed) return;
     if (peer !== undefined) this.table.schedule(peer, peer.nextDeadline(this.limits));
     this.timer.arm(Math.min(this.responder.nextDeadline() ?? Infinity, this.phase3.nextDeadline() ?? Infinity, this.table.nextDeadline() ?? Infinity));
+  }
+
+  /**
+   * `reschedule(peer)` when nothing but that peer's deadlines moved (a data packet in or out):
+   * the responder's and phase 3's deadlines were armed when they last changed, so the timer
+   * needs only the table's earliest (and asking them costs an iterator each, per packet).
+   */
+  reschedulePeer(peer: Peer): void {
+    if (this.closed) return;
+    this.table.schedule(peer, peer.nextDeadline(this.limits));
+    this.timer.arm(this.table.nextDeadline());
   }
 
   /** After a change to `peer`: forgotten if it now holds nothing (Peer.idle), else re-queued. */

@@ -5,7 +5,8 @@
  * A peer that connects to us is served as responder automatically.
  */
 import { formatEndpoint, type PeerEndpoint, type PlaintextPolicy, type SaInfo } from '../discovery/index.js';
-import { ESP_PAYLOAD_OFFSET, EspNextHeader, INNER_OVERHEAD, MAX_DATAGRAM, espDatagramLength, writeInnerPacket } from '../esp/index.js';
+import { INNER_OVERHEAD, MAX_DATAGRAM, espDatagramLength, type AeadLibrary } from '../esp/index.js';
+import { sendDatagram } from './esp-outbound.js';
 import { teardown } from './lifecycle.js';
 import { NodeCore, type DataListener, type EventListener } from './node-core.js';
 import type { ConnectOptions, OutboundDatagram, PiaNodeCounters, PiaNodeOptions, SaLimits } from './node-types.js';
@@ -100,22 +101,13 @@ export class PiaNode {
     if (core.clock.now() - pair.createdAt >= core.limits.rejectAfterMs || pair.sent >= core.limits.rejectAfterPackets) {
       throw new Error(`PIA send to ${formatEndpoint(peer)}: SA 0x${pair.spiOut.toString(16)} reached its hard limit (docs/protocol.md §3) before a rekey completed; call connect() and retry when it resolves`);
     }
-    const { payload } = datagram;
-    const size = espDatagramLength(INNER_OVERHEAD + payload.length);
+    const size = espDatagramLength(INNER_OVERHEAD + datagram.payload.length);
     if (size > MAX_DATAGRAM) {
-      throw new RangeError(`PIA send to ${formatEndpoint(peer)}: a payload of ${payload.length} bytes makes a ${size}-byte ESP datagram, over the UDP limit of ${MAX_DATAGRAM}; split it (CoAP Block2)`);
+      throw new RangeError(`PIA send to ${formatEndpoint(peer)}: a payload of ${datagram.payload.length} bytes makes a ${size}-byte ESP datagram, over the UDP limit of ${MAX_DATAGRAM}; split it (CoAP Block2)`);
     }
     const src = core.table.addresses.bytes(datagram.innerSrc ?? core.localAddress);
     const dst = core.table.addresses.bytes(datagram.innerDst ?? p.endpoint.address);
-    const buf = core.sendBuffers.take();
-    let innerLength: number;
-    try {
-      innerLength = writeInnerPacket(buf.ensure(size), ESP_PAYLOAD_OFFSET, src, dst, datagram.srcPort, datagram.dstPort, payload);
-    } catch (err) {
-      core.sendBuffers.give(buf);
-      throw err;
-    }
-    return core.sealAndSend(buf, p, pair, EspNextHeader.Ipv6, innerLength, true);
+    return sendDatagram(core, p, pair, src, dst, datagram);
   }
 
   /**
@@ -123,7 +115,7 @@ export class PiaNode {
    * addresses. The payload is a view valid only during the call: copy it to keep it (DataListener).
    */
   onData(listener: DataListener): () => void {
-    return this.#core.addDataListener(listener);
+    return this.#core.dataListeners.add(listener);
   }
   /** Events for logs and metrics (describeNodeEvent makes a line of one). */
   onEvent(listener: EventListener): () => void {
@@ -146,6 +138,10 @@ export class PiaNode {
    */
   transcript(peer: Endpoint): Uint8Array | undefined {
     return this.#core.table.find(peer)?.current?.transcript;
+  }
+  /** The AEAD implementation of the current SA with `peer` (e.g. "aes-256-gcm (node:crypto)"), undefined without an SA. */
+  aead(peer: Endpoint): { readonly name: string; readonly library: AeadLibrary } | undefined {
+    return this.#core.table.find(peer)?.current?.aead;
   }
   /** The phase datagrams to `peer` are sent at now (2 or 3), undefined without an SA. */
   phase(peer: Endpoint): 2 | 3 | undefined {

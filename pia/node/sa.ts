@@ -63,6 +63,8 @@ export class SaPair {
   readonly transcript: Uint8Array | undefined;
   /** SPIs and suite, for events and security contexts (one object for the pair's life). */
   readonly info: SaInfo;
+  /** Which AEAD implementation seals and opens (for `pia ping` and the benchmarks). */
+  readonly aead: { readonly name: string; readonly library: AeadLibrary };
   /** The node's cache of the last security context delivered on this pair (node-core.ts `context`). */
   context: SecurityContext | undefined;
   /** The node's cache of the last inner addresses and ports delivered on this pair (esp-inbound.ts). */
@@ -99,6 +101,7 @@ export class SaPair {
     this.#outKey = keys.outbound.key;
     this.#outSalt = keys.outbound.salt;
     const aead = createAead(keys.suite, library);
+    this.aead = Object.freeze({ name: aead.name, library: aead.library });
     this.#in = new EspDirection(keys.spiIn, this.#inKey, this.#inSalt, aead);
     this.#out = new EspDirection(keys.spiOut, this.#outKey, this.#outSalt, aead);
     this.info = Object.freeze({ spiIn: keys.spiIn, spiOut: keys.spiOut, suite: keys.suite });
