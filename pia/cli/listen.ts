@@ -37,6 +37,11 @@ export async function runListen(cmd: ListenCommand, io: PiaIo): Promise<number> 
   node.onEvent((e: PiaNodeEvent) => {
     if (e.kind === 'sa-up' || e.kind === 'sa-closed' || cmd.verbose) line(describeNodeEvent(e));
   });
+  // The echo allocates nothing of its own per datagram: `send` reads the payload view (valid
+  // during this call only) and the reply's fields before it returns, so one reply object is
+  // refilled each time, and one handler reports failures (their messages name the peer).
+  const reply: { srcPort: number; dstPort: number; payload: Uint8Array; innerSrc: string; innerDst: string } = { srcPort: ECHO_PORT, dstPort: 0, payload: new Uint8Array(0), innerSrc: '', innerDst: '' };
+  const notSent = (err: Error): void => line(`echo not sent: ${err.message}`);
   node.onData((payload, ctx, inner) => {
     if (ctx.phase !== 2 || inner.dstPort !== ECHO_PORT || inner.srcPort === ECHO_PORT) {
       dropped++;
@@ -44,8 +49,11 @@ export async function runListen(cmd: ListenCommand, io: PiaIo): Promise<number> 
       return;
     }
     echoed++;
-    const reply = { srcPort: ECHO_PORT, dstPort: inner.srcPort, payload, innerSrc: inner.dst, innerDst: inner.src };
-    node.send(ctx.peer, reply).catch((err: Error) => line(`echo to ${formatEndpoint(ctx.peer)} not sent: ${err.message}`));
+    reply.dstPort = inner.srcPort;
+    reply.payload = payload;
+    reply.innerSrc = inner.dst;
+    reply.innerDst = inner.src;
+    node.send(ctx.peer, reply).catch(notSent);
   });
   const local = node.local;
   io.stdout.write(
