@@ -106,6 +106,22 @@ describe('inner packet in place (the per-packet path)', () => {
     expect(() => checkInnerPacket(out, 4, length)).not.toThrow();
   });
 
+  it('the same bytes at every alignment and length (4-aligned packets are summed 32 bits at a time)', () => {
+    const memory = new Uint8Array(1400);
+    let seed = 7;
+    for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 63, 64, 65, 1199, 1200, 1201, 1202]) {
+      const payload = Uint8Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+      const reference = buildInnerPacket({ ...fields, payload });
+      for (let at = 0; at < 8; at++) {
+        const length = writeInnerPacket(memory, at, fields.src, fields.dst, fields.srcPort, fields.dstPort, payload);
+        expect(toHex(memory.subarray(at, at + length)), `${n} bytes at ${at}`).toBe(toHex(reference));
+        checkInnerPacket(memory, at, length);
+        memory[at + length - 1]! ^= 0x40; // any changed byte fails, aligned or not
+        expect(() => checkInnerPacket(memory, at, length), `${n} bytes at ${at}, last byte changed`).toThrow(/does not verify/);
+      }
+    }
+  });
+
   it('refuses a buffer without room before writing anything', () => {
     const out = new Uint8Array(40).fill(0xcc);
     expect(() => writeInnerPacket(out, 0, fields.src, fields.dst, 1, 2, fields.payload)).toThrow(/40 bytes of room for a 51-byte packet/);
