@@ -5,7 +5,7 @@
  *
  * Must hold:
  * - the sender starts at sequence number 1 and never reuses one (RFC 4106 §3.1: IV = seq is
- *   unique per key); `seal` refuses past the hard packet limit rather than wrap;
+ *   unique per key); `sealInPlace` refuses past the hard packet limit rather than wrap;
  * - the replay window moves only through `accept`, which the node calls after the ICV verified;
  * - keys live in private fields; the object prints as its SPIs and suite only;
  * - the per-packet methods (`sealInPlace`, `openInto`) work in buffers the node owns and
@@ -65,7 +65,7 @@ export class SaPair {
   readonly info: SaInfo;
   /** Which AEAD implementation seals and opens (for `pia ping` and the benchmarks). */
   readonly aead: { readonly name: string; readonly library: AeadLibrary };
-  /** The node's cache of the last security context delivered on this pair (node-core.ts `context`). */
+  /** The node's cache of the last security context delivered on this pair (delivery.ts `cachedContext`). */
   context: SecurityContext | undefined;
   /** The node's cache of the last inner addresses and ports delivered on this pair (esp-inbound.ts). */
   inner: InnerInfo | undefined;
