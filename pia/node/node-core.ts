@@ -15,13 +15,19 @@
  *      nothing); failed (reserved SPI released, callers rejected, a failed rekey retried)
  *   3. one timer at the earliest deadline of the responder, every initiator and every
  *      peer's lifecycle (lifecycle.ts, peer.ts)
- *   4. outbound ESP on the current pair; rekey by packet count in either direction
+ *   4. outbound ESP on the current pair; rekey by packet count in either direction, only with
+ *      a peer we initiated to (§3: a responder never starts an exchange toward its initiator)
+ *   5. the end of an association besides the timers (association-end.ts): CLOSE received
+ *      (control type 32, §6) or sent as the node closes; the network's "unreachable" (§2)
  */
 import type { Clock } from '../../common/index.js';
-import { formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
+import { canonicalAddress, formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
 import { EspNextHeader, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
 import { PiaDecodeError } from '../errors.js';
 import { Initiator, Responder, decodeKx, isKxDatagram, jittered, samePeer, systemRandom, type KxAction, type KxFailure, type KxRandom, type NegotiatedKeys, type RetransmitPolicy } from '../handshake/index.js';
+import { peerUnreachable, receiveClose, sayGoodbye, type EndHost } from './association-end.js';
+import { isClose, type CloseReason } from './close-message.js';
+import { innerSourceFor, isUnspecified } from './inner-source.js';
 import { receiveEsp, type InboundHost, type InboundSa } from './esp-inbound.js';
 import { Latching } from './latching.js';
 import { DeadlineTimer, serviceDeadlines, type LifecycleHost } from './lifecycle.js';
@@ -36,7 +42,7 @@ import type { DatagramTransport, Endpoint } from './transport.js';
 export type DataListener = (payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo) => void;
 export type EventListener = (event: PiaNodeEvent) => void;
 
-export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
+export class NodeCore implements InboundHost, LifecycleHost, Phase3Host, EndHost {
   readonly limits: SaLimits;
   readonly clock: Clock;
   readonly table = new SaTable();
@@ -44,6 +50,8 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   readonly responder: Responder;
   readonly transport: DatagramTransport;
   readonly localAddress: string;
+  /** Bound to `::`/`0.0.0.0` with no localAddress: the inner source is looked up per peer (§6). */
+  readonly wildcard: boolean;
   readonly latching: Latching;
   readonly keyLog: KeyLog | undefined;
   readonly timer: DeadlineTimer;
@@ -54,6 +62,8 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   readonly #o: PiaNodeOptions;
   readonly random: KxRandom;
   readonly library: AeadLibrary;
+  /** The application's live interest in a peer (§3 "Peers that matter"), e.g. a gateway's CoAP observers. */
+  interest: ((peer: PeerEndpoint) => boolean) | undefined;
 
   constructor(options: PiaNodeOptions, connect: (pia: Endpoint, options: ConnectOptions) => void) {
     this.#o = options;
@@ -63,6 +73,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     this.random = options.random ?? systemRandom();
     this.library = options.aeadLibrary ?? 'node';
     this.localAddress = options.localAddress ?? options.transport.local.address;
+    this.wildcard = isUnspecified(canonicalAddress(this.localAddress));
     const suites = options.suites ? { suites: options.suites } : {};
     this.responder = new Responder({ ...options.responder, ...suites, clock: this.clock, random: this.random, spiIsFree: (spi) => this.table.spiFree(spi) });
     this.keyLog = options.keyLogPath === undefined ? undefined : openKeyLog({ path: options.keyLogPath, warn: (m) => this.log('warn', m) });
@@ -89,6 +100,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   connect(endpoint: Endpoint, options: ConnectOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`PIA connect to ${formatEndpoint(endpoint)}: the node is closed; create a new one`));
     const p = this.table.peer(endpoint);
+    p.initiated = true; // §3: it matters to us, and we rekey with it
     if (p.current !== undefined) return Promise.resolve();
     const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
     if (!p.exchanging) this.startExchange(p, 'connect', options.initOnce === true ? { tries: 1 } : undefined);
@@ -118,7 +130,32 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     else this.run(this.responder.confirmedByEsp(sa.pair.spiIn));
   }
   control(sa: InboundSa, payload: Uint8Array): void {
-    this.phase3.control(sa.peer, sa.pair, payload);
+    if (isClose(payload)) receiveClose(this, sa, payload);
+    else this.phase3.control(sa.peer, sa.pair, payload);
+  }
+  /** §6: one CLOSE to each peer with a pair, handed to the transport; the caller then closes. */
+  sayGoodbye(reason: Exclude<CloseReason, 'unspecified'>): Promise<void> {
+    return sayGoodbye(this, reason);
+  }
+  /** §2 "Sockets": the transport says `endpoint` cannot be reached. */
+  unreachable(endpoint: Endpoint, code: string): void {
+    if (!this.closed) peerUnreachable(this, endpoint, code);
+  }
+  /** §3 "Peers that matter": we initiated to it, or the application holds an interest in it. */
+  matters(peer: Peer): boolean {
+    if (peer.initiated) return true;
+    const interest = this.interest;
+    if (interest === undefined) return false;
+    try {
+      return interest(peer.endpoint);
+    } catch (err) {
+      this.log('warn', `PIA node: the interest predicate threw (${err instanceof Error ? err.message : String(err)}); fix it`);
+      return false;
+    }
+  }
+  /** §6: the inner source toward `endpoint` of a node bound to `::` (inner-source.ts), remembered on the peer. */
+  innerSourceFor(endpoint: Endpoint): Promise<string> {
+    return innerSourceFor(this, endpoint);
   }
   context(sa: InboundSa): SecurityContext {
     return this.phase3.context(sa.peer, sa.pair);
@@ -308,6 +345,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   }
 
   #rekeyByPackets(peer: Peer): void {
+    if (this.closed || !peer.initiated) return; // §3: only toward a peer we initiated to
     if (!peer.exchanging && this.clock.now() >= peer.rekeyHoldUntil) this.startExchange(peer, 'rekey-packets');
   }
 

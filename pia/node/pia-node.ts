@@ -1,10 +1,11 @@
 /**
  * The public face of a PIA node (node-core.ts does the work): connect to a peer, send
  * datagrams through the SA, receive them with their security context (docs/protocol.md §7),
- * ask whether plaintext is allowed with a peer (§4), watch events and counters, close.
- * A peer that connects to us is served as responder automatically.
+ * ask whether plaintext is allowed with a peer (§4), watch events and counters, close (with
+ * a CLOSE to every peer, §6). A peer that connects to us is served as responder automatically.
  */
 import { formatEndpoint, type PeerEndpoint, type PlaintextPolicy, type SaInfo } from '../discovery/index.js';
+import type { CloseReason } from './close-message.js';
 import { EspNextHeader, buildInnerPacket } from '../esp/index.js';
 import { teardown } from './lifecycle.js';
 import { NodeCore, type DataListener, type EventListener } from './node-core.js';
@@ -15,14 +16,24 @@ import type { Endpoint } from './transport.js';
 
 export type { DataListener, EventListener } from './node-core.js';
 
+export interface CloseOptions {
+  /** Send CLOSE to every peer with a pair first (§6); default true. False: vanish as a crash would (tests). */
+  readonly notifyPeers?: boolean;
+  /** The CLOSE reason; default 'done' (a program ending); a server stopping says 'shutting-down'. */
+  readonly reason?: Exclude<CloseReason, 'unspecified'>;
+}
+
 export class PiaNode {
   readonly #core: NodeCore;
   readonly #unlisten: () => void;
+  readonly #unlistenUnreachable: () => void;
+  #closing: Promise<void> | undefined;
 
   /** Throws when the key log cannot be opened (the message names the path and the fix). */
   constructor(options: PiaNodeOptions) {
     this.#core = new NodeCore(options, (pia, o) => void this.connect(pia, o).catch(() => undefined)); // failures arrive as events
     this.#unlisten = options.transport.onDatagram((bytes, from) => this.#core.onDatagram(bytes, from));
+    this.#unlistenUnreachable = options.transport.onUnreachable?.((peer, code) => this.#core.unreachable(peer, code)) ?? (() => undefined);
   }
 
   get local(): Endpoint {
@@ -52,12 +63,24 @@ export class PiaNode {
   /**
    * Starts the exchange as initiator (unless one with `peer` already runs); resolves when the
    * SA pair is up (at once if it is); rejects when the exchange fails (after the INIT
-   * retransmissions give up, about 31 s) or the node closes. With phase 3 (§9) it runs in the
+   * retransmissions give up, about 31 s), at once with a PeerUnreachableError when the network
+   * says the peer cannot be reached (a transport with connectPeers, §2), or when the node closes.
+   * The peer then matters (§3): it is rekeyed with, and reported when it dies. With phase 3 (§9) it runs in the
    * background afterwards; `expectPeer` (a node ID) names the partner phase 3 must find there.
    */
   connect(peer: Endpoint, options: ConnectOptions = {}): Promise<void> {
     if (options.expectPeer !== undefined && !this.#core.closed) this.#core.table.peer(peer).expectPeer = options.expectPeer;
     return this.#core.connect(peer, options);
+  }
+
+  /**
+   * The application's live interest in peers that initiated to us (§3 "Peers that matter"):
+   * a peer for which `predicate` holds is reported dead ('peer-dead') rather than forgotten
+   * quietly ('peer-forgotten'). Asked only when a peer's pair dies or expires. A gateway passes
+   * "has an open CoAP Observe".
+   */
+  setInterest(predicate: ((peer: PeerEndpoint) => boolean) | undefined): void {
+    this.#core.interest = predicate;
   }
 
   /** Resolves once datagrams with `peer` travel on a phase-3 pair (§9.4), or rejects with why not. */
@@ -76,10 +99,19 @@ export class PiaNode {
     return this.#core.sendControl(p, p.current, payload);
   }
 
-  /** Sends one datagram through the SA with `peer` (tunnel mode: inner IPv6/UDP packet, §6). */
+  /**
+   * Sends one datagram through the SA with `peer` (tunnel mode: inner IPv6/UDP packet, §6).
+   * The inner source is `innerSrc`, else the node's address; a node bound to `::` uses the
+   * address its OS sends from toward that peer (looked up on the first send, then kept).
+   */
   async send(peer: Endpoint, datagram: OutboundDatagram): Promise<void> {
     const core = this.#core;
-    const p = core.table.find(peer);
+    let p = core.table.find(peer);
+    let src = datagram.innerSrc;
+    if (src === undefined && core.wildcard && p?.current !== undefined && !core.closed) {
+      src = p.innerSource ?? (await core.innerSourceFor(peer));
+      p = core.table.find(peer);
+    }
     const pair = p?.current;
     if (core.closed || p === undefined || pair === undefined) {
       throw new Error(`PIA send to ${formatEndpoint(peer)}: no SA with this peer${core.closed ? ' (node closed)' : ''}; call connect() first and wait for it (a latched peer never gets plaintext)`);
@@ -88,7 +120,7 @@ export class PiaNode {
       throw new Error(`PIA send to ${formatEndpoint(peer)}: SA 0x${pair.spiOut.toString(16)} reached its hard limit (docs/protocol.md §3) before a rekey completed; call connect() and retry when it resolves`);
     }
     const inner = buildInnerPacket({
-      src: core.table.addresses.bytes(datagram.innerSrc ?? core.localAddress),
+      src: core.table.addresses.bytes(src ?? core.localAddress),
       dst: core.table.addresses.bytes(datagram.innerDst ?? p.endpoint.address),
       srcPort: datagram.srcPort,
       dstPort: datagram.dstPort,
@@ -133,13 +165,25 @@ export class PiaNode {
     return this.#core.table.find(peer)?.endpoint;
   }
 
-  /** Teardown: timer cleared, SAs dropped (events), waiting callers rejected, key log and transport closed. */
-  async close(): Promise<void> {
+  /**
+   * Teardown: no more input; a CLOSE to every peer with a pair (§6), waited for only until the
+   * transport took them; timer cleared, SAs dropped (events), waiting callers rejected, key
+   * log and transport closed. A second call returns the first's promise.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#close(options);
+    return this.#closing;
+  }
+
+  async #close(options: CloseOptions): Promise<void> {
     const core = this.#core;
     if (core.closed) return;
-    core.closed = true;
-    core.timer.cancel();
     this.#unlisten();
+    this.#unlistenUnreachable();
+    core.closed = true; // before the goodbyes: nothing they do may start an exchange or arm the timer
+    core.timer.cancel();
+    if (options.notifyPeers !== false) await core.sayGoodbye(options.reason ?? 'done');
+    core.timer.cancel();
     for (const p of core.table.peers()) {
       teardown(core, p, 'closed');
       p.settleWaiters(new Error(`PIA connect to ${formatEndpoint(p.endpoint)}: the node was closed before the exchange completed`));

@@ -16,6 +16,8 @@ export function watchSends(inner: DatagramTransport, report: (f: SendFailure) =>
     },
     onDatagram: (listener) => inner.onDatagram(listener),
     close: () => inner.close(),
+    ...(inner.localAddressFor === undefined ? {} : { localAddressFor: inner.localAddressFor.bind(inner) }),
+    ...(inner.onUnreachable === undefined ? {} : { onUnreachable: inner.onUnreachable.bind(inner) }),
     async send(bytes, to) {
       try {
         await inner.send(bytes, to);
