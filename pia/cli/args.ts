@@ -30,7 +30,8 @@ exit codes:
   1  no answer: the handshake timed out, or every echo was lost
   2  bad arguments, or something they name cannot be used (bind address or port,
      --latch-file, PIA_KEYLOG)
-  3  unreachable: sending failed (ENETUNREACH, EHOSTUNREACH, a firewall's EACCES/EPERM)
+  3  unreachable, at once: nothing listens on the port (ICMP port unreachable), or sending
+     failed (ENETUNREACH, EHOSTUNREACH, a firewall's EACCES/EPERM)
   4  refused: the responder sent REFUSE (no common suite, or it does not speak version 1)
 `;
 

@@ -47,6 +47,8 @@ export interface NodeSetupOptions {
   readonly latchFile?: string | undefined;
   /** Info lines from the node (latch writes, …) are printed only when verbose. */
   readonly verbose: boolean;
+  /** A program that only initiates (ping): one connected socket per peer, so ICMP unreachable is heard (docs/protocol.md §2). */
+  readonly connectPeers?: boolean;
 }
 
 /** Opens the latch store, the socket and the node, in that order; throws StartError. */
@@ -61,7 +63,7 @@ export async function startNode(o: NodeSetupOptions, io: PiaIo): Promise<Started
   }
   let transport: DatagramTransport;
   try {
-    transport = await (io.openTransport ?? openUdpTransport)({ address: o.bind.address, port: o.bind.port, onError: (err) => warn(`socket: ${err.message}`) });
+    transport = await (io.openTransport ?? openUdpTransport)({ address: o.bind.address, port: o.bind.port, onError: (err) => warn(`socket: ${err.message}`), ...(o.connectPeers === true ? { connectPeers: true } : {}) });
   } catch (e) {
     throw new StartError(`${(e as Error).message} (--bind ${formatEndpoint(o.bind)})`);
   }
@@ -99,6 +101,7 @@ export async function startNode(o: NodeSetupOptions, io: PiaIo): Promise<Started
 
 
 const SEND_PROBLEMS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'nothing listens on that port (the host answered ICMP port unreachable); check that the peer runs there',
   ENETUNREACH: `no route to that network; check the address and this host's routes (ip route get ADDR)`,
   EHOSTUNREACH: 'the host is unreachable (no neighbour answered, or a router said so); check the address and that the peer is up',
   EACCES: 'a firewall rule or socket policy refused the send; check the local firewall (nft list ruleset)',

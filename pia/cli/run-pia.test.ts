@@ -108,11 +108,21 @@ describe('pia listen + pia ping in-process over UDP on ::1', () => {
     expect(JSON.parse(p.out())).toMatchObject({ ok: false, exitCode: 3, target: '[2001:db8:99::1]:4500' });
   });
 
-  it('no responder on the port → exit 1 after --timeout, naming the peer and what to check', async () => {
+  it('nobody on the port → exit 3 at once (ICMP port unreachable on the connected socket), long before --timeout', async () => {
     const probe = await openUdpTransport({ address: '::1', port: 0 });
     const port = probe.local.port;
     await probe.close(); // nobody listens there now
     const p = io();
+    expect(await runPia(['ping', `[::1]:${port}`, '--timeout', '60000', '--json'], p.io)).toBe(3);
+    expect(p.err()).toBe(`pia ping: nothing listens on [::1]:${port} (ICMP port unreachable) — is 'pia listen' running there? Check the port\n`);
+    expect(JSON.parse(p.out())).toMatchObject({ ok: false, exitCode: 3, target: `[::1]:${port}` });
+  });
+
+  it('a port that answers nothing, not even ICMP (filtered) → exit 1 after --timeout, naming the peer and what to check', async () => {
+    const probe = await openUdpTransport({ address: '::1', port: 0 });
+    const port = probe.local.port;
+    await probe.close();
+    const p = io({}, { openTransport: (o) => openUdpTransport({ ...o, connectPeers: false }) }); // an unconnected socket hears no ICMP
     expect(await runPia(['ping', `[::1]:${port}`, '--timeout', '400'], p.io)).toBe(1);
     expect(p.err()).toMatch(new RegExp(`^pia ping: no answer from \\[::1\\]:${port} within 400 ms \\(1 INIT sent\\); check that 'pia listen' runs there`));
   });
