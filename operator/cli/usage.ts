@@ -62,7 +62,8 @@ exit codes:
   1    device error: the device failed or is busy (5.xx), or sent a broken JPEG
   2    usage: bad arguments, or a file they name cannot be used (the credential, the
        known-gateways file, the snapshot's output)
-  3    unreachable: no answer from the gateway (PIA or CoAP), or it cannot reach the trusted server
+  3    unreachable: nothing listens at the gateway's port (said at once), no answer from the
+       gateway (PIA or CoAP), or it cannot reach the trusted server
   4    not authorized: phase 3 denied (the trusted server's reason is printed; reason 6: another
        node than the gateway expected answered at the endpoint, both are named), or refused by
        the gateway's policy (4.01, 4.03, with the gateway's reason)
