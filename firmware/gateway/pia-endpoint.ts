@@ -10,7 +10,10 @@
  *      and the key log's address), PeerDiscovery announcing our port (and address,
  *      when the devices live on other addresses) with "I can initiate";
  *   3. node events → the log (describeNodeEvent: SPIs and endpoints, never keys) and the
- *      trust state shown by /healthz;
+ *      trust state shown by /healthz: warnings for failures and for a dead peer that matters
+ *      (docs/protocol.md §3: the trusted server, an operator observing); an SA closing, a peer
+ *      saying goodbye (CLOSE, §6) or forgotten quietly at debug level: an operator's program
+ *      that exits is no news;
  *   4. in the background: an exchange with the trusted server and phase 3 with it (§9.2: a
  *      node verifying its key), so /healthz tells at once whether this gateway's credential
  *      works and the server is reachable. Every phase 3 with the node at the trusted server's
@@ -48,6 +51,7 @@ export function memoryGatewayNetwork(net: MemoryNetwork): GatewayNetwork {
 }
 
 export interface PiaLog {
+  debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
 }
@@ -84,8 +88,8 @@ export interface TrustState {
   phase3Denied: number;
   phase3Failed: number;
   last: { readonly outcome: 'granted' | 'denied' | 'failed'; readonly peer: string; readonly detail: string; readonly atMs: number } | undefined;
-  /** Peers with at least one SA up. */
-  readonly peers: Map<string, number>;
+  /** Peers with at least one SA up (phase 2 or 3), with the inbound SPIs of those SAs. */
+  readonly peers: Map<string, Set<number>>;
 }
 
 export interface PiaEndpoint {
@@ -100,6 +104,8 @@ export interface PiaEndpoint {
 }
 
 const QUIET: ReadonlySet<PiaNodeEvent['kind']> = new Set(['icv-failure', 'replay', 'unknown-spi', 'expired-sa', 'decode-error']);
+/** The ordinary end of an association: logged at debug level only. */
+const ROUTINE: ReadonlySet<PiaNodeEvent['kind']> = new Set(['sa-closed', 'peer-closed', 'peer-forgotten']);
 
 export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoint> {
   const latches = await FileLatchStore.open({ file: o.latchFile, log: (m) => o.log.warn(`latch store: ${m}`), ...(o.wallNow === undefined ? {} : { now: o.wallNow }) });
@@ -134,6 +140,7 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
     if (QUIET.has(e.kind)) return;
     const line = `PIA: ${describeNodeEvent(e)}`;
     if (e.kind.endsWith('failed') || e.kind === 'phase3-denied' || e.kind === 'peer-dead') o.log.warn(line);
+    else if (ROUTINE.has(e.kind)) o.log.debug(line);
     else o.log.info(line);
   });
   let closed = false;
@@ -166,19 +173,30 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
     onEvent: (listener) => node.onEvent(listener),
     async close() {
       closed = true;
-      await node.close();
+      await node.close({ reason: 'shutting-down' }); // CLOSE to every peer (§6): operators and the trusted server learn at once
       await latches.flush().catch((e: unknown) => o.log.warn(`latch store: ${e instanceof Error ? e.message : String(e)}`));
     },
   };
 }
 
 function track(t: TrustState, e: PiaNodeEvent, now: number): void {
-  if (e.kind === 'sa-up' || e.kind === 'sa-closed') {
+  // An SA is up from 'sa-up' (phase 2) or 'phase3-up' (a phase-3 pair, which has no 'sa-up') to its 'sa-closed'.
+  if (e.kind === 'sa-up' || e.kind === 'phase3-up') {
     const key = formatEndpoint(e.peer);
-    const n = (t.peers.get(key) ?? 0) + (e.kind === 'sa-up' ? 1 : -1);
-    if (n <= 0) t.peers.delete(key);
-    else t.peers.set(key, n);
-  } else if (e.kind === 'phase3-up') {
+    const spis = t.peers.get(key) ?? new Set<number>();
+    spis.add(e.sa.spiIn);
+    t.peers.set(key, spis);
+  } else if (e.kind === 'sa-closed') {
+    const key = formatEndpoint(e.peer);
+    const spis = t.peers.get(key);
+    spis?.delete(e.sa.spiIn);
+    if (spis?.size === 0) t.peers.delete(key);
+  } else if (e.kind === 'peer-moved') {
+    const spis = t.peers.get(formatEndpoint(e.from));
+    t.peers.delete(formatEndpoint(e.from));
+    if (spis !== undefined) t.peers.set(formatEndpoint(e.to), spis);
+  }
+  if (e.kind === 'phase3-up') {
     t.phase3Granted++;
     t.last = { outcome: 'granted', peer: formatEndpoint(e.peer), detail: `${e.peerKind} ${e.peerId} ("${e.peerLabel}"), ${e.grants} grant(s)`, atMs: now };
   } else if (e.kind === 'phase3-denied' || e.kind === 'phase3-failed') {
