@@ -112,7 +112,7 @@ export function establish(o: EstablishOptions): Promise<Established> {
     });
     o.node.connect(o.gateway, o.expected === undefined ? {} : { expectPeer: o.expected.id }).then(
       () => undefined,
-      (e: Error) => fail(ExitCode.Unreachable, e instanceof PeerUnreachableError ? unreachable(where, e.code) : `gateway ${where}: ${e.message}`),
+      (e: Error) => fail(ExitCode.Unreachable, e instanceof PeerUnreachableError ? unreachable(o.gateway, e.code) : `gateway ${where}: ${e.message}`),
     );
   });
 }
@@ -121,10 +121,10 @@ function nothingListens(where: string): string {
   return `nothing listens on ${where} — is pia-gateway running? (the host answered ICMP port unreachable; check --gateway's port)`;
 }
 
-/** The network answered our INIT with ICMP (docs/protocol.md §2 "Sockets"). */
-function unreachable(where: string, code: string): string {
-  if (code === 'ECONNREFUSED') return nothingListens(where);
-  return `gateway ${where} unreachable (${code}): the network says the host cannot be reached; check the address (--gateway) and that the gateway is up`;
+/** The network answered our INIT with ICMP, or the OS found no way there (docs/protocol.md §2 "Sockets"). */
+function unreachable(gateway: Endpoint, code: string): string {
+  if (code === 'ECONNREFUSED') return nothingListens(formatEndpoint(gateway));
+  return describeSendFailure({ code, to: gateway, message: code });
 }
 
 /** A phase-3 denial → exit 4 (or 3 when the trusted server is out of reach or busy), with its reason and the fix. */

@@ -130,15 +130,15 @@ function handshake(s: StartedNode, cmd: PingCommand, signal: AbortSignal): Promi
     });
     s.node.connect(cmd.target).then(
       () => finish({ ok: true, ms: s.clock.now() - t0 }),
-      (e: Error) => finish(e instanceof PeerUnreachableError ? { ok: false, code: ExitCode.Unreachable, message: unreachable(where, e.code) } : { ok: false, code: ExitCode.NoAnswer, message: e.message }),
+      (e: Error) => finish(e instanceof PeerUnreachableError ? { ok: false, code: ExitCode.Unreachable, message: unreachable(cmd.target, e.code) } : { ok: false, code: ExitCode.NoAnswer, message: e.message }),
     );
   });
 }
 
-/** The network answered the INIT with ICMP (docs/protocol.md §2 "Sockets"): say what that means. */
-function unreachable(where: string, code: string): string {
-  if (code === 'ECONNREFUSED') return `nothing listens on ${where} (ICMP port unreachable) — is 'pia listen' running there? Check the port`;
-  return `cannot reach ${where} (${code}): the network says the host is unreachable; check the address and that the peer is up`;
+/** The network answered the INIT with ICMP, or the OS found no way there (docs/protocol.md §2 "Sockets"): say what that means. */
+function unreachable(target: PingCommand['target'], code: string): string {
+  if (code === 'ECONNREFUSED') return `nothing listens on ${formatEndpoint(target)} (ICMP port unreachable) — is 'pia listen' running there? Check the port`;
+  return describeSendFailure({ code, to: target, message: code });
 }
 
 /** Matches replies to the one echo in flight; a late reply to an earlier echo is ignored. */
