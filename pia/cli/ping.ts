@@ -65,7 +65,7 @@ export async function runPing(cmd: PingCommand, io: PiaIo): Promise<number> {
       } catch (e) {
         echo.cancel();
         Object.assign(report, { sent, received: rtts.length });
-        if (sendFailure !== undefined) return fail(ExitCode.Unreachable, describeSendFailure(sendFailure));
+        if (sendFailure !== undefined) return fail(ExitCode.Unreachable, unreachable(sendFailure.to, sendFailure.code));
         return fail(ExitCode.NoAnswer, `echo ${seq} not sent: ${(e as Error).message}`);
       }
       sent++;
@@ -119,7 +119,7 @@ function handshake(s: StartedNode, cmd: PingCommand, signal: AbortSignal): Promi
     const onAbort = (): void => finish({ ok: false, code: ExitCode.NoAnswer, message: `interrupted before the handshake with ${where} completed` });
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
-    s.onSendFailure((f) => finish({ ok: false, code: ExitCode.Unreachable, message: describeSendFailure(f) }));
+    s.onSendFailure((f) => finish({ ok: false, code: ExitCode.Unreachable, message: unreachable(f.to, f.code) }));
     s.node.onEvent((e: PiaNodeEvent) => {
       if (e.kind !== 'exchange-failed') return;
       if (e.reason === 'no common suite') {
@@ -136,7 +136,7 @@ function handshake(s: StartedNode, cmd: PingCommand, signal: AbortSignal): Promi
 }
 
 /** The network answered the INIT with ICMP, or the OS found no way there (docs/protocol.md §2 "Sockets"): say what that means. */
-function unreachable(target: PingCommand['target'], code: string): string {
+function unreachable(target: { readonly address: string; readonly port: number }, code: string): string {
   if (code === 'ECONNREFUSED') return `nothing listens on ${formatEndpoint(target)} (ICMP port unreachable) — is 'pia listen' running there? Check the port`;
   return describeSendFailure({ code, to: target, message: code });
 }

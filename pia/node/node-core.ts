@@ -27,7 +27,7 @@ import { PiaDecodeError } from '../errors.js';
 import { Initiator, Responder, decodeKx, isKxDatagram, jittered, samePeer, systemRandom, type KxAction, type KxFailure, type KxRandom, type NegotiatedKeys, type RetransmitPolicy } from '../handshake/index.js';
 import { peerUnreachable, receiveClose, sayGoodbye, type EndHost } from './association-end.js';
 import { isClose, type CloseReason } from './close-message.js';
-import { innerSourceFor, isUnspecified } from './inner-source.js';
+import { isUnspecified } from './inner-source.js';
 import { receiveEsp, type InboundHost, type InboundSa } from './esp-inbound.js';
 import { Latching } from './latching.js';
 import { DeadlineTimer, serviceDeadlines, type LifecycleHost } from './lifecycle.js';
@@ -152,10 +152,6 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host, EndHost
       this.log('warn', `PIA node: the interest predicate threw (${err instanceof Error ? err.message : String(err)}); fix it`);
       return false;
     }
-  }
-  /** §6: the inner source toward `endpoint` of a node bound to `::` (inner-source.ts), remembered on the peer. */
-  innerSourceFor(endpoint: Endpoint): Promise<string> {
-    return innerSourceFor(this, endpoint);
   }
   context(sa: InboundSa): SecurityContext {
     return this.phase3.context(sa.peer, sa.pair);

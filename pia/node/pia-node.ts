@@ -6,6 +6,7 @@
  */
 import { formatEndpoint, type PeerEndpoint, type PlaintextPolicy, type SaInfo } from '../discovery/index.js';
 import type { CloseReason } from './close-message.js';
+import { innerSourceFor } from './inner-source.js';
 import { EspNextHeader, buildInnerPacket } from '../esp/index.js';
 import { teardown } from './lifecycle.js';
 import { NodeCore, type DataListener, type EventListener } from './node-core.js';
@@ -109,7 +110,7 @@ export class PiaNode {
     let p = core.table.find(peer);
     let src = datagram.innerSrc;
     if (src === undefined && core.wildcard && p?.current !== undefined && !core.closed) {
-      src = p.innerSource ?? (await core.innerSourceFor(peer));
+      src = p.innerSource ?? (await innerSourceFor(core, peer));
       p = core.table.find(peer);
     }
     const pair = p?.current;
