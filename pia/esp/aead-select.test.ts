@@ -9,17 +9,17 @@ import { createAead, defaultAeadLibrary, sodiumFallbackNotice, allAeads } from '
 import { inspectSodium, loadSodium, sodiumAead, type SodiumStatus } from './aead-sodium.js';
 
 const noop = (): number => 0;
-const chachaOnly = { crypto_aead_chacha20poly1305_ietf_encrypt_detached: noop, crypto_aead_chacha20poly1305_ietf_decrypt_detached: noop };
+const chachaOnly = { crypto_aead_chacha20poly1305_ietf_encrypt: noop, crypto_aead_chacha20poly1305_ietf_decrypt: noop };
 const withAes = (available: boolean | number): Record<string, unknown> => ({
   ...chachaOnly,
-  crypto_aead_aes256gcm_encrypt_detached: noop,
-  crypto_aead_aes256gcm_decrypt_detached: noop,
+  crypto_aead_aes256gcm_encrypt: noop,
+  crypto_aead_aes256gcm_decrypt: noop,
   crypto_aead_aes256gcm_is_available: () => available,
 });
 const failed: SodiumStatus = { ok: false, why: "Cannot find module 'sodium-native'" };
 
 describe('inspectSodium: the suites a sodium-native module offers', () => {
-  it('ChaCha20-Poly1305 when both detached functions are there', () => {
+  it('ChaCha20-Poly1305 when its encrypt and decrypt are there', () => {
     expect(inspectSodium(chachaOnly, '5.1.0')).toMatchObject({ ok: true, version: '5.1.0', suites: [SuiteId.ChaCha20Poly1305] });
   });
 
@@ -33,7 +33,7 @@ describe('inspectSodium: the suites a sodium-native module offers', () => {
   });
 
   it('a module without the AEADs, or no module, is a failure with the reason', () => {
-    expect(inspectSodium({ crypto_aead_chacha20poly1305_ietf_encrypt_detached: noop }, '9.9.9')).toEqual({ ok: false, why: 'sodium-native 9.9.9 binds no IETF AEAD this code knows' });
+    expect(inspectSodium({ crypto_aead_chacha20poly1305_ietf_encrypt: noop }, '9.9.9')).toEqual({ ok: false, why: 'sodium-native 9.9.9 binds no IETF AEAD this code knows' });
     expect(inspectSodium(undefined, '9.9.9')).toEqual({ ok: false, why: 'sodium-native 9.9.9 exported no functions' });
   });
 

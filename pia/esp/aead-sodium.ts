@@ -8,8 +8,10 @@
  * elsewhere (aead-select.ts).
  *
  * What must hold (aead.ts, for every implementation), and how:
- * - seal uses the detached form: ciphertext into `out[0, n)`, tag into `out[n, n + 16)`, no
- *   copy; libsodium allows the ciphertext to start at the plaintext (in-place sealing);
+ * - seal uses the combined form, which writes ciphertext ‖ tag straight into `out` (no copy,
+ *   no subarray views); libsodium allows the ciphertext to start at the plaintext (in-place
+ *   sealing). Without `out`, the result comes from Buffer's pool (allocUnsafe: every byte is
+ *   written, and a fresh zeroed ArrayBuffer per packet costs more than the cipher at 64 bytes);
  * - open returns `undefined` on a bad tag: sodium-native throws "could not verify data", which
  *   is caught (with no stack trace captured: forged packets are the attacker's cheap lever);
  * - no plaintext unless verified: libsodium checks the tag before it decrypts, but on a bad tag
@@ -28,18 +30,19 @@ import { SuiteId } from '../suites-ids.js';
 import { AEAD_TAG_LENGTH, NODE_CIPHER_NAMES, aeadDisplayName, checkKeyAndNonce, checkOut, type Aead } from './aead.js';
 
 type Bytes = Uint8Array;
-type EncryptDetached = (c: Bytes, mac: Bytes, m: Bytes, ad: Bytes, nsec: null, npub: Bytes, k: Bytes) => unknown;
-type DecryptDetached = (m: Bytes, nsec: null, c: Bytes, mac: Bytes, ad: Bytes, npub: Bytes, k: Bytes) => unknown;
+/** sodium-native's combined forms: c = ciphertext ‖ tag (m.length + 16 bytes); decrypt throws on a bad tag. */
+type Encrypt = (c: Bytes, m: Bytes, ad: Bytes, nsec: null, npub: Bytes, k: Bytes) => unknown;
+type Decrypt = (m: Bytes, nsec: null, c: Bytes, ad: Bytes, npub: Bytes, k: Bytes) => unknown;
 
-/** libsodium's function name stem per suite (`crypto_aead_<stem>_encrypt_detached`, …). */
+/** libsodium's function name stem per suite (`crypto_aead_<stem>_encrypt`, …). */
 const STEMS = {
   [SuiteId.AesGcm256]: 'aes256gcm',
   [SuiteId.ChaCha20Poly1305]: 'chacha20poly1305_ietf',
 } as const satisfies Record<SuiteId, string>;
 
 interface SuiteFunctions {
-  readonly encrypt: EncryptDetached;
-  readonly decrypt: DecryptDetached;
+  readonly encrypt: Encrypt;
+  readonly decrypt: Decrypt;
 }
 
 /** What loading sodium-native found: the suites it offers here, or why it could not be used. */
@@ -48,7 +51,7 @@ export type SodiumStatus =
   | { readonly ok: false; readonly why: string };
 
 /**
- * Which suites a loaded sodium-native module offers: a suite needs both detached functions;
+ * Which suites a loaded sodium-native module offers: a suite needs its encrypt and decrypt;
  * AES-256-GCM also needs `crypto_aead_aes256gcm_is_available()` to return true (the CPU's AES
  * instructions). Pure: tests pass stand-in modules.
  */
@@ -57,15 +60,15 @@ export function inspectSodium(module: unknown, version: string): SodiumStatus {
   const m = module as Record<string, unknown>;
   const functions = new Map<SuiteId, SuiteFunctions>();
   for (const suite of [SuiteId.AesGcm256, SuiteId.ChaCha20Poly1305] as const) {
-    const encrypt = m[`crypto_aead_${STEMS[suite]}_encrypt_detached`];
-    const decrypt = m[`crypto_aead_${STEMS[suite]}_decrypt_detached`];
+    const encrypt = m[`crypto_aead_${STEMS[suite]}_encrypt`];
+    const decrypt = m[`crypto_aead_${STEMS[suite]}_decrypt`];
     if (typeof encrypt !== 'function' || typeof decrypt !== 'function') continue;
     if (suite === SuiteId.AesGcm256) {
       const available = m.crypto_aead_aes256gcm_is_available;
       // libsodium returns 1 or 0; a binding may turn that into a boolean.
       if (typeof available !== 'function' || !(available as () => unknown)()) continue;
     }
-    functions.set(suite, { encrypt: encrypt as EncryptDetached, decrypt: decrypt as DecryptDetached });
+    functions.set(suite, { encrypt: encrypt as Encrypt, decrypt: decrypt as Decrypt });
   }
   if (functions.size === 0) return { ok: false, why: `sodium-native ${version} binds no IETF AEAD this code knows` };
   return { ok: true, version, suites: [...functions.keys()], functions };
@@ -101,11 +104,11 @@ export function sodiumAead(suite: SuiteId, status: SodiumStatus = loadSodium()):
   const { encrypt, decrypt } = f;
   /** Where a checked open decrypts when the caller gave `out` (see the module comment); grown on demand. */
   let scratch = new Uint8Array(0);
-  const verifyInto = (target: Uint8Array, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, textLength: number): boolean => {
+  const verifyInto = (target: Uint8Array, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): boolean => {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      decrypt(target, null, sealed.subarray(0, textLength), sealed.subarray(textLength), aad, nonce, key);
+      decrypt(target, null, sealed, aad, nonce, key);
       return true;
     } catch {
       return false;
@@ -121,8 +124,8 @@ export function sodiumAead(suite: SuiteId, status: SodiumStatus = loadSodium()):
       checkKeyAndNonce(name, key, nonce);
       const n = plaintext.length;
       checkOut(name, out, n + AEAD_TAG_LENGTH);
-      const result = out ?? new Uint8Array(n + AEAD_TAG_LENGTH);
-      encrypt(result.subarray(0, n), result.subarray(n), plaintext, aad, null, nonce, key);
+      const result = out ?? Buffer.allocUnsafe(n + AEAD_TAG_LENGTH);
+      encrypt(result, plaintext, aad, null, nonce, key);
       return result;
     },
     open(key, nonce, aad, sealed, out) {
@@ -131,12 +134,12 @@ export function sodiumAead(suite: SuiteId, status: SodiumStatus = loadSodium()):
       const n = sealed.length - AEAD_TAG_LENGTH;
       checkOut(name, out, n);
       if (out === undefined) {
-        const plain = new Uint8Array(n);
-        return verifyInto(plain, key, nonce, aad, sealed, n) ? plain : undefined;
+        const plain = Buffer.allocUnsafe(n); // all written on success; zeroed by libsodium and dropped on failure
+        return verifyInto(plain, key, nonce, aad, sealed) ? plain : undefined;
       }
       if (scratch.length < n) scratch = new Uint8Array(n);
-      const text = scratch.subarray(0, n);
-      if (!verifyInto(text, key, nonce, aad, sealed, n)) return undefined;
+      const text = scratch.length === n ? scratch : scratch.subarray(0, n);
+      if (!verifyInto(text, key, nonce, aad, sealed)) return undefined;
       out.set(text);
       return out;
     },
