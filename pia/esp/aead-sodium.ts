@@ -10,8 +10,10 @@
  * What must hold (aead.ts, for every implementation), and how:
  * - seal uses the combined form, which writes ciphertext ‖ tag straight into `out` (no copy,
  *   no subarray views); libsodium allows the ciphertext to start at the plaintext (in-place
- *   sealing). Without `out`, the result comes from Buffer's pool (allocUnsafe: every byte is
- *   written, and a fresh zeroed ArrayBuffer per packet costs more than the cipher at 64 bytes);
+ *   sealing). Without `out`, the datagram comes from Buffer's pool (allocUnsafe: every byte is
+ *   written, and a fresh zeroed ArrayBuffer per packet costs more than the cipher at 64
+ *   bytes). A plaintext opened without `out` gets an ArrayBuffer of its own instead: it goes
+ *   to the application, which may keep it, and a pool slice would pin 8 KiB shared with others;
  * - open returns `undefined` on a bad tag: sodium-native throws "could not verify data", which
  *   is caught (with no stack trace captured: forged packets are the attacker's cheap lever);
  * - no plaintext unless verified: libsodium checks the tag before it decrypts, but on a bad tag
@@ -134,7 +136,7 @@ export function sodiumAead(suite: SuiteId, status: SodiumStatus = loadSodium()):
       const n = sealed.length - AEAD_TAG_LENGTH;
       checkOut(name, out, n);
       if (out === undefined) {
-        const plain = Buffer.allocUnsafe(n); // all written on success; zeroed by libsodium and dropped on failure
+        const plain = new Uint8Array(n);
         return verifyInto(plain, key, nonce, aad, sealed) ? plain : undefined;
       }
       if (scratch.length < n) scratch = new Uint8Array(n);
