@@ -7,8 +7,10 @@
  * cipher; the absolute rates say which library to put on the hot path.
  *
  * Then libsodium against node:crypto head to head: bare seal + open of each, in alternating
- * chunks, printed as the ratio libsodium ÷ node:crypto per suite and size. That ratio is why
- * a node's default library for ChaCha20-Poly1305 is libsodium (pia/esp/aead-select.ts).
+ * chunks, printed as the ratio libsodium ÷ node:crypto per suite and size, twice: with fresh
+ * output buffers per call (how openEsp calls open today), and into the caller's buffers
+ * (`out` given: how an allocation-free packet path calls them). That ratio is why a node's
+ * default library for ChaCha20-Poly1305 is libsodium (pia/esp/aead-select.ts).
  *
  * Rates are per second of this process's CPU time (process.cpuUsage), not wall time: the
  * gateway shares its cores, and so does a build machine.
@@ -87,20 +89,37 @@ function espStep(aead: Aead, payload: Uint8Array): () => void {
   };
 }
 
+/** Fresh output buffers per call, or the caller's (`out`). */
+export type BufferMode = 'fresh' | 'out';
+
 export interface LibraryRatio {
   readonly suite: SuiteId;
   readonly bytes: number;
+  readonly mode: BufferMode;
   readonly sodiumPerSecond: number;
   readonly nodePerSecond: number;
   /** libsodium ÷ node:crypto, bare seal + open. */
   readonly ratio: number;
 }
 
+/** Seal + open into buffers the caller keeps (`out`): no allocation of ours per packet. */
+function intoBuffersStep(aead: Aead, payload: Uint8Array): () => void {
+  const nonce = new Uint8Array(12).fill(3);
+  const aad = new Uint8Array(12).fill(4);
+  const sealed = new Uint8Array(payload.length + 16);
+  const opened = new Uint8Array(payload.length);
+  return () => {
+    aead.seal(key, nonce, aad, payload, sealed);
+    if (aead.open(key, nonce, aad, sealed, opened) === undefined) throw new Error(`${aead.name}: open into a buffer failed`);
+  };
+}
+
 /** Bare seal + open of libsodium and node:crypto in alternating chunks, best chunk each. */
-export function sodiumVersusNode(suite: SuiteId, bytes: number, msPerChunk: number): LibraryRatio {
+export function sodiumVersusNode(suite: SuiteId, bytes: number, msPerChunk: number, mode: BufferMode = 'fresh'): LibraryRatio {
   const payload = Uint8Array.from({ length: bytes }, (_, i) => i & 0xff);
-  const sodium = bareStep(createAead(suite, 'sodium'), payload);
-  const node = bareStep(createAead(suite, 'node'), payload);
+  const step = mode === 'fresh' ? bareStep : intoBuffersStep;
+  const sodium = step(createAead(suite, 'sodium'), payload);
+  const node = step(createAead(suite, 'node'), payload);
   rate(msPerChunk * 3, sodium);
   rate(msPerChunk * 3, node);
   let sodiumPerSecond = 0;
@@ -109,7 +128,7 @@ export function sodiumVersusNode(suite: SuiteId, bytes: number, msPerChunk: numb
     sodiumPerSecond = Math.max(sodiumPerSecond, rate(msPerChunk, sodium));
     nodePerSecond = Math.max(nodePerSecond, rate(msPerChunk, node));
   }
-  return { suite, bytes, sodiumPerSecond, nodePerSecond, ratio: sodiumPerSecond / nodePerSecond };
+  return { suite, bytes, mode, sodiumPerSecond, nodePerSecond, ratio: sodiumPerSecond / nodePerSecond };
 }
 
 export function measure(suite: SuiteId, library: AeadLibrary, bytes: number, msPerChunk: number): EspBenchResult {
@@ -191,14 +210,17 @@ export function main(msPerChunk = 40): Promise<EspBenchResult[]> {
     return Promise.resolve(results);
   }
   console.log(`${AEAD_LIBRARY_NAMES.sodium} ÷ ${AEAD_LIBRARY_NAMES.node}, bare seal+open, alternating chunks (target ≥ ${SODIUM_TARGET}× for chacha20):`);
-  console.log('suite      bytes  libsodium/s  node:crypto/s  libsodium÷node:crypto');
+  console.log('suite      bytes  buffers  libsodium/s  node:crypto/s  libsodium÷node:crypto');
   for (const suite of sodiumSuites) {
     for (const bytes of SIZES) {
-      const r = sodiumVersusNode(suite, bytes, msPerChunk);
-      const verdict = suite === SuiteId.ChaCha20Poly1305 ? (r.ratio >= SODIUM_TARGET ? '  ok' : `  BELOW ${SODIUM_TARGET}×`) : '';
-      console.log([SUITE_NAMES[suite].padEnd(9), String(bytes).padStart(5), r.sodiumPerSecond.toFixed(0).padStart(11), r.nodePerSecond.toFixed(0).padStart(13), `${r.ratio.toFixed(2)}×`.padStart(21)].join('  ') + verdict);
+      for (const mode of ['fresh', 'out'] as const) {
+        const r = sodiumVersusNode(suite, bytes, msPerChunk, mode);
+        const verdict = suite === SuiteId.ChaCha20Poly1305 ? (r.ratio >= SODIUM_TARGET ? '  ok' : `  BELOW ${SODIUM_TARGET}×`) : '';
+        console.log([SUITE_NAMES[suite].padEnd(9), String(bytes).padStart(5), mode.padEnd(7), r.sodiumPerSecond.toFixed(0).padStart(11), r.nodePerSecond.toFixed(0).padStart(13), `${r.ratio.toFixed(2)}×`.padStart(21)].join('  ') + verdict);
+      }
     }
   }
+  console.log('buffers: fresh = new output buffers per call (openEsp today); out = into the caller\'s buffers (an allocation-free packet path)');
   return Promise.resolve(results);
 }
 
