@@ -79,8 +79,8 @@ export function suiteChoice(configured: readonly SuiteId[] | undefined, source: 
 
 /**
  * The start-up log line: "PIA suites: chacha20-poly1305, aes-256-gcm (CPU without AES
- * instructions; override with --suite aes-gcm,chacha20)". `override` says how, in the
- * program's own terms; it is left out when a person already chose.
+ * instructions; override with --suite, preferred first, e.g. --suite aes-gcm,chacha20)".
+ * `override` says how, in the program's own terms; it is left out when a person already chose.
  */
 export function describeSuiteChoice(choice: SuiteChoice, override: string): string {
   const names = choice.suites.map((s) => NODE_CIPHER_NAMES[s]).join(', ');
@@ -90,7 +90,7 @@ export function describeSuiteChoice(choice: SuiteChoice, override: string): stri
 const BY_NAME: ReadonlyMap<string, SuiteId> = new Map(Object.entries(SUITE_NAMES).map(([id, name]) => [name, Number(id) as SuiteId]));
 
 /** The names a person writes, for messages: "aes-gcm or chacha20". */
-export const SUITE_NAME_CHOICES = `${[...BY_NAME.keys()].join(' or ')}`;
+export const SUITE_NAME_CHOICES = [...BY_NAME.keys()].join(' or ');
 
 /** A refused suite list: the message names the entry and the fix. */
 export class SuiteListError extends Error {

@@ -54,7 +54,7 @@ describe('pia-trust serve --suite', () => {
   it('default on a CPU without AES: ChaCha20-Poly1305 first, said once with the way to override, and preferred over an AES-first offer', async () => {
     const s = await serve({ readCpuinfo: () => 'Features\t: fp asimd evtstrm crc32 cpuid\n' });
     expect(s.lines.filter((l) => l.startsWith('PIA suites:'))).toEqual([
-      'PIA suites: chacha20-poly1305, aes-256-gcm (CPU without AES instructions; override with --suite chacha20,aes-gcm (preferred first))',
+      'PIA suites: chacha20-poly1305, aes-256-gcm (CPU without AES instructions; override with --suite, preferred first, e.g. --suite aes-gcm,chacha20)',
     ]);
     expect(await suiteFrom(s.pia, [SuiteId.AesGcm256, SuiteId.ChaCha20Poly1305])).toBe(SuiteId.ChaCha20Poly1305);
     expect(await suiteFrom(s.pia, [SuiteId.AesGcm256])).toBe(SuiteId.AesGcm256); // still accepted

@@ -134,7 +134,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     let node: PiaNode;
     try {
       const suites = suiteChoice(o.suites, '--suite', o.readCpuinfo);
-      o.log('info', describeSuiteChoice(suites, '--suite chacha20,aes-gcm (preferred first)'));
+      o.log('info', describeSuiteChoice(suites, '--suite, preferred first, e.g. --suite aes-gcm,chacha20'));
       node = new PiaNode({ transport, clock, latches, suites: suites.suites, logger: { info: (m) => o.log('info', m), warn }, phase3: { authority }, ...(keyLogPath === undefined || keyLogPath === '' ? {} : { keyLogPath }) });
     } catch (err) {
       await transport.close();

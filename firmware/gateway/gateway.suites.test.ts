@@ -24,7 +24,7 @@ describe('the gateway PIA suites', () => {
     t = await memoryGateway();
     const cpu = cpuSuiteChoice();
     const names = cpu.suites.map((s) => (s === SuiteId.AesGcm256 ? 'aes-256-gcm' : 'chacha20-poly1305')).join(', ');
-    expect(suiteLines(t)).toEqual([`PIA suites: ${names} (${cpu.why}; override with pia: { suites: [chacha20, aes-gcm] } in gateway.yaml (preferred first))`]);
+    expect(suiteLines(t)).toEqual([`PIA suites: ${names} (${cpu.why}; override with pia.suites in gateway.yaml, preferred first, e.g. pia: { suites: [aes-gcm, chacha20] })`]);
     const op = t.operator('dave', '2001:db8:99::4');
     await t.settle(op.node.connect(t.pia));
     expect(op.node.sa(t.pia)?.suite).toBe(cpu.suites[0]);

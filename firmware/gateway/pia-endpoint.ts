@@ -117,7 +117,7 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
     latches,
   });
   const suites = suiteChoice(o.suites, 'pia.suites in gateway.yaml', o.readCpuinfo);
-  o.log.info(describeSuiteChoice(suites, 'pia: { suites: [chacha20, aes-gcm] } in gateway.yaml (preferred first)'));
+  o.log.info(describeSuiteChoice(suites, 'pia.suites in gateway.yaml, preferred first, e.g. pia: { suites: [aes-gcm, chacha20] }'));
   let node: PiaNode;
   try {
     node = new PiaNode({

@@ -53,7 +53,7 @@ export async function runListen(cmd: ListenCommand, io: PiaIo): Promise<number> 
     `pia listen: PIA responder on ${formatEndpoint(local)} (suites ${started.suites.suites.map((s) => SUITE_NAMES[s]).join(', ')}), ` +
       `echo on inner UDP port ${ECHO_PORT}; latches ${cmd.latchFile ?? 'in memory'}; Ctrl-C stops\n`,
   );
-  io.stdout.write(`pia listen: ${describeSuiteChoice(started.suites, '--suite chacha20,aes-gcm (preferred first)')}\n`);
+  io.stdout.write(`pia listen: ${describeSuiteChoice(started.suites, '--suite, preferred first, e.g. --suite aes-gcm,chacha20')}\n`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     else io.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -80,7 +80,7 @@ describe('pia listen + pia ping in-process over UDP on ::1', () => {
   it('the suites follow the CPU: a listener without AES instructions says so, and its preference wins over an AES-first ping', async () => {
     const l = await listen([], { readCpuinfo: WITHOUT_AES });
     expect(l.run.out()).toContain('(suites chacha20, aes-gcm)');
-    expect(l.run.out()).toContain('pia listen: PIA suites: chacha20-poly1305, aes-256-gcm (CPU without AES instructions; override with --suite chacha20,aes-gcm (preferred first))\n');
+    expect(l.run.out()).toContain('pia listen: PIA suites: chacha20-poly1305, aes-256-gcm (CPU without AES instructions; override with --suite, preferred first, e.g. --suite aes-gcm,chacha20)\n');
     const p = io(); // this ping's CPU has AES: it offers aes-gcm first
     expect(await runPia(['ping', `[::1]:${l.port}`, '--count', '1', '--json'], p.io)).toBe(0);
     expect(JSON.parse(p.out())).toMatchObject({ ok: true, suite: 'chacha20' });
