@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 
 const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: 'socat', debianPackage: 'socat' },
+  { command: 'python3', debianPackage: 'python3' }, // common/systemd's stand-in for the service manager's notify socket
   { command: 'mbpoll', debianPackage: 'mbpoll' },
   { command: 'coap-client-notls', debianPackage: 'libcoap3-bin' },
   { command: 'coap-server-notls', debianPackage: 'libcoap3-bin' },
