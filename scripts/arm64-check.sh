@@ -298,7 +298,16 @@ echo "   notify: READY=1, $PINGS WATCHDOG=1 in $((SERVED_MS / 1000)) s from READ
 
 # ---- 6 ----
 step "cold start to READY=1: $COLD_RUNS runs on arm64 (qemu) and on the host ($(uname -m))"
-cold_start() { # arm64|host N: prints the ms from the spawn to READY=1 on a fresh notify socket
+# serving_to_ready LOG OUT: ms from the log's "serving N device(s)" line (pino's "time") to READY=1's
+# arrival: what the systemd-notify child adds
+serving_to_ready() {
+  local t r
+  t=$(grep -m1 'serving [0-9]* device' "$1" | grep -o '"time":"[^"]*"' | cut -d'"' -f4)
+  r=$(grep -m1 '"READY=1"' "$2" | sed -n 's/^{"at": \([0-9]*\),.*/\1/p')
+  if [ -n "$t" ] && [ -n "$r" ]; then echo $((r - $(date -d "$t" +%s%3N))); else echo '?'; fi
+}
+cold_start() { # arm64|host N: prints the ms from the spawn to READY=1 on a fresh notify socket, and
+  # the ms from the serving log line to READY=1
   local log=$RUN/cold-$1-$2.log out=$RUN/cold-$1-$2.jsonl pid ms t0
   if [ "$1" = arm64 ]; then
     rm -rf "$ROOT/var/tmp/pia/state"
@@ -316,20 +325,21 @@ cold_start() { # arm64|host N: prints the ms from the spawn to READY=1 on a fres
   ms=$(wait_ready "$out" "$pid" "$t0") || { kill -TERM "$pid" 2>/dev/null; fail "cold start $1 #$2 sent no READY=1" "read $log and $out"; }
   kill -TERM "$pid"; wait "$pid" || true
   stop_manager
-  echo "$ms"
+  echo "$ms $(serving_to_ready "$log" "$out")"
 }
 install -m 0600 "$RUN/gateway.json" "$RUN/host-credential.json"
 gateway_config "$RUN/host-credential.json" "$RUN/host-state" "$GW_PIA" "$GW_ADMIN" "$GW_COAP" >"$RUN/host-gateway.yaml"
-A=(); H=()
-# Not $(cold_start …): a subshell would keep fail and PIDS from acting here; the figure goes through a file.
+A=(); H=(); AG=(); HG=()
+# Not $(cold_start …): a subshell would keep fail and PIDS from acting here; the figures go through a file.
 for i in $(seq "$COLD_RUNS"); do
-  cold_start arm64 "$i" >"$RUN/cold.ms"; A+=("$(cat "$RUN/cold.ms")")
-  cold_start host "$i" >"$RUN/cold.ms"; H+=("$(cat "$RUN/cold.ms")")
+  cold_start arm64 "$i" >"$RUN/cold.ms"; read -r ms gap <"$RUN/cold.ms"; A+=("$ms"); AG+=("$gap")
+  cold_start host "$i" >"$RUN/cold.ms"; read -r ms gap <"$RUN/cold.ms"; H+=("$ms"); HG+=("$gap")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 printf '   %-22s %-28s %s\n' '' 'arm64 (qemu-user)' "host ($(uname -m))"
 printf '   %-22s %-28s %s\n' 'runs (ms)' "${A[*]}" "${H[*]}"
 printf '   %-22s %-28s %s\n' 'median (ms)' "$(median "${A[@]}")" "$(median "${H[@]}")"
+printf '   %-22s %-28s %s\n' 'serving line to READY' "${AG[*]}" "${HG[*]}"
 printf '   %-22s %.1fx\n' 'qemu / host' "$(echo "$(median "${A[@]}") / $(median "${H[@]}")" | bc -l)"
 echo "   installed package in the root: $(du -sh "$INSTALLED" | cut -f1); node binary $(du -sh "$ROOT/usr/local/bin/node" | cut -f1); root $(du -sh -x "$ROOT" | cut -f1)"
 step_done
