@@ -5,7 +5,8 @@
  *
  *   1. the latch store (FileLatchStore, `<stateDir>/latches.json`): a file that does not parse
  *      stops the start (§4: a forgotten latch is a downgrade);
- *   2. the socket on [PIA address]:piaPort ([::]:piaPort on loopback, so a trusted server on
+ *   2. the suites: gateway.yaml's pia.suites, else the CPU's order (pia/suite-order.ts), logged once;
+ *      the socket on [PIA address]:piaPort ([::]:piaPort on loopback, so a trusted server on
  *      another host stays reachable), the node with `localAddress` (the default inner source
  *      and the key log's address), PeerDiscovery announcing our port (and address,
  *      when the devices live on other addresses) with "I can initiate";
@@ -24,6 +25,7 @@ import { FileLatchStore, PeerDiscovery, formatEndpoint } from '../../pia/discove
 import type { KxRandom } from '../../pia/handshake/index.js';
 import { PiaNode, describeNodeEvent, openUdpTransport, type DatagramTransport, type Endpoint, type MemoryNetwork, type PiaNodeEvent, type SaLimits } from '../../pia/node/index.js';
 import type { LoadedIdentity } from '../../pia/credential/index.js';
+import { describeSuiteChoice, suiteChoice, type SuiteId } from '../../pia/index.js';
 
 /** Where the gateway's sockets come from: real UDP, or pia/node's in-memory network in tests. */
 export interface GatewayNetwork {
@@ -68,6 +70,10 @@ export interface PiaEndpointOptions {
   readonly random?: KxRandom;
   readonly keyLogPath?: string;
   readonly limits?: Partial<SaLimits>;
+  /** gateway.yaml pia.suites; undefined = the CPU's order (logged at start either way). */
+  readonly suites?: readonly SuiteId[];
+  /** Default /proc/cpuinfo (the CPU's order). */
+  readonly readCpuinfo?: () => string;
   /** Wall clock of the latch store; default Date.now. */
   readonly wallNow?: () => number;
 }
@@ -110,6 +116,8 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
     self: { port: local.port, canInitiate: true, ...(o.announceAddress === undefined ? {} : { address: o.announceAddress }) },
     latches,
   });
+  const suites = suiteChoice(o.suites, 'pia.suites in gateway.yaml', o.readCpuinfo);
+  o.log.info(describeSuiteChoice(suites, 'pia.suites in gateway.yaml, preferred first, e.g. pia: { suites: [aes-gcm, chacha20] }'));
   let node: PiaNode;
   try {
     node = new PiaNode({
@@ -117,6 +125,7 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
       clock: o.clock,
       latches,
       discovery,
+      suites: suites.suites,
       localAddress: o.localAddress,
       logger: o.log,
       phase3: { identity: o.credential.identity, trustServer: o.trustServer, trustServerId: o.credential.serverId },

@@ -151,6 +151,7 @@ export async function openPia(o: GatewayOptions, credential: LoadedIdentity, a: 
     ...(o.pia?.random === undefined ? {} : { random: o.pia.random }),
     ...(o.pia?.limits === undefined ? {} : { limits: o.pia.limits }),
     ...(o.pia?.keyLogPath === undefined ? {} : { keyLogPath: o.pia.keyLogPath }),
+    ...(o.config.pia.suites === undefined ? {} : { suites: o.config.pia.suites }),
   });
   return { value: pia, close: () => pia.close() };
 }

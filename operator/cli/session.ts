@@ -82,6 +82,7 @@ export async function connect(o: SessionOptions, io: PiactlIo): Promise<Connecti
       latches: new MemoryLatchStore({ log: warn }),
       logger: { info: () => undefined, warn },
       phase3: { identity: operator.identity, trustServer: operator.trustServer, trustServerId: operator.serverId },
+      ...(o.suites === undefined ? {} : { suites: o.suites }),
       ...(localAddress === undefined ? {} : { localAddress }),
       ...(keyLogPath !== undefined && keyLogPath !== '' ? { keyLogPath } : {}),
     });

@@ -4,7 +4,7 @@ phase 3 (the gateway and this operator proved their identities through the trust
 
 usage:
   piactl [--credential FILE] [--gateway [ADDR]:PORT] [--gateway-id ID] [--known-gateways FILE]
-         [--json] [--timeout MS] COMMAND …
+         [--suite aes-gcm,chacha20] [--json] [--timeout MS] COMMAND …
 
 commands:
   ls [TARGET]                   the devices and their resources (CoAP /.well-known/core);
@@ -48,6 +48,9 @@ options:
                                 like SSH's known_hosts; a line: [ADDR]:PORT NODE-ID LABEL); another
                                 node answering there later is refused (exit 4); default
                                 $PIACTL_KNOWN_GATEWAYS, else known_gateways beside the default credential
+  --suite LIST                  the PIA suites this operator offers, preferred first (aes-gcm,
+                                chacha20, or one of them); default both in this CPU's order:
+                                aes-gcm first with AES instructions, chacha20 first without
   --json                        results as JSON on stdout, one object per result (watch: one per
                                 line); a failure too: {"ok": false, "exitCode", "error", …}
   --timeout MS                  how long to wait for the PIA connection (phase 2 + phase 3), then

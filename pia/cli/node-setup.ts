@@ -8,6 +8,7 @@
 import { systemClock, type Clock } from '../../common/index.js';
 import { FileLatchStore, MemoryLatchStore, formatEndpoint, type LatchStore } from '../discovery/index.js';
 import { PiaNode, openUdpTransport, watchSends, type DatagramTransport, type SendFailure, type UdpTransportOptions } from '../node/index.js';
+import { suiteChoice, type SuiteChoice } from '../suite-order.js';
 import type { SuiteId } from '../suites-ids.js';
 import type { EndpointArg } from './args.js';
 
@@ -22,12 +23,16 @@ export interface PiaIo {
   readonly clock?: Clock;
   /** Default: openUdpTransport (node:dgram). Tests substitute a transport that fails. */
   readonly openTransport?: (options: UdpTransportOptions) => Promise<DatagramTransport>;
+  /** Default: /proc/cpuinfo (the default suite order, suite-order.ts). */
+  readonly readCpuinfo?: () => string;
 }
 
 export type { SendFailure } from '../node/index.js';
 
 export interface StartedNode {
   readonly node: PiaNode;
+  /** The suites offered and accepted, and where that order came from (for the start line). */
+  readonly suites: SuiteChoice;
   readonly clock: Clock;
   readonly latches: LatchStore;
   /** Called for every failed send, key exchange and ESP alike. */
@@ -43,7 +48,8 @@ export class StartError extends Error {
 export interface NodeSetupOptions {
   readonly program: string;
   readonly bind: EndpointArg;
-  readonly suites: readonly SuiteId[];
+  /** Undefined: the CPU's order. */
+  readonly suites: readonly SuiteId[] | undefined;
   readonly latchFile?: string | undefined;
   /** Info lines from the node (latch writes, …) are printed only when verbose. */
   readonly verbose: boolean;
@@ -70,6 +76,7 @@ export async function startNode(o: NodeSetupOptions, io: PiaIo): Promise<Started
     for (const l of failureListeners) l(f);
   });
   const keyLogPath = io.env?.PIA_KEYLOG;
+  const suites = suiteChoice(o.suites, '--suite', io.readCpuinfo);
   const clock = io.clock ?? systemClock();
   let node: PiaNode;
   try {
@@ -77,7 +84,7 @@ export async function startNode(o: NodeSetupOptions, io: PiaIo): Promise<Started
       transport: watched,
       clock,
       latches,
-      suites: o.suites,
+      suites: suites.suites,
       logger: { info, warn },
       ...(keyLogPath !== undefined && keyLogPath !== '' ? { keyLogPath } : {}),
     });
@@ -87,6 +94,7 @@ export async function startNode(o: NodeSetupOptions, io: PiaIo): Promise<Started
   }
   return {
     node,
+    suites,
     clock,
     latches,
     onSendFailure: (l) => void failureListeners.push(l),

@@ -14,6 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LINK_LOCAL_A, LINK_LOCAL_B, addDecoyLink, createNamespacePair, removeLeftoverNamespaces, runPiaProcess, startPia, stopAll, type NamespacePair } from './test-support/index.js';
+import { cpuSuiteChoice } from '../suite-order.js';
+import { SUITE_NAMES } from '../suites-ids.js';
+
+/** Both ends run on this host, so both prefer its CPU's first suite (suite-order.ts). */
+const CPU_FIRST = SUITE_NAMES[cpuSuiteChoice().suites[0]!];
 
 let ns: NamespacePair | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'pia-ll-'));
@@ -42,7 +47,7 @@ describe('pia over IPv6 link-local addresses with zones (two namespaces, veth)',
     const ping = await runPiaProcess(['ping', target, '--count', '3'], { netns: b });
     expect(ping.stderr).toBe('');
     expect(ping.code).toBe(0);
-    expect(ping.stdout).toMatch(new RegExp(`^pia ping ${esc(target)}: handshake [\\d.]+ ms, suite aes-gcm, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\n`));
+    expect(ping.stdout).toMatch(new RegExp(`^pia ping ${esc(target)}: handshake [\\d.]+ ms, suite ${CPU_FIRST}, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\n`));
     expect(ping.stdout.match(new RegExp(`^56 bytes from ${esc(target)} via ESP: seq=\\d time=[\\d.]+ ms$`, 'gm'))).toHaveLength(3);
     expect(ping.stdout).toMatch(/3 echoes sent, 3 received, 0% loss\n/);
     // the listener knows the peer by the address its socket reported: B's address, A's zone

@@ -2,6 +2,11 @@
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runPiaProcess, startPia, stopAll, type PiaProcess } from './test-support/index.js';
+import { cpuSuiteChoice } from '../suite-order.js';
+import { SUITE_NAMES } from '../suites-ids.js';
+
+/** Both ends run on this host, so both prefer its CPU's first suite (suite-order.ts). */
+const CPU_FIRST = SUITE_NAMES[cpuSuiteChoice().suites[0]!];
 
 afterEach(stopAll);
 
@@ -26,7 +31,7 @@ describe('pia processes', () => {
     const text = await runPiaProcess(['ping', `[::1]:${port}`, '--count', '10', '--size', '64']);
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^pia ping \\[::1\\]:${port}: handshake [\\d.]+ ms, suite aes-gcm, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\n`));
+    expect(text.stdout).toMatch(new RegExp(`^pia ping \\[::1\\]:${port}: handshake [\\d.]+ ms, suite ${CPU_FIRST}, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\n`));
     expect(text.stdout.match(/^64 bytes from .* via ESP: seq=\d+ time=[\d.]+ ms$/gm)).toHaveLength(10);
     expect(text.stdout).toMatch(/10 echoes sent, 10 received, 0% loss\nrtt min\/median\/p99 = [\d.]+\/[\d.]+\/[\d.]+ ms\n$/);
 

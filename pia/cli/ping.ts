@@ -99,7 +99,7 @@ export async function runPing(cmd: PingCommand, io: PiaIo): Promise<number> {
 /** Resolves with the handshake time, or why it did not complete (and the exit code for it). */
 function handshake(s: StartedNode, cmd: PingCommand, signal: AbortSignal): Promise<Step> {
   const where = formatEndpoint(cmd.target);
-  const offered = cmd.suites.map((id) => SUITE_NAMES[id]).join(', ');
+  const offered = s.suites.suites.map((id) => SUITE_NAMES[id]).join(', ');
   return new Promise<Step>((resolve) => {
     const t0 = s.clock.now();
     let done = false;

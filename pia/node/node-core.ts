@@ -19,7 +19,7 @@
  */
 import type { Clock } from '../../common/index.js';
 import { formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
-import { EspNextHeader, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
+import { EspNextHeader, openKeyLog, sodiumFallbackNotice, type AeadLibrary, type KeyLog } from '../esp/index.js';
 import { PiaDecodeError } from '../errors.js';
 import { Initiator, Responder, decodeKx, isKxDatagram, jittered, samePeer, systemRandom, type KxAction, type KxFailure, type KxRandom, type NegotiatedKeys, type RetransmitPolicy } from '../handshake/index.js';
 import { receiveEsp, type InboundHost, type InboundSa } from './esp-inbound.js';
@@ -31,6 +31,7 @@ import type { Peer } from './peer.js';
 import { Phase3Driver, type Phase3Host } from './phase3-driver.js';
 import { SaPair } from './sa.js';
 import { SaTable } from './sa-table.js';
+import { cpuSuiteChoice } from '../suite-order.js';
 import type { DatagramTransport, Endpoint } from './transport.js';
 
 export type DataListener = (payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo) => void;
@@ -53,18 +54,21 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   closed = false;
   readonly #o: PiaNodeOptions;
   readonly random: KxRandom;
-  readonly library: AeadLibrary;
+  readonly library: AeadLibrary | undefined;
 
   constructor(options: PiaNodeOptions, connect: (pia: Endpoint, options: ConnectOptions) => void) {
-    this.#o = options;
+    // Default suites: the CPU's order (suite-order.ts), for the initiator's offer and the responder's preference alike.
+    const suites = options.suites ?? cpuSuiteChoice().suites;
+    this.#o = { ...options, suites };
     this.limits = { ...SA_LIMITS, ...options.limits };
     this.clock = options.clock;
     this.transport = options.transport;
     this.random = options.random ?? systemRandom();
-    this.library = options.aeadLibrary ?? 'node';
+    this.library = options.aeadLibrary; // undefined: each suite's default (createAead: libsodium, else node:crypto)
     this.localAddress = options.localAddress ?? options.transport.local.address;
-    const suites = options.suites ? { suites: options.suites } : {};
-    this.responder = new Responder({ ...options.responder, ...suites, clock: this.clock, random: this.random, spiIsFree: (spi) => this.table.spiFree(spi) });
+    this.responder = new Responder({ ...options.responder, suites, clock: this.clock, random: this.random, spiIsFree: (spi) => this.table.spiFree(spi) });
+    const sodiumNotice = this.library === undefined ? sodiumFallbackNotice(suites) : undefined;
+    if (sodiumNotice !== undefined) this.log('warn', sodiumNotice);
     this.keyLog = options.keyLogPath === undefined ? undefined : openKeyLog({ path: options.keyLogPath, warn: (m) => this.log('warn', m) });
     this.latching = new Latching({ latches: options.latches, discovery: options.discovery, log: (level, m) => this.log(level, m), start: connect });
     this.timer = new DeadlineTimer(this.clock, () => {

@@ -66,9 +66,9 @@ export interface PiaNodeOptions {
   readonly logger?: PiaLogger;
   /** §8 key log (the program passes PIA_KEYLOG); off when undefined. */
   readonly keyLogPath?: string;
-  /** Suites offered and accepted, preference first; default AES-256-GCM, ChaCha20-Poly1305. */
+  /** Suites offered and accepted, preference first; default by the CPU (suite-order.ts): AES-256-GCM first with AES instructions, ChaCha20-Poly1305 first without. */
   readonly suites?: readonly SuiteId[];
-  /** AEAD library on the hot path; default node:crypto. */
+  /** AEAD library on the hot path; default per suite: libsodium when it loaded and offers the suite, else node:crypto (esp/aead-select.ts). */
   readonly aeadLibrary?: AeadLibrary;
   /** Our address as peers see it: the default inner source address and the key log's. */
   readonly localAddress?: string;

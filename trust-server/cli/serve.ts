@@ -35,6 +35,7 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
       allowRemoteAdmin: cmd.allowRemoteAdmin,
       ...(cmd.web === undefined ? {} : { web: { bind: cmd.web, ...(cmd.webCert === undefined ? {} : { certFile: cmd.webCert }), ...(cmd.webKey === undefined ? {} : { keyFile: cmd.webKey }) } }),
       ...(cmd.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: cmd.ticketLifetimeS }),
+      ...(cmd.suites === undefined ? {} : { suites: cmd.suites }),
       env: io.env,
       log,
       clock,
