@@ -16,6 +16,7 @@ const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: 'openssl', debianPackage: 'openssl' }, // firmware/uplink: the TLS test's CA and server certificate
   { command: '/usr/bin/chromium', debianPackage: 'chromium' }, // *.chromium.test.ts: MyNet Manager and the console in a real browser
   { command: 'systemd-analyze', debianPackage: 'systemd' }, // scripts/packaging: the systemd units verified and scored
+  { command: 'systemd-notify', debianPackage: 'systemd' }, // common/systemd: notifications go through it (Node has no unix datagram sockets)
 ];
 
 export default function setup(): void {
