@@ -45,7 +45,7 @@ export const EspNextHeader = {
   Ipv6: 41,
   /** A dummy packet (keepalive), discarded once it verifies (RFC 4303 §2.6). */
   NoNextHeader: 59,
-  /** A PIA control message (phase 3, docs/protocol.md §9.2): RFC 3692 experimental value. */
+  /** A PIA control message (phase 3, docs/protocol.md §9.2; CLOSE, §6): RFC 3692 experimental value, safe inside an SA (§6). */
   Control: 253,
 } as const;
 export type EspNextHeader = (typeof EspNextHeader)[keyof typeof EspNextHeader];

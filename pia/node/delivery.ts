@@ -25,7 +25,8 @@ export type DataListener = (payload: Uint8Array, ctx: SecurityContext, inner: In
 export class DataListeners {
   #list: readonly DataListener[] = [];
 
-  constructor(private readonly threw: (err: unknown) => void) {}
+  /** `warn`: the line a throwing listener is reported with (listenerThrew). */
+  constructor(private readonly warn: (message: string) => void) {}
 
   /** Returns the function that removes it again. */
   add(listener: DataListener): () => void {
@@ -41,7 +42,7 @@ export class DataListeners {
       try {
         list[i]!(payload, ctx, inner);
       } catch (err) {
-        this.threw(err);
+        this.warn(listenerThrew(err));
       }
     }
   }
@@ -57,4 +58,9 @@ export function cachedContext(peer: Peer, pair: SaPair, nowMs: number, make: { c
   const ctx = make.context(peer, pair);
   pair.context = ctx;
   return ctx;
+}
+
+/** The warning for a listener that threw: the pipeline that called it goes on. */
+export function listenerThrew(err: unknown): string {
+  return `PIA node: a listener threw (${err instanceof Error ? err.message : String(err)}); fix the listener`;
 }

@@ -11,7 +11,8 @@
  *   7. a responder's provisional SA: this verified packet confirms the exchange (§5 "Flow")
  *   8. bookkeeping: peer seen (dead-peer timer), NAT rebinding, rekey by packet count
  *   9. trailer checked in 5 (padding, next header 41, 59 or 253); 59 = dummy, discarded here;
- *      253 = a PIA control message (phase 3, §9.2), handed to the node, never delivered
+ *      253 = a PIA control message (phase 3, §9.2; CLOSE, §6), handed to the node only now
+ *      that it verified (so unauthenticated junk closes nothing), never delivered
  *  10. inner IPv6/UDP packet checks; then delivery with the security context (§7)
  *
  * Allocates nothing on the happy path (docs/protocol.md §6): the header is read in place, the
@@ -61,7 +62,7 @@ export interface InboundHost {
   /** Step 8. `advanced`: this packet moved the window's top (the freshest from the peer). */
   authenticated(sa: InboundSa, from: PeerEndpoint, seq: number, advanced: boolean, data: boolean): void;
   deliver(payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo): void;
-  /** Step 9: a PIA control message (next header 253, phase 3, docs/protocol.md §9.2); never delivered. */
+  /** Step 9: a PIA control message (next header 253: phase 3, docs/protocol.md §9.2, or CLOSE, §6); never delivered. */
   control(sa: InboundSa, payload: Uint8Array): void;
   /** Step 10: the security context of a datagram on this SA (§7): phase 2, or 3 with identity and grants. */
   context(sa: InboundSa): SecurityContext;

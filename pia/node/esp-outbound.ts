@@ -17,7 +17,8 @@
  */
 import type { Clock } from '../../common/index.js';
 import { ESP_PAYLOAD_OFFSET, EspNextHeader, INNER_OVERHEAD, espDatagramLength, writeInnerPacket } from '../esp/index.js';
-import type { OutboundDatagram, PiaNodeCounters, SaLimits } from './node-types.js';
+import type { PeerEndpoint } from '../discovery/index.js';
+import type { OutboundDatagram, PiaNodeCounters, PiaNodeEvent, SaLimits } from './node-types.js';
 import type { Peer } from './peer.js';
 import type { SaPair } from './sa.js';
 import type { SendBuffer, SendBuffers } from './send-buffers.js';
@@ -33,6 +34,7 @@ export interface OutboundHost {
   rekeyByPackets(peer: Peer): void;
   reschedule(peer: Peer): void;
   reschedulePeer(peer: Peer): void;
+  emit(event: PiaNodeEvent): void;
 }
 
 /** Steps 1–4 for an application datagram: `src` and `dst` are the inner addresses' 16 bytes. */
@@ -47,6 +49,9 @@ export function sendDatagram(host: OutboundHost, peer: Peer, pair: SaPair, src: 
   }
   return sealAndSend(host, buf, peer, pair, EspNextHeader.Ipv6, innerLength, true);
 }
+
+/** A dummy packet's payload (next header 59). */
+export const NO_PAYLOAD = new Uint8Array(0);
 
 /** Steps 1–4 for a payload the node sends itself (a control message, 253; a dummy, 59). */
 export function sendPayload(host: OutboundHost, peer: Peer, pair: SaPair, nextHeader: EspNextHeader, payload: Uint8Array): Promise<void> {
@@ -96,8 +101,9 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** What a send failure reports (the event's message). */
-export function sendFailureMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** A send the transport refused: counted, and reported as an event (never thrown from here). */
+export function sendFailed(host: Pick<OutboundHost, 'counters' | 'emit'>, to: PeerEndpoint, err: unknown): void {
+  host.counters.sendErrors++;
+  host.emit({ kind: 'send-error', to, message: err instanceof Error ? err.message : String(err) });
 }
 

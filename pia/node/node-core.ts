@@ -15,37 +15,38 @@
  *      nothing); failed (reserved SPI released, callers rejected, a failed rekey retried)
  *   3. one timer at the earliest deadline of the responder, every initiator and every
  *      peer's lifecycle (lifecycle.ts, peer.ts)
- *   4. outbound ESP on the current pair; rekey by packet count in either direction
- *
- * Steps 1 (ESP) and 4 allocate nothing of ours per packet (§6): esp-inbound.ts opens into
- * `openBuffer`, esp-outbound.ts seals in `sendBuffers`, delivery.ts calls the listeners; the
- * source endpoint is the address cache's object (what stays per datagram: esp-outbound.ts).
+ *   4. outbound ESP on the current pair; rekey by packet count in either direction, only with
+ *      a peer we initiated to (§3: a responder never starts an exchange toward its initiator)
+ *   5. the end of an association besides the timers (association-end.ts): CLOSE received
+ *      (control type 32, §6) or sent as the node closes; the network's "unreachable" (§2)
+ * Steps 1 (ESP) and 4 allocate nothing of ours per packet: esp-inbound.ts, esp-outbound.ts.
  */
 import type { Clock } from '../../common/index.js';
-import { formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
-import { EspNextHeader, PacketBuffer, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
+import { canonicalAddress, formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
+import { EspNextHeader, PacketBuffer, openKeyLog, sodiumFallbackNotice, type AeadLibrary, type KeyLog } from '../esp/index.js';
 import { PiaDecodeError } from '../errors.js';
 import { Initiator, Responder, decodeKx, isKxDatagram, jittered, samePeer, systemRandom, type KxAction, type KxFailure, type KxRandom, type NegotiatedKeys, type RetransmitPolicy } from '../handshake/index.js';
+import { peerUnreachable, receiveClose, sayGoodbye, type EndHost } from './association-end.js';
+import { isClose, type CloseReason } from './close-message.js';
+import { isUnspecified } from './inner-source.js';
 import { receiveEsp, type InboundHost, type InboundSa } from './esp-inbound.js';
 import { Latching } from './latching.js';
 import { DeadlineTimer, serviceDeadlines, type LifecycleHost } from './lifecycle.js';
 import { LATCH_TOUCH_MS, failureMessage, keyLogLocal } from './node-support.js';
 import { SA_LIMITS, zeroCounters, type ConnectOptions, type InnerInfo, type PiaNodeEvent, type PiaNodeOptions, type SaLimits } from './node-types.js';
 import type { Peer } from './peer.js';
-import { DataListeners, cachedContext } from './delivery.js';
+import { DataListeners, cachedContext, listenerThrew } from './delivery.js';
 import { Phase3Driver, type Phase3Host } from './phase3-driver.js';
 import { SaPair } from './sa.js';
 import { SaTable } from './sa-table.js';
-import { sendFailureMessage, sendPayload, type OutboundHost } from './esp-outbound.js';
+import { NO_PAYLOAD, sendFailed, sendPayload, type OutboundHost } from './esp-outbound.js';
 import { SendBuffers } from './send-buffers.js';
+import { cpuSuiteChoice } from '../suite-order.js';
 import type { DatagramTransport, Endpoint } from './transport.js';
 
-const NO_PAYLOAD = new Uint8Array(0);
-
-export type { DataListener } from './delivery.js';
 export type EventListener = (event: PiaNodeEvent) => void;
 
-export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase3Host {
+export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase3Host, EndHost {
   readonly limits: SaLimits;
   readonly clock: Clock;
   readonly table = new SaTable();
@@ -53,33 +54,38 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
   readonly responder: Responder;
   readonly transport: DatagramTransport;
   readonly localAddress: string;
+  /** Bound to `::`/`0.0.0.0` with no localAddress: the inner source is looked up per peer (§6). */
+  readonly wildcard: boolean;
   readonly latching: Latching;
   readonly keyLog: KeyLog | undefined;
   readonly timer: DeadlineTimer;
   readonly phase3: Phase3Driver;
   readonly eventListeners = new Set<EventListener>();
-  /** Where inbound ESP opens (esp-inbound.ts): delivered payloads are views into it. */
-  readonly openBuffer = new PacketBuffer();
-  /** Where outbound ESP is sealed (send-buffers.ts). */
-  readonly sendBuffers = new SendBuffers((to, err) => this.#sendFailed(to, err));
-  readonly dataListeners = new DataListeners((err) => this.#listenerThrew(err));
-  /** Set while an ESP packet is handled when it touched more than its peer (a confirmation, a control message). */
-  #widened = false;
+  readonly openBuffer = new PacketBuffer(); // delivered payloads are views into it (esp-inbound.ts)
+  readonly sendBuffers = new SendBuffers((to, err) => sendFailed(this, to, err));
+  readonly dataListeners = new DataListeners((message) => this.log('warn', message));
+  #widened = false; // the ESP packet being handled touched more than its peer (a confirmation, a control message)
   closed = false;
   readonly #o: PiaNodeOptions;
   readonly random: KxRandom;
-  readonly library: AeadLibrary;
+  readonly library: AeadLibrary | undefined;
+  /** The application's live interest in a peer (§3 "Peers that matter"), e.g. a gateway's CoAP observers. */
+  interest: ((peer: PeerEndpoint) => boolean) | undefined;
 
   constructor(options: PiaNodeOptions, connect: (pia: Endpoint, options: ConnectOptions) => void) {
-    this.#o = options;
+    // Default suites: the CPU's order (suite-order.ts), for the initiator's offer and the responder's preference alike.
+    const suites = options.suites ?? cpuSuiteChoice().suites;
+    this.#o = { ...options, suites };
     this.limits = { ...SA_LIMITS, ...options.limits };
     this.clock = options.clock;
     this.transport = options.transport;
     this.random = options.random ?? systemRandom();
-    this.library = options.aeadLibrary ?? 'node';
+    this.library = options.aeadLibrary; // undefined: each suite's default (createAead: libsodium, else node:crypto)
     this.localAddress = options.localAddress ?? options.transport.local.address;
-    const suites = options.suites ? { suites: options.suites } : {};
-    this.responder = new Responder({ ...options.responder, ...suites, clock: this.clock, random: this.random, spiIsFree: (spi) => this.table.spiFree(spi) });
+    this.wildcard = isUnspecified(canonicalAddress(this.localAddress));
+    this.responder = new Responder({ ...options.responder, suites, clock: this.clock, random: this.random, spiIsFree: (spi) => this.table.spiFree(spi) });
+    const sodiumNotice = this.library === undefined ? sodiumFallbackNotice(suites) : undefined;
+    if (sodiumNotice !== undefined) this.log('warn', sodiumNotice);
     this.keyLog = options.keyLogPath === undefined ? undefined : openKeyLog({ path: options.keyLogPath, warn: (m) => this.log('warn', m) });
     this.latching = new Latching({ latches: options.latches, discovery: options.discovery, log: (level, m) => this.log(level, m), start: connect });
     this.timer = new DeadlineTimer(this.clock, () => {
@@ -104,6 +110,7 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
   connect(endpoint: Endpoint, options: ConnectOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`PIA connect to ${formatEndpoint(endpoint)}: the node is closed; create a new one`));
     const p = this.table.peer(endpoint);
+    p.initiated = true; // §3: it matters to us, and we rekey with it
     if (p.current !== undefined) return Promise.resolve();
     const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
     if (!p.exchanging) this.startExchange(p, 'connect', options.initOnce === true ? { tries: 1 } : undefined);
@@ -114,7 +121,7 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
     return this.table.find(endpoint);
   }
   sendControl(peer: Peer, pair: SaPair, payload: Uint8Array): Promise<void> {
-    return this.sendEsp(peer, pair, EspNextHeader.Control, payload);
+    return sendPayload(this, peer, pair, EspNextHeader.Control, payload);
   }
   lookup(spi: number): InboundSa | undefined {
     return this.table.inbound(spi);
@@ -135,7 +142,25 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
   }
   control(sa: InboundSa, payload: Uint8Array): void {
     this.#widened = true;
-    this.phase3.control(sa.peer, sa.pair, payload);
+    if (isClose(payload)) receiveClose(this, sa, payload);
+    else this.phase3.control(sa.peer, sa.pair, payload);
+  }
+  /** §6: one CLOSE to each peer with a pair, handed to the transport; the caller then closes. */
+  sayGoodbye(reason: Exclude<CloseReason, 'unspecified'>): Promise<void> {
+    return sayGoodbye(this, reason);
+  }
+  /** §2 "Sockets": the transport says `endpoint` cannot be reached. */
+  unreachable(endpoint: Endpoint, code: string): void {
+    if (!this.closed) peerUnreachable(this, endpoint, code);
+  }
+  /** §3 "Peers that matter": we initiated to it, or the application holds an interest in it. */
+  matters(peer: Peer): boolean {
+    try {
+      return peer.initiated || this.interest?.(peer.endpoint) === true;
+    } catch (err) {
+      this.log('warn', `PIA node: the interest predicate threw (${err instanceof Error ? err.message : String(err)}); fix it`);
+      return false;
+    }
   }
   context(sa: InboundSa): SecurityContext {
     return cachedContext(sa.peer, sa.pair, this.clock.now(), this.phase3);
@@ -144,7 +169,7 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
     this.latching.saClosed(peer.endpoint);
   }
   sendDummy(peer: Peer, pair: SaPair): void {
-    void this.sendEsp(peer, pair, EspNextHeader.NoNextHeader, NO_PAYLOAD).catch(() => undefined);
+    void sendPayload(this, peer, pair, EspNextHeader.NoNextHeader, NO_PAYLOAD).catch(() => undefined); // errors are events
   }
 
   onDatagram(bytes: Uint8Array, from: Endpoint): void {
@@ -162,9 +187,8 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
     } else {
       this.#widened = false;
       const peer = receiveEsp(this, bytes, source);
-      if (peer === undefined) return;
-      if (this.#widened) this.reschedule(peer);
-      else this.reschedulePeer(peer); // a data packet moved this peer's deadlines only
+      if (peer !== undefined && this.#widened) this.reschedule(peer);
+      else if (peer !== undefined) this.reschedulePeer(peer); // a data packet moved this peer's deadlines only
     }
   }
 
@@ -328,26 +352,13 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
   }
 
   rekeyByPackets(peer: Peer): void {
+    if (this.closed || !peer.initiated) return; // §3: only toward a peer we initiated to
     if (!peer.exchanging && this.clock.now() >= peer.rekeyHoldUntil) this.startExchange(peer, 'rekey-packets');
   }
 
-  /** Seals `payload` (a control message, a dummy) on `pair` and sends it to the peer; rejects if the transport does. */
-  sendEsp(peer: Peer, pair: SaPair, nextHeader: EspNextHeader, payload: Uint8Array): Promise<void> {
-    return sendPayload(this, peer, pair, nextHeader, payload);
-  }
-
-  #sendFailed(to: PeerEndpoint, err: unknown): void {
-    this.counters.sendErrors++;
-    this.emit({ kind: 'send-error', to, message: sendFailureMessage(err) });
-  }
-
   /** Sends a key-exchange datagram (a fresh array of its own); a failure is counted and reported, not thrown. */
-  async transmit(bytes: Uint8Array, to: PeerEndpoint): Promise<void> {
-    try {
-      await this.transport.send(bytes, to);
-    } catch (err) {
-      this.#sendFailed(to, err);
-    }
+  transmit(bytes: Uint8Array, to: PeerEndpoint): Promise<void> {
+    return this.transport.send(bytes, to).catch((err: unknown) => sendFailed(this, to, err));
   }
 
   /**
@@ -362,11 +373,7 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
     this.timer.arm(Math.min(this.responder.nextDeadline() ?? Infinity, this.phase3.nextDeadline() ?? Infinity, this.table.nextDeadline() ?? Infinity));
   }
 
-  /**
-   * `reschedule(peer)` when nothing but that peer's deadlines moved (a data packet in or out):
-   * the responder's and phase 3's deadlines were armed when they last changed, so the timer
-   * needs only the table's earliest (and asking them costs an iterator each, per packet).
-   */
+  /** `reschedule(peer)` when only that peer's deadlines moved (a data packet): the others were armed when they changed. */
   reschedulePeer(peer: Peer): void {
     if (this.closed) return;
     this.table.schedule(peer, peer.nextDeadline(this.limits));
@@ -387,11 +394,7 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
     try {
       fn();
     } catch (err) {
-      this.#listenerThrew(err);
+      this.log('warn', listenerThrew(err));
     }
-  }
-
-  #listenerThrew(err: unknown): void {
-    this.log('warn', `PIA node: a listener threw (${err instanceof Error ? err.message : String(err)}); fix the listener`);
   }
 }

@@ -78,7 +78,7 @@ export class SaPair {
   readonly #outSalt: Uint8Array;
   #seq = 0;
 
-  constructor(keys: SaPairKeys, createdAt: number, library: AeadLibrary, binding: Phase2Binding | Phase3Binding) {
+  constructor(keys: SaPairKeys, createdAt: number, library: AeadLibrary | undefined, binding: Phase2Binding | Phase3Binding) {
     if ('vouched' in binding) {
       this.phase = 3;
       this.phase3 = binding;

@@ -16,6 +16,8 @@ export function watchSends(inner: DatagramTransport, report: (f: SendFailure) =>
     },
     onDatagram: (listener) => inner.onDatagram(listener),
     close: () => inner.close(),
+    ...(inner.localAddressFor === undefined ? {} : { localAddressFor: inner.localAddressFor.bind(inner) }),
+    ...(inner.onUnreachable === undefined ? {} : { onUnreachable: inner.onUnreachable.bind(inner) }),
     // The inner send's own promise, observed on the side: no async wrapper per datagram.
     send(bytes, to) {
       const sending = inner.send(bytes, to);
