@@ -34,13 +34,14 @@
  *      PIA is timed afterwards, for reference.
  *
  * Where the time goes (`node --cpu-prof --import tsx bench/gateway-command.ts 2000 1`, one
- * process, this shared machine): half the process's time is the audit's fsync, on both paths
- * alike (kept: one per acknowledged command). What only PIA adds per message is the AEAD
- * (node:crypto for AES-256-GCM, the suite chosen here: a cipher object per packet, about 70 %
- * of PIA's share) and the ESP path around it (pia/node esp-inbound.ts, esp-outbound.ts: no
- * allocation of its own per packet; about 30 %). Outside pia/: address canonicalisation per
- * request (coap/client/exchange.ts on both paths, firmware/gateway/device-server.ts on PIA's)
- * and the system clock's timer queue cost more than the ESP path does.
+ * process): the audit's fsync is the largest single item, on both paths alike (kept: one per
+ * acknowledged command). What only PIA adds per message is the AEAD (node:crypto for
+ * AES-256-GCM, the suite the CPU order picks on a host with AES instructions: a cipher object
+ * per packet, about 70 % of PIA's share) and the ESP path around it (pia/node esp-inbound.ts,
+ * esp-outbound.ts: no allocation of its own per packet; about 30 %). Outside pia/: address
+ * canonicalisation per request (coap/client/exchange.ts on both paths,
+ * firmware/gateway/device-server.ts on PIA's) and the system clock's timer queue cost more than
+ * the ESP path does.
  *
  * Run: npx tsx bench/gateway-command.ts [command rounds, default 3000] [snapshot rounds, default 100] [--split]
  */
