@@ -67,7 +67,9 @@ async function stop(g: TrustedGateway): Promise<void> {
     await g.clock.advance(10);
     if (i % 10 === 0) await new Promise((r) => setTimeout(r, 1));
   }
-  if (!done) throw new Error('the gateway did not stop within 60 simulated seconds');
+  // The simulated minute is spent; what remains is real disk time (slow on a loaded machine).
+  if (!done) await Promise.race([closing, new Promise((r) => setTimeout(r, 30_000))]);
+  if (!done) throw new Error('the gateway did not stop within 60 simulated seconds and 30 real ones');
   await closing;
 }
 
