@@ -1,6 +1,6 @@
 /**
- * Dockerfile.arm64 read as instructions (no Docker engine runs here; a later session builds it
- * under emulation): the rules in its header comment, each checked.
+ * Dockerfile.arm64 read as instructions: the rules in its header comment, each checked (no Docker
+ * engine runs in the tests; scripts/arm64-image.sh builds and runs the image with buildah).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,20 +16,49 @@ const stage = (name: string): DockerInstruction[] => {
   return all.slice(start, next === -1 ? undefined : next);
 };
 const build = stage('build');
+const nodeOnly = stage('node-only');
 const runtime = stage('runtime');
 const args = (list: DockerInstruction[], keyword: string): string[] => list.filter((i) => i.keyword === keyword).map((i) => i.args);
 
 describe('Dockerfile.arm64', () => {
-  it('takes its base as a build argument, node:20-bookworm-slim by default, for both stages on arm64', () => {
+  it('takes its base as a build argument, node:20-bookworm-slim by default, for every stage on arm64; the runtime from scratch', () => {
     expect(all[0]).toMatchObject({ keyword: 'ARG', args: 'BASE_IMAGE=node:20-bookworm-slim' });
-    expect(froms.map((f) => f.args)).toEqual(['--platform=linux/arm64 ${BASE_IMAGE} AS build', '--platform=linux/arm64 ${BASE_IMAGE} AS runtime']);
+    expect(froms.map((f) => f.args)).toEqual([
+      '--platform=linux/arm64 ${BASE_IMAGE} AS build',
+      '--platform=linux/arm64 ${BASE_IMAGE} AS node-only',
+      'scratch AS runtime',
+    ]);
   });
 
-  it('compiles in the build stage only: compilers there, none in the runtime, which copies the installed package', () => {
+  it('compiles in the build stage only: compilers there, none in the runtime, which copies the base without npm and the installed package', () => {
     expect(args(build, 'RUN').join('\n')).toMatch(/apt-get install -y --no-install-recommends python3 make g\+\+/);
     expect(args(build, 'RUN').join('\n')).toMatch(/npm install -g --prefix \/opt\/pia --omit=dev .*--allow-scripts=\S+ \/tmp\/pia-gateway-\*\.tgz/);
-    expect(args(runtime, 'RUN').join('\n')).not.toMatch(/apt-get|g\+\+|make|python3/);
-    expect(args(runtime, 'COPY')).toEqual(['--from=build /opt/pia /opt/pia']);
+    expect(args(build, 'ENV')).toContain('npm_config_nodedir=/usr/local');
+    for (const list of [nodeOnly, runtime]) expect(args(list, 'RUN').join('\n')).not.toMatch(/apt-get|g\+\+|make|python3|npm (ci|install|pack)/);
+    expect(args(nodeOnly, 'RUN').join('\n')).toMatch(/rm -rf \/usr\/local\/include\/node \/usr\/local\/lib\/node_modules /);
+    expect(args(nodeOnly, 'RUN').join('\n')).toMatch(/rm -f \/usr\/local\/bin\/npm \/usr\/local\/bin\/npx /);
+    expect(args(runtime, 'COPY')).toEqual(['--from=node-only / /', '--from=build /opt/pia /opt/pia']);
+    expect(runtime[1]).toMatchObject({ keyword: 'COPY', args: '--from=node-only / /' });
+    expect(args(runtime, 'ENV').join('\n')).toMatch(/PATH=\/opt\/pia\/bin:\/usr\/local\/sbin:\/usr\/local\/bin:/);
+  });
+
+  it('leaves the build leftovers of the native addons in the build stage, and loads every addon after the clean-up', () => {
+    const cleanup = build.filter((i) => i.keyword === 'RUN').at(-1)!.args;
+    expect(cleanup).toContain('rm -rf better-sqlite3/deps better-sqlite3/src');
+    expect(cleanup).toMatch(/-path '\*\/build\/Release'.*! -name Release -exec rm -rf .*! -name '\*\.node' -o -name 'test_\*'.*strip --strip-unneeded/);
+    expect(cleanup).toMatch(/-name prebuilds .*\[ "\$\{d##\*\/\}" = "\$1" \] \|\| rm -rf "\$d".* \{\} "\$platform"/);
+    const loaded = /node -e "(.*)"$/.exec(cleanup)?.[1] ?? '';
+    expect(loaded).toContain("r('better-sqlite3')(':memory:').close()");
+    for (const m of ['i2c-bus', 'epoll', '@serialport/bindings-cpp', 'sodium-native']) expect(loaded).toContain(`'${m}'`);
+  });
+
+  it('hands npm the network CA only as the npm-ca build secret, never through ENV or a layer', () => {
+    const npmRuns = build.filter((i) => i.keyword === 'RUN' && /npm (ci|pack|install)/.test(i.args));
+    expect(npmRuns).toHaveLength(2);
+    for (const run of npmRuns) {
+      expect(run.args).toMatch(/^--mount=type=secret,id=npm-ca if \[ -s \/run\/secrets\/npm-ca \]; then export NPM_CONFIG_CAFILE=\/run\/secrets\/npm-ca; fi && npm /);
+    }
+    expect(all.filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG').map((i) => i.args).join('\n')).not.toMatch(/cafile|npm-ca/i);
   });
 
   it('runs as pia-gateway in gpio, i2c and dialout with the Pi\'s usual GIDs', () => {
