@@ -1,8 +1,8 @@
 /**
  * Bench: a command's round trip and a 100 KB snapshot through the gateway,
  * over PIA phase 3 against plain CoAP to the same device, in the same run, interleaved (the
- * order swaps every round). Targets: PIA ÷ plain ≤ 1.3 for a command, ≤ 1.5 for the snapshot
- * (medians; p99 ratios shown too).
+ * order swaps every round). Targets: PIA ÷ plain ≤ 1.15 for a command, ≤ 1.5 for the snapshot
+ * (medians; p99 ratios shown too). Both paths keep the audit's fsync per acknowledged command.
  *
  * Real UDP on loopback, by default all in this one process: the gateway's pollers, the
  * trusted server and the simulated parts share the event loop with both paths alike, and a
@@ -32,6 +32,16 @@
  *      inner port of its own, the gateway's policy, audit and metrics) and on the plain server
  *      of (3). Block2, 1024-byte blocks both ways (100 blocks). One real camera snapshot over
  *      PIA is timed afterwards, for reference.
+ *
+ * Where the time goes (`node --cpu-prof --import tsx bench/gateway-command.ts 2000 1`, one
+ * process): the audit's fsync is the largest single item, on both paths alike (kept: one per
+ * acknowledged command). What only PIA adds per message is the AEAD (node:crypto for
+ * AES-256-GCM, the suite the CPU order picks on a host with AES instructions: a cipher object
+ * per packet, about 70 % of PIA's share) and the ESP path around it (pia/node esp-inbound.ts,
+ * esp-outbound.ts: no allocation of its own per packet; about 30 %). Outside pia/: address
+ * canonicalisation per request (coap/client/exchange.ts on both paths,
+ * firmware/gateway/device-server.ts on PIA's) and the system clock's timer queue cost more than
+ * the ESP path does.
  *
  * Run: npx tsx bench/gateway-command.ts [command rounds, default 3000] [snapshot rounds, default 100] [--split]
  */
@@ -333,7 +343,7 @@ function print(r: GatewayCommandResult): void {
   console.log('path                       median µs   p99 µs');
   console.log(`plain CoAP (same Device)   ${us(c.plain.median).padStart(9)}  ${us(c.plain.p99).padStart(7)}`);
   console.log(`PIA phase 3 (gateway)      ${us(c.pia.median).padStart(9)}  ${us(c.pia.p99).padStart(7)}`);
-  console.log(`PIA ÷ plain                ${ratio(c.pia.median, c.plain.median).padStart(9)}  ${ratio(c.pia.p99, c.plain.p99).padStart(7)}   target ≤ 1.3`);
+  console.log(`PIA ÷ plain                ${ratio(c.pia.median, c.plain.median).padStart(9)}  ${ratio(c.pia.p99, c.plain.p99).padStart(7)}   target ≤ 1.15`);
   console.log(`  in both: the audit append before the answer (write + fsync; timed on the plain path) median ${us(c.auditAppend.median)} µs, p99 ${us(c.auditAppend.p99)} µs`);
   const s = r.snapshot;
   const mbps = (ms: number): string => (s.bytes / 1e6 / (ms / 1000)).toFixed(1);
@@ -344,7 +354,7 @@ function print(r: GatewayCommandResult): void {
   console.log(`PIA ÷ plain                ${ratio(s.pia.median, s.plain.median).padStart(9)}  ${ratio(s.pia.p99, s.plain.p99).padStart(7)}            target ≤ 1.5`);
   const lineS = (r.camera.bytes * 10) / 38_400; // 8N1: 10 bits a byte on the wire
   console.log(`\nFor reference, one real simulated-camera snapshot (lobby-camera, VC0706 at 38400 baud) over PIA: ${r.camera.size}, ${r.camera.bytes} bytes in ${(r.camera.ms / 1000).toFixed(2)} s (the JPEG alone is ${lineS.toFixed(2)} s on the serial line)`);
-  console.log('targets: command PIA ÷ plain ≤ 1.3 (median), 100 KB snapshot PIA ÷ plain ≤ 1.5 (median)');
+  console.log('targets: command PIA ÷ plain ≤ 1.15 (median), 100 KB snapshot PIA ÷ plain ≤ 1.5 (median)');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

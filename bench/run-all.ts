@@ -15,6 +15,7 @@ const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   esp: () => espSealOpen(),
   handshake: () => handshakeCost(),
   echo: () => piaEchoRtt(),
+  throughput: async () => (await import('./pia-echo-throughput.js')).main(),
   sensors: () => gatewaySensors(),
   mqtt: () => mqttPublish(),
   command: async () => (await import('./gateway-command.js')).main(),

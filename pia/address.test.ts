@@ -172,4 +172,28 @@ describe('AddressCache', () => {
     buffer.set(addressFromText('::ffff:192.0.2.7'));
     expect(cache.text(buffer)).toBe('::ffff:192.0.2.7');
   });
+
+  it('reads an inner address at an offset of a larger buffer without copying the caller\'s bytes', () => {
+    const cache = new AddressCache();
+    const packet = new Uint8Array(64);
+    packet.set(addressFromText('2001:db8::a'), 8);
+    packet.set(addressFromText('::ffff:192.0.2.9'), 24);
+    expect(cache.text(packet, 8)).toBe('2001:db8::a');
+    expect(cache.text(packet, 24)).toBe('::ffff:192.0.2.9');
+    packet.set(addressFromText('2001:db8::b'), 8); // the caller reuses its buffer
+    expect(cache.text(packet, 8)).toBe('2001:db8::b');
+  });
+
+  it('gives one frozen endpoint object per host and port, canonical, and stays bounded', () => {
+    const cache = new AddressCache(4);
+    const e = cache.endpoint('2001:DB8::1', 4500);
+    expect(e).toEqual({ address: '2001:db8::1', port: 4500 });
+    expect(Object.isFrozen(e)).toBe(true);
+    expect(cache.endpoint('2001:DB8::1', 4500)).toBe(e);
+    expect(cache.endpoint('2001:DB8::1', 4501)).not.toBe(e);
+    for (let port = 1; port <= 10; port++) cache.endpoint('2001:db8::2', port); // more ports than the limit
+    expect(cache.endpoint('2001:DB8::1', 4500)).not.toBe(e); // forgotten on the way: bounded
+    expect(cache.endpoint('2001:DB8::1', 4500)).toEqual(e);
+    expect(cache.key('2001:db8::1', 4500)).toBe(peerKey({ address: '2001:db8::1', port: 4500 }));
+  });
 });

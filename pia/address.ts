@@ -129,11 +129,14 @@ function expandGroups(text: string): number[] {
 
 /**
  * Parsed addresses by their text, for hot paths that see the same few peers on every packet
- * (parsing and formatting cost microseconds per call). Bounded: emptied when it reaches
- * `limit` entries. The byte arrays it returns are shared: callers must not modify them.
+ * (parsing and formatting cost microseconds per call, and a string per call). Bounded whatever
+ * arrives: emptied when it reaches `limit` addresses, and every address's ports are forgotten
+ * when `limit` ports are held over all of them. The byte arrays and endpoint objects it
+ * returns are shared (and frozen where they are objects): callers must not modify them.
  */
 export class AddressCache {
   readonly #entries = new Map<string, CacheEntry>();
+  #ports = 0;
 
   constructor(private readonly limit = 1024) {}
 
@@ -147,19 +150,29 @@ export class AddressCache {
     return this.#entry(text).canonical;
   }
 
-  /** `peerKeyOf`'s map key for an endpoint: the address bytes in hex (cached), "/", the port. */
+  /** `peerKeyOf`'s map key for an endpoint: the address bytes in hex, "/", the port; cached. */
   key(text: string, port: number): string {
-    return `${this.#entry(text).hex}/${port}`;
+    return this.#port(this.#entry(text), port).key;
+  }
+
+  /** `{ address: canonical(text), port }`, the same frozen object for the same text and port. */
+  endpoint(text: string, port: number): { readonly address: string; readonly port: number } {
+    return this.#port(this.#entry(text), port).endpoint;
   }
 
   /**
-   * `addressToText(address)`, remembered for the last few distinct addresses (inner packets
-   * carry the same ones every time): a 16-byte compare instead of formatting.
+   * `addressToText` of the 16 bytes at `at` in `bytes`, remembered for the last few distinct
+   * addresses (inner packets carry the same ones every time): a 16-byte compare instead of
+   * formatting, and no allocation.
    */
-  text(address: Uint8Array): string {
+  text(bytes: Uint8Array, at = 0): string {
     const recent = this.#recentTexts;
-    for (const r of recent) if (sameBytes(r.bytes, address)) return r.text;
-    const entry = { bytes: Uint8Array.from(address), text: addressToText(address) };
+    for (let i = 0; i < recent.length; i++) {
+      const r = recent[i]!;
+      if (sameBytesAt(r.bytes, bytes, at)) return r.text;
+    }
+    const address = bytes.slice(at, at + IPV6_ADDRESS_LENGTH);
+    const entry = { bytes: address, text: addressToText(address) };
     if (recent.length >= RECENT_TEXTS) recent.pop();
     recent.unshift(entry);
     return entry.text;
@@ -170,25 +183,48 @@ export class AddressCache {
   #entry(text: string): CacheEntry {
     let e = this.#entries.get(text);
     if (e === undefined) {
-      if (this.#entries.size >= this.limit) this.#entries.clear();
+      if (this.#entries.size >= this.limit) {
+        this.#entries.clear();
+        this.#ports = 0;
+      }
       const bytes = addressFromText(text, { zone: 'drop' });
-      e = { bytes, canonical: canonicalAddress(text), hex: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') };
+      e = { bytes, canonical: canonicalAddress(text), hex: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'), ports: new Map() };
       this.#entries.set(text, e);
     }
     return e;
   }
+
+  #port(e: CacheEntry, port: number): PortEntry {
+    let p = e.ports.get(port);
+    if (p === undefined) {
+      if (this.#ports >= this.limit) {
+        for (const other of this.#entries.values()) other.ports.clear();
+        this.#ports = 0;
+      }
+      this.#ports++;
+      p = { key: `${e.hex}/${port}`, endpoint: Object.freeze({ address: e.canonical, port }) };
+      e.ports.set(port, p);
+    }
+    return p;
+  }
+}
+
+interface PortEntry {
+  readonly key: string;
+  readonly endpoint: { readonly address: string; readonly port: number };
 }
 
 interface CacheEntry {
   readonly bytes: Uint8Array;
   readonly canonical: string;
   readonly hex: string;
+  readonly ports: Map<number, PortEntry>;
 }
 
 const RECENT_TEXTS = 8;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function sameBytesAt(a: Uint8Array, b: Uint8Array, at: number): boolean {
+  if (b.length - at < a.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[at + i]) return false;
   return true;
 }

@@ -6,6 +6,19 @@
 export { PiaDecodeError } from './errors.js';
 export { SuiteId, SUITE_NAMES, isSuiteId } from './suites-ids.js';
 export {
+  SUITE_NAME_CHOICES,
+  SuiteListError,
+  cpuSuiteChoice,
+  cpuinfoHasAes,
+  describeSuiteChoice,
+  parseSuiteNames,
+  readCpuAes,
+  readProcCpuinfo,
+  suiteChoice,
+  type CpuAes,
+  type SuiteChoice,
+} from './suite-order.js';
+export {
   IPV6_ADDRESS_LENGTH,
   addressFromText,
   addressToText,

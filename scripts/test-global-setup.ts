@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 
 const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: 'socat', debianPackage: 'socat' },
+  { command: 'python3', debianPackage: 'python3' }, // common/systemd's stand-in for the service manager's notify socket
   { command: 'mbpoll', debianPackage: 'mbpoll' },
   { command: 'coap-client-notls', debianPackage: 'libcoap3-bin' },
   { command: 'coap-server-notls', debianPackage: 'libcoap3-bin' },
@@ -15,6 +16,7 @@ const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: 'openssl', debianPackage: 'openssl' }, // firmware/uplink: the TLS test's CA and server certificate
   { command: '/usr/bin/chromium', debianPackage: 'chromium' }, // *.chromium.test.ts: MyNet Manager and the console in a real browser
   { command: 'systemd-analyze', debianPackage: 'systemd' }, // scripts/packaging: the systemd units verified and scored
+  { command: 'systemd-notify', debianPackage: 'systemd' }, // common/systemd: notifications go through it (Node has no unix datagram sockets)
 ];
 
 export default function setup(): void {

@@ -8,7 +8,8 @@
  *   2. the store (a master key that does not open the database is refused here) and the audit
  *      log (the chain continues from its last record);
  *   3. the server's own identity (kind server), made and audited on the first start;
- *   4. the PIA node on --pia, its authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts),
+ *   4. the PIA node on --pia with the --suite list, else the CPU's order (logged once), its
+ *      authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts),
  *      every ticket capped at --ticket-lifetime (default 600 s, docs/protocol.md §9.6); the
  *      gateways' /pia/report on it (reports/, §9.9) into the store;
  *   5. the admin API on --admin (loopback unless allowed otherwise); its URL written to the
@@ -28,6 +29,7 @@ import { systemClock, type Clock } from '../common/index.js';
 import { openFileAuditLog, type AuditLog } from '../common/audit/index.js';
 import { FileLatchStore } from '../pia/discovery/index.js';
 import { PiaNode, openUdpTransport, type DatagramTransport, type Endpoint, type UdpTransportOptions } from '../pia/node/index.js';
+import { describeSuiteChoice, suiteChoice, type SuiteId } from '../pia/index.js';
 import { AdminApi } from './admin-api.js';
 import { startAdminHttp, hostPort, type AdminHttp } from './admin-http.js';
 import { ensureAdminToken } from './admin-token.js';
@@ -61,6 +63,10 @@ export interface TrustServerOptions {
    * on how long an existing association keeps a removed grant or a revoked node's access.
    */
   readonly ticketLifetimeS?: number;
+  /** The PIA suites, preferred first (--suite); default both in the CPU's order (pia/suite-order.ts), logged at start. */
+  readonly suites?: readonly SuiteId[];
+  /** Default /proc/cpuinfo (the CPU's suite order). */
+  readonly readCpuinfo?: () => string;
   /** Where gateway reports go (docs/protocol.md §9.9) instead of the store (tests). */
   readonly reportSink?: ReportSink;
   /** PIA_TRUST_MASTER_KEY and PIA_KEYLOG are read here. */
@@ -127,7 +133,9 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     const keyLogPath = o.env.PIA_KEYLOG;
     let node: PiaNode;
     try {
-      node = new PiaNode({ transport, clock, latches, logger: { info: (m) => o.log('info', m), warn }, phase3: { authority }, ...(keyLogPath === undefined || keyLogPath === '' ? {} : { keyLogPath }) });
+      const suites = suiteChoice(o.suites, '--suite', o.readCpuinfo);
+      o.log('info', describeSuiteChoice(suites, '--suite, preferred first, e.g. --suite aes-gcm,chacha20'));
+      node = new PiaNode({ transport, clock, latches, suites: suites.suites, logger: { info: (m) => o.log('info', m), warn }, phase3: { authority }, ...(keyLogPath === undefined || keyLogPath === '' ? {} : { keyLogPath }) });
     } catch (err) {
       await transport.close();
       throw err;

@@ -132,6 +132,12 @@ export class Observers {
     return n;
   }
 
+  /** True when some observer matches `filter` (nothing changes). */
+  some(filter: (o: ObserverView) => boolean): boolean {
+    for (const o of this.#byKey.values()) if (filter(o)) return true;
+    return false;
+  }
+
   /** Removes observers silently (an SA closed, a grant ended: the client cannot be reached or may not read). */
   drop(filter: (o: ObserverView) => boolean): number {
     let n = 0;

@@ -133,6 +133,11 @@ export class CoapServer {
     return this.#observers.size;
   }
 
+  /** True when an observer matches `filter` (the gateway asks whether a PIA peer still observes something). */
+  hasObservers(filter: (o: ObserverView) => boolean): boolean {
+    return this.#observers.some(filter);
+  }
+
   /** Removes observers silently (the gateway calls it when a peer's SA closes or a grant ends). */
   dropObservers(filter: (o: ObserverView) => boolean): number {
     return this.#observers.drop(filter);

@@ -4,7 +4,8 @@
  *
  * Flow:
  *   1. inbound: PiaNode.onData(payload, ctx, inner) with inner.dstPort = our CoAP port →
- *      handlers(payload, from = (inner.src, inner.srcPort), {local: inner.dst, ctx});
+ *      handlers(a copy of payload, from = (inner.src, inner.srcPort), {local: inner.dst, ctx})
+ *      (the node's payload view lasts only during its callback);
  *   2. outbound: send(bytes, to, meta) → PiaNode.send(peer, {srcPort: port, dstPort: to.port,
  *      innerSrc: meta.local, innerDst: to.address}) where peer (whose SA carries it) is the
  *      answered request's ctx.peer, else meta.via, else options.route(to), else
@@ -42,7 +43,10 @@ export function piaTransport(node: PiaNode, portOrOptions: number | PiaTransport
     // The node gives inner addresses as canonical text (RFC 5952) already.
     const from = { address: inner.src, port: inner.srcPort };
     const meta = { local: inner.dst, ctx };
-    for (const h of handlers) h(payload, from, meta);
+    // The node's payload is a view valid during this call only; a decoded message keeps views
+    // of its bytes (token, options, payload) past it, so CoAP gets a copy of its own.
+    const bytes = payload.slice();
+    for (const h of handlers) h(bytes, from, meta);
   });
   return {
     maxMessageSize: PIA_MAX_MESSAGE,

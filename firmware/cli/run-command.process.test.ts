@@ -6,7 +6,7 @@
  */
 import { freeTcpPort, freeUdpPorts } from '../../common/test-support/index.js';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditFile } from '../../common/audit/index.js';
 import { ManualClock, systemClock } from '../../common/index.js';
 import { ProcessTracker, TSX } from '../../common/test-support/index.js';
+import { startNotifyManager } from '../../common/systemd/test-support/index.js';
 import { CoapClient, piaTransport } from '../../coap/index.js';
 import { makeCredential, writeCredentialFile } from '../../pia/credential/index.js';
 import { MemoryLatchStore } from '../../pia/discovery/index.js';
@@ -176,16 +177,15 @@ describe('the pia-gateway process under a stand-in for systemd', () => {
         .replace('adminListen: 127.0.0.1:9464', `adminListen: 127.0.0.1:${await freeTcpPort()}`)
         .replace('stateDir: demo-state', 'stateDir: state'),
     );
-    const socket = join(dir, 'notify.sock');
-    const manager = tracker.start('socat', ['-u', `UNIX-RECV:${socket}`, '-']);
-    await until('the notify socket', () => (existsSync(socket) ? true : undefined));
-    const gateway = tracker.start(TSX, ['firmware/cli/pia-gateway.ts', '--config', file, '--simulated'], { env: { NOTIFY_SOCKET: socket, WATCHDOG_USEC: '400000' } });
+    const manager = await startNotifyManager(tracker, join(dir, 'notify.sock'));
+    const gateway = tracker.start(TSX, ['firmware/cli/pia-gateway.ts', '--config', file, '--simulated'], { env: { NOTIFY_SOCKET: manager.socket, WATCHDOG_USEC: '400000' } });
     await gateway.waitFor(/serving 10 device\(s\)/);
-    await manager.waitFor(/READY=1\nSTATUS=serving 10 device\(s\)/);
-    await manager.waitFor(/WATCHDOG=1/);
+    expect((await manager.waitFor('READY=1')).fields).toContainEqual(expect.stringMatching(/^STATUS=serving 10 device\(s\)/));
+    await manager.waitFor('WATCHDOG=1');
     process.kill(gateway.child.pid ?? 0, 'SIGTERM');
     expect(await gateway.exited).toBe(0);
-    await manager.waitFor(/STOPPING=1/);
+    expect((await manager.waitFor('STOPPING=1')).fields).toContain('STATUS=stopping: devices to their safe state');
+    expect(gateway.stdout()).not.toContain('could not send');
     expect(gateway.stdout()).toContain('"msg":"gateway stopped"');
     expect(verifyAuditFile(join(dir, 'state', 'audit.log'))).toMatchObject({ ok: true, records: 2 });
   });

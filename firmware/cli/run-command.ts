@@ -12,10 +12,10 @@
  *  6. SIGTERM / SIGINT (the io signal): STOPPING=1, devices to their safe state, sockets and
  *     addresses closed; exit 0.
  */
-import { systemClock } from '../../common/index.js';
+import { SystemdNotifier, systemClock } from '../../common/index.js';
 import { createVirtualBuilding, type VirtualBuilding } from '../../simulator/index.js';
 import { ConfigError, formatProblem, loadGatewayConfig, type GatewayConfig } from '../config/index.js';
-import { GatewayStartError, SystemdNotifier, createGatewayLogger, linuxHardware, startGateway, type Gateway, type GatewayHardware, type HostHardware } from '../gateway/index.js';
+import { GatewayStartError, createGatewayLogger, linuxHardware, startGateway, type Gateway, type GatewayHardware, type HostHardware } from '../gateway/index.js';
 import { parseSubcommandArgs, UsageError } from './args.js';
 import { firmwareVersion } from './firmware-version.js';
 import { ExitCode } from './exit-codes.js';
@@ -92,7 +92,7 @@ export async function runGateway(args: readonly string[], io: GatewayCliIo): Pro
   }
   await notifier?.ready(`serving ${gateway.devices.length} device(s), PIA on port ${gateway.pia.port}`);
   await untilAborted(io.signal);
-  await notifier?.stopping();
+  await notifier?.stopping('stopping: devices to their safe state');
   await gateway.close();
   await building?.close();
   return ExitCode.Ok;

@@ -9,7 +9,8 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { parsePrefix64, type AddressingMode } from '../addressing/index.js';
 import { parseHostPort } from './host-port.js';
-import type { DeviceConfig, GatewaySettings, PlainPolicy, SecureElementSettings } from './types.js';
+import { parseSuiteNames } from '../../pia/index.js';
+import type { DeviceConfig, GatewaySettings, PiaSettings, PlainPolicy, SecureElementSettings } from './types.js';
 
 export const DEFAULTS = {
   addressing: 'auto' as AddressingMode,
@@ -62,6 +63,13 @@ export function buildGateway(raw: Json, configDir: string): GatewaySettings {
     auditLog: path(str('auditLog') ?? join(stateDir, DEFAULTS.auditLogFile)),
     stateDir,
   };
+}
+
+/** A schema-valid `pia` section (names known, none twice) → suite ids, preferred first. */
+export function buildPia(raw: unknown): PiaSettings {
+  if (typeof raw !== 'object' || raw === null) return {};
+  const suites = (raw as Json).suites;
+  return Array.isArray(suites) ? { suites: parseSuiteNames(suites.map(String)) } : {};
 }
 
 function buildSecureElement(raw: unknown): SecureElementSettings | undefined {

@@ -30,6 +30,7 @@ export {
   type LockConfig,
   type LockType,
   type MqttSettings,
+  type PiaSettings,
   type PlainPolicy,
   type PwmRef,
   type SecureElementSettings,

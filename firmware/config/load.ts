@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { buildDevice, buildGateway } from './build.js';
+import { buildDevice, buildGateway, buildPia } from './build.js';
 import { checkDevices } from './check-devices.js';
 import { checkGatewaySection } from './check-gateway.js';
 import { checkMqttSection } from './check-mqtt.js';
@@ -116,6 +116,7 @@ export function parseGatewayConfig(text: string, file: string, options: LoadOpti
     version: 1,
     gateway: buildGateway(asJson(root.gateway), dirname(resolve(file))),
     policy: { plain: defaultPlain },
+    pia: buildPia(root.pia),
     devices,
     ...(mqtt === undefined ? {} : { mqtt }),
     warnings: sorted,

@@ -98,6 +98,12 @@ function translate(e: ErrorObject): Omit<SchemaIssue, 'subject'> | undefined {
       return { path, key: false, message: `${shown(e.data, field)} is not valid here`, fix: hint };
     case 'minLength':
       return { path, key: false, message: 'must not be empty', fix: hint };
+    case 'minItems':
+      return { path, key: false, message: `must list at least ${String(p.limit)}`, fix: hint };
+    case 'uniqueItems': {
+      const list = Array.isArray(e.data) ? (e.data as unknown[]) : [];
+      return { path, key: false, message: `lists ${shown(list[Number(p.j)], field)} twice`, fix: `name each once; ${hint}` };
+    }
     case 'maxLength':
       return { path, key: false, message: `is longer than ${String(p.limit)} characters`, fix: hint };
     default:

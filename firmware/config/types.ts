@@ -8,6 +8,7 @@ import type { UplinkConfig } from '../uplink/types.js';
 import type { AddressingMode } from '../addressing/index.js';
 import type { DeviceKind } from '../../devices/model/index.js';
 import type { ConfigProblem } from './problems.js';
+import type { SuiteId } from '../../pia/index.js';
 
 export type PlainPolicy = 'off' | 'read-only';
 export type ThermometerPart = 'sht31' | 'sht4x' | 'mcp9808' | 'bme280' | 'tmp102';
@@ -144,10 +145,17 @@ export interface ConfigSource {
   lineOf(path: readonly (string | number)[]): number;
 }
 
+/** The `pia` section (docs/protocol.md §5–§6). */
+export interface PiaSettings {
+  /** Preferred first; undefined = both, in the CPU's order (pia/suite-order.ts). */
+  readonly suites?: readonly SuiteId[];
+}
+
 export interface GatewayConfig {
   readonly version: 1;
   readonly gateway: GatewaySettings;
   readonly policy: { readonly plain: PlainPolicy };
+  readonly pia: PiaSettings;
   readonly devices: readonly DeviceConfig[];
   /** The MQTT uplink; undefined = none. */
   readonly mqtt?: MqttSettings;

@@ -5,8 +5,11 @@
  *            (something is not: the lists below say what), or "stopping"
  *   devices  name, kind, status, consecutive failures, last error (message and age), the
  *            seconds since the last good poll, its address and where plain CoAP serves it
- *   pia      the PIA endpoint, peers with an SA, a few node counters, and the trust state:
- *            the trusted server, the check of our own credential, phase-3 outcomes
+ *   pia      the PIA endpoint, peers with an SA, a few node counters (deadPeers counts only
+ *            peers that matter, docs/protocol.md §3: the trusted server, an operator
+ *            observing; peersClosed those that said goodbye, peersForgotten the others that
+ *            went silent), and the trust state: the trusted server, the check of our own
+ *            credential, phase-3 outcomes
  *   unauthenticated  refusals at phase 1–2 and non-CoAP datagrams since start: the total, by
  *            phase and code, the summaries written to the audit log (refusal-summary.ts)
  *   uplink   (with an mqtt section) the broker URL, the connection state, queue depth, messages
@@ -82,7 +85,17 @@ export function healthReport(i: HealthInput): Record<string, unknown> {
       address: i.pia.address,
       port: i.pia.port,
       peers: [...t.peers.keys()],
-      counters: { espIn: c.espIn, espOut: c.espOut, exchangesCompleted: c.exchangesCompleted, exchangesFailed: c.exchangesFailed, icvFailures: c.icvFailures, replays: c.replays },
+      counters: {
+        espIn: c.espIn,
+        espOut: c.espOut,
+        exchangesCompleted: c.exchangesCompleted,
+        exchangesFailed: c.exchangesFailed,
+        icvFailures: c.icvFailures,
+        replays: c.replays,
+        deadPeers: c.deadPeers,
+        peersClosed: c.peersClosed,
+        peersForgotten: c.peersForgotten,
+      },
       trust: {
         server: t.trustServer,
         check: t.check,

@@ -1,7 +1,7 @@
 /**
  * The gateway runtime (README.md here): gateway.yaml + hardware → every device served as its
- * own CoAP endpoint, plain and over PIA, with policy, audit log, fail-safes, health, metrics
- * and systemd integration.
+ * own CoAP endpoint, plain and over PIA, with policy, audit log, fail-safes, health and
+ * metrics (systemd's notify protocol: common/systemd).
  */
 export { startGateway, GatewayStartError, GATEWAY_ADDRESS_NAME, LATCH_FILE, UPLINK_QUEUE_FILE } from './gateway.js';
 export { loadGatewayIdentity, type GatewayIdentityOptions } from './identity.js';
@@ -15,5 +15,4 @@ export { createAuthorize, policyDecision, scopeOf, verdictOf, describeRequest, t
 export { createDeviceServer, type AccessHooks, type DeviceServer, type DeviceServerOptions } from './device-server.js';
 export { AuditTrail, safeText } from './audit-trail.js';
 export { GatewayMetrics } from './metrics.js';
-export { SystemdNotifier, systemdNotifyCommand, watchdogInterval, type NotifySend, type SystemdEnv } from './systemd.js';
 export { createGatewayLogger, type LoggerOptions } from './logger.js';

@@ -5,12 +5,16 @@
  *
  *   1. the latch store (FileLatchStore, `<stateDir>/latches.json`): a file that does not parse
  *      stops the start (§4: a forgotten latch is a downgrade);
- *   2. the socket on [PIA address]:piaPort ([::]:piaPort on loopback, so a trusted server on
+ *   2. the suites: gateway.yaml's pia.suites, else the CPU's order (pia/suite-order.ts), logged once;
+ *      the socket on [PIA address]:piaPort ([::]:piaPort on loopback, so a trusted server on
  *      another host stays reachable), the node with `localAddress` (the default inner source
  *      and the key log's address), PeerDiscovery announcing our port (and address,
  *      when the devices live on other addresses) with "I can initiate";
  *   3. node events → the log (describeNodeEvent: SPIs and endpoints, never keys) and the
- *      trust state shown by /healthz;
+ *      trust state shown by /healthz: warnings for failures and for a dead peer that matters
+ *      (docs/protocol.md §3: the trusted server, an operator observing); an SA closing, a peer
+ *      saying goodbye (CLOSE, §6) or forgotten quietly at debug level: an operator's program
+ *      that exits is no news;
  *   4. in the background: an exchange with the trusted server and phase 3 with it (§9.2: a
  *      node verifying its key), so /healthz tells at once whether this gateway's credential
  *      works and the server is reachable. Every phase 3 with the node at the trusted server's
@@ -24,6 +28,7 @@ import { FileLatchStore, PeerDiscovery, formatEndpoint } from '../../pia/discove
 import type { KxRandom } from '../../pia/handshake/index.js';
 import { PiaNode, describeNodeEvent, openUdpTransport, type DatagramTransport, type Endpoint, type MemoryNetwork, type PiaNodeEvent, type SaLimits } from '../../pia/node/index.js';
 import type { LoadedIdentity } from '../../pia/credential/index.js';
+import { describeSuiteChoice, suiteChoice, type SuiteId } from '../../pia/index.js';
 
 /** Where the gateway's sockets come from: real UDP, or pia/node's in-memory network in tests. */
 export interface GatewayNetwork {
@@ -48,6 +53,7 @@ export function memoryGatewayNetwork(net: MemoryNetwork): GatewayNetwork {
 }
 
 export interface PiaLog {
+  debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
 }
@@ -68,6 +74,10 @@ export interface PiaEndpointOptions {
   readonly random?: KxRandom;
   readonly keyLogPath?: string;
   readonly limits?: Partial<SaLimits>;
+  /** gateway.yaml pia.suites; undefined = the CPU's order (logged at start either way). */
+  readonly suites?: readonly SuiteId[];
+  /** Default /proc/cpuinfo (the CPU's order). */
+  readonly readCpuinfo?: () => string;
   /** Wall clock of the latch store; default Date.now. */
   readonly wallNow?: () => number;
 }
@@ -84,8 +94,8 @@ export interface TrustState {
   phase3Denied: number;
   phase3Failed: number;
   last: { readonly outcome: 'granted' | 'denied' | 'failed'; readonly peer: string; readonly detail: string; readonly atMs: number } | undefined;
-  /** Peers with at least one SA up. */
-  readonly peers: Map<string, number>;
+  /** Peers with at least one SA up (phase 2 or 3), with the inbound SPIs of those SAs. */
+  readonly peers: Map<string, Set<number>>;
 }
 
 export interface PiaEndpoint {
@@ -100,6 +110,8 @@ export interface PiaEndpoint {
 }
 
 const QUIET: ReadonlySet<PiaNodeEvent['kind']> = new Set(['icv-failure', 'replay', 'unknown-spi', 'expired-sa', 'decode-error']);
+/** The ordinary end of an association: logged at debug level only. */
+const ROUTINE: ReadonlySet<PiaNodeEvent['kind']> = new Set(['sa-closed', 'peer-closed', 'peer-forgotten']);
 
 export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoint> {
   const latches = await FileLatchStore.open({ file: o.latchFile, log: (m) => o.log.warn(`latch store: ${m}`), ...(o.wallNow === undefined ? {} : { now: o.wallNow }) });
@@ -110,6 +122,8 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
     self: { port: local.port, canInitiate: true, ...(o.announceAddress === undefined ? {} : { address: o.announceAddress }) },
     latches,
   });
+  const suites = suiteChoice(o.suites, 'pia.suites in gateway.yaml', o.readCpuinfo);
+  o.log.info(describeSuiteChoice(suites, 'pia.suites in gateway.yaml, preferred first, e.g. pia: { suites: [aes-gcm, chacha20] }'));
   let node: PiaNode;
   try {
     node = new PiaNode({
@@ -117,6 +131,7 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
       clock: o.clock,
       latches,
       discovery,
+      suites: suites.suites,
       localAddress: o.localAddress,
       logger: o.log,
       phase3: { identity: o.credential.identity, trustServer: o.trustServer, trustServerId: o.credential.serverId },
@@ -134,6 +149,7 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
     if (QUIET.has(e.kind)) return;
     const line = `PIA: ${describeNodeEvent(e)}`;
     if (e.kind.endsWith('failed') || e.kind === 'phase3-denied' || e.kind === 'peer-dead') o.log.warn(line);
+    else if (ROUTINE.has(e.kind)) o.log.debug(line);
     else o.log.info(line);
   });
   let closed = false;
@@ -166,19 +182,30 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
     onEvent: (listener) => node.onEvent(listener),
     async close() {
       closed = true;
-      await node.close();
+      await node.close({ reason: 'shutting-down' }); // CLOSE to every peer (§6): operators and the trusted server learn at once
       await latches.flush().catch((e: unknown) => o.log.warn(`latch store: ${e instanceof Error ? e.message : String(e)}`));
     },
   };
 }
 
 function track(t: TrustState, e: PiaNodeEvent, now: number): void {
-  if (e.kind === 'sa-up' || e.kind === 'sa-closed') {
+  // An SA is up from 'sa-up' (phase 2) or 'phase3-up' (a phase-3 pair, which has no 'sa-up') to its 'sa-closed'.
+  if (e.kind === 'sa-up' || e.kind === 'phase3-up') {
     const key = formatEndpoint(e.peer);
-    const n = (t.peers.get(key) ?? 0) + (e.kind === 'sa-up' ? 1 : -1);
-    if (n <= 0) t.peers.delete(key);
-    else t.peers.set(key, n);
-  } else if (e.kind === 'phase3-up') {
+    const spis = t.peers.get(key) ?? new Set<number>();
+    spis.add(e.sa.spiIn);
+    t.peers.set(key, spis);
+  } else if (e.kind === 'sa-closed') {
+    const key = formatEndpoint(e.peer);
+    const spis = t.peers.get(key);
+    spis?.delete(e.sa.spiIn);
+    if (spis?.size === 0) t.peers.delete(key);
+  } else if (e.kind === 'peer-moved') {
+    const spis = t.peers.get(formatEndpoint(e.from));
+    t.peers.delete(formatEndpoint(e.from));
+    if (spis !== undefined) t.peers.set(formatEndpoint(e.to), spis);
+  }
+  if (e.kind === 'phase3-up') {
     t.phase3Granted++;
     t.last = { outcome: 'granted', peer: formatEndpoint(e.peer), detail: `${e.peerKind} ${e.peerId} ("${e.peerLabel}"), ${e.grants} grant(s)`, atMs: now };
   } else if (e.kind === 'phase3-denied' || e.kind === 'phase3-failed') {

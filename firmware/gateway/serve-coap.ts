@@ -16,7 +16,8 @@
  *   4. every server: the authorize hook (access.ts), onExchange → audit and metrics, onMalformed
  *      (a datagram that is not CoAP) → the gateway's count of unauthenticated refusals;
  *   5. observations: a sweep every 10 s ends those whose peer lost the phase they registered
- *      at (stillAllowed), and a dead PIA peer's are dropped at once.
+ *      at (stillAllowed), and a dead, closed or forgotten PIA peer's are dropped at once;
+ *      `observes(peer)` tells the PIA node which peers hold live interest (docs/protocol.md §3).
  * Every server is a device server (device-server.ts); `mount` serves one more device over PIA
  * on the server of its port (a new one when no server has that port), as the others are.
  */
@@ -56,6 +57,8 @@ export interface CoapServing {
   readonly servers: readonly CoapServer[];
   /** Ends the observations of a PIA peer (dead, or its SA gone). */
   dropPeer(peer: { readonly address: string; readonly port: number }): number;
+  /** True while the PIA peer observes something (over PIA, at phase 2 or 3). */
+  observes(peer: { readonly address: string; readonly port: number }): boolean;
   /** Serves `device` over PIA at `at` (inner destination) under the policy; returns the function that unmounts it. */
   mount(device: Device, at: { readonly address: string; readonly port: number }, policy: { readonly plainReads: boolean }): () => void;
   close(): Promise<void>;
@@ -128,9 +131,12 @@ export async function serveCoap(o: CoapServingOptions): Promise<CoapServing> {
     }, OBSERVE_SWEEP_MS);
   };
   arm();
+  const viaPeer = (peer: { readonly address: string; readonly port: number }) => (v: ObserverView): boolean =>
+    v.meta.ctx.phase !== 1 && v.meta.ctx.peer.address === peer.address && v.meta.ctx.peer.port === peer.port;
   return {
     servers,
-    dropPeer: (peer) => servers.reduce((n, s) => n + s.dropObservers((v) => v.meta.ctx.phase !== 1 && v.meta.ctx.peer.address === peer.address && v.meta.ctx.peer.port === peer.port), 0),
+    dropPeer: (peer) => servers.reduce((n, s) => n + s.dropObservers(viaPeer(peer)), 0),
+    observes: (peer) => servers.some((s) => s.hasObservers(viaPeer(peer))),
     mount: (device, at, policy) => piaServer(at.port).mount(at.address, device, policy),
     async close() {
       if (sweep !== undefined) o.clock.clearTimeout(sweep);

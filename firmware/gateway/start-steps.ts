@@ -40,13 +40,14 @@ export const UPLINK_QUEUE_FILE = 'uplink.db';
 export type StepName = 'hardware' | 'audit' | 'devices' | 'records' | 'addresses' | 'own-address' | 'pia' | 'coap' | 'report' | 'uplink' | 'admin';
 
 export interface Lines {
+  debug(m: string): void;
   info(m: string): void;
   warn(m: string): void;
   error(m: string): void;
 }
 
 export const text = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-export const lines = (l: Logger): Lines => ({ info: (m) => l.info(m), warn: (m) => l.warn(m), error: (m) => l.error(m) });
+export const lines = (l: Logger): Lines => ({ debug: (m) => l.debug(m), info: (m) => l.info(m), warn: (m) => l.warn(m), error: (m) => l.error(m) });
 
 /** 1. The hardware seam (the identity may come from its ATECC608); closed last. */
 export function openHardware(o: GatewayOptions): Opened<GatewayHardware> {
@@ -151,6 +152,7 @@ export async function openPia(o: GatewayOptions, credential: LoadedIdentity, a: 
     ...(o.pia?.random === undefined ? {} : { random: o.pia.random }),
     ...(o.pia?.limits === undefined ? {} : { limits: o.pia.limits }),
     ...(o.pia?.keyLogPath === undefined ? {} : { keyLogPath: o.pia.keyLogPath }),
+    ...(o.config.pia.suites === undefined ? {} : { suites: o.config.pia.suites }),
   });
   return { value: pia, close: () => pia.close() };
 }
@@ -172,7 +174,12 @@ export interface CoapWiring {
   readonly closing: () => boolean;
 }
 
-/** 6. CoAP per device endpoint, plain and over PIA, and the directory: the policy, the audit trail, the refusal count. */
+/**
+ * 6. CoAP per device endpoint, plain and over PIA, and the directory: the policy, the audit
+ * trail, the refusal count. A PIA peer with an open Observe matters to the node (its death is
+ * a warning, docs/protocol.md §3); a peer that died, closed (§6) or was forgotten loses its
+ * observations at once.
+ */
 export async function serveDevices(o: GatewayOptions, w: CoapWiring): Promise<Opened<CoapServing>> {
   const { pia, records } = w;
   const coapLog = lines(o.logger.child({ component: 'coap' }));
@@ -205,11 +212,18 @@ export async function serveDevices(o: GatewayOptions, w: CoapWiring): Promise<Op
     },
     log: coapLog,
   });
+  pia.node.setInterest((peer) => coap.observes(peer));
   pia.onEvent((e) => {
-    if (e.kind === 'peer-dead') coap.dropPeer(e.peer);
+    if (e.kind === 'peer-dead' || e.kind === 'peer-closed' || e.kind === 'peer-forgotten') coap.dropPeer(e.peer);
     if ('source' in e) records.refusals.dropped(e.kind, e.source.address); // the node's drops are the events with a source (PiaDrop: tsc holds it)
   });
-  return { value: coap, close: () => coap.close() };
+  return {
+    value: coap,
+    close: () => {
+      pia.node.setInterest(undefined);
+      return coap.close();
+    },
+  };
 }
 
 /** 7. The report of the devices and their health to the trusted server (trust-report.ts, docs/protocol.md §9.9). */

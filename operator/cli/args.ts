@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoapUriError, parseCoapUri, type CoapTarget } from '../../coap/index.js';
 import { parseEndpoint as parsePiaEndpoint, UsageError as PiaUsageError, type EndpointArg } from '../../pia/cli/index.js';
+import { SuiteListError, parseSuiteNames, type SuiteId } from '../../pia/index.js';
 import { isZeroNodeId, nodeIdFromText, nodeIdToText } from '../../pia/phase3/index.js';
 import { UsageError } from './exit-codes.js';
 import { parseParams, parseValue, type ParamValue } from './values.js';
@@ -40,6 +41,8 @@ export interface SessionOptions {
   readonly gatewayId: GatewayIdArg | undefined;
   /** The known-gateways file's path (known-gateways.ts; resolved like the credential's). */
   readonly knownGateways: string;
+  /** --suite: the PIA suites offered, preferred first; absent = both in the CPU's order (pia/suite-order.ts). */
+  readonly suites?: readonly SuiteId[];
 }
 
 export type PiactlCommand =
@@ -90,6 +93,7 @@ export function parsePiactlArgs(args: readonly string[], env: PiactlEnv = {}): P
         count: { type: 'string', short: 'c' },
         output: { type: 'string', short: 'o' },
         open: { type: 'boolean' },
+        suite: { type: 'string' },
       },
     });
   } catch (e) {
@@ -121,7 +125,7 @@ export function parsePiactlArgs(args: readonly string[], env: PiactlEnv = {}): P
   const given = v['gateway-id'];
   const envId = env.PIACTL_GATEWAY_ID;
   const gatewayId = given !== undefined ? gatewayIdArg('--gateway-id', given) : envId !== undefined && envId !== '' ? gatewayIdArg('PIACTL_GATEWAY_ID', envId) : undefined;
-  const common = { credential, json, timeoutMs, gatewayId, knownGateways: knownGatewaysPath(v['known-gateways'], env) };
+  const common = { credential, json, timeoutMs, gatewayId, knownGateways: knownGatewaysPath(v['known-gateways'], env), ...suiteOption(v.suite) };
   const session = (target: TargetArg | undefined): SessionOptions => ({ gateway: gatewayFor(command, explicitGateway, target), ...common });
   const needTarget = (usage: string): TargetArg => {
     const text = rest[0];
@@ -182,6 +186,17 @@ export function parsePiactlArgs(args: readonly string[], env: PiactlEnv = {}): P
     }
     case 'help':
       return { command: 'help' };
+  }
+}
+
+/** `--suite chacha20,aes-gcm`: the PIA suites offered, preferred first; nothing when not given. */
+function suiteOption(text: string | undefined): { suites?: readonly SuiteId[] } {
+  if (text === undefined) return {};
+  try {
+    return { suites: parseSuiteNames(text.split(',')) };
+  } catch (e) {
+    if (!(e instanceof SuiteListError)) throw e;
+    throw new UsageError(`--suite ${text}: ${e.message} (a comma-separated list, preferred first, e.g. --suite chacha20,aes-gcm)`);
   }
 }
 

@@ -6,7 +6,9 @@
  *  1. listen to the node's events for this gateway, then connect (phase 2: the key exchange);
  *  2. the SA comes up ('sa-up'): phase 2 time; phase 3 runs by itself on it (we are its initiator);
  *  3. 'phase3-up' → done: the gateway's identity (node ID, kind, label) and our grants count;
- *  4. failures, first one wins: a refused send (no route, firewall) → 3; the gateway REFUSEs
+ *  4. failures, first one wins: nothing listens at the gateway's port (the ICMP port
+ *     unreachable on our connected socket, docs/protocol.md §2 "Sockets": at once, not after
+ *     --timeout) → 3; a refused send (no route, firewall) → 3; the gateway REFUSEs
  *     the exchange → 3; 'phase3-denied' → 4 with the trusted server's reason (3 when the reason
  *     is "trusted server unreachable" or "rate limited": nothing is wrong with the operator);
  *     'phase3-failed' (the gateway heard nothing from the trusted server) → 3; --timeout → 3;
@@ -16,7 +18,7 @@
 import type { Clock } from '../../common/index.js';
 import { describeSendFailure, type SendFailure } from '../../pia/cli/index.js';
 import { canonicalAddress, formatEndpoint, type PeerEndpoint, type SaInfo } from '../../pia/discovery/index.js';
-import type { Endpoint, PiaNode, PiaNodeEvent } from '../../pia/node/index.js';
+import { PeerUnreachableError, type Endpoint, type PiaNode, type PiaNodeEvent } from '../../pia/node/index.js';
 import { P3Reason } from '../../pia/phase3/index.js';
 import { CommandError, ExitCode } from './exit-codes.js';
 import { wrongGateway, type ExpectedGateway } from './gateway-pin.js';
@@ -89,7 +91,7 @@ export function establish(o: EstablishOptions): Promise<Established> {
     }, o.timeoutMs);
     const onAbort = (): void => fail(ExitCode.Interrupted, `interrupted before the connection with gateway ${where} was up`);
     o.signal.addEventListener('abort', onAbort, { once: true });
-    o.onSendFailure((f) => fail(ExitCode.Unreachable, describeSendFailure(f)));
+    o.onSendFailure((f) => fail(ExitCode.Unreachable, f.code === 'ECONNREFUSED' ? nothingListens(where) : describeSendFailure(f)));
     const unlisten = o.node.onEvent((e: PiaNodeEvent) => {
       if (e.kind === 'sa-up') {
         if (isGateway(e.peer) && saUpAt === undefined) saUpAt = o.clock.now();
@@ -110,9 +112,19 @@ export function establish(o: EstablishOptions): Promise<Established> {
     });
     o.node.connect(o.gateway, o.expected === undefined ? {} : { expectPeer: o.expected.id }).then(
       () => undefined,
-      (e: Error) => fail(ExitCode.Unreachable, `gateway ${where}: ${e.message}`),
+      (e: Error) => fail(ExitCode.Unreachable, e instanceof PeerUnreachableError ? unreachable(o.gateway, e.code) : `gateway ${where}: ${e.message}`),
     );
   });
+}
+
+function nothingListens(where: string): string {
+  return `nothing listens on ${where} — is pia-gateway running? (the host answered ICMP port unreachable; check --gateway's port)`;
+}
+
+/** The network answered our INIT with ICMP, or the OS found no way there (docs/protocol.md §2 "Sockets"). */
+function unreachable(gateway: Endpoint, code: string): string {
+  if (code === 'ECONNREFUSED') return nothingListens(formatEndpoint(gateway));
+  return describeSendFailure({ code, to: gateway, message: code });
 }
 
 /** A phase-3 denial → exit 4 (or 3 when the trusted server is out of reach or busy), with its reason and the fix. */

@@ -9,7 +9,7 @@ export const ExitCode = {
   DeviceError: 1,
   /** Bad arguments, or a file they name cannot be used (the credential, the known-gateways file, the snapshot's output). */
   Usage: 2,
-  /** Unreachable: the gateway does not answer (PIA or CoAP), or it cannot reach the trusted server. */
+  /** Unreachable: nothing listens at the gateway's port (ICMP, at once), the gateway does not answer (PIA or CoAP), or it cannot reach the trusted server. */
   Unreachable: 3,
   /** Not authorized: phase 3 denied by the trusted server (reason 6: not the gateway expected), or the gateway's policy refused (4.01, 4.03). */
   NotAuthorized: 4,

@@ -16,7 +16,7 @@ export {
 export { USAGE } from './usage.js';
 export { CommandError, ExitCode, UsageError } from './exit-codes.js';
 export { parseParams, parseValue, type ParamValue } from './values.js';
-export { routedSourceAddress, type PiactlIo } from './io.js';
+export type { PiactlIo } from './io.js';
 export { connect, openSession, readCredential, type Connection, type Session } from './session.js';
 export { establish, type Established, type EstablishOptions } from './connect.js';
 export { deviceTarget, findDevice, readDirectory, readListing, type FetchLinks, type ListedDevice, type ListedResource, type Listing } from './directory.js';

@@ -4,6 +4,7 @@
  * each checked in human and --json form.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { SUITE_NAMES, cpuSuiteChoice } from '../../pia/index.js';
 import { CAMERA_ADDRESS, FAN_ADDRESS, GATEWAY, memoryGateway, type MemoryGateway } from './test-support/index.js';
 
 let g: MemoryGateway | undefined;
@@ -14,6 +15,8 @@ afterEach(async () => {
 
 const lines = (text: string): Record<string, unknown>[] => text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 const GW = `[${GATEWAY.address}]:${GATEWAY.port}`;
+/** Both ends run on this host and prefer its CPU's first suite (pia/suite-order.ts). */
+const CPU_FIRST = SUITE_NAMES[cpuSuiteChoice().suites[0]!];
 
 describe('piactl get', () => {
   it('a property by name: value and unit; --json carries the CoAP answer and the device URI', async () => {
@@ -120,7 +123,7 @@ describe('piactl ping', () => {
     const alice = g.operator('alice', { devices: 'rack-*', rights: ['read'] });
     const r = await g.run(['ping', GW], { credential: alice.file });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^piactl ping \\[${GATEWAY.address}\\]:4500: phase 2 in [\\d.]+ ms \\(aes-gcm, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\\), phase 3 in [\\d.]+ ms\\n`));
+    expect(r.stdout).toMatch(new RegExp(`^piactl ping \\[${GATEWAY.address}\\]:4500: phase 2 in [\\d.]+ ms \\(${CPU_FIRST}, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\\), phase 3 in [\\d.]+ ms\\n`));
     expect(r.stdout).toContain(`\npeer: gateway ${g.gatewayId} "rack1-gw"; 1 grant for this operator (alice)\n`);
     const json = await g.run(['ping', '--json'], { credential: alice.file });
     expect(lines(json.stdout)).toEqual([
@@ -130,7 +133,7 @@ describe('piactl ping', () => {
         gateway: GW,
         phase2Ms: expect.any(Number) as unknown,
         phase3Ms: expect.any(Number) as unknown,
-        suite: 'aes-gcm',
+        suite: CPU_FIRST,
         spiIn: expect.stringMatching(/^0x[0-9a-f]{8}$/) as unknown,
         spiOut: expect.stringMatching(/^0x[0-9a-f]{8}$/) as unknown,
         peer: { id: g.gatewayId, kind: 'gateway', label: 'rack1-gw' },

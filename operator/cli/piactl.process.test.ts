@@ -102,6 +102,18 @@ describe('piactl as a process', () => {
     expect(fan.values.speed).toBe(75);
   });
 
+  it('a stopped gateway: exit 3 at once (ICMP port unreachable), naming the address and the likely cause, not after --timeout', async () => {
+    const probe = await openUdpTransport({ address: '::1', port: 0 });
+    const stopped = `[::1]:${probe.local.port}`;
+    await probe.close(); // nothing listens there now
+    const t0 = performance.now();
+    const r = await runPiactlProcess(['--credential', files.alice, '--gateway', stopped, '--timeout', '15000', 'get', 'coap://[::1]/rack-fan/speed'], { env });
+    const elapsedMs = performance.now() - t0;
+    expect(r).toEqual({ code: 3, stdout: '', stderr: `piactl: nothing listens on ${stopped} — is pia-gateway running? (the host answered ICMP port unreachable; check --gateway's port)\n` });
+    expect(elapsedMs).toBeLessThan(5_000); // sanity bound, process start included: far below --timeout 15 s
+    console.log(`piactl against a stopped gateway: exit ${r.code} after ${elapsedMs.toFixed(0)} ms (process start included)`);
+  });
+
   it('watch prints each new value and stops cleanly on SIGINT (exit 0)', async () => {
     const p = startPiactl(['--credential', files.alice, '--gateway', gw, '--gateway-id', ids.gateway, 'watch', 'rack-fan/temperature'], env);
     await p.waitFor(/rack-fan\/temperature: 21\.5 Cel\n/);

@@ -50,9 +50,21 @@ describe('phase 3 refused or impossible', () => {
     expect(r.stderr).toBe(`piactl: gateway ${GW}: phase 2 is up but phase 3 did not complete within 5000 ms; the gateway may be waiting for the trusted server (or raise --timeout)\n`);
   });
 
-  it('no gateway at that address: exit 3 after --timeout, with the INITs sent', async () => {
+  it('nothing listens at that address: exit 3 at once (the network says so), naming the address and the likely cause', async () => {
+    g = memoryGateway('nobody');
+    const alice = g.operator('alice');
+    const started = g.t.clock.now();
+    const r = await g.run(['get', `coap://[${FAN_ADDRESS}]/rack-fan/speed`, '--timeout', '15000', '--json'], { credential: alice.file, gateway: false });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`piactl: nothing listens on [${FAN_ADDRESS}]:4500 — is pia-gateway running? (the host answered ICMP port unreachable; check --gateway's port)\n`);
+    expect(json(r.stdout)).toMatchObject({ ok: false, command: 'get', exitCode: 3, gateway: `[${FAN_ADDRESS}]:4500` });
+    expect(g.t.clock.now() - started).toBeLessThan(15_000); // ended by the answer, not by --timeout (simulated time)
+  });
+
+  it('no answer at all (a filtered port): exit 3 after --timeout, with the INITs sent', async () => {
     g = memoryGateway('unreachable');
     const alice = g.operator('alice');
+    g.t.net.intercept((d) => (d.to.address === FAN_ADDRESS ? 'drop' : undefined)); // a firewall drops, no ICMP comes back
     const r = await g.run(['get', `coap://[${FAN_ADDRESS}]/rack-fan/speed`, '--timeout', '4000', '--json'], { credential: alice.file, gateway: false });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(new RegExp(`^piactl: no answer from gateway \\[${FAN_ADDRESS}\\]:4500 within 4000 ms \\(3 key-exchange INITs sent\\); check the address and port \\(--gateway\\)`));
@@ -62,6 +74,7 @@ describe('phase 3 refused or impossible', () => {
   it('Ctrl-C before the gateway answers: exit 130, said so', async () => {
     g = memoryGateway('interrupted');
     const alice = g.operator('alice');
+    g.t.net.intercept((d) => (d.to.address === '2001:db8:dead::1' ? 'drop' : undefined)); // silence, not "unreachable"
     const r = g.start(['get', 'rack-fan/speed', '--gateway', '[2001:db8:dead::1]:4500'], { credential: alice.file });
     await g.t.clock.advance(500);
     r.interrupt();

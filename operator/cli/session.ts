@@ -6,13 +6,15 @@
  * Flow:
  *  1. read the credential (pia/credential: mode 0600, every field) → a refusal is exit 2;
  *  2. which gateway is meant (gateway-pin.ts: --gateway-id, or the known-gateways file);
- *     open the socket ([::]:0) and the node with the operator's identity and trusted server
- *     (pinned by the credential's server ID);
+ *     open the socket ([::]:0, connected to each peer: docs/protocol.md §2 "Sockets") and the
+ *     node with the operator's identity and trusted server (pinned by the credential's server
+ *     ID); bound to [::], the node's inner source is the address the OS sends from (§6);
  *  3. establish phase 3 with the gateway (bounded by --timeout), naming the gateway expected;
  *     one met for the first time is recorded in the known-gateways file;
  *  4. a CoAP client on an ephemeral inner port, every datagram routed through the gateway's SA;
  *  5. `ask` races each request with --timeout and the signal, and turns CoAP client failures
- *     into exit codes; `close` closes the client, the transport and the node on every path.
+ *     into exit codes; `close` closes the client, the transport and the node on every path
+ *     (the node's CLOSE tells the gateway at once that this operator is gone, §6).
  */
 import { randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../../common/index.js';
@@ -26,7 +28,7 @@ import type { SessionOptions } from './args.js';
 import { establish, type Established } from './connect.js';
 import { gatewayPin } from './gateway-pin.js';
 import { CommandError, ExitCode } from './exit-codes.js';
-import { routedSourceAddress, type PiactlIo } from './io.js';
+import type { PiactlIo } from './io.js';
 
 export interface Session {
   readonly gateway: Endpoint;
@@ -65,13 +67,12 @@ export async function connect(o: SessionOptions, io: PiactlIo): Promise<Connecti
   const warn = (m: string): void => void io.stderr.write(`piactl: warning: ${m}\n`);
   let transport: DatagramTransport;
   try {
-    transport = await (io.openTransport ?? openUdpTransport)({ address: '::', port: 0, onError: (err) => warn(`socket: ${err.message}`) });
+    transport = await (io.openTransport ?? openUdpTransport)({ address: '::', port: 0, connectPeers: true, onError: (err) => warn(`socket: ${err.message}`) });
   } catch (e) {
     throw new CommandError(ExitCode.Usage, `cannot open a UDP socket: ${(e as Error).message}`);
   }
   const failures: ((f: SendFailure) => void)[] = [];
   const watched = watchSends(transport, (f) => failures.forEach((l) => l(f)));
-  const localAddress = await (io.sourceAddress ?? (io.openTransport === undefined ? routedSourceAddress : () => Promise.resolve(undefined)))(o.gateway);
   const keyLogPath = io.env?.PIA_KEYLOG;
   let node: PiaNode;
   try {
@@ -82,7 +83,7 @@ export async function connect(o: SessionOptions, io: PiactlIo): Promise<Connecti
       latches: new MemoryLatchStore({ log: warn }),
       logger: { info: () => undefined, warn },
       phase3: { identity: operator.identity, trustServer: operator.trustServer, trustServerId: operator.serverId },
-      ...(localAddress === undefined ? {} : { localAddress }),
+      ...(o.suites === undefined ? {} : { suites: o.suites }),
       ...(keyLogPath !== undefined && keyLogPath !== '' ? { keyLogPath } : {}),
     });
   } catch (e) {

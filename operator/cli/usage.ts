@@ -4,7 +4,7 @@ phase 3 (the gateway and this operator proved their identities through the trust
 
 usage:
   piactl [--credential FILE] [--gateway [ADDR]:PORT] [--gateway-id ID] [--known-gateways FILE]
-         [--json] [--timeout MS] COMMAND …
+         [--suite aes-gcm,chacha20] [--json] [--timeout MS] COMMAND …
 
 commands:
   ls [TARGET]                   the devices and their resources (CoAP /.well-known/core);
@@ -48,6 +48,9 @@ options:
                                 like SSH's known_hosts; a line: [ADDR]:PORT NODE-ID LABEL); another
                                 node answering there later is refused (exit 4); default
                                 $PIACTL_KNOWN_GATEWAYS, else known_gateways beside the default credential
+  --suite LIST                  the PIA suites this operator offers, preferred first (aes-gcm,
+                                chacha20, or one of them); default both in this CPU's order:
+                                aes-gcm first with AES instructions, chacha20 first without
   --json                        results as JSON on stdout, one object per result (watch: one per
                                 line); a failure too: {"ok": false, "exitCode", "error", …}
   --timeout MS                  how long to wait for the PIA connection (phase 2 + phase 3), then
@@ -62,7 +65,8 @@ exit codes:
   1    device error: the device failed or is busy (5.xx), or sent a broken JPEG
   2    usage: bad arguments, or a file they name cannot be used (the credential, the
        known-gateways file, the snapshot's output)
-  3    unreachable: no answer from the gateway (PIA or CoAP), or it cannot reach the trusted server
+  3    unreachable: nothing listens at the gateway's port (said at once), no answer from the
+       gateway (PIA or CoAP), or it cannot reach the trusted server
   4    not authorized: phase 3 denied (the trusted server's reason is printed; reason 6: another
        node than the gateway expected answered at the endpoint, both are named), or refused by
        the gateway's policy (4.01, 4.03, with the gateway's reason)

@@ -79,7 +79,7 @@ export function consoleGateways(cmd: ConsoleCommand): ConsoleGateway[] {
   const known = readKnownGateways(cmd.knownGateways);
   const seen = new Set<string>();
   const out: ConsoleGateway[] = [];
-  const session = { credential: cmd.credential, json: cmd.json, timeoutMs: cmd.timeoutMs, gatewayId: cmd.gatewayId, knownGateways: cmd.knownGateways };
+  const session = { credential: cmd.credential, json: cmd.json, timeoutMs: cmd.timeoutMs, gatewayId: cmd.gatewayId, knownGateways: cmd.knownGateways, ...(cmd.suites === undefined ? {} : { suites: cmd.suites }) };
   const add = (gateway: { address: string; port: number }, expectedId: string | undefined): void => {
     const k = knownGatewayEndpoint(gateway);
     if (seen.has(k)) return;

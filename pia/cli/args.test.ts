@@ -21,7 +21,6 @@ describe('pia arguments', () => {
       bind: { address: '::', port: 0 },
       count: 5,
       size: 56,
-      suites: [SuiteId.AesGcm256, SuiteId.ChaCha20Poly1305],
       timeoutMs: 3000,
       json: false,
     });
@@ -38,6 +37,7 @@ describe('pia arguments', () => {
 
   it('listen: default [::]:4500, --bind forms, a suite list', () => {
     expect(parsePiaArgs(['listen'])).toMatchObject({ command: 'listen', bind: { address: '::', port: 4500 }, verbose: false });
+    expect(parsePiaArgs(['listen'])).not.toHaveProperty('suites'); // the node's CPU order applies
     expect(parsePiaArgs(['listen', '--bind', '[::1]:0'])).toMatchObject({ bind: { address: '::1', port: 0 } });
     expect(parsePiaArgs(['listen', '--bind', ':4501'])).toMatchObject({ bind: { address: '::', port: 4501 } });
     expect(parsePiaArgs(['listen', '--bind', '127.0.0.1:4502', '--suite', 'chacha20,aes-gcm'])).toMatchObject({
@@ -79,7 +79,9 @@ describe('pia arguments', () => {
     [['ping', '[::1]:4500', '--count', '0'], /--count 0: must be a whole number 1–1000000/],
     [['ping', '[::1]:4500', '--size', '3'], /--size 3: must be a whole number 4–65000/],
     [['ping', '[::1]:4500', '--timeout', 'soon'], /--timeout soon: must be a whole number/],
-    [['ping', '[::1]:4500', '--suite', 'aes-cbc'], /--suite aes-cbc: 'aes-cbc' is not a suite; write aes-gcm or chacha20/],
+    [['ping', '[::1]:4500', '--suite', 'aes-cbc'], /--suite aes-cbc: 'aes-cbc' is not a suite name; write aes-gcm or chacha20/],
+    [['listen', '--suite', 'chacha20-poly1305'], /--suite chacha20-poly1305: 'chacha20-poly1305' is not a suite name; did you mean chacha20\? \(a comma-separated list, preferred first\)/],
+    [['listen', '--suite', ''], /--suite : '' is not a suite name/],
     [['ping', '[::1]:4500', '--suite', 'aes-gcm,chacha20'], /ping offers one suite/],
     [['ping', '[::1]:4500', '--verbose'], /--verbose does not apply to 'pia ping'/],
     [['listen', '--count', '3'], /--count does not apply to 'pia listen'/],

@@ -4,7 +4,8 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
-import { SuiteId } from '../suites-ids.js';
+import { SuiteListError, parseSuiteNames } from '../suite-order.js';
+import type { SuiteId } from '../suites-ids.js';
 import { ExitCode } from './exit-codes.js';
 
 export const USAGE = `pia: the PIA protocol tool (docs/protocol.md): serve and probe phase 2 (key exchange + ESP)
@@ -20,6 +21,9 @@ usage:
       --timeout bounds the handshake and each echo's wait (ms); --json prints one JSON object
   pia --help
 
+suites: --suite lists what this end offers and accepts, preferred first (listen: a comma-
+  separated list; ping: one). Default: both, in this CPU's order: aes-gcm first when
+  /proc/cpuinfo shows AES instructions, chacha20 first without (a Raspberry Pi 4).
 addresses: [2001:db8::1]:4500, [::1] (port 4500), 192.0.2.1:4500, or a bare IPv6 address.
 latches: ping and listen keep them in memory (a probe must not latch a peer for good) unless
   --latch-file names the store (docs/protocol.md §4). PIA_KEYLOG=FILE appends each SA's keys
@@ -30,7 +34,8 @@ exit codes:
   1  no answer: the handshake timed out, or every echo was lost
   2  bad arguments, or something they name cannot be used (bind address or port,
      --latch-file, PIA_KEYLOG)
-  3  unreachable: sending failed (ENETUNREACH, EHOSTUNREACH, a firewall's EACCES/EPERM)
+  3  unreachable, at once: nothing listens on the port (ICMP port unreachable), or sending
+     failed (ENETUNREACH, EHOSTUNREACH, a firewall's EACCES/EPERM)
   4  refused: the responder sent REFUSE (no common suite, or it does not speak version 1)
 `;
 
@@ -47,7 +52,8 @@ export interface EndpointArg {
 export interface ListenCommand {
   readonly command: 'listen';
   readonly bind: EndpointArg;
-  readonly suites: readonly SuiteId[];
+  /** Undefined: both, in the CPU's order (suite-order.ts). */
+  readonly suites?: readonly SuiteId[];
   readonly latchFile?: string;
   readonly verbose: boolean;
 }
@@ -58,7 +64,8 @@ export interface PingCommand {
   readonly bind: EndpointArg;
   readonly count: number;
   readonly size: number;
-  readonly suites: readonly SuiteId[];
+  /** Undefined: both, in the CPU's order (suite-order.ts). */
+  readonly suites?: readonly SuiteId[];
   readonly timeoutMs: number;
   readonly latchFile?: string;
   readonly json: boolean;
@@ -71,8 +78,6 @@ export const DEFAULT_PORT = 4500;
 export const MIN_SIZE = 4;
 /** An outer UDP datagram holds 65507 bytes over IPv4; ESP + inner headers add 82–85 (§3). */
 export const MAX_SIZE = 65_000;
-const SUITES_BY_NAME: Readonly<Record<string, SuiteId>> = { 'aes-gcm': SuiteId.AesGcm256, chacha20: SuiteId.ChaCha20Poly1305 };
-const ALL_SUITES: readonly SuiteId[] = [SuiteId.AesGcm256, SuiteId.ChaCha20Poly1305];
 const COMMANDS = ['listen', 'ping'] as const;
 
 /** Parses `pia` arguments (without the program name). Throws `UsageError`. */
@@ -119,7 +124,7 @@ export function parsePiaArgs(args: readonly string[]): PiaCommand {
       only(['bind', 'suite', 'latch-file', 'verbose']);
       if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'; 'pia listen' takes --bind [ADDR]:PORT, not a positional address`);
       const bind = v.bind === undefined ? { address: '::', port: DEFAULT_PORT } : parseEndpoint('--bind', v.bind, { allowWildcard: true, minPort: 0 });
-      return { command, bind, suites: parseSuites(v.suite, true), verbose: v.verbose === true, ...latch };
+      return { command, bind, ...parseSuites(v.suite, true), verbose: v.verbose === true, ...latch };
     }
     case 'ping': {
       only(['bind', 'suite', 'latch-file', 'count', 'size', 'timeout', 'json']);
@@ -132,7 +137,7 @@ export function parsePiaArgs(args: readonly string[]): PiaCommand {
         bind: v.bind === undefined ? { address: '::', port: 0 } : parseEndpoint('--bind', v.bind, { allowWildcard: true, minPort: 0 }),
         count: integer('--count', v.count, 5, 1, 1_000_000, 'echoes to send'),
         size: integer('--size', v.size, 56, MIN_SIZE, MAX_SIZE, `payload bytes per echo; ${MIN_SIZE} carry the sequence number`),
-        suites: parseSuites(v.suite, false),
+        ...parseSuites(v.suite, false),
         timeoutMs: integer('--timeout', v.timeout, 3000, 1, 600_000, 'milliseconds for the handshake and for each echo'),
         json: v.json === true,
         ...latch,
@@ -194,18 +199,17 @@ function checkZone(zone: string, fail: (problem: string) => never): void {
   if (!ZONE.test(zone)) fail(`zone '%${zone}' is not an interface name or index (ip -br link lists them)`);
 }
 
-function parseSuites(text: string | undefined, list: boolean): readonly SuiteId[] {
-  if (text === undefined) return ALL_SUITES;
-  const names = text.split(',').map((s) => s.trim());
+/** `--suite`: nothing when not given (the node's CPU order then applies). */
+function parseSuites(text: string | undefined, list: boolean): { suites?: readonly SuiteId[] } {
+  if (text === undefined) return {};
+  const names = text.split(',');
   if (!list && names.length > 1) throw new UsageError(`--suite ${text}: ping offers one suite; write --suite aes-gcm or --suite chacha20 (or leave it out to offer both)`);
-  const suites: SuiteId[] = [];
-  for (const name of names) {
-    const id = SUITES_BY_NAME[name];
-    if (id === undefined) throw new UsageError(`--suite ${text}: '${name}' is not a suite; write aes-gcm or chacha20${list ? ' (a comma-separated list, preferred first)' : ''}`);
-    if (suites.includes(id)) throw new UsageError(`--suite ${text}: '${name}' is listed twice; name each suite once`);
-    suites.push(id);
+  try {
+    return { suites: parseSuiteNames(names) };
+  } catch (e) {
+    if (!(e instanceof SuiteListError)) throw e;
+    throw new UsageError(`--suite ${text}: ${e.message}${list ? ' (a comma-separated list, preferred first)' : ''}`);
   }
-  return suites;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number, hint: string): number {

@@ -9,7 +9,7 @@ export const ExitCode = {
   NoAnswer: 1,
   /** Bad arguments, or something they name cannot be used (bind address, latch file, PIA_KEYLOG). */
   Usage: 2,
-  /** A send failed: no route (ENETUNREACH), host unreachable (EHOSTUNREACH), a firewall (EACCES/EPERM). */
+  /** A send failed or the network answered ICMP unreachable: nothing listens on the port (ECONNREFUSED), no route (ENETUNREACH), host unreachable (EHOSTUNREACH), a firewall (EACCES/EPERM). */
   Unreachable: 3,
   /** The responder sent REFUSE: no common suite, or it does not speak PIA version 1. */
   Refused: 4,

@@ -8,6 +8,7 @@
 import { systemClock, type Clock } from '../../common/index.js';
 import { FileLatchStore, MemoryLatchStore, formatEndpoint, type LatchStore } from '../discovery/index.js';
 import { PiaNode, openUdpTransport, watchSends, type DatagramTransport, type SendFailure, type UdpTransportOptions } from '../node/index.js';
+import { suiteChoice, type SuiteChoice } from '../suite-order.js';
 import type { SuiteId } from '../suites-ids.js';
 import type { EndpointArg } from './args.js';
 
@@ -22,12 +23,16 @@ export interface PiaIo {
   readonly clock?: Clock;
   /** Default: openUdpTransport (node:dgram). Tests substitute a transport that fails. */
   readonly openTransport?: (options: UdpTransportOptions) => Promise<DatagramTransport>;
+  /** Default: /proc/cpuinfo (the default suite order, suite-order.ts). */
+  readonly readCpuinfo?: () => string;
 }
 
 export type { SendFailure } from '../node/index.js';
 
 export interface StartedNode {
   readonly node: PiaNode;
+  /** The suites offered and accepted, and where that order came from (for the start line). */
+  readonly suites: SuiteChoice;
   readonly clock: Clock;
   readonly latches: LatchStore;
   /** Called for every failed send, key exchange and ESP alike. */
@@ -43,10 +48,13 @@ export class StartError extends Error {
 export interface NodeSetupOptions {
   readonly program: string;
   readonly bind: EndpointArg;
-  readonly suites: readonly SuiteId[];
+  /** Undefined: the CPU's order. */
+  readonly suites: readonly SuiteId[] | undefined;
   readonly latchFile?: string | undefined;
   /** Info lines from the node (latch writes, …) are printed only when verbose. */
   readonly verbose: boolean;
+  /** A program that only initiates (ping): one connected socket per peer, so ICMP unreachable is heard (docs/protocol.md §2). */
+  readonly connectPeers?: boolean;
 }
 
 /** Opens the latch store, the socket and the node, in that order; throws StartError. */
@@ -61,7 +69,7 @@ export async function startNode(o: NodeSetupOptions, io: PiaIo): Promise<Started
   }
   let transport: DatagramTransport;
   try {
-    transport = await (io.openTransport ?? openUdpTransport)({ address: o.bind.address, port: o.bind.port, onError: (err) => warn(`socket: ${err.message}`) });
+    transport = await (io.openTransport ?? openUdpTransport)({ address: o.bind.address, port: o.bind.port, onError: (err) => warn(`socket: ${err.message}`), ...(o.connectPeers === true ? { connectPeers: true } : {}) });
   } catch (e) {
     throw new StartError(`${(e as Error).message} (--bind ${formatEndpoint(o.bind)})`);
   }
@@ -70,6 +78,7 @@ export async function startNode(o: NodeSetupOptions, io: PiaIo): Promise<Started
     for (const l of failureListeners) l(f);
   });
   const keyLogPath = io.env?.PIA_KEYLOG;
+  const suites = suiteChoice(o.suites, '--suite', io.readCpuinfo);
   const clock = io.clock ?? systemClock();
   let node: PiaNode;
   try {
@@ -77,7 +86,7 @@ export async function startNode(o: NodeSetupOptions, io: PiaIo): Promise<Started
       transport: watched,
       clock,
       latches,
-      suites: o.suites,
+      suites: suites.suites,
       logger: { info, warn },
       ...(keyLogPath !== undefined && keyLogPath !== '' ? { keyLogPath } : {}),
     });
@@ -87,6 +96,7 @@ export async function startNode(o: NodeSetupOptions, io: PiaIo): Promise<Started
   }
   return {
     node,
+    suites,
     clock,
     latches,
     onSendFailure: (l) => void failureListeners.push(l),
@@ -99,6 +109,7 @@ export async function startNode(o: NodeSetupOptions, io: PiaIo): Promise<Started
 
 
 const SEND_PROBLEMS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'nothing listens on that port (the host answered ICMP port unreachable); check that the peer runs there',
   ENETUNREACH: `no route to that network; check the address and this host's routes (ip route get ADDR)`,
   EHOSTUNREACH: 'the host is unreachable (no neighbour answered, or a router said so); check the address and that the peer is up',
   EACCES: 'a firewall rule or socket policy refused the send; check the local firewall (nft list ruleset)',

@@ -5,8 +5,9 @@
  * Must hold: the zone picks the link on every send (ping's INIT and echoes, the responder's
  * answers to the address its socket reported) and is never on the wire nor in the key log.
  * Each namespace has a decoy link whose fe80::/64 route wins over the veth's, so a send whose
- * zone was dropped anywhere on its way to the socket leaves by the decoy and is lost: the
- * zoneless ping below shows that this is so. Needs root and iproute2; a missing or denied
+ * zone was dropped anywhere on its way to an unconnected socket (the responder's) leaves by
+ * the decoy and is lost; ping's socket is connected to its peer (docs/protocol.md §2), which
+ * the OS refuses outright for a link-local address without a zone: the zoneless ping below. Needs root and iproute2; a missing or denied
  * `ip netns` FAILS the test, naming the command (it never skips).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LINK_LOCAL_A, LINK_LOCAL_B, addDecoyLink, createNamespacePair, removeLeftoverNamespaces, runPiaProcess, startPia, stopAll, type NamespacePair } from './test-support/index.js';
+import { cpuSuiteChoice } from '../suite-order.js';
+import { SUITE_NAMES } from '../suites-ids.js';
+
+/** Both ends run on this host, so both prefer its CPU's first suite (suite-order.ts). */
+const CPU_FIRST = SUITE_NAMES[cpuSuiteChoice().suites[0]!];
 
 let ns: NamespacePair | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'pia-ll-'));
@@ -42,7 +48,7 @@ describe('pia over IPv6 link-local addresses with zones (two namespaces, veth)',
     const ping = await runPiaProcess(['ping', target, '--count', '3'], { netns: b });
     expect(ping.stderr).toBe('');
     expect(ping.code).toBe(0);
-    expect(ping.stdout).toMatch(new RegExp(`^pia ping ${esc(target)}: handshake [\\d.]+ ms, suite aes-gcm, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\n`));
+    expect(ping.stdout).toMatch(new RegExp(`^pia ping ${esc(target)}: handshake [\\d.]+ ms, suite ${CPU_FIRST}, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\n`));
     expect(ping.stdout.match(new RegExp(`^56 bytes from ${esc(target)} via ESP: seq=\\d time=[\\d.]+ ms$`, 'gm'))).toHaveLength(3);
     expect(ping.stdout).toMatch(/3 echoes sent, 3 received, 0% loss\n/);
     // the listener knows the peer by the address its socket reported: B's address, A's zone
@@ -52,10 +58,10 @@ describe('pia over IPv6 link-local addresses with zones (two namespaces, veth)',
     expect(lines[0]).toMatch(/^"IPv6","fe80::b","fe80::a","0x[0-9a-f]{8}","AES-GCM with 16 octet ICV \[RFC4106\]","0x[0-9a-f]{72}","NULL",""$/);
     expect(lines[1]).toMatch(/^"IPv6","fe80::a","fe80::b","0x[0-9a-f]{8}",/);
 
-    // control: without the zone, B's routes send by the decoy link and nothing answers
+    // control: without the zone, ping's socket (connected to its peer, docs/protocol.md §2) is refused a link-local peer at once
     const zoneless = await runPiaProcess(['ping', `[${LINK_LOCAL_A}]:4500`, '--count', '1', '--timeout', '1000'], { netns: b });
-    expect(zoneless.code).toBe(1);
-    expect(zoneless.stderr).toMatch(/^pia ping: no answer from \[fe80::a\]:4500 within 1000 ms/);
+    expect(zoneless.code).toBe(3);
+    expect(zoneless.stderr).toBe('pia ping: cannot reach [fe80::a]:4500 (EINVAL): the OS refused the destination; check the address (a link-local address needs a zone, fe80::1%eth0)\n');
 
     listen.child.kill('SIGTERM');
     expect(await listen.exited).toBe(0);

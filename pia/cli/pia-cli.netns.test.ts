@@ -5,6 +5,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createNamespacePair, removeLeftoverNamespaces, runPiaProcess, startPia, stopAll, type NamespacePair } from './test-support/index.js';
+import { cpuSuiteChoice } from '../suite-order.js';
+import { SUITE_NAMES } from '../suites-ids.js';
+
+/** Both ends run on this host, so both prefer its CPU's first suite (suite-order.ts). */
+const CPU_FIRST = SUITE_NAMES[cpuSuiteChoice().suites[0]!];
 
 let ns: NamespacePair | undefined;
 beforeAll(() => {
@@ -22,7 +27,7 @@ describe('pia across two network namespaces joined by veth (IPv6)', () => {
     const ping = await runPiaProcess(['ping', `[${addressA}]:4500`, '--count', '20'], { netns: b });
     expect(ping.stderr).toBe('');
     expect(ping.code).toBe(0);
-    expect(ping.stdout).toMatch(new RegExp(`^pia ping \\[${addressA}\\]:4500: handshake [\\d.]+ ms, suite aes-gcm, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\n`));
+    expect(ping.stdout).toMatch(new RegExp(`^pia ping \\[${addressA}\\]:4500: handshake [\\d.]+ ms, suite ${CPU_FIRST}, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\n`));
     expect(ping.stdout.match(new RegExp(`^56 bytes from \\[${addressA}\\]:4500 via ESP: seq=\\d+ time=[\\d.]+ ms$`, 'gm'))).toHaveLength(20);
     expect(ping.stdout).toMatch(/20 echoes sent, 20 received, 0% loss\nrtt min\/median\/p99 = [\d.]+\/[\d.]+\/[\d.]+ ms\n$/);
     // the listener saw the peer by its address in B

@@ -2,6 +2,11 @@
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runPiaProcess, startPia, stopAll, type PiaProcess } from './test-support/index.js';
+import { cpuSuiteChoice } from '../suite-order.js';
+import { SUITE_NAMES } from '../suites-ids.js';
+
+/** Both ends run on this host, so both prefer its CPU's first suite (suite-order.ts). */
+const CPU_FIRST = SUITE_NAMES[cpuSuiteChoice().suites[0]!];
 
 afterEach(stopAll);
 
@@ -26,7 +31,7 @@ describe('pia processes', () => {
     const text = await runPiaProcess(['ping', `[::1]:${port}`, '--count', '10', '--size', '64']);
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^pia ping \\[::1\\]:${port}: handshake [\\d.]+ ms, suite aes-gcm, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\n`));
+    expect(text.stdout).toMatch(new RegExp(`^pia ping \\[::1\\]:${port}: handshake [\\d.]+ ms, suite ${CPU_FIRST}, SPIs in 0x[0-9a-f]{8} out 0x[0-9a-f]{8}\n`));
     expect(text.stdout.match(/^64 bytes from .* via ESP: seq=\d+ time=[\d.]+ ms$/gm)).toHaveLength(10);
     expect(text.stdout).toMatch(/10 echoes sent, 10 received, 0% loss\nrtt min\/median\/p99 = [\d.]+\/[\d.]+\/[\d.]+ ms\n$/);
 
@@ -40,7 +45,8 @@ describe('pia processes', () => {
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     expect(p.stdout().match(/SA up with /g)).toHaveLength(2);
-    expect(p.stdout().match(/ closed \(closed\)/g)).toHaveLength(2);
+    expect(p.stdout().match(/ closed \(peer-closed\)/g)).toHaveLength(2); // each ping said goodbye (CLOSE, docs/protocol.md §6)
+    expect(p.stdout()).not.toMatch(/ closed \(closed\)/); // nothing left to close at SIGTERM
     expect(p.stdout()).toMatch(/pia listen: stopped; 14 echoes served/);
   });
 
@@ -51,12 +57,16 @@ describe('pia processes', () => {
     expect(p.stdout()).toMatch(/pia listen: stopped; 0 echoes served/);
   });
 
-  it('ping to a port nobody listens on → exit 1 with the message', async () => {
+  it('ping to a port nobody listens on → exit 3 at once (the ICMP port unreachable), not after --timeout', async () => {
     const port = await deadPort();
-    const r = await runPiaProcess(['ping', `[::1]:${port}`, '--timeout', '500']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^pia ping: no answer from \\[::1\\]:${port} within 500 ms \\(1 INIT sent\\); check that 'pia listen' runs there and that UDP port ${port} is not filtered, or raise --timeout\n$`));
+    const t0 = performance.now();
+    const r = await runPiaProcess(['ping', `[::1]:${port}`, '--timeout', '15000']);
+    const elapsedMs = performance.now() - t0;
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`pia ping: nothing listens on [::1]:${port} (ICMP port unreachable) — is 'pia listen' running there? Check the port\n`);
     expect(r.stdout).toBe('');
+    expect(elapsedMs).toBeLessThan(5_000); // sanity bound (process start included): far below the 15 s timeout
+    console.log(`pia ping to a closed port: exit ${r.code} after ${elapsedMs.toFixed(0)} ms (process start included)`);
   });
 
   it('bad arguments → exit 2 with a one-line reason', async () => {

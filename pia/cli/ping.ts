@@ -4,18 +4,20 @@
  * Flow:
  *  1. start the node on --bind (port 0 by default), latches in memory unless --latch-file;
  *     a refusal → message, exit 2;
- *  2. connect (docs/protocol.md §5) racing --timeout, the first refused send (→ exit 3,
- *     unreachable), the exchange failing on a REFUSE (→ exit 4) and the signal; print the
- *     handshake time, the suite and both SPIs;
+ *  2. connect (docs/protocol.md §5) from a socket connected to the target (§2 "Sockets")
+ *     racing --timeout, the first refused send or ICMP unreachable (→ exit 3, at once:
+ *     "nothing listens on [ADDR]:PORT"), the exchange failing on a REFUSE (→ exit 4) and the
+ *     signal; print the handshake time, the suite and both SPIs;
  *  3. --count echoes one after the other: payload = sequence number (4, big-endian) | filler,
  *     to inner UDP port 7 (listen.ts); a reply counts only if it is the same bytes from port 7
  *     to our port; each waits --timeout, then counts as lost; a refused send → exit 3;
  *  4. RTT min/median/p99 and loss (text, or one JSON object with --json); exit 0 when at least
- *     one echo came back, 1 when none did; the node is closed on every path.
+ *     one echo came back, 1 when none did; the node is closed on every path, with a CLOSE to
+ *     the peer (§6) so that the listener forgets us at once.
  */
 import { randomInt } from 'node:crypto';
 import { formatEndpoint } from '../discovery/index.js';
-import type { PiaNodeEvent } from '../node/index.js';
+import { PeerUnreachableError, type PiaNodeEvent } from '../node/index.js';
 import { SUITE_NAMES } from '../suites-ids.js';
 import type { PingCommand } from './args.js';
 import { ExitCode } from './exit-codes.js';
@@ -35,7 +37,7 @@ export async function runPing(cmd: PingCommand, io: PiaIo): Promise<number> {
   };
   let started: StartedNode;
   try {
-    started = await startNode({ program: 'pia ping', bind: cmd.bind, suites: cmd.suites, latchFile: cmd.latchFile, verbose: false }, io);
+    started = await startNode({ program: 'pia ping', bind: cmd.bind, suites: cmd.suites, latchFile: cmd.latchFile, verbose: false, connectPeers: true }, io);
   } catch (e) {
     if (!(e instanceof StartError)) throw e;
     return fail(ExitCode.Usage, e.message);
@@ -63,7 +65,7 @@ export async function runPing(cmd: PingCommand, io: PiaIo): Promise<number> {
       } catch (e) {
         echo.cancel();
         Object.assign(report, { sent, received: rtts.length });
-        if (sendFailure !== undefined) return fail(ExitCode.Unreachable, describeSendFailure(sendFailure));
+        if (sendFailure !== undefined) return fail(ExitCode.Unreachable, unreachable(sendFailure.to, sendFailure.code));
         return fail(ExitCode.NoAnswer, `echo ${seq} not sent: ${(e as Error).message}`);
       }
       sent++;
@@ -99,7 +101,7 @@ export async function runPing(cmd: PingCommand, io: PiaIo): Promise<number> {
 /** Resolves with the handshake time, or why it did not complete (and the exit code for it). */
 function handshake(s: StartedNode, cmd: PingCommand, signal: AbortSignal): Promise<Step> {
   const where = formatEndpoint(cmd.target);
-  const offered = cmd.suites.map((id) => SUITE_NAMES[id]).join(', ');
+  const offered = s.suites.suites.map((id) => SUITE_NAMES[id]).join(', ');
   return new Promise<Step>((resolve) => {
     const t0 = s.clock.now();
     let done = false;
@@ -117,7 +119,7 @@ function handshake(s: StartedNode, cmd: PingCommand, signal: AbortSignal): Promi
     const onAbort = (): void => finish({ ok: false, code: ExitCode.NoAnswer, message: `interrupted before the handshake with ${where} completed` });
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
-    s.onSendFailure((f) => finish({ ok: false, code: ExitCode.Unreachable, message: describeSendFailure(f) }));
+    s.onSendFailure((f) => finish({ ok: false, code: ExitCode.Unreachable, message: unreachable(f.to, f.code) }));
     s.node.onEvent((e: PiaNodeEvent) => {
       if (e.kind !== 'exchange-failed') return;
       if (e.reason === 'no common suite') {
@@ -128,9 +130,15 @@ function handshake(s: StartedNode, cmd: PingCommand, signal: AbortSignal): Promi
     });
     s.node.connect(cmd.target).then(
       () => finish({ ok: true, ms: s.clock.now() - t0 }),
-      (e: Error) => finish({ ok: false, code: ExitCode.NoAnswer, message: e.message }),
+      (e: Error) => finish(e instanceof PeerUnreachableError ? { ok: false, code: ExitCode.Unreachable, message: unreachable(cmd.target, e.code) } : { ok: false, code: ExitCode.NoAnswer, message: e.message }),
     );
   });
+}
+
+/** The network answered the INIT with ICMP, or the OS found no way there (docs/protocol.md §2 "Sockets"): say what that means. */
+function unreachable(target: { readonly address: string; readonly port: number }, code: string): string {
+  if (code === 'ECONNREFUSED') return `nothing listens on ${formatEndpoint(target)} (ICMP port unreachable) — is 'pia listen' running there? Check the port`;
+  return describeSendFailure({ code, to: target, message: code });
 }
 
 /** Matches replies to the one echo in flight; a late reply to an earlier echo is ignored. */

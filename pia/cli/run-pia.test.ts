@@ -16,12 +16,16 @@ interface Run {
   err(): string;
 }
 
+/** cpuinfo lines as x86 and a Raspberry Pi 4 print them: the default suite order follows them, not this host. */
+const WITH_AES = (): string => 'flags\t\t: fpu sse2 aes pclmulqdq\n';
+const WITHOUT_AES = (): string => 'Features\t: fp asimd evtstrm crc32 cpuid\n';
+
 function io(env: Record<string, string> = {}, extra: Partial<PiaIo> = {}): Run {
   let out = '';
   let err = '';
   const stop = new AbortController();
   return {
-    io: { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) }, signal: stop.signal, env, ...extra },
+    io: { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) }, signal: stop.signal, env, readCpuinfo: WITH_AES, ...extra },
     stop,
     out: () => out,
     err: () => err,
@@ -34,8 +38,8 @@ afterEach(async () => {
 });
 
 /** Starts `pia listen --bind [::1]:0 …` in-process; resolves with its port once it serves. */
-async function listen(args: string[] = []): Promise<{ run: Run; port: number; exited: Promise<number> }> {
-  const run = io();
+async function listen(args: string[] = [], extra: Partial<PiaIo> = {}): Promise<{ run: Run; port: number; exited: Promise<number> }> {
+  const run = io({}, extra);
   const exited = runPia(['listen', '--bind', '[::1]:0', ...args], run.io);
   cleanups.push(async () => {
     run.stop.abort();
@@ -73,6 +77,17 @@ describe('pia listen + pia ping in-process over UDP on ::1', () => {
     expect(l.run.out()).toMatch(/pia listen: stopped; 7 echoes served, 0 datagrams not for the echo service\n$/);
   });
 
+  it('the suites follow the CPU: a listener without AES instructions says so, and its preference wins over an AES-first ping', async () => {
+    const l = await listen([], { readCpuinfo: WITHOUT_AES });
+    expect(l.run.out()).toContain('(suites chacha20, aes-gcm)');
+    expect(l.run.out()).toContain('pia listen: PIA suites: chacha20-poly1305, aes-256-gcm (CPU without AES instructions; override with --suite, preferred first, e.g. --suite aes-gcm,chacha20)\n');
+    const p = io(); // this ping's CPU has AES: it offers aes-gcm first
+    expect(await runPia(['ping', `[::1]:${l.port}`, '--count', '1', '--json'], p.io)).toBe(0);
+    expect(JSON.parse(p.out())).toMatchObject({ ok: true, suite: 'chacha20' });
+    const set = await listen(['--suite', 'aes-gcm'], { readCpuinfo: WITHOUT_AES });
+    expect(set.run.out()).toContain('pia listen: PIA suites: aes-256-gcm (set by --suite)\n');
+  });
+
   it('ping text output: handshake line, one line per echo, statistics; chacha20 when asked', async () => {
     const l = await listen();
     const p = io();
@@ -108,11 +123,21 @@ describe('pia listen + pia ping in-process over UDP on ::1', () => {
     expect(JSON.parse(p.out())).toMatchObject({ ok: false, exitCode: 3, target: '[2001:db8:99::1]:4500' });
   });
 
-  it('no responder on the port → exit 1 after --timeout, naming the peer and what to check', async () => {
+  it('nobody on the port → exit 3 at once (ICMP port unreachable on the connected socket), long before --timeout', async () => {
     const probe = await openUdpTransport({ address: '::1', port: 0 });
     const port = probe.local.port;
     await probe.close(); // nobody listens there now
     const p = io();
+    expect(await runPia(['ping', `[::1]:${port}`, '--timeout', '60000', '--json'], p.io)).toBe(3);
+    expect(p.err()).toBe(`pia ping: nothing listens on [::1]:${port} (ICMP port unreachable) — is 'pia listen' running there? Check the port\n`);
+    expect(JSON.parse(p.out())).toMatchObject({ ok: false, exitCode: 3, target: `[::1]:${port}` });
+  });
+
+  it('a port that answers nothing, not even ICMP (filtered) → exit 1 after --timeout, naming the peer and what to check', async () => {
+    const probe = await openUdpTransport({ address: '::1', port: 0 });
+    const port = probe.local.port;
+    await probe.close();
+    const p = io({}, { openTransport: (o) => openUdpTransport({ ...o, connectPeers: false }) }); // an unconnected socket hears no ICMP
     expect(await runPia(['ping', `[::1]:${port}`, '--timeout', '400'], p.io)).toBe(1);
     expect(p.err()).toMatch(new RegExp(`^pia ping: no answer from \\[::1\\]:${port} within 400 ms \\(1 INIT sent\\); check that 'pia listen' runs there`));
   });

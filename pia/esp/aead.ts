@@ -1,7 +1,8 @@
 /**
- * The AEAD seam of the ESP data plane (docs/protocol.md §6): one interface, two libraries per
- * suite (@noble/ciphers and node:crypto/OpenSSL), so the hot path can pick the faster one and
- * tests can check each against the other.
+ * The AEAD seam of the ESP data plane (docs/protocol.md §6): one interface, up to three
+ * libraries per suite (@noble/ciphers, node:crypto/OpenSSL, libsodium through sodium-native),
+ * so the hot path can pick the fastest one (aead-select.ts) and tests can check each against
+ * the others.
  *
  * What must hold for every implementation:
  * - key 32 bytes, nonce 12 bytes (salt 4 | IV 8, RFC 4106 §4, RFC 7634 §2), tag 16 bytes
@@ -19,7 +20,14 @@ export const AEAD_KEY_LENGTH = 32;
 export const AEAD_NONCE_LENGTH = 12;
 export const AEAD_TAG_LENGTH = 16;
 
-export type AeadLibrary = 'noble' | 'node';
+export type AeadLibrary = 'noble' | 'node' | 'sodium';
+
+/** How logs and benchmarks name each library. */
+export const AEAD_LIBRARY_NAMES = {
+  noble: '@noble/ciphers',
+  node: 'node:crypto',
+  sodium: 'libsodium',
+} as const satisfies Record<AeadLibrary, string>;
 
 export interface Aead {
   readonly suite: SuiteId;
@@ -45,7 +53,7 @@ export const NODE_CIPHER_NAMES = {
 } as const satisfies Record<SuiteId, string>;
 
 export function aeadDisplayName(suite: SuiteId, library: AeadLibrary): string {
-  return `${NODE_CIPHER_NAMES[suite]} (${library === 'node' ? 'node:crypto' : '@noble/ciphers'})`;
+  return `${NODE_CIPHER_NAMES[suite]} (${AEAD_LIBRARY_NAMES[library]})`;
 }
 
 /** Throws a RangeError naming what is wrong (lengths only: never the key bytes). */

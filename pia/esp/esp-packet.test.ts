@@ -4,8 +4,14 @@ import { SuiteId } from '../suites-ids.js';
 import type { Aead } from './aead.js';
 import { allAeads } from './aead-select.js';
 import {
+  ESP_PAYLOAD_OFFSET,
+  EspDirection,
   EspNextHeader,
+  checkEspDatagram,
   espDatagramLength,
+  espPayloadLength,
+  espSeqLow,
+  espSpi,
   openEsp,
   openEspAnyNextHeader,
   parseEspHeader,
@@ -13,6 +19,7 @@ import {
   sealEspWithExplicitIv,
   type EspOpened,
 } from './esp-packet.js';
+import { PacketBuffer } from './packet-buffer.js';
 import { ReplayWindow, inferEsn } from './replay-window.js';
 import { concat, hex, rfc7634Vector, toHex } from './test-support/index.js';
 
@@ -163,5 +170,55 @@ describe('inbound order at the packet level (docs/protocol.md §6)', () => {
     const arrivals = [2 ** 32 - 2, 2 ** 32 + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 2];
     expect(arrivals.map((s) => receive(w, send(s)))).toEqual(arrivals.map(() => 'delivered'));
     expect(arrivals.map((s) => receive(w, send(s)))).toEqual(arrivals.map(() => 'replay'));
+  });
+});
+
+describe.each(allAeads().map((a) => [a.name, a] as const))('EspDirection, the in-place path, with %s', (_name, aead: Aead) => {
+  it('seals in place the same bytes as sealEsp, and opens them into a reused buffer', () => {
+    const out = new EspDirection(SPI, key, salt, aead);
+    const into = new EspDirection(SPI, key, salt, aead);
+    const buf = new PacketBuffer();
+    const opened = new PacketBuffer();
+    for (let n = 0; n <= 9; n++) {
+      const payload = Uint8Array.from({ length: 100 + n }, (_, i) => (i * 7 + n) & 0xff);
+      const seq = 2 ** 32 + n + 1;
+      buf.ensure(espDatagramLength(payload.length)).set(payload, ESP_PAYLOAD_OFFSET);
+      const length = out.sealInPlace(buf, payload.length, EspNextHeader.Ipv6, seq);
+      const datagram = buf.view(0, length);
+      expect(toHex(datagram)).toBe(toHex(sealEsp({ spi: SPI, seq, key, salt, aead, nextHeader: EspNextHeader.Ipv6, payload })));
+      checkEspDatagram(datagram);
+      expect([espSpi(datagram), espSeqLow(datagram)]).toEqual([SPI, n + 1]);
+      const textLength = into.openInto(datagram, seq, opened);
+      expect(textLength).toBe(length - 32);
+      const payloadLength = espPayloadLength(opened.bytes, textLength);
+      expect(toHex(opened.bytes.subarray(0, payloadLength))).toBe(toHex(payload));
+      expect(opened.bytes[textLength - 1]).toBe(EspNextHeader.Ipv6);
+    }
+  });
+
+  it('a tampered datagram or another high half: -1, and the inbound buffer keeps what it held', () => {
+    const out = new EspDirection(SPI, key, salt, aead);
+    const into = new EspDirection(SPI, key, salt, aead);
+    const buf = new PacketBuffer();
+    const opened = new PacketBuffer();
+    buf.ensure(espDatagramLength(8)).set(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), ESP_PAYLOAD_OFFSET);
+    const datagram = Uint8Array.from(buf.view(0, out.sealInPlace(buf, 8, EspNextHeader.Ipv6, 5)));
+    opened.bytes.fill(0xee);
+    for (const at of [0, 3, 8, 15, 20, datagram.length - 1]) expect(into.openInto(flip(datagram, at), 5, opened), `byte ${at}`).toBe(-1);
+    expect(into.openInto(datagram, 2 ** 32 + 5, opened)).toBe(-1);
+    expect(opened.bytes.subarray(0, 12).every((b) => b === 0xee)).toBe(true);
+    expect(into.openInto(datagram, 5, opened)).toBe(12);
+  });
+
+  it('refuses bad parameters with what is wrong, never the key', () => {
+    expect(() => new EspDirection(0, key, salt, aead)).toThrow(/SPI 0 is not in 1\.\.2\^32-1/);
+    expect(() => new EspDirection(SPI, key.subarray(1), salt, aead)).toThrow(/key must be 32 bytes, got 31/);
+    expect(() => new EspDirection(SPI, key, salt.subarray(1), aead)).toThrow(/salt must be 4 bytes, got 3/);
+    const d = new EspDirection(SPI, key, salt, aead);
+    const small = new PacketBuffer(40);
+    expect(() => d.sealInPlace(small, 20, EspNextHeader.Ipv6, 1)).toThrow(/buffer of 40 bytes cannot hold a 56-byte datagram/);
+    expect(() => d.sealInPlace(new PacketBuffer(), 1, EspNextHeader.Ipv6, 0)).toThrow(/sequence number 0 is not in 1\.\./);
+    expect(String(d)).toBe('EspDirection spi 0x1234abcd [key redacted]');
+    expect(JSON.stringify({ d })).not.toContain('66'); // 0x42 bytes would show as 66
   });
 });

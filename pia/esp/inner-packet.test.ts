@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PiaDecodeError } from '../errors.js';
-import { buildInnerPacket, parseInnerPacket } from './inner-packet.js';
+import { INNER_DST_OFFSET, INNER_SRC_OFFSET, buildInnerPacket, checkInnerPacket, innerDstPort, innerSrcPort, parseInnerPacket, writeInnerPacket } from './inner-packet.js';
 import { addressFromText, addressToText } from '../address.js';
 import { hex, toHex } from './test-support/index.js';
 
@@ -79,5 +79,52 @@ describe('inner IPv6/UDP packet', () => {
     expect(() => buildInnerPacket({ ...fields, src: new Uint8Array(4) })).toThrow(/addresses must be 16 bytes/);
     expect(() => buildInnerPacket({ ...fields, dstPort: 70000 })).toThrow(/port 70000/);
     expect(() => buildInnerPacket({ ...fields, payload: new Uint8Array(65528) })).toThrow(/exceeds 65527/);
+  });
+});
+
+describe('inner packet in place (the per-packet path)', () => {
+  it('writes the known packet at an offset of a larger buffer and checks it there', () => {
+    const out = new Uint8Array(200).fill(0xcc);
+    const length = writeInnerPacket(out, 16, fields.src, fields.dst, fields.srcPort, fields.dstPort, fields.payload);
+    expect(length).toBe(KNOWN.length);
+    expect(toHex(out.subarray(16, 16 + length))).toBe(toHex(KNOWN));
+    expect(out[15]).toBe(0xcc);
+    expect(out[16 + length]).toBe(0xcc);
+    checkInnerPacket(out, 16, length);
+    expect([innerSrcPort(out, 16), innerDstPort(out, 16)]).toEqual([49152, 5683]);
+    expect(addressToText(out.subarray(16 + INNER_SRC_OFFSET, 16 + INNER_SRC_OFFSET + 16))).toBe('2001:db8::1');
+    expect(addressToText(out.subarray(16 + INNER_DST_OFFSET, 16 + INNER_DST_OFFSET + 16))).toBe('2001:db8::f1');
+  });
+
+  it('checks only the bytes it is given: a bad checksum or length at the offset is refused', () => {
+    const out = new Uint8Array(100);
+    const length = writeInnerPacket(out, 4, fields.src, fields.dst, fields.srcPort, fields.dstPort, fields.payload);
+    out[4 + 48]! ^= 1;
+    expect(() => checkInnerPacket(out, 4, length)).toThrow(/UDP checksum does not verify/);
+    out[4 + 48]! ^= 1;
+    expect(() => checkInnerPacket(out, 4, length + 1)).toThrow(/IPv6 payload length 11 disagrees with the 12 bytes/);
+    expect(() => checkInnerPacket(out, 4, length)).not.toThrow();
+  });
+
+  it('the same bytes at every alignment and length (4-aligned packets are summed 32 bits at a time)', () => {
+    const memory = new Uint8Array(1400);
+    let seed = 7;
+    for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 63, 64, 65, 1199, 1200, 1201, 1202]) {
+      const payload = Uint8Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+      const reference = buildInnerPacket({ ...fields, payload });
+      for (let at = 0; at < 8; at++) {
+        const length = writeInnerPacket(memory, at, fields.src, fields.dst, fields.srcPort, fields.dstPort, payload);
+        expect(toHex(memory.subarray(at, at + length)), `${n} bytes at ${at}`).toBe(toHex(reference));
+        checkInnerPacket(memory, at, length);
+        memory[at + length - 1]! ^= 0x40; // any changed byte fails, aligned or not
+        expect(() => checkInnerPacket(memory, at, length), `${n} bytes at ${at}, last byte changed`).toThrow(/does not verify/);
+      }
+    }
+  });
+
+  it('refuses a buffer without room before writing anything', () => {
+    const out = new Uint8Array(40).fill(0xcc);
+    expect(() => writeInnerPacket(out, 0, fields.src, fields.dst, 1, 2, fields.payload)).toThrow(/40 bytes of room for a 51-byte packet/);
+    expect(out.every((b) => b === 0xcc)).toBe(true);
   });
 });

@@ -55,10 +55,11 @@ describe('a full exchange in memory', () => {
     expect(responder.halfOpen).toBe(0);
   });
 
-  it('suite negotiation: the initiator orders, the responder picks the first it supports', async () => {
+  it('suite negotiation (suite-choice.ts): the responder prefers, an initiator putting ChaCha20-Poly1305 first gets it', async () => {
     const cases: [SuiteId[], SuiteId[], SuiteId][] = [
       [[1, 2], [1, 2], 1],
       [[2, 1], [1, 2], 2],
+      [[1, 2], [2, 1], 2],
       [[2, 1], [1], 1],
       [[1], [2, 1], 1],
     ];

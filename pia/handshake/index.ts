@@ -56,3 +56,4 @@ export {
   type RetransmitPolicy,
 } from './initiator.js';
 export { Responder, RESPONDER_DEFAULTS, type ResponderOptions, type ResponderCounters } from './responder.js';
+export { chooseSuite } from './suite-choice.js';

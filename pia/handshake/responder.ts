@@ -12,7 +12,8 @@
  *      bucket only makes the victim prove its address first (WireGuard's under-load rule)
  *   4. proven, and its address or /64 over the proven bucket → dropped, no answer: the buckets
  *      that proven INITs spend are their own, so only the address's real holder can spend them
- *   5. no suite of ours in the offer → REFUSE 1, no state kept
+ *   5. the suite: suite-choice.ts (our preference, unless the initiator puts ChaCha20-Poly1305
+ *      first); no suite of ours in the offer → REFUSE 1, no state kept
  *   6. table full (1024 exchanges) → dropped; low-order g^i (Z = 0) → dropped
  *   7. SPIr, Nr, X25519 key; RESP with MAC_R over T; keep the exchange (half-open) for 10 s;
  *      actions: send RESP, `provisional` keys. A different INIT from the same source and SPIi
@@ -31,13 +32,14 @@
  */
 import type { Clock } from '../../common/index.js';
 import { PiaDecodeError } from '../errors.js';
-import { SuiteId, isSuiteId } from '../suites-ids.js';
+import { SuiteId } from '../suites-ids.js';
 import { addressFromText } from '../address.js';
 import { peerKeyOf, type PeerAddress } from './address.js';
 import { CookieJar, COOKIE_ROTATE_MS } from './cookies.js';
 import { SecretBytes, X25519KeyPair, deriveSession, macEquals, transcriptHash } from './key-schedule.js';
 import { MAC_BYTES, NONCE_BYTES, RefuseReason, decodeKx, encodeKx, transcriptPart, type KxConfirm, type KxInit, type KxMessage } from './messages.js';
 import { pickSpi, systemRandom, type KxRandom } from './random.js';
+import { chooseSuite } from './suite-choice.js';
 import { InitiationRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { negotiatedKeys, type KxAction, type NegotiatedKeys } from './types.js';
 
@@ -54,7 +56,7 @@ export const RESPONDER_DEFAULTS = {
 export interface ResponderOptions {
   readonly clock: Clock;
   readonly random?: KxRandom;
-  /** Suites this node accepts; default both. The initiator's order decides among them. */
+  /** Suites this node accepts, preferred first; default both. suite-choice.ts decides among those offered. */
   readonly suites?: readonly SuiteId[];
   /** False for SPIs already in use among the node's inbound SAs and pending exchanges. */
   readonly spiIsFree?: (spi: number) => boolean;
@@ -229,7 +231,7 @@ export class Responder {
         return [{ kind: 'send', to: from, bytes: cookie, message: 'cookie' }];
       }
     }
-    const suite = msg.suites.find((id): id is SuiteId => isSuiteId(id) && this.#suites.includes(id));
+    const suite = chooseSuite(msg.suites, this.#suites);
     if (suite === undefined) {
       this.#counters.refused++;
       const refuse = encodeKx({ kind: 'refuse', spiI: msg.spiI, reason: RefuseReason.NoCommonSuite });

@@ -2,10 +2,11 @@
  * The PIA node (docs/protocol.md §2–§8): the key exchange, SA table and ESP data plane wired
  * to a datagram transport (real UDP or an in-memory network for tests).
  */
-export { PIA_DEFAULT_PORT, type DatagramListener, type DatagramTransport, type Endpoint } from './transport.js';
+export { PIA_DEFAULT_PORT, type DatagramListener, type DatagramTransport, type Endpoint, type UnreachableListener } from './transport.js';
 export { openUdpTransport, type UdpTransportOptions } from './udp-transport.js';
 export {
   createMemoryNetwork,
+  type AttachOptions,
   type Datagram,
   type Delivery,
   type Fate,
@@ -15,7 +16,9 @@ export {
   type Observer,
   type Outcome,
 } from './memory-network.js';
-export { PiaNode, type DataListener, type EventListener } from './pia-node.js';
+export { PiaNode, type CloseOptions, type DataListener, type EventListener } from './pia-node.js';
+export { PeerUnreachableError } from './association-end.js';
+export type { CloseReason } from './close-message.js';
 export {
   SA_LIMITS,
   type InnerInfo,

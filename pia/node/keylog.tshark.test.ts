@@ -13,12 +13,15 @@
  *     the node drops) shows in tshark's own output. "Capturing on" on stderr is not enough:
  *     packets sent right after it were missing from the pcap in trials;
  *  3. the exchange, a dummy, echoes with distinctive payloads (one with explicit inner
- *     addresses); a 2-byte end marker, seen by tshark, closes the capture; SIGINT stops it;
+ *     addresses, one with none: the wildcard-bound node then puts the address its OS sends
+ *     from, §6, never `::`); a 2-byte end marker, seen by tshark, closes the capture; SIGINT
+ *     stops it;
  *  4. `tshark -r` the pcap with -d udp.port==P,udpencap and esp.enable_encryption_decode:
  *     with the AES key log every ESP packet decrypts and shows the inner addresses, ports and
  *     payload the nodes used; with AES and ChaCha20 lines in one file the AES packets still
  *     decrypt (Wireshark 4.0 rejects the ChaCha20 line: it has no ChaCha20-Poly1305, newer
- *     releases do); without the file nothing decrypts (so this test can fail).
+ *     releases do); no decrypted inner address is `::` (RFC 4291 §2.5.2); without the file
+ *     nothing decrypts (so this test can fail).
  *
  * Wireshark 4.0 knows no ESN: with esp.enable_authentication_check on it would flag every
  * ICV as incorrect (it computes the AAD without the high 32 bits, §8); the check is off
@@ -101,6 +104,8 @@ interface Sent {
   readonly innerDst: string;
   readonly srcPort: number;
   readonly payload: Uint8Array;
+  /** Sent without inner addresses: the node's defaults (`innerSrc`/`innerDst` are what they must come out as). */
+  readonly defaults?: boolean;
 }
 
 /** The decrypted row of each request and of its echo: inner addresses, ports and payload as sent. */
@@ -157,7 +162,7 @@ describe('key log → Wireshark (tshark) decrypts a real capture', () => {
     // 3. traffic: AES (a ↔ b) and ChaCha20 (c ↔ b)
     const echo = async (from: PiaNode, s: Omit<Sent, 'from' | 'to' | 'spi'>): Promise<Sent> => {
       const got = new Promise<void>((resolve) => waiters.set(hex(s.payload), resolve));
-      await from.send(b.local, { srcPort: s.srcPort, dstPort: INNER_PORT, payload: s.payload, innerSrc: s.innerSrc, innerDst: s.innerDst });
+      await from.send(b.local, { srcPort: s.srcPort, dstPort: INNER_PORT, payload: s.payload, ...(s.defaults === true ? {} : { innerSrc: s.innerSrc, innerDst: s.innerDst }) });
       await got;
       return { ...s, from: { address: '::1', port: from.local.port }, to: b.local, spi: from.sa(b.local)!.spiOut };
     };
@@ -166,6 +171,8 @@ describe('key log → Wireshark (tshark) decrypts a real capture', () => {
     const sent: Sent[] = [];
     for (let i = 0; i < 3; i++) sent.push(await echo(a, { srcPort: 40000 + i, innerSrc: '::1', innerDst: '::1', payload: text(`PIA key log check #${i} \u00a7 ${'x'.repeat(i * 20)}`) }));
     sent.push(await echo(a, { srcPort: 40100, innerSrc: '2001:db8:a::1', innerDst: '2001:db8:b::1', payload: Uint8Array.from({ length: 300 }, (_, k) => (k * 7) & 0xff) }));
+    // no inner addresses given: a is bound to ::, so its inner source is the one its OS sends from toward ::1 (§6)
+    sent.push(await echo(a, { srcPort: 40101, innerSrc: '::1', innerDst: '::1', defaults: true, payload: text('PIA inner defaults from a node bound to ::') }));
     await c.connect(b.local);
     const chachaSent = await echo(c, { srcPort: 40200, innerSrc: '::1', innerDst: '::1', payload: text('PIA chacha20 in the capture') });
     await marker(Uint8Array.of(0xee, 0xee), 10);
@@ -180,6 +187,9 @@ describe('key log → Wireshark (tshark) decrypts a real capture', () => {
     const withLog = await decode(pcap, P, xdg);
     expect(withLog.stderr).not.toMatch(/Error loading table|invalid value/);
     expectDecrypted(withLog.rows, sent, aSa.spiIn);
+    const innerAddresses = withLog.rows.filter((r) => r.ip6src.length === 2).flatMap((r) => [r.ip6src[1], r.ip6dst[1]]);
+    expect(innerAddresses.length).toBeGreaterThanOrEqual(4 * sent.length);
+    expect(innerAddresses).not.toContain('::'); // RFC 4291 §2.5.2: never a destination, so never our source either
     const aesRows = withLog.rows.filter((r) => r.spi === hex8(aSa.spiOut) || r.spi === hex8(aSa.spiIn));
     expect(aesRows).toHaveLength(1 + 2 * sent.length); // the initiator's dummy, then request and reply each
     expect(aesRows.filter((r) => r.ip6src.length === 2)).toHaveLength(2 * sent.length); // the dummy has no inner packet (next header 59)

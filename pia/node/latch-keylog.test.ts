@@ -6,6 +6,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { PeerDiscovery } from '../discovery/index.js';
 import { createAead, openEsp, parseEspHeader, inferEsn, ReplayWindow } from '../esp/index.js';
 import { seededRandom } from '../handshake/test-support/index.js';
+import { cpuSuiteChoice } from '../suite-order.js';
 import { SuiteId } from '../suites-ids.js';
 import { PiaNode } from './pia-node.js';
 import { A, B, isEsp, pair, payloadOf, spiOf, type Pair } from './test-support/index.js';
@@ -28,8 +29,8 @@ describe('latching (docs/protocol.md §4)', () => {
     await p.settle();
     expect(a.node.plaintextPolicy(B)).toBe('refuse-latched');
     expect(b.node.plaintextPolicy('2001:DB8:A:0::1')).toBe('refuse-latched'); // any spelling of the address
-    expect(a.latches.get(B.address)).toMatchObject({ piaPort: 4500, suite: SuiteId.AesGcm256 });
-    expect(b.latches.get(A.address)).toMatchObject({ piaPort: 4500, suite: SuiteId.AesGcm256 });
+    expect(a.latches.get(B.address)).toMatchObject({ piaPort: 4500, suite: cpuSuiteChoice().suites[0] });
+    expect(b.latches.get(A.address)).toMatchObject({ piaPort: 4500, suite: cpuSuiteChoice().suites[0] });
     expect(a.node.plaintextPolicy('2001:db8:c::1')).toBe('allow');
   });
 
@@ -57,7 +58,7 @@ describe('key log (docs/protocol.md §8)', () => {
     dirs.push(dir);
     const path = join(dir, 'esp_sa');
     const warnings: string[] = [];
-    p = pair('keylog', { a: { keyLogPath: path, logger: { info: () => undefined, warn: (m) => warnings.push(m) }, limits: { rekeyAfterPackets: 5 } }, echo: 'b' });
+    p = pair('keylog', { a: { suites: [SuiteId.AesGcm256], keyLogPath: path, logger: { info: () => undefined, warn: (m) => warnings.push(m) }, limits: { rekeyAfterPackets: 5 } }, echo: 'b' });
     const { a } = p;
     const seen: Uint8Array[] = [];
     p.net.observe((d) => {

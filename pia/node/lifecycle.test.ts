@@ -58,15 +58,17 @@ describe('SA lifecycle (docs/protocol.md §3)', () => {
     expect(a.node.counters.icvFailures + b.node.counters.icvFailures + a.node.counters.unknownSpi + b.node.counters.unknownSpi).toBe(0);
   });
 
-  it('rekeys by time (120 s ± 10 s), and the old inbound SA stays for its 30 s grace only', async () => {
+  it('the initiator rekeys by time (120 s ± 10 s), and the old inbound SA stays for its 30 s grace only', async () => {
     p = pair('rekey-time');
     const { a, b } = p;
     await a.node.connect(B);
     const old = a.node.sa(B)!;
     await p.clock.advance(109_000);
     expect(a.node.sa(B)).toEqual(old);
-    await p.clock.advance(11_001);
+    await p.clock.advance(21_001);
     await p.settle();
+    expect(a.of('exchange-started').filter((e) => e.reason === 'rekey-time')).toHaveLength(1);
+    expect(b.of('exchange-started')).toEqual([]); // §3: the responder never starts one toward its initiator
     const fresh = a.node.sa(B)!;
     expect(fresh.spiIn).not.toBe(old.spiIn);
     expect(b.node.sa(A)).toEqual({ spiIn: fresh.spiOut, spiOut: fresh.spiIn, suite: fresh.suite });
@@ -89,9 +91,10 @@ describe('SA lifecycle (docs/protocol.md §3)', () => {
     await a.node.send(B, { srcPort: 1, dstPort: 2, payload: payloadOf(1) });
     await a.node.send(B, { srcPort: 1, dstPort: 2, payload: payloadOf(2) });
     stop();
+    await b.node.send(A, { srcPort: 2, dstPort: 1, payload: payloadOf(99) }); // b answers: a does not take it for dead (§3)
     const oldSpi = b.node.sa(A)!.spiIn;
     expect(held.map(spiOf)).toEqual([oldSpi, oldSpi]);
-    await p.clock.advance(120_001); // both rekey by time at once: converges to one new pair
+    await p.clock.advance(120_001); // a, the initiator, rekeys by time
     await p.settle();
     expect(b.node.sa(A)!.spiIn).not.toBe(oldSpi);
     p.net.inject(A, B, held[0]!);
@@ -104,10 +107,12 @@ describe('SA lifecycle (docs/protocol.md §3)', () => {
     expect(b.node.counters.unknownSpi).toBe(1);
   });
 
-  it('simultaneous rekeys (same instant, no jitter) converge to one SA pair by the lower nonce', async () => {
+  it('simultaneous rekeys (same instant, no jitter) between two nodes that both initiated converge to one SA pair by the lower nonce', async () => {
     p = pair('simul-rekey', { both: { limits: noJitter }, echo: 'b' });
     const { a, b } = p;
-    await a.node.connect(B);
+    const both = Promise.all([a.node.connect(B), b.node.connect(A)]); // each initiated: each rekeys (§3)
+    await p.settle();
+    await both;
     p.net.intercept(() => [{ delayMs: 5 }]); // 5 ms of latency: both INITs are on the wire at once
     await p.clock.advance(120_100);
     expect(a.of('exchange-started').filter((e) => e.reason === 'rekey-time')).toHaveLength(1);

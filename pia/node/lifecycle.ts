@@ -7,6 +7,9 @@
  *      hard limit dropped; a dead peer (35 s silent after we sent) or a current pair past its
  *      hard limit (180 s) torn down; else a keepalive (dummy ESP, next header 59) and/or a
  *      rekey by time (peer.ts `due`)
+ *   3. a torn-down peer that matters (§3: we initiated to it, or the application holds an
+ *      interest in it) is reported dead ('peer-dead', counted); any other is forgotten
+ *      quietly ('peer-forgotten', counted apart): a program that exited costs nothing more
  * Returns the peers it serviced: the node schedules each anew, or forgets it once it holds
  * nothing. Teardown drops every SA with the peer and tells discovery; its latch stays (§4).
  */
@@ -28,6 +31,8 @@ export interface LifecycleHost {
   sendDummy(peer: Peer, pair: SaPair): void;
   startExchange(peer: Peer, reason: 'rekey-time'): void;
   saClosed(peer: Peer): void;
+  /** §3: we initiated to `peer`, or the application holds an interest in it. */
+  matters(peer: Peer): boolean;
   readonly phase3: { giveUp(peer: Peer, pair: SaPair, why: string): void; pairClosed(pair: SaPair): void };
 }
 
@@ -40,11 +45,18 @@ export function serviceDeadlines(host: LifecycleHost): Peer[] {
     const due = peer.due(now, host.limits);
     for (const old of due.retire) closePair(host, peer, old, old.retireAt !== undefined && old.retireAt <= now ? 'grace-over' : 'hard-limit');
     if (due.dead) {
-      host.counters.deadPeers++;
-      host.emit({ kind: 'peer-dead', peer: peer.endpoint, silentMs: now - (peer.dpdSince ?? now) });
-      teardown(host, peer, 'dead-peer');
+      if (host.matters(peer)) {
+        host.counters.deadPeers++;
+        host.emit({ kind: 'peer-dead', peer: peer.endpoint, silentMs: now - (peer.dpdSince ?? now) });
+        teardown(host, peer, 'dead-peer');
+      } else {
+        teardown(host, peer, 'dead-peer');
+        forgotten(host, peer, 'silent');
+      }
     } else if (due.expire) {
+      const matters = host.matters(peer);
       teardown(host, peer, 'hard-limit');
+      if (!matters) forgotten(host, peer, 'expired');
     } else if (peer.current !== undefined) {
       if (due.keepalive) {
         host.counters.keepalivesSent++;
@@ -57,8 +69,13 @@ export function serviceDeadlines(host: LifecycleHost): Peer[] {
   return serviced;
 }
 
-/** Every SA with the peer goes. A rekey still running may yet bring a new SA after a hard limit; not to a dead peer. */
-export function teardown(host: LifecycleHost, peer: Peer, reason: 'dead-peer' | 'hard-limit' | 'closed'): void {
+function forgotten(host: LifecycleHost, peer: Peer, why: 'silent' | 'expired'): void {
+  host.counters.peersForgotten++;
+  host.emit({ kind: 'peer-forgotten', peer: peer.endpoint, why });
+}
+
+/** Every SA with the peer goes. A rekey still running may yet bring a new SA after a hard limit; not to a dead or closed peer. */
+export function teardown(host: LifecycleHost, peer: Peer, reason: 'dead-peer' | 'hard-limit' | 'closed' | 'peer-closed'): void {
   const hadSa = peer.current !== undefined;
   for (const pair of peer.pairs()) closePair(host, peer, pair, reason);
   peer.rekeyAt = undefined;

@@ -44,7 +44,7 @@ describe('dead-peer detection (docs/protocol.md §3: 35 s without authenticated 
     p = pair('dead');
     const { a } = p;
     await a.node.connect(B);
-    await p.b.node.close(); // the peer vanishes
+    await p.b.node.close({ notifyPeers: false }); // the peer vanishes without a CLOSE (a crash)
     await p.clock.advance(5_000);
     await a.node.send(B, { srcPort: 1, dstPort: 2, payload: payloadOf(1) });
     await p.clock.advance(34_999);

@@ -12,12 +12,14 @@
  *   3. observers see the datagram and what happened to it;
  *   4. each delivery reaches the transport whose public endpoint is the destination, as a
  *      fresh copy, after its delay (on the injected clock; without delay, in a microtask, so
- *      datagrams from one sender arrive in order).
+ *      datagrams from one sender arrive in order); with nobody there, a sender attached with
+ *      `reportUnreachable` hears "ECONNREFUSED" for that destination, as a connected UDP
+ *      socket hears an ICMP port unreachable (docs/protocol.md §2 "Sockets").
  * Endpoints compare as the key exchange compares them (peerKey: 16 address bytes and port).
  */
 import type { Clock } from '../../common/index.js';
 import { peerKey } from '../handshake/index.js';
-import type { DatagramListener, DatagramTransport, Endpoint } from './transport.js';
+import type { DatagramListener, DatagramTransport, Endpoint, UnreachableListener } from './transport.js';
 
 export interface Datagram {
   readonly from: Endpoint;
@@ -38,8 +40,13 @@ export type Interceptor = (d: Datagram) => Fate | undefined;
 export type Outcome = 'delivered' | 'dropped' | 'unreachable';
 export type Observer = (d: Datagram, outcome: Outcome) => void;
 
+export interface AttachOptions {
+  /** Hear of datagrams that found nobody at their destination (onUnreachable), as a connected socket does. */
+  readonly reportUnreachable?: boolean;
+}
+
 export interface MemoryNetwork {
-  attach(address: string, port: number): DatagramTransport;
+  attach(address: string, port: number, options?: AttachOptions): DatagramTransport;
   intercept(fn: Interceptor): () => void;
   observe(fn: Observer): () => void;
   /** Sends `bytes` as if from `from`, past the interceptors (a replay or forgery on the wire). */
@@ -74,6 +81,8 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
         if (target === undefined || target.closed) {
           stats.unreachable++;
           for (const o of observers) o(shown, 'unreachable');
+          const sender = byPublic.get(peerKey(d.from));
+          if (sender?.reportsUnreachable === true && !sender.closed) sender.unreachable(d.to);
           return;
         }
         stats.delivered++;
@@ -104,8 +113,8 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
   };
 
   return {
-    attach(address, port) {
-      const t = new MemoryTransport({ address, port }, route);
+    attach(address, port, attachOptions = {}) {
+      const t = new MemoryTransport({ address, port }, route, attachOptions.reportUnreachable === true);
       const key = peerKey(t.local);
       if (byPublic.get(key)?.closed === false) throw new Error(`memory network: [${address}]:${port} is already attached; close that transport first or pick another port`);
       byPublic.set(key, t);
@@ -140,12 +149,31 @@ class MemoryTransport implements DatagramTransport {
   publicEndpoint: Endpoint;
   closed = false;
   readonly #listeners = new Set<DatagramListener>();
+  readonly #unreachable = new Set<UnreachableListener>();
   readonly #route: (d: Datagram) => void;
 
-  constructor(local: Endpoint, route: (d: Datagram) => void) {
+  constructor(
+    local: Endpoint,
+    route: (d: Datagram) => void,
+    readonly reportsUnreachable: boolean,
+  ) {
     this.local = local;
     this.publicEndpoint = local;
     this.#route = route;
+  }
+
+  /** No wildcard here: every transport sends from the address it was attached at. */
+  localAddressFor(): Promise<string> {
+    return Promise.resolve(this.local.address);
+  }
+
+  onUnreachable(listener: UnreachableListener): () => void {
+    this.#unreachable.add(listener);
+    return () => this.#unreachable.delete(listener);
+  }
+
+  unreachable(to: Endpoint): void {
+    for (const l of this.#unreachable) l(to, 'ECONNREFUSED');
   }
 
   send(bytes: Uint8Array, to: Endpoint): Promise<void> {
@@ -166,6 +194,7 @@ class MemoryTransport implements DatagramTransport {
   close(): Promise<void> {
     this.closed = true;
     this.#listeners.clear();
+    this.#unreachable.clear();
     return Promise.resolve();
   }
 }

@@ -15,28 +15,38 @@
  *      nothing); failed (reserved SPI released, callers rejected, a failed rekey retried)
  *   3. one timer at the earliest deadline of the responder, every initiator and every
  *      peer's lifecycle (lifecycle.ts, peer.ts)
- *   4. outbound ESP on the current pair; rekey by packet count in either direction
+ *   4. outbound ESP on the current pair; rekey by packet count in either direction, only with
+ *      a peer we initiated to (§3: a responder never starts an exchange toward its initiator)
+ *   5. the end of an association besides the timers (association-end.ts): CLOSE received
+ *      (control type 32, §6) or sent as the node closes; the network's "unreachable" (§2)
+ * Steps 1 (ESP) and 4 allocate nothing of ours per packet: esp-inbound.ts, esp-outbound.ts.
  */
 import type { Clock } from '../../common/index.js';
-import { formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
-import { EspNextHeader, openKeyLog, type AeadLibrary, type KeyLog } from '../esp/index.js';
+import { canonicalAddress, formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
+import { EspNextHeader, PacketBuffer, openKeyLog, sodiumFallbackNotice, type AeadLibrary, type KeyLog } from '../esp/index.js';
 import { PiaDecodeError } from '../errors.js';
 import { Initiator, Responder, decodeKx, isKxDatagram, jittered, samePeer, systemRandom, type KxAction, type KxFailure, type KxRandom, type NegotiatedKeys, type RetransmitPolicy } from '../handshake/index.js';
+import { peerUnreachable, receiveClose, sayGoodbye, type EndHost } from './association-end.js';
+import { isClose, type CloseReason } from './close-message.js';
+import { isUnspecified } from './inner-source.js';
 import { receiveEsp, type InboundHost, type InboundSa } from './esp-inbound.js';
 import { Latching } from './latching.js';
 import { DeadlineTimer, serviceDeadlines, type LifecycleHost } from './lifecycle.js';
 import { LATCH_TOUCH_MS, failureMessage, keyLogLocal } from './node-support.js';
 import { SA_LIMITS, zeroCounters, type ConnectOptions, type InnerInfo, type PiaNodeEvent, type PiaNodeOptions, type SaLimits } from './node-types.js';
 import type { Peer } from './peer.js';
+import { DataListeners, cachedContext, listenerThrew } from './delivery.js';
 import { Phase3Driver, type Phase3Host } from './phase3-driver.js';
 import { SaPair } from './sa.js';
 import { SaTable } from './sa-table.js';
+import { NO_PAYLOAD, sendFailed, sendPayload, type OutboundHost } from './esp-outbound.js';
+import { SendBuffers } from './send-buffers.js';
+import { cpuSuiteChoice } from '../suite-order.js';
 import type { DatagramTransport, Endpoint } from './transport.js';
 
-export type DataListener = (payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo) => void;
 export type EventListener = (event: PiaNodeEvent) => void;
 
-export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
+export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase3Host, EndHost {
   readonly limits: SaLimits;
   readonly clock: Clock;
   readonly table = new SaTable();
@@ -44,27 +54,38 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   readonly responder: Responder;
   readonly transport: DatagramTransport;
   readonly localAddress: string;
+  /** Bound to `::`/`0.0.0.0` with no localAddress: the inner source is looked up per peer (§6). */
+  readonly wildcard: boolean;
   readonly latching: Latching;
   readonly keyLog: KeyLog | undefined;
   readonly timer: DeadlineTimer;
   readonly phase3: Phase3Driver;
-  readonly dataListeners = new Set<DataListener>();
   readonly eventListeners = new Set<EventListener>();
+  readonly openBuffer = new PacketBuffer(); // delivered payloads are views into it (esp-inbound.ts)
+  readonly sendBuffers = new SendBuffers((to, err) => sendFailed(this, to, err));
+  readonly dataListeners = new DataListeners((message) => this.log('warn', message));
+  #widened = false; // the ESP packet being handled touched more than its peer (a confirmation, a control message)
   closed = false;
   readonly #o: PiaNodeOptions;
   readonly random: KxRandom;
-  readonly library: AeadLibrary;
+  readonly library: AeadLibrary | undefined;
+  /** The application's live interest in a peer (§3 "Peers that matter"), e.g. a gateway's CoAP observers. */
+  interest: ((peer: PeerEndpoint) => boolean) | undefined;
 
   constructor(options: PiaNodeOptions, connect: (pia: Endpoint, options: ConnectOptions) => void) {
-    this.#o = options;
+    // Default suites: the CPU's order (suite-order.ts), for the initiator's offer and the responder's preference alike.
+    const suites = options.suites ?? cpuSuiteChoice().suites;
+    this.#o = { ...options, suites };
     this.limits = { ...SA_LIMITS, ...options.limits };
     this.clock = options.clock;
     this.transport = options.transport;
     this.random = options.random ?? systemRandom();
-    this.library = options.aeadLibrary ?? 'node';
+    this.library = options.aeadLibrary; // undefined: each suite's default (createAead: libsodium, else node:crypto)
     this.localAddress = options.localAddress ?? options.transport.local.address;
-    const suites = options.suites ? { suites: options.suites } : {};
-    this.responder = new Responder({ ...options.responder, ...suites, clock: this.clock, random: this.random, spiIsFree: (spi) => this.table.spiFree(spi) });
+    this.wildcard = isUnspecified(canonicalAddress(this.localAddress));
+    this.responder = new Responder({ ...options.responder, suites, clock: this.clock, random: this.random, spiIsFree: (spi) => this.table.spiFree(spi) });
+    const sodiumNotice = this.library === undefined ? sodiumFallbackNotice(suites) : undefined;
+    if (sodiumNotice !== undefined) this.log('warn', sodiumNotice);
     this.keyLog = options.keyLogPath === undefined ? undefined : openKeyLog({ path: options.keyLogPath, warn: (m) => this.log('warn', m) });
     this.latching = new Latching({ latches: options.latches, discovery: options.discovery, log: (level, m) => this.log(level, m), start: connect });
     this.timer = new DeadlineTimer(this.clock, () => {
@@ -89,6 +110,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
   connect(endpoint: Endpoint, options: ConnectOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`PIA connect to ${formatEndpoint(endpoint)}: the node is closed; create a new one`));
     const p = this.table.peer(endpoint);
+    p.initiated = true; // §3: it matters to us, and we rekey with it
     if (p.current !== undefined) return Promise.resolve();
     const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
     if (!p.exchanging) this.startExchange(p, 'connect', options.initOnce === true ? { tries: 1 } : undefined);
@@ -99,7 +121,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     return this.table.find(endpoint);
   }
   sendControl(peer: Peer, pair: SaPair, payload: Uint8Array): Promise<void> {
-    return this.sendEsp(peer, pair, EspNextHeader.Control, payload, false);
+    return sendPayload(this, peer, pair, EspNextHeader.Control, payload);
   }
   lookup(spi: number): InboundSa | undefined {
     return this.table.inbound(spi);
@@ -108,33 +130,53 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     for (const l of this.eventListeners) this.guard(() => l(event));
   }
   deliver(payload: Uint8Array, ctx: SecurityContext, inner: InnerInfo): void {
-    for (const l of this.dataListeners) this.guard(() => l(payload, ctx, inner));
+    this.dataListeners.deliver(payload, ctx, inner);
   }
-  addressText(address: Uint8Array): string {
-    return this.table.addresses.text(address);
+  addressText(bytes: Uint8Array, at: number): string {
+    return this.table.addresses.text(bytes, at);
   }
   confirmByEsp(sa: InboundSa): void {
+    this.#widened = true;
     if (sa.pair.phase === 3) this.phase3.confirmedByEsp(sa.peer, sa.pair);
     else this.run(this.responder.confirmedByEsp(sa.pair.spiIn));
   }
   control(sa: InboundSa, payload: Uint8Array): void {
-    this.phase3.control(sa.peer, sa.pair, payload);
+    this.#widened = true;
+    if (isClose(payload)) receiveClose(this, sa, payload);
+    else this.phase3.control(sa.peer, sa.pair, payload);
+  }
+  /** §6: one CLOSE to each peer with a pair, handed to the transport; the caller then closes. */
+  sayGoodbye(reason: Exclude<CloseReason, 'unspecified'>): Promise<void> {
+    return sayGoodbye(this, reason);
+  }
+  /** §2 "Sockets": the transport says `endpoint` cannot be reached. */
+  unreachable(endpoint: Endpoint, code: string): void {
+    if (!this.closed) peerUnreachable(this, endpoint, code);
+  }
+  /** §3 "Peers that matter": we initiated to it, or the application holds an interest in it. */
+  matters(peer: Peer): boolean {
+    try {
+      return peer.initiated || this.interest?.(peer.endpoint) === true;
+    } catch (err) {
+      this.log('warn', `PIA node: the interest predicate threw (${err instanceof Error ? err.message : String(err)}); fix it`);
+      return false;
+    }
   }
   context(sa: InboundSa): SecurityContext {
-    return this.phase3.context(sa.peer, sa.pair);
+    return cachedContext(sa.peer, sa.pair, this.clock.now(), this.phase3);
   }
   saClosed(peer: Peer): void {
     this.latching.saClosed(peer.endpoint);
   }
   sendDummy(peer: Peer, pair: SaPair): void {
-    void this.sendEsp(peer, pair, EspNextHeader.NoNextHeader, new Uint8Array(0), false).catch(() => undefined);
+    void sendPayload(this, peer, pair, EspNextHeader.NoNextHeader, NO_PAYLOAD).catch(() => undefined); // errors are events
   }
 
   onDatagram(bytes: Uint8Array, from: Endpoint): void {
     if (this.closed) return;
     const c = this.counters;
     c.datagramsIn++;
-    const source = { address: this.table.addresses.canonical(from.address), port: from.port };
+    const source = this.table.addresses.endpoint(from.address, from.port);
     if (bytes.length === 1 && bytes[0] === 0xff) c.natKeepalives++;
     else if (bytes.length < 8) c.short++;
     else if (isKxDatagram(bytes)) {
@@ -143,8 +185,10 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
       if (peer !== undefined) this.settle(peer);
       else this.reschedule();
     } else {
+      this.#widened = false;
       const peer = receiveEsp(this, bytes, source);
-      if (peer !== undefined) this.reschedule(peer);
+      if (peer !== undefined && this.#widened) this.reschedule(peer);
+      else if (peer !== undefined) this.reschedulePeer(peer); // a data packet moved this peer's deadlines only
     }
   }
 
@@ -300,37 +344,21 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
       this.counters.rebinds++;
       this.emit({ kind: 'peer-moved', from: was, to: from });
     }
-    if (pair === peer.current && seq >= this.limits.rekeyAfterPackets) this.#rekeyByPackets(peer);
+    if (pair === peer.current && seq >= this.limits.rekeyAfterPackets) this.rekeyByPackets(peer);
     if (now - peer.touchedAt >= LATCH_TOUCH_MS) {
       peer.touchedAt = now;
       this.latching.touch(peer.endpoint.address);
     }
   }
 
-  #rekeyByPackets(peer: Peer): void {
+  rekeyByPackets(peer: Peer): void {
+    if (this.closed || !peer.initiated) return; // §3: only toward a peer we initiated to
     if (!peer.exchanging && this.clock.now() >= peer.rekeyHoldUntil) this.startExchange(peer, 'rekey-packets');
   }
 
-  /** Seals on `pair` and sends to the peer's current endpoint; rejects if the transport does. */
-  async sendEsp(peer: Peer, pair: SaPair, nextHeader: EspNextHeader, payload: Uint8Array, data: boolean): Promise<void> {
-    const bytes = pair.seal(nextHeader, payload);
-    const now = this.clock.now();
-    this.counters.espOut++;
-    peer.keepaliveAt = undefined;
-    if (data && peer.dpdSince === undefined) peer.dpdSince = now; // §3 dead peer: counts from here
-    if (pair === peer.current && pair.sent >= this.limits.rekeyAfterPackets) this.#rekeyByPackets(peer);
-    this.reschedule(peer);
-    await this.transmit(bytes, peer.endpoint, true);
-  }
-
-  async transmit(bytes: Uint8Array, to: PeerEndpoint, rethrow = false): Promise<void> {
-    try {
-      await this.transport.send(bytes, to);
-    } catch (err) {
-      this.counters.sendErrors++;
-      this.emit({ kind: 'send-error', to, message: err instanceof Error ? err.message : String(err) });
-      if (rethrow) throw err;
-    }
+  /** Sends a key-exchange datagram (a fresh array of its own); a failure is counted and reported, not thrown. */
+  transmit(bytes: Uint8Array, to: PeerEndpoint): Promise<void> {
+    return this.transport.send(bytes, to).catch((err: unknown) => sendFailed(this, to, err));
   }
 
   /**
@@ -343,6 +371,13 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     if (this.closed) return;
     if (peer !== undefined) this.table.schedule(peer, peer.nextDeadline(this.limits));
     this.timer.arm(Math.min(this.responder.nextDeadline() ?? Infinity, this.phase3.nextDeadline() ?? Infinity, this.table.nextDeadline() ?? Infinity));
+  }
+
+  /** `reschedule(peer)` when only that peer's deadlines moved (a data packet): the others were armed when they changed. */
+  reschedulePeer(peer: Peer): void {
+    if (this.closed) return;
+    this.table.schedule(peer, peer.nextDeadline(this.limits));
+    this.timer.arm(this.table.nextDeadline());
   }
 
   /** After a change to `peer`: forgotten if it now holds nothing (Peer.idle), else re-queued. */
@@ -359,7 +394,7 @@ export class NodeCore implements InboundHost, LifecycleHost, Phase3Host {
     try {
       fn();
     } catch (err) {
-      this.log('warn', `PIA node: a listener threw (${err instanceof Error ? err.message : String(err)}); fix the listener`);
+      this.log('warn', listenerThrew(err));
     }
   }
 }

@@ -48,6 +48,12 @@ export function describeNodeEvent(e: PiaNodeEvent): string {
       return failureMessage(e.peer, e.reason);
     case 'peer-dead':
       return `peer ${formatEndpoint(e.peer)} dead: no authenticated packet for ${Math.round(e.silentMs / 1000)} s after we sent; SA torn down`;
+    case 'peer-forgotten':
+      return `peer ${formatEndpoint(e.peer)} forgotten: its SA ${e.why === 'silent' ? 'went silent' : 'reached its hard limit'} and it only ever initiated to us (docs/protocol.md §3)`;
+    case 'peer-closed':
+      return `peer ${formatEndpoint(e.peer)} closed the association (${e.reason}); its SAs are dropped`;
+    case 'peer-unreachable':
+      return `peer ${formatEndpoint(e.peer)} unreachable (${e.code})${e.ended ? ': the key exchange toward it ended' : ''}`;
     case 'peer-moved':
       return `peer ${formatEndpoint(e.from)} moved to ${formatEndpoint(e.to)} (NAT rebinding); sending there now`;
     case 'icv-failure':

@@ -9,6 +9,7 @@ import type { AeadLibrary } from '../esp/index.js';
 import type { KxFailure, KxRandom, ResponderOptions, RetransmitPolicy } from '../handshake/index.js';
 import type { SuiteId } from '../suites-ids.js';
 import type { P3Reason } from '../phase3/types.js';
+import type { CloseReason } from './close-message.js';
 import type { Phase3Options } from './phase3-driver.js';
 import type { DatagramTransport } from './transport.js';
 
@@ -66,9 +67,9 @@ export interface PiaNodeOptions {
   readonly logger?: PiaLogger;
   /** §8 key log (the program passes PIA_KEYLOG); off when undefined. */
   readonly keyLogPath?: string;
-  /** Suites offered and accepted, preference first; default AES-256-GCM, ChaCha20-Poly1305. */
+  /** Suites offered and accepted, preference first; default by the CPU (suite-order.ts): AES-256-GCM first with AES instructions, ChaCha20-Poly1305 first without. */
   readonly suites?: readonly SuiteId[];
-  /** AEAD library on the hot path; default node:crypto. */
+  /** AEAD library on the hot path; default per suite: libsodium when it loaded and offers the suite, else node:crypto (esp/aead-select.ts). */
   readonly aeadLibrary?: AeadLibrary;
   /** Our address as peers see it: the default inner source address and the key log's. */
   readonly localAddress?: string;
@@ -103,14 +104,22 @@ export interface InnerInfo {
   readonly dstPort: number;
 }
 
-export type SaCloseReason = 'grace-over' | 'hard-limit' | 'dead-peer' | 'closed';
+/** 'peer-closed': the peer sent CLOSE (§6); 'closed': this node closed. */
+export type SaCloseReason = 'grace-over' | 'hard-limit' | 'dead-peer' | 'closed' | 'peer-closed';
 
 export type PiaNodeEvent =
   | { readonly kind: 'sa-up'; readonly peer: PeerEndpoint; readonly sa: SaInfo; readonly role: 'initiator' | 'responder'; readonly rekey: boolean }
   | { readonly kind: 'sa-closed'; readonly peer: PeerEndpoint; readonly sa: SaInfo; readonly reason: SaCloseReason }
   | { readonly kind: 'exchange-started'; readonly peer: PeerEndpoint; readonly reason: 'connect' | 'rekey-time' | 'rekey-packets' }
   | { readonly kind: 'exchange-failed'; readonly peer: PeerEndpoint; readonly reason: KxFailure }
+  /** A peer that matters (§3: we initiated to it, or the application holds an interest in it) went silent. */
   | { readonly kind: 'peer-dead'; readonly peer: PeerEndpoint; readonly silentMs: number }
+  /** Any other peer whose pair died or reached its hard limit: forgotten without a fuss (§3). */
+  | { readonly kind: 'peer-forgotten'; readonly peer: PeerEndpoint; readonly why: 'silent' | 'expired' }
+  /** The peer sent CLOSE (§6): every SA with it dropped, the peer forgotten. */
+  | { readonly kind: 'peer-closed'; readonly peer: PeerEndpoint; readonly reason: CloseReason }
+  /** The network said the peer cannot be reached (§2 "Sockets"); `ended`: an exchange toward it ended for it. */
+  | { readonly kind: 'peer-unreachable'; readonly peer: PeerEndpoint; readonly code: string; readonly ended: boolean }
   | { readonly kind: 'peer-moved'; readonly from: PeerEndpoint; readonly to: PeerEndpoint }
   | { readonly kind: 'icv-failure'; readonly spi: number; readonly source: PeerEndpoint; readonly seq: number }
   | { readonly kind: 'replay'; readonly spi: number; readonly source: PeerEndpoint; readonly seq: number; readonly verdict: 'replay' | 'too-old' | 'out-of-range' }
@@ -159,7 +168,14 @@ export interface PiaNodeCounters {
   exchangesCompleted: number;
   exchangesFailed: number;
   rekeys: number;
+  /** Peers that matter (§3) declared dead. */
   deadPeers: number;
+  /** Other peers forgotten when their pair died or expired (§3). */
+  peersForgotten: number;
+  /** CLOSE messages acted on (§6). */
+  peersClosed: number;
+  /** Peers the network reported unreachable (§2 "Sockets"). */
+  unreachable: number;
   rebinds: number;
 }
 
@@ -167,6 +183,6 @@ export function zeroCounters(): PiaNodeCounters {
   return {
     datagramsIn: 0, natKeepalives: 0, short: 0, kxIn: 0, kxOut: 0, espIn: 0, espOut: 0, delivered: 0, dummiesIn: 0, controlIn: 0,
     keepalivesSent: 0, unknownSpi: 0, replays: 0, tooOld: 0, icvFailures: 0, expiredSa: 0, decodeErrors: 0,
-    sendErrors: 0, exchangesCompleted: 0, exchangesFailed: 0, rekeys: 0, deadPeers: 0, rebinds: 0,
+    sendErrors: 0, exchangesCompleted: 0, exchangesFailed: 0, rekeys: 0, deadPeers: 0, peersForgotten: 0, peersClosed: 0, unreachable: 0, rebinds: 0,
   };
 }

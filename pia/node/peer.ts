@@ -8,7 +8,8 @@
  *   2. expire: the current pair reached its hard age limit (180 s) → torn down;
  *   3. dead: we sent data and nothing authenticated came back for 35 s → torn down;
  *   4. keepalive: data came in and we sent nothing in the 10 s since → one dummy packet (59);
- *   5. rekey: the current pair is older than its jittered rekey time, no exchange running;
+ *   5. rekey: the current pair is older than its jittered rekey time, no exchange running, and
+ *      we initiated to this peer (§3: a node that only ever answered a peer never starts one);
  *   6. promote: a rekeyed pair held for phase 3 (§9.4) waited `phase3HoldMs`: it becomes current.
  * `nextDeadline()` is the earliest time one of these can become true.
  */
@@ -63,6 +64,14 @@ export class Peer implements Queued {
   touchedAt = Number.NEGATIVE_INFINITY;
   /** No rekey by packet count before this (set after a failed rekey). */
   rekeyHoldUntil = Number.NEGATIVE_INFINITY;
+  /**
+   * We started an exchange toward this peer (connect, or discovery for us) at least once: it
+   * matters (its death is reported) and we rekey with it (docs/protocol.md §3). A peer that
+   * only ever initiated to us gets neither.
+   */
+  initiated = false;
+  /** §6: our inner source address toward this peer, when the node is bound to `::` (looked up once). */
+  innerSource: string | undefined;
 
   constructor(endpoint: PeerEndpoint) {
     this.endpoint = endpoint;
@@ -89,7 +98,7 @@ export class Peer implements Queued {
       expire: cur !== undefined && now - cur.createdAt >= limits.rejectAfterMs,
       dead: cur !== undefined && this.dpdSince !== undefined && now - this.dpdSince >= limits.deadPeerMs,
       keepalive: cur !== undefined && this.keepaliveAt !== undefined && now >= this.keepaliveAt,
-      rekey: cur !== undefined && !this.exchanging && this.rekeyAt !== undefined && now >= this.rekeyAt,
+      rekey: cur !== undefined && this.initiated && !this.exchanging && this.rekeyAt !== undefined && now >= this.rekeyAt,
       promote: this.pending !== undefined && now - this.pending.createdAt >= limits.phase3HoldMs,
     };
   }
@@ -102,7 +111,7 @@ export class Peer implements Queued {
     const cur = this.current;
     if (cur !== undefined) {
       next = Math.min(next, cur.createdAt + limits.rejectAfterMs, this.dpdSince === undefined ? Infinity : this.dpdSince + limits.deadPeerMs, this.keepaliveAt ?? Infinity);
-      if (!this.exchanging && this.rekeyAt !== undefined) next = Math.min(next, this.rekeyAt);
+      if (this.initiated && !this.exchanging && this.rekeyAt !== undefined) next = Math.min(next, this.rekeyAt);
     }
     return Number.isFinite(next) ? next : undefined;
   }

@@ -81,7 +81,7 @@ export interface Phase3Host {
   readonly limits: SaLimits;
   readonly table: SaTable;
   readonly random: KxRandom;
-  readonly library: 'node' | 'noble';
+  readonly library: 'node' | 'noble' | 'sodium' | undefined;
   emit(event: PiaNodeEvent): void;
   log(level: 'info' | 'warn', message: string): void;
   activate(peer: Peer, pair: SaPair): void;

@@ -1,4 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest';
+import { cpuSuiteChoice } from '../suite-order.js';
 import { SuiteId } from '../suites-ids.js';
 import { A, B, indexOf, pair, payloadOf, type Pair } from './test-support/index.js';
 
@@ -21,7 +22,7 @@ describe('PiaNode: connect, echo, security context (docs/protocol.md §5–§7)'
     await a.node.connect(B);
     const saA = a.node.sa(B);
     expect(saA).toBeDefined();
-    expect(b.node.sa(A)).toEqual({ spiIn: saA!.spiOut, spiOut: saA!.spiIn, suite: SuiteId.AesGcm256 });
+    expect(b.node.sa(A)).toEqual({ spiIn: saA!.spiOut, spiOut: saA!.spiIn, suite: cpuSuiteChoice().suites[0] }); // the CPU's first (suite-order.ts)
     for (let i = 0; i < 5; i++) await a.node.send(B, { srcPort: 5683, dstPort: 7, payload: Uint8Array.of(0, ...payloadOf(i, 100 + i)) });
     for (let i = 5; i < 10; i++) await b.node.send(A, { srcPort: 5683, dstPort: 7, payload: Uint8Array.of(0, ...payloadOf(i, 3 * i)) });
     await p.settle();
@@ -91,7 +92,7 @@ describe('PiaNode: connect, echo, security context (docs/protocol.md §5–§7)'
     await both;
     expect(a.of('sa-up')).toHaveLength(1);
     expect(b.of('sa-up')).toHaveLength(1);
-    expect(a.node.sa(B)).toEqual({ spiIn: b.node.sa(A)!.spiOut, spiOut: b.node.sa(A)!.spiIn, suite: SuiteId.AesGcm256 });
+    expect(a.node.sa(B)).toEqual({ spiIn: b.node.sa(A)!.spiOut, spiOut: b.node.sa(A)!.spiIn, suite: cpuSuiteChoice().suites[0] }); // the CPU's first (suite-order.ts)
     expect(new Set([a.of('sa-up')[0]!.role, b.of('sa-up')[0]!.role])).toEqual(new Set(['initiator', 'responder']));
     await p.clock.advance(11_000); // any half-open leftover expires (§3: 10 s)
     expect(a.node.inboundSpis).toEqual([a.node.sa(B)!.spiIn]);

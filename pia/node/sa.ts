@@ -5,15 +5,19 @@
  *
  * Must hold:
  * - the sender starts at sequence number 1 and never reuses one (RFC 4106 §3.1: IV = seq is
- *   unique per key); `seal` refuses past the hard packet limit rather than wrap;
+ *   unique per key); `sealInPlace` refuses past the hard packet limit rather than wrap;
  * - the replay window moves only through `accept`, which the node calls after the ICV verified;
- * - keys live in private fields; the object prints as its SPIs and suite only.
+ * - keys live in private fields; the object prints as its SPIs and suite only;
+ * - the per-packet methods (`sealInPlace`, `openInto`) work in buffers the node owns and
+ *   allocate nothing (docs/protocol.md §6); `info`, and the context and inner-packet fields
+ *   the node caches here, are immutable objects reused for every packet until they change.
  */
 import { inspect } from 'node:util';
-import type { SaInfo } from '../discovery/index.js';
-import { ReplayWindow, createAead, openEsp, sealEsp, type Aead, type AeadLibrary, type EspHeader, type EspNextHeader, type EspOpened, type EspSaKeyLogEntry } from '../esp/index.js';
+import type { SaInfo, SecurityContext } from '../discovery/index.js';
+import { EspDirection, ReplayWindow, createAead, type AeadLibrary, type EspNextHeader, type EspSaKeyLogEntry, type PacketBuffer } from '../esp/index.js';
 import type { Keymat } from '../handshake/index.js';
 import type { PeerVouched } from '../phase3/types.js';
+import type { InnerInfo } from './node-types.js';
 import { SUITE_NAMES, type SuiteId } from '../suites-ids.js';
 
 /** What an SA pair is keyed from: a phase-2 exchange (NegotiatedKeys) or a phase-3 one (§9.3). */
@@ -57,15 +61,24 @@ export class SaPair {
   readonly phase3: Phase3Binding | undefined;
   /** §5 T of the phase-2 exchange (not secret); undefined on a phase-3 pair. */
   readonly transcript: Uint8Array | undefined;
+  /** SPIs and suite, for events and security contexts (one object for the pair's life). */
+  readonly info: SaInfo;
+  /** Which AEAD implementation seals and opens (for `pia ping` and the benchmarks). */
+  readonly aead: { readonly name: string; readonly library: AeadLibrary };
+  /** The node's cache of the last security context delivered on this pair (delivery.ts `cachedContext`). */
+  context: SecurityContext | undefined;
+  /** The node's cache of the last inner addresses and ports delivered on this pair (esp-inbound.ts). */
+  inner: InnerInfo | undefined;
   #dhSecret: Uint8Array | undefined;
-  readonly #aead: Aead;
+  readonly #in: EspDirection;
+  readonly #out: EspDirection;
   readonly #inKey: Uint8Array;
   readonly #inSalt: Uint8Array;
   readonly #outKey: Uint8Array;
   readonly #outSalt: Uint8Array;
   #seq = 0;
 
-  constructor(keys: SaPairKeys, createdAt: number, library: AeadLibrary, binding: Phase2Binding | Phase3Binding) {
+  constructor(keys: SaPairKeys, createdAt: number, library: AeadLibrary | undefined, binding: Phase2Binding | Phase3Binding) {
     if ('vouched' in binding) {
       this.phase = 3;
       this.phase3 = binding;
@@ -83,11 +96,17 @@ export class SaPair {
     this.createdAt = createdAt;
     this.confirmed = keys.role === 'initiator';
     this.retireAt = undefined;
-    this.#aead = createAead(keys.suite, library);
     this.#inKey = keys.inbound.key;
     this.#inSalt = keys.inbound.salt;
     this.#outKey = keys.outbound.key;
     this.#outSalt = keys.outbound.salt;
+    const aead = createAead(keys.suite, library);
+    this.aead = Object.freeze({ name: aead.name, library: aead.library });
+    this.#in = new EspDirection(keys.spiIn, this.#inKey, this.#inSalt, aead);
+    this.#out = new EspDirection(keys.spiOut, this.#outKey, this.#outSalt, aead);
+    this.info = Object.freeze({ spiIn: keys.spiIn, spiOut: keys.spiOut, suite: keys.suite });
+    this.context = undefined;
+    this.inner = undefined;
   }
 
   /** Z of the phase-2 exchange, for phase 3's key schedule (§9.3); undefined once wiped. */
@@ -106,21 +125,24 @@ export class SaPair {
     return this.#seq;
   }
 
-  get info(): SaInfo {
-    return { spiIn: this.spiIn, spiOut: this.spiOut, suite: this.suite };
-  }
-
-  /** The next outbound datagram; the caller has checked the hard limits. */
-  seal(nextHeader: EspNextHeader, payload: Uint8Array): Uint8Array {
+  /**
+   * Seals the next outbound datagram in `buf`, whose payload the caller wrote at
+   * ESP_PAYLOAD_OFFSET (`payloadLength` bytes); returns the datagram length. The caller has
+   * checked the hard limits. A throw (a sequence number past 2^53 − 1) uses no number.
+   */
+  sealInPlace(buf: PacketBuffer, payloadLength: number, nextHeader: EspNextHeader): number {
     const seq = this.#seq + 1;
-    const datagram = sealEsp({ spi: this.spiOut, seq, key: this.#outKey, salt: this.#outSalt, aead: this.#aead, nextHeader, payload });
+    const length = this.#out.sealInPlace(buf, payloadLength, nextHeader, seq);
     this.#seq = seq;
-    return datagram;
+    return length;
   }
 
-  /** undefined when the ICV fails; PiaDecodeError when it verified but the trailer is bad. */
-  open(header: EspHeader, seq: number): EspOpened | undefined {
-    return openEsp({ header, seq, key: this.#inKey, salt: this.#inSalt, aead: this.#aead });
+  /**
+   * Opens a datagram on this SA (checkEspDatagram passed, `seq` inferred and pre-checked) into
+   * `out`: the ESP plaintext length, or -1 when the ICV fails (esp-packet.ts EspDirection).
+   */
+  openInto(datagram: Uint8Array, seq: number, out: PacketBuffer): number {
+    return this.#in.openInto(datagram, seq, out);
   }
 
   /** §8: one line per direction, outer addresses as Wireshark matches them. */

@@ -6,12 +6,19 @@
  *   an IPv4 destination is sent to as its mapped form. An IPv4 bind address opens 'udp4',
  *   which sends to an IPv4-mapped destination (the node's canonical form) as dotted IPv4.
  * - Default port 4500; port 0 lets the OS choose (`local.port` tells which).
- * - Socket errors after the bind (ICMP unreachable surfaced by some OSes, …) go to `onError`
- *   and do not close the socket: UDP is lossy anyway and the node's timers handle silence.
+ * - `connectPeers` (a program that only initiates, §2 "Sockets"): one socket connected to each
+ *   peer (udp-peer-sockets.ts), so an ICMP "unreachable" for a peer reaches `onUnreachable`.
+ *   Without it, one unconnected socket serves every peer and the OS reports no ICMP errors.
+ * - Other socket errors after the bind go to `onError` and do not close the socket: UDP is
+ *   lossy anyway and the node's timers handle silence.
+ * - `localAddressFor(peer)` (§6 inner source): the bound address; bound to `::`/`0.0.0.0`, the
+ *   local address of a socket connected to the peer (the peer's own with `connectPeers`, else
+ *   a throwaway one that sends nothing), cached per peer (at most 1024, then started afresh).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv4, isIPv6 } from 'node:net';
-import { PIA_DEFAULT_PORT, type DatagramListener, type DatagramTransport, type Endpoint } from './transport.js';
+import { PIA_DEFAULT_PORT, type DatagramListener, type DatagramTransport, type Endpoint, type UnreachableListener } from './transport.js';
+import { PeerSockets } from './udp-peer-sockets.js';
 
 export interface UdpTransportOptions {
   /** Bind address; default `::` (every IPv6 and IPv4 address). */
@@ -21,6 +28,8 @@ export interface UdpTransportOptions {
   readonly onError?: (error: Error) => void;
   /** What the socket is, in messages; default "PIA UDP transport" (the CoAP layer says "CoAP UDP"). */
   readonly label?: string;
+  /** One socket connected to each peer (programs that only initiate: piactl, pia ping); default false. */
+  readonly connectPeers?: boolean;
 }
 
 export async function openUdpTransport(options: UdpTransportOptions = {}): Promise<DatagramTransport> {
@@ -47,15 +56,20 @@ export async function openUdpTransport(options: UdpTransportOptions = {}): Promi
       resolve();
     });
   });
-  return new UdpTransport(socket, v4, options.onError, label);
+  return new UdpTransport(socket, v4, options.onError, label, options.connectPeers === true);
 }
+
+const SOURCE_CACHE = 1024;
 
 class UdpTransport implements DatagramTransport {
   readonly local: Endpoint;
   readonly #socket: Socket;
   readonly #v4: boolean;
   readonly #listeners = new Set<DatagramListener>();
+  readonly #unreachable = new Set<UnreachableListener>();
   readonly #addresses = new Map<string, string>();
+  readonly #sources = new Map<string, Promise<string>>();
+  readonly #peers: PeerSockets | undefined;
   #closed = false;
 
   constructor(
@@ -63,24 +77,70 @@ class UdpTransport implements DatagramTransport {
     v4: boolean,
     onError: ((error: Error) => void) | undefined,
     private readonly label: string,
+    connectPeers: boolean,
   ) {
     this.#socket = socket;
     this.#v4 = v4;
     const bound = socket.address();
     this.local = { address: bound.address, port: bound.port };
-    socket.on('message', (msg, rinfo) => {
+    const receive = (msg: Buffer, from: Endpoint): void => {
       const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
-      for (const listener of this.#listeners) listener(bytes, { address: rinfo.address, port: rinfo.port });
+      for (const listener of this.#listeners) listener(bytes, from);
+    };
+    // node:dgram makes `msg` and `rinfo` per datagram (outside our control); `rinfo` is passed as
+    // the source endpoint rather than copied into one more object.
+    socket.on('message', (msg, rinfo) => receive(msg, rinfo));
+    const error = (err: Error): void => onError?.(err);
+    this.#peers = connectPeers
+      ? new PeerSockets({
+          main: socket,
+          type: v4 ? 'udp4' : 'udp6',
+          bindAddress: bound.address,
+          label,
+          receive,
+          error,
+          unreachable: (peer, code) => {
+            for (const l of this.#unreachable) l(peer, code);
+          },
+        })
+      : undefined;
+    socket.on('error', (err) => {
+      if (this.#peers?.socketError(socket, err) !== true) error(err);
     });
-    socket.on('error', (err) => onError?.(err));
   }
 
+  /**
+   * Hands `bytes` to the socket as they are (no copy: node:dgram reads them on its next tick,
+   * so the promise settles only from its callback, after which the caller may reuse them).
+   */
   send(bytes: Uint8Array, to: Endpoint): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`${this.label} [${this.local.address}]:${this.local.port}: closed; cannot send`));
     const address = this.#socketAddress(to.address);
+    if (this.#peers !== undefined) return this.#peers.send(bytes, to, address);
     return new Promise((resolve, reject) => {
       this.#socket.send(bytes, to.port, address, (err) => (err ? reject(err) : resolve()));
     });
+  }
+
+  localAddressFor(peer: Endpoint): Promise<string> {
+    if (this.#closed) return Promise.reject(new Error(`${this.label} [${this.local.address}]:${this.local.port}: closed`));
+    if (!isUnspecified(this.local.address)) return Promise.resolve(this.local.address);
+    const address = this.#socketAddress(peer.address);
+    if (this.#peers !== undefined) return this.#peers.localAddressFor(peer, address);
+    const key = `${address}|${peer.port}`;
+    let source = this.#sources.get(key);
+    if (source === undefined) {
+      source = routedFrom(this.#v4, address, peer.port, this.label);
+      if (this.#sources.size >= SOURCE_CACHE) this.#sources.clear();
+      this.#sources.set(key, source);
+      source.catch(() => this.#sources.delete(key)); // no route now: ask again next time
+    }
+    return source;
+  }
+
+  onUnreachable(listener: UnreachableListener): () => void {
+    this.#unreachable.add(listener);
+    return () => this.#unreachable.delete(listener);
   }
 
   /** The destination as this socket family takes it; cached (a regex per packet otherwise). */
@@ -99,11 +159,35 @@ class UdpTransport implements DatagramTransport {
     return () => this.#listeners.delete(listener);
   }
 
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
-    return new Promise((resolve) => this.#socket.close(() => resolve()));
+    this.#unreachable.clear();
+    await this.#peers?.close();
+    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+  }
+}
+
+function isUnspecified(address: string): boolean {
+  return address === '::' || address === '0.0.0.0';
+}
+
+/** The local address of a throwaway socket connected to the peer (connecting sends nothing). */
+async function routedFrom(v4: boolean, address: string, port: number, label: string): Promise<string> {
+  const socket = v4 ? createSocket({ type: 'udp4' }) : createSocket({ type: 'udp6', ipv6Only: false });
+  try {
+    await new Promise<void>((resolve, reject) => socket.connect(port, address, (err?: Error) => (err ? reject(err) : resolve())));
+    return socket.address().address;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`${label}: no local address reaches [${address}]:${port} (${err.code ?? err.message}); check this host's routes (ip route get ${address})`), { code: err.code });
+  } finally {
+    try {
+      socket.close();
+    } catch {
+      // already closed by a failed connect: nothing to release
+    }
   }
 }
 

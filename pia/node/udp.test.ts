@@ -2,6 +2,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { systemClock } from '../../common/index.js';
 import { MemoryLatchStore } from '../discovery/index.js';
+import { PeerUnreachableError } from './association-end.js';
 import { PiaNode } from './pia-node.js';
 import { indexOf, payloadOf } from './test-support/index.js';
 import { openUdpTransport } from './udp-transport.js';
@@ -11,8 +12,8 @@ afterEach(async () => {
   for (const n of nodes.splice(0)) await n.close();
 });
 
-async function udpNode(address: string): Promise<PiaNode> {
-  const transport = await openUdpTransport({ address, port: 0 });
+async function udpNode(address: string, connectPeers = false): Promise<PiaNode> {
+  const transport = await openUdpTransport({ address, port: 0, connectPeers });
   const node = new PiaNode({ transport, clock: systemClock(), latches: new MemoryLatchStore() });
   nodes.push(node);
   return node;
@@ -41,6 +42,23 @@ describe('PIA over real UDP', () => {
     expect(b.counters.delivered).toBe(100);
   });
 
+  it('a burst of 200 sends not awaited arrives intact: node:dgram reads each seal buffer after send() returns', async () => {
+    const a = await udpNode('::1');
+    const b = await udpNode('::1');
+    const got = new Set<number>();
+    let wake: (() => void) | undefined;
+    b.onData((payload) => {
+      got.add(indexOf(payload));
+      if (got.size === 200) wake?.();
+    });
+    await a.connect(b.local);
+    const all = new Promise<void>((resolve) => (wake = resolve));
+    await Promise.all(Array.from({ length: 200 }, (_, i) => a.send(b.local, { srcPort: 40000, dstPort: 7, payload: payloadOf(i, 64 + (i % 5)) })));
+    await Promise.race([all, new Promise((r) => setTimeout(r, 5000))]);
+    expect(got.size).toBe(200);
+    expect(b.counters.replays + b.counters.icvFailures + b.counters.decodeErrors).toBe(0);
+  });
+
   it('an IPv4 peer reaches a dual-stack (::) node, seen as IPv4-mapped', async () => {
     const a = await udpNode('127.0.0.1');
     const b = await udpNode('::');
@@ -50,6 +68,33 @@ describe('PIA over real UDP', () => {
     await a.send({ address: '127.0.0.1', port: b.local.port }, { srcPort: 1, dstPort: 2, payload: Uint8Array.of(1) });
     for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     expect(seen).toEqual(['::ffff:127.0.0.1']);
+  });
+
+  it('connectPeers: a connect to a port nobody listens on is rejected as unreachable (ECONNREFUSED) by the ICMP answer, not a timeout', async () => {
+    const probe = await openUdpTransport({ address: '::1', port: 0 });
+    const port = probe.local.port;
+    await probe.close(); // nobody listens there now
+    const a = await udpNode('::', true);
+    const failed = await a.connect({ address: '::1', port }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(PeerUnreachableError);
+    expect((failed as PeerUnreachableError).code).toBe('ECONNREFUSED');
+    expect(a.counters.kxOut).toBe(1); // the first INIT drew the answer: no retransmission
+    expect(a.tableSizes.initiators).toBe(0);
+  });
+
+  it('connectPeers: the bound port stays the source port toward the first peer; a CLOSE reaches the peer as the node closes', async () => {
+    const a = await udpNode('::', true);
+    const b = await udpNode('::1');
+    const closed: string[] = [];
+    b.onEvent((e) => {
+      if (e.kind === 'peer-closed') closed.push(`${e.peer.address}/${e.peer.port}/${e.reason}`);
+    });
+    await a.connect(b.local);
+    expect(b.endpointOf({ address: '::1', port: a.local.port })).toEqual({ address: '::1', port: a.local.port });
+    await a.close();
+    for (let i = 0; i < 100 && closed.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(closed).toEqual([`::1/${a.local.port}/done`]);
+    expect(b.tableSizes.peers).toBe(0);
   });
 
   it('a link-local bind address without its zone: names the fix (the interface)', async () => {

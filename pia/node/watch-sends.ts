@@ -16,14 +16,16 @@ export function watchSends(inner: DatagramTransport, report: (f: SendFailure) =>
     },
     onDatagram: (listener) => inner.onDatagram(listener),
     close: () => inner.close(),
-    async send(bytes, to) {
-      try {
-        await inner.send(bytes, to);
-      } catch (e) {
+    ...(inner.localAddressFor === undefined ? {} : { localAddressFor: inner.localAddressFor.bind(inner) }),
+    ...(inner.onUnreachable === undefined ? {} : { onUnreachable: inner.onUnreachable.bind(inner) }),
+    // The inner send's own promise, observed on the side: no async wrapper per datagram.
+    send(bytes, to) {
+      const sending = inner.send(bytes, to);
+      sending.catch((e: unknown) => {
         const err = e as NodeJS.ErrnoException;
         report({ code: err.code ?? 'EIO', to, message: err.message });
-        throw e;
-      }
+      });
+      return sending;
     },
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The two systemd units say what docs/install.md ("The systemd units") promises: supervision
- * (type, watchdog, restart limits), their user, state directory and sandbox, and a capability and
- * device list for the gateway only. systemd-analyze checks them in units.process.test.ts.
+ * (Type=notify with a watchdog, the notifications accepted from the systemd-notify child and
+ * its AF_UNIX socket allowed: common/systemd; restart limits), their user, state directory and
+ * sandbox, and a capability and device list for the gateway only. systemd-analyze checks them
+ * in units.process.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +45,14 @@ describe.each([
     expect(value(unit, 'Install', 'WantedBy')).toBe('multi-user.target');
   });
 
+  it('is Type=notify with a watchdog, takes the notifications from its systemd-notify child, and lets that child reach the notify socket', () => {
+    expect(value(unit, 'Service', 'Type')).toBe('notify');
+    expect(value(unit, 'Service', 'NotifyAccess')).toBe('all');
+    expect(Number(value(unit, 'Service', 'WatchdogSec'))).toBeGreaterThanOrEqual(10);
+    expect(Number(value(unit, 'Service', 'TimeoutStartSec'))).toBeGreaterThan(0);
+    expect(value(unit, 'Service', 'RestrictAddressFamilies')?.split(' ')).toContain('AF_UNIX');
+  });
+
   it('is sandboxed', () => {
     for (const [key, expected] of SANDBOX) expect(`${key}=${value(unit, 'Service', key)}`).toBe(`${key}=${expected}`);
     expect(values(unit, 'Service', 'SystemCallFilter')).toContain('@system-service');
@@ -52,9 +62,8 @@ describe.each([
 });
 
 describe('the gateway and the trusted server differ where they must', () => {
-  it('the gateway: notify with a watchdog, its own user in the device groups, CAP_NET_ADMIN only, its devices only', () => {
-    expect(value(gateway, 'Service', 'Type')).toBe('notify');
-    expect(Number(value(gateway, 'Service', 'WatchdogSec'))).toBeGreaterThan(0);
+  it('the gateway: its own user in the device groups, CAP_NET_ADMIN only, its devices only, netlink for `ip`', () => {
+    expect(value(gateway, 'Service', 'RestrictAddressFamilies')).toBe('AF_INET AF_INET6 AF_UNIX AF_NETLINK');
     expect(value(gateway, 'Service', 'User')).toBe('pia-gateway');
     expect(value(gateway, 'Service', 'DynamicUser')).toBeUndefined();
     expect(value(gateway, 'Service', 'SupplementaryGroups')?.split(' ').sort()).toEqual(['dialout', 'gpio', 'i2c']);
@@ -64,14 +73,12 @@ describe('the gateway and the trusted server differ where they must', () => {
     expect(values(gateway, 'Service', 'DeviceAllow')).toEqual(expect.arrayContaining(['char-i2c rw', 'char-gpiochip rw', 'char-ttyAMA rw', 'char-ttyUSB rw']));
   });
 
-  it('the trusted server: exec (it sends no sd_notify, so no watchdog), a dynamic user, no capability, no device', () => {
-    expect(value(trust, 'Service', 'Type')).toBe('exec');
-    expect(value(trust, 'Service', 'WatchdogSec')).toBeUndefined();
+  it('the trusted server: a dynamic user, no capability, no device, no netlink', () => {
     expect(value(trust, 'Service', 'DynamicUser')).toBe('yes');
     expect(value(trust, 'Service', 'CapabilityBoundingSet')).toBe('');
     expect(value(trust, 'Service', 'AmbientCapabilities')).toBe('');
     expect(value(trust, 'Service', 'PrivateDevices')).toBe('yes');
-    expect(value(trust, 'Service', 'RestrictAddressFamilies')).toBe('AF_INET AF_INET6');
+    expect(value(trust, 'Service', 'RestrictAddressFamilies')).toBe('AF_INET AF_INET6 AF_UNIX');
   });
 });
 

@@ -8,6 +8,7 @@ import { ADDABLE_KINDS } from '../admin-input.js';
 import { isLoopback } from '../admin-http.js';
 import { canonicalNodeId } from '../node-ids.js';
 import { DEFAULT_STATE_DIR } from '../state-dir.js';
+import { SuiteListError, parseSuiteNames, type SuiteId } from '../../pia/index.js';
 import { MAX_TICKET_LIFETIME_S, type NodeKind } from '../../pia/phase3/index.js';
 import { ACCOUNT_NAME, ACCOUNT_ROLES, type AccountRole } from '../store/index.js';
 import { USAGE } from './usage.js';
@@ -38,6 +39,8 @@ export interface ServeCommand {
   readonly webKey?: string;
   /** --ticket-lifetime: the longest phase-3 ticket, 1–600 s (default 600, docs/protocol.md §9.6). */
   readonly ticketLifetimeS?: number;
+  /** --suite: the PIA suites, preferred first; absent = both in the CPU's order (pia/suite-order.ts). */
+  readonly suites?: readonly SuiteId[];
 }
 
 export type TrustCommand =
@@ -78,6 +81,7 @@ const OPTIONS = {
   'web-cert': { type: 'string' },
   'web-key': { type: 'string' },
   'ticket-lifetime': { type: 'string' },
+  suite: { type: 'string' },
   api: { type: 'string' },
   'token-file': { type: 'string' },
   kind: { type: 'string' },
@@ -142,7 +146,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
   };
   switch (name) {
     case 'serve':
-      only(['state', 'pia', 'admin', 'advertise', 'allow-remote-admin', 'web', 'web-cert', 'web-key', 'ticket-lifetime']);
+      only(['state', 'pia', 'admin', 'advertise', 'allow-remote-admin', 'web', 'web-cert', 'web-key', 'ticket-lifetime', 'suite']);
       positionals(1, 'options only');
       return {
         ...webOptions(v.web, nonEmpty('--web-cert', v['web-cert']), nonEmpty('--web-key', v['web-key'])),
@@ -153,6 +157,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
         ...(v.advertise === undefined ? {} : { advertise: endpoint('--advertise', v.advertise, false) }),
         allowRemoteAdmin: v['allow-remote-admin'] === true,
         ...(v['ticket-lifetime'] === undefined ? {} : { ticketLifetimeS: ticketLifetime(v['ticket-lifetime']) }),
+        ...(v.suite === undefined ? {} : { suites: suiteList(v.suite) }),
       };
     case 'node add': {
       only([...CONNECT, 'kind', 'label', 'groups', 'out', 'owner']);
@@ -293,6 +298,16 @@ function webOptions(web: string | undefined, cert: string | undefined, key: stri
 }
 
 /** `--ticket-lifetime SECONDS`: a whole number 1–600 (§9.6: a ticket never lives longer than 600 s). */
+/** `--suite chacha20,aes-gcm`: the PIA suites, preferred first. */
+function suiteList(text: string): SuiteId[] {
+  try {
+    return parseSuiteNames(text.split(','));
+  } catch (e) {
+    if (!(e instanceof SuiteListError)) throw e;
+    throw new UsageError(`--suite ${text}: ${e.message} (a comma-separated list, preferred first, e.g. --suite chacha20,aes-gcm)`);
+  }
+}
+
 function ticketLifetime(text: string): number {
   const seconds = Number(text);
   if (!/^\d+$/.test(text) || seconds < 1 || seconds > MAX_TICKET_LIFETIME_S) {

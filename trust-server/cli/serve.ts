@@ -2,7 +2,15 @@
  * `pia-trust serve`: start the trusted server (server.ts), say where it listens (never a key
  * or the token), log phase-3 events, and stop cleanly on SIGINT/SIGTERM (exit 0). A failure to
  * start → its message (the thing, the problem, the fix) and exit 5.
+ *
+ * Under systemd (NOTIFY_SOCKET; trust-server/systemd/pia-trust.service, Type=notify):
+ *  1. READY=1 with a STATUS= line once every listener is up (startTrustServer resolves only
+ *     then: PIA UDP, the admin API, MyNet Manager when --web is given); never a secret in it;
+ *  2. WATCHDOG=1 every WATCHDOG_USEC / 2 while serving;
+ *  3. STOPPING=1 when SIGTERM (or SIGINT) arrives, before the listeners close.
+ * A notification that fails is a warning on stderr (common/systemd), never fatal.
  */
+import { SystemdNotifier, systemClock } from '../../common/index.js';
 import { describeNodeEvent } from '../../pia/node/index.js';
 import { hostPort } from '../admin-http.js';
 import { startTrustServer, type TrustServer } from '../server.js';
@@ -15,6 +23,8 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
     if (level === 'warn') io.stderr.write(`pia-trust: warning: ${message}\n`);
     else io.stdout.write(`pia-trust: ${message}\n`);
   };
+  const clock = io.clock ?? systemClock();
+  const notifier = SystemdNotifier.fromEnv({ env: io.env, clock, log: { info: (m) => log('info', m), warn: (m) => log('warn', m) } });
   let server: TrustServer;
   try {
     server = await startTrustServer({
@@ -25,9 +35,10 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
       allowRemoteAdmin: cmd.allowRemoteAdmin,
       ...(cmd.web === undefined ? {} : { web: { bind: cmd.web, ...(cmd.webCert === undefined ? {} : { certFile: cmd.webCert }), ...(cmd.webKey === undefined ? {} : { keyFile: cmd.webKey }) } }),
       ...(cmd.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: cmd.ticketLifetimeS }),
+      ...(cmd.suites === undefined ? {} : { suites: cmd.suites }),
       env: io.env,
       log,
-      ...(io.clock === undefined ? {} : { clock: io.clock }),
+      clock,
     });
   } catch (err) {
     io.stderr.write(`pia-trust serve: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -45,10 +56,13 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
   }
   log('info', `phase-3 tickets live at most ${server.ticketLifetimeS} s: a removed grant or a revoked node stops working within that`);
   log('info', `admin API on ${adminUrl} (bearer token in ${paths.adminToken}); audit log ${paths.audit}; Ctrl-C stops`);
+  const web = server.web === undefined ? '' : `, MyNet Manager on ${server.web.url}`;
+  await notifier?.ready(`serving phase 3 on PIA ${hostPort(pia.address, pia.port)}, admin API on ${adminUrl}${web}`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     else io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  await notifier?.stopping('stopping: closing the listeners');
   await server.close();
   log('info', 'stopped');
   return ExitCode.Ok;

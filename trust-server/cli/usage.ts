@@ -4,7 +4,7 @@ export const USAGE = `pia-trust: the PIA trusted server (docs/protocol.md §9): 
 usage:
   pia-trust serve [--state DIR] [--pia [ADDR]:PORT] [--admin ADDR:PORT] [--advertise [ADDR]:PORT]
                   [--allow-remote-admin] [--web ADDR:PORT [--web-cert FILE --web-key FILE]]
-                  [--ticket-lifetime SECONDS]
+                  [--ticket-lifetime SECONDS] [--suite chacha20,aes-gcm]
       run the phase-3 service on the PIA UDP port (default [::]:4500) and the JSON admin API
       (default 127.0.0.1:4580; a non-loopback --admin needs --allow-remote-admin). The first
       start creates DIR (default /var/lib/pia-trust, mode 0700) with a master key (unless
@@ -16,6 +16,8 @@ usage:
       in DIR at the first start (needs the openssl program once); its fingerprint is logged.
       --ticket-lifetime: the longest phase-3 ticket, 1–600 s (default 600): a removed grant
       or a revoked node keeps working on an existing association at most this long.
+      --suite: the PIA suites offered and accepted, preferred first (aes-gcm, chacha20);
+      default both, in this CPU's order (aes-gcm first with AES instructions), logged at start.
 
   pia-trust web fingerprint [--state DIR]
       print the SHA-256 fingerprint (AA:BB:...) of DIR's MyNet Manager certificate, for

@@ -86,6 +86,8 @@ export interface MemoryGatewayOptions {
   readonly devices?: (devices: GatewayConfig['devices']) => GatewayConfig['devices'];
   /** An mqtt section (the uplink's queue goes to the temp state directory). */
   readonly mqtt?: MqttSettings;
+  /** A pia section (default the demo's: none, so the CPU's suite order). */
+  readonly pia?: GatewayConfig['pia'];
   readonly options?: Partial<Omit<GatewayOptions, 'config' | 'hardware' | 'clock' | 'logger' | 'credential' | 'network'>>;
   /** Runs before the gateway starts: e.g. burn the building's ATECC608 (building.parts.secureElement on building.host.i2c 1). */
   readonly beforeStart?: (t: { readonly clock: ManualClock; readonly trust: MemoryTrust; readonly building: VirtualBuilding }) => Promise<void>;
@@ -106,6 +108,7 @@ export async function memoryGateway(o: MemoryGatewayOptions = {}): Promise<Memor
     gateway: { ...demo.gateway, addressing: o.addressing ?? 'loopback', stateDir, auditLog: join(stateDir, 'audit.log'), credential: join(stateDir, 'credential.json'), ...o.gateway },
     devices: o.devices?.(demo.devices) ?? demo.devices,
     ...(o.mqtt === undefined ? {} : { mqtt: o.mqtt }),
+    ...(o.pia === undefined ? {} : { pia: o.pia }),
   };
   const building = createVirtualBuilding({ clock });
   const logs: Record<string, unknown>[] = [];

@@ -50,6 +50,10 @@ export interface TrustedGateway {
   admin(args: readonly string[]): Promise<CliResult>;
   /** A node registered with the server (kind operator) at `address`; its ID. */
   operator(label: string, address: string): Promise<PeerNode & { readonly id: string }>;
+  /** An operator registered with the server: its credential file (for piactl) and ID. */
+  operatorCredential(label: string): Promise<{ readonly file: string; readonly id: string }>;
+  /** A folder of the test's own, removed at close (piactl's XDG_CONFIG_HOME, …). */
+  readonly dir: string;
   /** A PIA node with no phase-3 identity: it reaches phase 2 only. */
   anonymous(address: string): PeerNode;
   /** Advances the clock in steps until `p` settles. */
@@ -157,6 +161,8 @@ export async function trustedGateway(o: TrustedGatewayOptions = {}): Promise<Tru
         const op = await register('operator', label);
         return { ...peer(attach(address, label, loadIdentity(op.file))), id: op.id };
       },
+      operatorCredential: (label) => register('operator', label),
+      dir,
       anonymous: (address) => peer(attach(address, `anonymous-${address}`)),
       settle: (p, stepMs = 10) => clock.settle(p, stepMs),
       close: closeAll,

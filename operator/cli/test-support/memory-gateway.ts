@@ -156,7 +156,8 @@ export function memoryGateway(seed: string, o: { listing?: 'absolute' | 'relativ
       signal: controller.signal,
       env: { XDG_CONFIG_HOME: configHome, ...(ro.pin === false ? {} : { PIACTL_GATEWAY_ID: gw.text }), ...ro.env },
       clock: t.clock,
-      openTransport: () => Promise.resolve(t.net.attach(OPERATOR_ADDRESS, at)),
+      // as piactl's own UDP socket: connected per peer, so a datagram to nobody draws "unreachable"
+      openTransport: (options) => Promise.resolve(t.net.attach(OPERATOR_ADDRESS, at, { reportUnreachable: options.connectPeers === true })),
     });
     return { done, stdout: () => stdout, stderr: () => stderr, interrupt: () => controller.abort() };
   };

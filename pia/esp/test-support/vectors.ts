@@ -40,7 +40,10 @@ function readJson(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 }
 
-export function aesGcmVectors(file: 'aes-gcm-256-wycheproof.json' | 'aes-gcm-256-mcgrew-viega.json'): AeadVector[] {
+/** The JSON files of AEAD known answers (../vectors/README.md names each one's source). */
+export type AeadVectorFile = 'aes-gcm-256-wycheproof.json' | 'aes-gcm-256-mcgrew-viega.json' | 'chacha20-poly1305-wycheproof.json';
+
+export function aeadVectors(file: AeadVectorFile): AeadVector[] {
   const raw = readJson(file).vectors as Record<string, string | number>[];
   return raw.map((v) => ({
     tcId: Number(v.tcId),

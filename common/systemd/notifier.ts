@@ -1,54 +1,26 @@
 /**
- * systemd notify and watchdog (sd_notify(3), systemd.service(5) Type=notify, WatchdogSec=).
- *
- * Node has no unix datagram sockets, so messages go through `systemd-notify` (part of every
- * systemd install) run as a child: `systemd-notify --no-block --pid=<our pid> READY=1`.
- * `--pid` names us as the main PID (MAINPID=); the message itself comes from the child, so
- * the unit needs NotifyAccess=all (firmware/systemd/pia-gateway.service). `--no-block` skips
- * the BARRIER=1 round trip of systemd ≥ 246 (older versions do not know it: retried without).
+ * systemd notify and watchdog for the long-running programs (`pia-gateway run`, `pia-trust
+ * serve`): sd_notify(3), systemd.service(5) Type=notify and WatchdogSec=. The messages go out
+ * through `systemd-notify` (notify-command.ts; the units' NotifyAccess=all says why).
  *
  * Must hold:
- * - nothing happens without NOTIFY_SOCKET (not under systemd, or Type=simple);
- * - READY=1 once the gateway serves, STOPPING=1 when shutdown begins, WATCHDOG=1 every
- *   WATCHDOG_USEC / 2 while running (only when WATCHDOG_PID is unset or ours, sd_watchdog_enabled(3));
- * - a failed notification is logged, never fatal (systemd would then restart us on its own
+ * - nothing happens without NOTIFY_SOCKET (not under systemd, or Type=simple/exec);
+ * - READY=1 with a STATUS= line once the program serves, STOPPING=1 when shutdown begins,
+ *   WATCHDOG=1 every WATCHDOG_USEC / 2 in between (only when WATCHDOG_PID is unset or ours,
+ *   sd_watchdog_enabled(3)); the pings keep that period measured from the start of each send,
+ *   so a slow send (the barrier waits up to 5 s) does not push the next one towards WatchdogSec;
+ *   one send at a time (a hung service manager never piles up children);
+ * - a STATUS= value is one line (a newline would start another assignment);
+ * - a failed notification is logged as a warning, never fatal (systemd then acts on its own
  *   terms: a missing READY=1 hits TimeoutStartSec, a missing WATCHDOG=1 hits WatchdogSec).
  */
-import { execFile } from 'node:child_process';
-import type { Clock, TimerHandle } from '../../common/index.js';
-
-/** Sends one notification (newline-separated assignments); rejects with why it failed. */
-export type NotifySend = (assignments: readonly string[]) => Promise<void>;
+import type { Clock, TimerHandle } from '../clock.js';
+import { systemdNotifyCommand, type NotifySend } from './notify-command.js';
 
 export interface SystemdEnv {
   readonly NOTIFY_SOCKET?: string | undefined;
   readonly WATCHDOG_USEC?: string | undefined;
   readonly WATCHDOG_PID?: string | undefined;
-}
-
-/** `systemd-notify` as a NotifySend for `socket` on behalf of `pid`. */
-export function systemdNotifyCommand(socket: string, pid: number, program = 'systemd-notify'): NotifySend {
-  const run = (args: readonly string[]): Promise<void> =>
-    new Promise((resolve, reject) => {
-      execFile(program, [...args], { env: { ...process.env, NOTIFY_SOCKET: socket }, timeout: 5_000, encoding: 'utf8' }, (error, _stdout, stderr) => {
-        if (error === null) return resolve();
-        const code = (error as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? `${program} is not installed (it comes with systemd)` : (stderr.trim() || error.message).split('\n')[0] ?? '';
-        reject(new Error(`${program} failed: ${why}`));
-      });
-    });
-  let noBlock = true;
-  return async (assignments) => {
-    const base = [`--pid=${pid}`, ...assignments];
-    if (!noBlock) return run(base);
-    try {
-      await run(['--no-block', ...base]);
-    } catch (e) {
-      if (!/unrecognized option|unknown option/i.test(e instanceof Error ? e.message : '')) throw e;
-      noBlock = false;
-      await run(base);
-    }
-  };
 }
 
 export interface NotifierOptions {
@@ -95,7 +67,7 @@ export class SystemdNotifier {
   }
 
   /** STOPPING=1; the watchdog pings end. */
-  async stopping(status = 'stopping: devices to their safe state'): Promise<void> {
+  async stopping(status = 'stopping'): Promise<void> {
     this.#stopWatchdog();
     await this.#notify(['STOPPING=1', `STATUS=${oneLine(status)}`]);
   }
@@ -106,11 +78,19 @@ export class SystemdNotifier {
 
   #arm(): void {
     if (this.#stopped || this.#watchdogMs === undefined) return;
+    this.#schedule(this.#watchdogMs);
+  }
+
+  #schedule(delayMs: number): void {
+    const period = this.#watchdogMs ?? 0;
     this.#timer = this.#o.clock.setTimeout(() => {
       this.#timer = undefined;
       if (this.#stopped) return;
-      void this.#notify(['WATCHDOG=1']).finally(() => this.#arm());
-    }, this.#watchdogMs);
+      const started = this.#o.clock.now();
+      void this.#notify(['WATCHDOG=1']).finally(() => {
+        if (!this.#stopped) this.#schedule(Math.max(0, period - (this.#o.clock.now() - started)));
+      });
+    }, delayMs);
   }
 
   #stopWatchdog(): void {
