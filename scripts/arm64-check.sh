@@ -49,24 +49,11 @@ for a in "$@"; do
     *) echo "arm64-check: unknown argument '$a'; use --keep or --help" >&2; exit 2 ;;
   esac
 done
+SCRIPT_NAME=arm64-check
+# shellcheck source=scripts/arm64-lib.sh
+. "$REPO/scripts/arm64-lib.sh"
 case $REPO/ in "$WORK"/*) echo "arm64-check: WORK ($WORK) must not be inside the repository" >&2; exit 2 ;; esac
 
-STEP=0
-STEP_NAME=''
-STEP_T0=0
-now_ms() { date +%s%3N; }
-step() {
-  step_done
-  STEP=$((STEP + 1)); STEP_NAME=$1; STEP_T0=$(now_ms)
-  echo "== step $STEP: $STEP_NAME"
-}
-step_done() {
-  if [ "$STEP" -gt 0 ] && [ -n "$STEP_NAME" ]; then
-    printf '   step %d done in %.1f s\n' "$STEP" "$(echo "($(now_ms) - $STEP_T0) / 1000" | bc -l)"
-    STEP_NAME=''
-  fi
-}
-fail() { echo "arm64-check: step $STEP ($STEP_NAME) failed: $1; fix: $2" >&2; exit 1; }
 
 PIDS=()
 MOUNTS=()
@@ -193,17 +180,6 @@ echo "   installed size: $(du -sh "$INSTALLED" | cut -f1) (package and dependenc
 
 # ---- 5 ----
 step 'check, trusted server on the host, gateway run --simulated in the root, piactl ping from the host'
-free_ports() { # N consecutive-free UDP+TCP ports at a random base
-  node -e "
-    const n = Number(process.argv[1]); const net = require('net'); const dgram = require('dgram');
-    const tryBase = (b) => new Promise((ok) => { let left = n * 2, bad = false; const open = [];
-      const done = () => { if (--left === 0) { open.forEach((s) => s.close()); ok(!bad); } };
-      for (let p = b; p < b + n; p++) {
-        const t = net.createServer(); t.once('error', () => { bad = true; done(); }); t.listen(p, '127.0.0.1', () => { open.push(t); done(); });
-        const u = dgram.createSocket('udp4'); u.once('error', () => { bad = true; done(); }); u.bind(p, '127.0.0.1', () => { open.push(u); done(); });
-      } });
-    (async () => { for (;;) { const b = 20000 + Math.floor(Math.random() * 40000); if (await tryBase(b)) { console.log(b); return; } } })();" "$1"
-}
 BASE=$(free_ports 40)
 TRUST_PIA=$BASE; TRUST_ADMIN=$((BASE + 1)); GW_PIA=$((BASE + 2)); GW_ADMIN=$((BASE + 3)); GW_COAP=$((BASE + 10))
 HOSTBIN="node $REPO/dist"

@@ -38,6 +38,7 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+SCRIPT_NAME=arm64-image
 # shellcheck source=scripts/arm64-lib.sh
 . "$REPO/scripts/arm64-lib.sh"
 WORK=${WORK:-/var/tmp/arm64-image}
@@ -64,22 +65,6 @@ case $REPO/ in "$WORK"/*) echo "arm64-image: WORK ($WORK) must not be inside the
 case $RUN_SECONDS$MAX_MB in *[!0-9]*) echo "arm64-image: RUN_SECONDS and MAX_MB must be whole numbers" >&2; exit 2 ;; esac
 
 T_ALL=$(date +%s%3N)
-STEP=0
-STEP_NAME=''
-STEP_T0=0
-now_ms() { date +%s%3N; }
-step() {
-  step_done
-  STEP=$((STEP + 1)); STEP_NAME=$1; STEP_T0=$(now_ms)
-  echo "== step $STEP: $STEP_NAME"
-}
-step_done() {
-  if [ "$STEP" -gt 0 ] && [ -n "$STEP_NAME" ]; then
-    printf '   step %d done in %.1f s\n' "$STEP" "$(echo "($(now_ms) - $STEP_T0) / 1000" | bc -l)"
-    STEP_NAME=''
-  fi
-}
-fail() { echo "arm64-image: step $STEP ($STEP_NAME) failed: $1; fix: $2" >&2; exit 1; }
 
 PIDS=()
 CONTAINERS=()

@@ -8,7 +8,25 @@
 # but locale.alias; no apt lists or caches), and writes the dpkg and apt configuration that keeps
 # later `apt-get install`s as slim; it may run again on the same root. No function here prints a
 # secret (the credential files are written 0600 and never shown).
-# The callers define fail MESSAGE FIX (exits) and now_ms.
+# The callers set SCRIPT_NAME (for messages) before sourcing this file.
+
+# Numbered steps, each printing its duration; fail MESSAGE FIX names the step and exits 1.
+STEP=0
+STEP_NAME=''
+STEP_T0=0
+now_ms() { date +%s%3N; }
+step() {
+  step_done
+  STEP=$((STEP + 1)); STEP_NAME=$1; STEP_T0=$(now_ms)
+  echo "== step $STEP: $STEP_NAME"
+}
+step_done() {
+  if [ "$STEP" -gt 0 ] && [ -n "$STEP_NAME" ]; then
+    printf '   step %d done in %.1f s\n' "$STEP" "$(echo "($(now_ms) - $STEP_T0) / 1000" | bc -l)"
+    STEP_NAME=''
+  fi
+}
+fail() { echo "$SCRIPT_NAME: step $STEP ($STEP_NAME) failed: $1; fix: $2" >&2; exit 1; }
 
 # slim_root ROOT: trim a debootstrap root in place.
 slim_root() {
