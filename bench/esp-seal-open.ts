@@ -115,19 +115,25 @@ function intoBuffersStep(aead: Aead, payload: Uint8Array): () => void {
 }
 
 /** Bare seal + open of libsodium and node:crypto in alternating chunks, best chunk each. */
+/** Warms both steps up (JIT), then the best rate of each over CHUNKS alternating chunks: both see the same load. */
+function bestOfAlternatingChunks(a: () => void, b: () => void, msPerChunk: number): [number, number] {
+  rate(msPerChunk * 3, a);
+  rate(msPerChunk * 3, b);
+  let aBest = 0;
+  let bBest = 0;
+  for (let r = 0; r < CHUNKS; r++) {
+    aBest = Math.max(aBest, rate(msPerChunk, a));
+    bBest = Math.max(bBest, rate(msPerChunk, b));
+  }
+  return [aBest, bBest];
+}
+
 export function sodiumVersusNode(suite: SuiteId, bytes: number, msPerChunk: number, mode: BufferMode = 'fresh'): LibraryRatio {
   const payload = Uint8Array.from({ length: bytes }, (_, i) => i & 0xff);
   const step = mode === 'fresh' ? bareStep : intoBuffersStep;
   const sodium = step(createAead(suite, 'sodium'), payload);
   const node = step(createAead(suite, 'node'), payload);
-  rate(msPerChunk * 3, sodium);
-  rate(msPerChunk * 3, node);
-  let sodiumPerSecond = 0;
-  let nodePerSecond = 0;
-  for (let r = 0; r < CHUNKS; r++) {
-    sodiumPerSecond = Math.max(sodiumPerSecond, rate(msPerChunk, sodium));
-    nodePerSecond = Math.max(nodePerSecond, rate(msPerChunk, node));
-  }
+  const [sodiumPerSecond, nodePerSecond] = bestOfAlternatingChunks(sodium, node, msPerChunk);
   return { suite, bytes, mode, sodiumPerSecond, nodePerSecond, ratio: sodiumPerSecond / nodePerSecond };
 }
 
@@ -136,14 +142,7 @@ export function measure(suite: SuiteId, library: AeadLibrary, bytes: number, msP
   const payload = Uint8Array.from({ length: bytes }, (_, i) => i & 0xff);
   const bare = bareStep(aead, payload);
   const esp = espStep(aead, payload);
-  rate(msPerChunk * 3, bare); // warm-up (JIT)
-  rate(msPerChunk * 3, esp);
-  let barePerSecond = 0;
-  let espPerSecond = 0;
-  for (let r = 0; r < CHUNKS; r++) {
-    barePerSecond = Math.max(barePerSecond, rate(msPerChunk, bare));
-    espPerSecond = Math.max(espPerSecond, rate(msPerChunk, esp));
-  }
+  const [barePerSecond, espPerSecond] = bestOfAlternatingChunks(bare, esp, msPerChunk);
   const ratio = espPerSecond / barePerSecond;
   return { suite, library, bytes, barePerSecond, espPerSecond, ratio };
 }
