@@ -169,13 +169,7 @@ export function codecMicros(bytes: number, msPerChunk: number): number {
   const payload = new Uint8Array(bytes);
   const esp = espStep(identityAead, payload);
   const bare = bareStep(identityAead, payload);
-  rate(msPerChunk * 3, esp);
-  let espBest = 0;
-  let bareBest = 0;
-  for (let r = 0; r < CHUNKS; r++) {
-    espBest = Math.max(espBest, rate(msPerChunk, esp));
-    bareBest = Math.max(bareBest, rate(msPerChunk, bare));
-  }
+  const [espBest, bareBest] = bestOfAlternatingChunks(esp, bare, msPerChunk);
   return 1e6 / espBest - 1e6 / bareBest;
 }
 
