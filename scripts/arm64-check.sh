@@ -54,13 +54,11 @@ SCRIPT_NAME=arm64-check
 . "$REPO/scripts/arm64-lib.sh"
 case $REPO/ in "$WORK"/*) echo "arm64-check: WORK ($WORK) must not be inside the repository" >&2; exit 2 ;; esac
 
-
 PIDS=()
 MOUNTS=()
 cleanup() {
-  local p m
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  local m
+  stop_pids
   for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" 2>/dev/null || true; done
   # never remove the root while anything is still mounted inside it (/dev is the host's)
   if [ "$KEEP" = 0 ] && [ -d "$ROOT" ]; then

@@ -69,9 +69,8 @@ T_ALL=$(date +%s%3N)
 PIDS=()
 CONTAINERS=()
 cleanup() {
-  local p c
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  local c
+  stop_pids
   for c in "${CONTAINERS[@]}"; do
     buildah umount "$c" >/dev/null 2>&1 || true
     if [ "$KEEP" = 0 ] || [ "$c" != "${RUN_CTR:-}" ]; then buildah rm "$c" >/dev/null 2>&1 || true; fi

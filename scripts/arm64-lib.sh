@@ -28,6 +28,13 @@ step_done() {
 }
 fail() { echo "$SCRIPT_NAME: step $STEP ($STEP_NAME) failed: $1; fix: $2" >&2; exit 1; }
 
+# stop_pids: SIGTERM to every background process in PIDS, then wait for each (cleanup traps).
+stop_pids() {
+  local p
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+
 # slim_root ROOT: trim a debootstrap root in place.
 slim_root() {
   local r=$1
