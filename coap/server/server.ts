@@ -66,7 +66,7 @@ interface Answer {
   readonly options: readonly CoapOption[];
   readonly payload: Uint8Array;
   /** Undefined only when the server itself failed before the request was parsed. */
-  readonly record: Omit<ExchangeRecord, 'ctx'> | undefined;
+  readonly record: Omit<ExchangeRecord, 'ctx' | 'durationMs'> | undefined;
 }
 
 export class CoapServer {
@@ -169,6 +169,7 @@ export class CoapServer {
 
   async #serve(messenger: Messenger, inbound: Inbound): Promise<void> {
     const m = inbound.message;
+    const startedAt = this.#clock.now();
     this.counters.requests++;
     let separate = false;
     const timer = m.type !== 'CON' ? undefined : this.#clock.setTimeout(() => {
@@ -186,7 +187,7 @@ export class CoapServer {
     const base = { code: answer.code, token: m.token, options: answer.options, payload: answer.payload };
     if (codeClass(answer.code) !== 2) this.counters.errors++;
     const record = answer.record;
-    if (record !== undefined) this.#guard('onExchange', () => this.#options.onExchange?.({ ...record, ctx: inbound.meta.ctx }));
+    if (record !== undefined) this.#guard('onExchange', () => this.#options.onExchange?.({ ...record, ctx: inbound.meta.ctx, durationMs: this.#clock.now() - startedAt }));
     if (m.type === 'CON' && !separate) {
       await messenger.reply(inbound, { ...base, type: 'ACK', messageId: m.messageId });
     } else if (m.type === 'CON') {

@@ -126,6 +126,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       piaCounters: () => pia.node.counters,
       trust: () => pia.trust,
       unauthenticated: () => refusals.totals(),
+      buses: () => ({ i2c: hardware.busStats.i2cErrors(), modbus: hardware.busStats.modbusLines() }),
+      build: { version: o.firmwareVersion ?? 'unknown', gatewayId: id },
     });
     metricsRef.current = metrics;
     const health = (): Record<string, unknown> => ({
