@@ -77,7 +77,7 @@ export async function handle(request: CoapRequest, target: Target, device: Serve
 }
 
 async function deviceResource(request: CoapRequest, target: Exclude<Target, { kind: 'well-known-core' }>, device: Served, env: HandlerEnv): Promise<Representation> {
-  const now = env.clock.now();
+  const now = env.clock.wallNow();
   switch (target.kind) {
     case 'device': {
       const d = device.describe();
@@ -129,9 +129,10 @@ export function deviceErrorResponse(error: unknown, target: Target, env: Handler
 
 /** `GET /<device>?describe`: the description without its prose (each datagram stays small; Block2 carries the rest). */
 function descriptionJson(d: ServedDescription): unknown {
-  const limits = (x: { type: string; unit?: string; min?: number; max?: number; values?: readonly string[] }): Record<string, unknown> => ({
+  const limits = (x: { type: string; unit?: string; kind?: string; min?: number; max?: number; values?: readonly string[] }): Record<string, unknown> => ({
     type: x.type,
     ...(x.unit === undefined ? {} : { unit: x.unit }),
+    ...(x.kind === undefined ? {} : { kind: x.kind }),
     ...(x.min === undefined ? {} : { min: x.min }),
     ...(x.max === undefined ? {} : { max: x.max }),
     ...(x.values === undefined ? {} : { values: x.values }),

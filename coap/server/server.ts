@@ -267,7 +267,7 @@ export class CoapServer {
   #render(mount: Mount, property: string): Representation {
     const spec = mount.device.describe().properties.find((p) => p.name === property);
     if (spec === undefined) return errorResponse(CoapCode.NotFound, `${mount.name} has no property ${property} any more`);
-    return json(CoapCode.Content, propertyJson(spec, mount.device.read()[property], mount.device.health(), this.#clock.now()));
+    return json(CoapCode.Content, propertyJson(spec, mount.device.read()[property], mount.device.health(), this.#clock.wallNow()));
   }
 }
 
