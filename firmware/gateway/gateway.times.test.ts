@@ -3,7 +3,8 @@
  * "Times" and "Who caused an event"): piactl (operator/) calls the front door's unlock over
  * phase 3, and the door's events name the operator's node ID, with the wall time the
  * gateway's clock was set to; the relock at the end of the window is the device's own. The
- * camera's lastSnapshotAt, served over CoAP, is that wall time too, described as a timestamp.
+ * camera's lastSnapshotAt, served over CoAP, is that wall time too, described as a timestamp,
+ * and /healthz gives the device's last good operation as that wall time with its age.
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,5 +87,12 @@ describe('times and subjects through the gateway', () => {
     const described = await g.settle(op.client.get(`${g.uri('lobby-camera')}?describe`));
     const props = (described.json() as { properties: { name: string; type: string; kind?: string }[] }).properties;
     expect(props.find((p) => p.name === 'lastSnapshotAt')).toMatchObject({ type: 'string', kind: 'timestamp' });
+
+    // /healthz: the last good operation's wall time, and its age by the same clock
+    await g.clock.advance(2_000);
+    const health = g.gateway.health() as { devices: { name: string; lastOkAt?: string; lastOkAgoS?: number }[] };
+    const camera = health.devices.find((d) => d.name === 'lobby-camera');
+    expect(Date.parse(camera?.lastOkAt ?? '')).toBeGreaterThanOrEqual(before);
+    expect(camera?.lastOkAgoS).toBe(Math.round((g.clock.wallNow() - Date.parse(camera?.lastOkAt ?? '')) / 100) / 10); // tenths of a second
   });
 });
