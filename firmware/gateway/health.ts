@@ -66,8 +66,11 @@ export function reportHealth(r: ReportStatus, nowMs: number): Record<string, unk
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
-/** Seconds from an ISO 8601 time to `wallNowMs`, at least 0 (a clock set back). */
-const wallAgeS = (at: string, wallNowMs: number): number => seconds(Math.max(0, wallNowMs - (Date.parse(at) || wallNowMs)));
+/** Seconds from an ISO 8601 time to `wallNowMs`, at least 0 (a clock set back; 0 for a time that does not parse). */
+function wallAgeS(at: string, wallNowMs: number): number {
+  const t = Date.parse(at);
+  return Number.isFinite(t) ? seconds(Math.max(0, wallNowMs - t)) : 0;
+}
 
 export function healthReport(i: HealthInput): Record<string, unknown> {
   const devices = i.devices.map((d) => ({
