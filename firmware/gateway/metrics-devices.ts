@@ -75,17 +75,13 @@ export function deviceMetrics(source: DeviceMetricsSource, registers: Registry[]
       for (const d of source.devices()) {
         for (const p of d.properties) {
           const v = d.values[p.name];
-          if (p.type === 'string' && typeof v === 'string' && !isTimestamp(p)) state.set({ device: d.name, property: p.name, state: v.slice(0, MAX_STATE_LABEL) }, 1);
+          // A wall-clock time is not a state: as a label it would make a new series at every change.
+          if (p.type === 'string' && typeof v === 'string' && p.kind !== 'timestamp') state.set({ device: d.name, property: p.name, state: v.slice(0, MAX_STATE_LABEL) }, 1);
         }
       }
     },
   });
   busMetrics(source, registers);
-}
-
-/** A wall-clock time is not a state: as a label it would make a new series at every change. */
-function isTimestamp(p: PropertySpec): boolean {
-  return (p as { readonly kind?: string }).kind === 'timestamp';
 }
 
 /** RtuMasterStats fields, as the `counter` label (snake case). */
