@@ -192,7 +192,17 @@ describe('building events (npm start -- --events) make alarms visible end to end
     expect(await metric(series)).toBe('0');
     applyBuildingEvent(stack.building, 'sensor fail mcp9808');
     await expect.poll(() => metric(series), { timeout: 20_000, interval: 500 }).not.toBe('0');
+    expect(Number(await metric('pia_gateway_i2c_errors_total{bus="i2c-1",kind="nack"}'))).toBeGreaterThan(0);
     applyBuildingEvent(stack.building, 'sensor ok mcp9808');
     await expect.poll(() => metric(series), { timeout: 30_000, interval: 500 }).toBe('0');
   }, 90_000);
+
+  it("/metrics: alice's commands by outcome, their latency, the HVAC mode as a text state, Modbus counters, build info", async () => {
+    expect(Number(await metric('pia_gateway_commands_total{device="rack-fan",name="speed",transport="pia",outcome="ok"}'))).toBeGreaterThanOrEqual(2);
+    expect(Number(await metric('pia_gateway_commands_total{device="office-hvac",name="heatingSetpoint",transport="pia",outcome="invalid"}'))).toBe(1);
+    expect(Number(await metric('pia_gateway_request_duration_seconds_count{transport="pia",kind="command"}'))).toBeGreaterThanOrEqual(4);
+    expect(await metric('pia_gateway_device_state{device="office-hvac",property="mode",state=')).toBe('1');
+    expect(Number(await metric('pia_gateway_modbus_total{line="virtual:hvac",counter="requests"}'))).toBeGreaterThan(0);
+    expect(await metric(`pia_gateway_build_info{version=`)).toBe('1');
+  }, 30_000);
 });
