@@ -56,8 +56,12 @@ export async function main(rounds = 300): Promise<MetricsScrapeResult> {
       const order = i % 2 === 0 ? (['/metrics', '/healthz'] as const) : (['/healthz', '/metrics'] as const);
       for (const path of order) {
         const r = await timed(path);
-        if (path === '/metrics') (m.push(r.ms), (text = r.body));
-        else h.push(r.ms);
+        if (path === '/metrics') {
+          m.push(r.ms);
+          text = r.body;
+        } else {
+          h.push(r.ms);
+        }
       }
     }
     const lines = text.split('\n');
