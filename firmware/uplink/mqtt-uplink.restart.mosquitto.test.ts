@@ -108,7 +108,7 @@ describe('MqttUplink across restarts', () => {
     expect(stream(live.received).filter((r) => r.topic.endsWith('/state'))).toEqual([]); // the broker still held them: not re-sent
   });
 
-  it('a restart does not put a state of unknown values over the last reading; the first reading goes out', async () => {
+  it('a restart does not put a state of unknown values over the last reading; the first reading and a failure go out', async () => {
     const broker = new TestBroker(tracker, await freePort());
     await broker.start();
     const first = uplink(broker.url);
@@ -129,6 +129,9 @@ describe('MqttUplink across restarts', () => {
     second.publishState('rack-temp', { temperature: 22 }, ok);
     await until(() => reader.received.length > 1, 'the next reading');
     expect(JSON.parse(reader.received[1]?.payload ?? '{}')).toMatchObject({ seq: 3, values: { temperature: 22 } });
+    second.publishState('rack-temp', { temperature: null }, { status: 'failed', failures: 3 }); // a failed sensor: unknown is the truth
+    await until(() => reader.received.length > 2, 'the failed state');
+    expect(JSON.parse(reader.received[2]?.payload ?? '{}')).toMatchObject({ seq: 4, values: { temperature: null }, health: { status: 'failed' } });
   });
 
   it('Home Assistant configs and republished states take no sequence number: the stream has no gaps', async () => {

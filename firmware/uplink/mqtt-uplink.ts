@@ -7,7 +7,8 @@
  *     messages and return at once (never await the network); the messages of one event-loop
  *     turn are appended in one SQLite transaction (one fsync) on the next turn (`setImmediate`):
  *     a crash can lose at most that turn. A state whose values are all unknown is not queued
- *     once the device has a known one (no retained null over the last reading).
+ *     once the device has a known one, unless the device failed (no retained null over the
+ *     last reading at a start; a failed sensor's readings do go unknown).
  *  2. connect(): mqtt.js with `reconnectPeriod: 0` (no fixed-period reconnect storms), the
  *     format's last will.
  *  3. on CONNACK: the format's birth (`online`; ThingsBoard device connects), the retained-state
@@ -92,7 +93,8 @@ export class MqttUplink {
   publishState(device: string, values: Readonly<Record<string, Value>>, health: Health): void {
     checkTopicLevel('device name', device);
     if (Object.values(values).every((v) => v === null || v === undefined)) {
-      if (this.hasReading.has(device) || this.deliveredReading(device)) return; // wait for the first reading
+      // nothing known yet (a start): keep the last reading until the first poll; a failure is news, though
+      if (health.status !== 'failed' && (this.hasReading.has(device) || this.deliveredReading(device))) return;
     } else {
       this.hasReading.add(device);
     }
