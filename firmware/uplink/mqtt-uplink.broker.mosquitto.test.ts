@@ -174,10 +174,12 @@ describe('MqttUplink with a real Mosquitto', () => {
     expect(after.received[0]).toMatchObject({ payload: 'offline', retain: true });
   });
 
-  it('in normal operation delivers each message exactly once, seq 1, 2, 3, … without gaps', async () => {
+  it('in normal operation delivers each message exactly once, seq 1, 2, 3, … without gaps, and the health once, not per message', async () => {
     const broker = new TestBroker(tracker, await freePort());
     await broker.start();
     const sub = await subscribe(broker.url, ['pia/gw1/+/event'], { clientId: 'exactly-once', clean: true });
+    const health = await subscribe(broker.url, ['pia/gw1/health'], { clientId: 'health-count', clean: true });
+    open.subs.push(health);
     open.subs.push(sub);
     const u = uplink(broker.url);
     await until(() => u.health().state === 'connected', 'the uplink to connect');
@@ -189,5 +191,7 @@ describe('MqttUplink with a real Mosquitto', () => {
     await sleep(200); // anything duplicated would arrive by now
     const seqs = sub.received.map((r) => (JSON.parse(r.payload) as { seq: number }).seq);
     expect(seqs).toEqual([...Array(300).keys()].map((i) => i + 1));
+    // the health on connect (and on the 30 s interval), not after data messages
+    expect(health.received.filter((r) => !r.retain)).toHaveLength(1);
   });
 });
