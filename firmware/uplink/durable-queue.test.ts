@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { DurableQueue, type NewMessage } from './durable-queue.js';
+import { DurableQueue, type NewMessage, type QueuedMessage } from './durable-queue.js';
 
 const msg = (topic: string, body = 'x'): NewMessage => ({ topic, retain: false, payload: (seq) => JSON.stringify({ seq, body }) });
 
@@ -121,11 +121,14 @@ describe('DurableQueue', () => {
     const q = new DurableQueue(file);
     const state = (topic: string, v: number): NewMessage => ({ topic, retain: true, payload: (seq) => JSON.stringify({ seq, v }) });
     q.appendMany([state('pia/gw/a/state', 1), state('pia/gw/b/state', 1), state('pia/gw/a/state', 2), msg('pia/gw/a/event'), state('other/c/state', 1)]);
+    const rows = new Map(q.peek(10).map((m) => [m.id, m]));
+    const retained = (...ids: number[]): QueuedMessage[] => ids.map((id) => rows.get(id)).filter((m) => m !== undefined);
     expect(q.delivered('pia/gw/')).toEqual(new Map());
-    q.ackMany([1, 2, 4, 5]); // the second state of a is not acknowledged yet
+    q.ackMany([1, 2, 4, 5], retained(2, 1, 5)); // the second state of a is not acknowledged yet
     expect(q.delivered('pia/gw/')).toEqual(new Map([['pia/gw/a/state', '{"seq":1,"v":1}'], ['pia/gw/b/state', '{"seq":2,"v":1}']]));
-    q.appendMany([{ topic: 'pia/gw/b/state', retain: true, payload: '' }], [3]);
-    q.ack(6);
+    const [removal] = q.appendMany([{ topic: 'pia/gw/b/state', retain: true, payload: '' }], [3], retained(3));
+    q.ackMany([removal ?? 0], q.peek(1, 5));
+    q.ackMany([1, 2], retained(1)); // acknowledged twice (a PUBACK after a reconnect): the newer entry stays
     q.close();
     const reopened = new DurableQueue(file);
     expect(reopened.delivered('pia/gw/')).toEqual(new Map([['pia/gw/a/state', '{"seq":3,"v":2}']]));

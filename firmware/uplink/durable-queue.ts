@@ -13,8 +13,9 @@
  *   every drop is counted in a persisted counter (no unbounded buffer);
  * - a message leaves only through `ack(id)` (its PUBACK) or as a counted drop;
  * - the last acknowledged payload of every retained topic is kept (`delivered`), in the
- *   transaction that removes it: what the broker was last known to hold (an empty payload
- *   deletes a retained message, MQTT 3.1.1 §3.3.1.3, and the entry with it);
+ *   transaction that removes it (the caller names the retained messages among its acks, so an
+ *   ack of events costs no extra statement): what the broker was last known to hold (an empty
+ *   payload deletes a retained message, MQTT 3.1.1 §3.3.1.3, and the entry with it);
  * - `peek` returns messages in id order.
  */
 import Database from 'better-sqlite3';
@@ -71,7 +72,8 @@ export class DurableQueue {
     delRange: Database.Statement;
     peek: Database.Statement;
     remember: Database.Statement;
-    forgetEmpty: Database.Statement;
+    forget: Database.Statement;
+    has: Database.Statement;
     delivered: Database.Statement;
   };
 
@@ -106,9 +108,9 @@ export class DurableQueue {
       rangeStats: this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM messages WHERE id BETWEEN ? AND ?'),
       delRange: this.db.prepare('DELETE FROM messages WHERE id BETWEEN ? AND ?'),
       peek: this.db.prepare('SELECT id, topic, payload, retain FROM messages WHERE id > ? ORDER BY id LIMIT ?'),
-      // rows in id order: the newest acknowledged payload of a topic replaces the older
-      remember: this.db.prepare('INSERT OR REPLACE INTO delivered (topic, payload) SELECT topic, payload FROM messages WHERE id BETWEEN ? AND ? AND retain = 1 ORDER BY id'),
-      forgetEmpty: this.db.prepare("DELETE FROM delivered WHERE payload = ''"),
+      remember: this.db.prepare('INSERT OR REPLACE INTO delivered (topic, payload) VALUES (?, ?)'),
+      forget: this.db.prepare('DELETE FROM delivered WHERE topic = ?'),
+      has: this.db.prepare('SELECT 1 FROM messages WHERE id = ?').pluck(),
       delivered: this.db.prepare('SELECT topic, payload FROM delivered WHERE substr(topic, 1, ?) = ? ORDER BY topic'),
     };
   }
@@ -121,11 +123,12 @@ export class DurableQueue {
 
   /**
    * Appends messages in one transaction (one fsync); returns their ids in order.
-   * `acks` (ids of delivered messages) are removed in the same transaction: one fsync per turn.
+   * `acks` (ids of delivered messages) are removed in the same transaction: one fsync per turn;
+   * `retained`: the retained messages among them, remembered as `delivered`.
    */
-  appendMany(messages: readonly NewMessage[], acks: readonly number[] = []): number[] {
+  appendMany(messages: readonly NewMessage[], acks: readonly number[] = [], retained: readonly QueuedMessage[] = []): number[] {
     const run = this.db.transaction((list: readonly NewMessage[]) => {
-      this.removeAcked(acks);
+      this.removeAcked(acks, retained);
       const rows: QueuedMessage[] = [];
       for (const m of list) {
         const id = this.nextId++;
@@ -172,10 +175,10 @@ export class DurableQueue {
     this.ackMany([id]);
   }
 
-  /** Removes delivered messages in one transaction (one fsync for a whole turn of PUBACKs). */
-  ackMany(ids: readonly number[]): void {
+  /** Removes delivered messages in one transaction (one fsync for a whole turn of PUBACKs); `retained` as in appendMany. */
+  ackMany(ids: readonly number[], retained: readonly QueuedMessage[] = []): void {
     if (ids.length === 0) return;
-    this.db.transaction(() => this.removeAcked(ids))();
+    this.db.transaction(() => this.removeAcked(ids, retained))();
     this.tail.removed(ids);
   }
 
@@ -186,7 +189,14 @@ export class DurableQueue {
   }
 
   /** PUBACKs mostly come in runs of consecutive ids: one range statement per run. */
-  private removeAcked(ids: readonly number[]): void {
+  private removeAcked(ids: readonly number[], retained: readonly QueuedMessage[]): void {
+    // in id order: the newest acknowledged payload of a topic replaces the older; an ack of a
+    // message no longer queued (acknowledged before) changes nothing
+    for (const m of [...retained].sort((a, b) => a.id - b.id)) {
+      if (this.stmts.has.get(m.id) === undefined) continue;
+      if (m.payload === '') this.stmts.forget.run(m.topic);
+      else this.stmts.remember.run(m.topic, m.payload);
+    }
     const sorted = [...ids].sort((a, b) => a - b);
     for (let i = 0; i < sorted.length; ) {
       const first = sorted[i] ?? 0;
@@ -195,7 +205,6 @@ export class DurableQueue {
       i++;
       const gone = this.stmts.rangeStats.get(first, last) as { n: number; b: number };
       if (gone.n === 0) continue;
-      if (this.stmts.remember.run(first, last).changes > 0) this.stmts.forgetEmpty.run();
       this.stmts.delRange.run(first, last);
       this.depth -= gone.n;
       this.bytes -= gone.b;

@@ -64,6 +64,8 @@ export class MqttUplink {
   private readonly hasReading = new Set<string>();
   private discovery: DiscoveryMessage[] = [];
   private acks: number[] = [];
+  /** The retained messages among `acks` (the queue remembers them as delivered). */
+  private ackedRetained: QueuedMessage[] = [];
   private timers: { reconnect?: TimerHandle; ackCommit?: TimerHandle } = {};
   private drained: (() => void) | undefined;
 
@@ -80,7 +82,7 @@ export class MqttUplink {
       ...(c.maxQueueMessages === undefined ? {} : { maxMessages: c.maxQueueMessages }),
       ...(c.maxQueueBytes === undefined ? {} : { maxBytes: c.maxQueueBytes }),
     });
-    this.drops = new DropWarning(o.clock, o.logger, `${c.maxQueueMessages ?? 10_000} messages`);
+    this.drops = new DropWarning(o.clock, o.logger, `${c.maxQueueMessages ?? 10_000} messages or ${c.maxQueueBytes ?? 16 * 1024 * 1024} bytes`);
     this.sender = new Sender(this.queue, o.clock, this.cfg, {
       acked: (m) => this.onAcked(m),
       idle: () => this.drained?.(),
@@ -170,16 +172,16 @@ export class MqttUplink {
   private flush(closing = false): void {
     if (this.flushScheduled !== undefined) clearImmediate(this.flushScheduled);
     this.flushScheduled = undefined;
-    if (this.timers.ackCommit !== undefined) this.o.clock.clearTimeout(this.timers.ackCommit);
-    delete this.timers.ackCommit;
     if ((this.pending.length === 0 && this.acks.length === 0) || (this.state === 'closed' && !closing)) return;
     const batch = this.pending;
     const acks = this.acks;
+    const retained = this.ackedRetained;
     this.pending = [];
     this.acks = [];
+    this.ackedRetained = [];
     const before = this.queue.stats().dropped;
     try {
-      this.queue.appendMany(batch, acks);
+      this.queue.appendMany(batch, acks, retained);
     } catch (e) {
       this.o.logger.warn({ err: (e as Error).message, lost: batch.length }, 'uplink: cannot write the queue; messages lost');
       return;
@@ -288,6 +290,7 @@ export class MqttUplink {
    */
   private onAcked(m: QueuedMessage): void {
     this.acks.push(m.id);
+    if (m.retain) this.ackedRetained.push(m);
     this.timers.ackCommit ??= this.o.clock.setTimeout(() => {
       delete this.timers.ackCommit;
       this.flush();
