@@ -239,7 +239,7 @@ export class CoapServer {
     if (request.accept !== undefined && request.method !== undefined && allowedMethods(target).includes(request.method) && request.accept !== contentFormatOf(target)) {
       return finish(errorResponse(CoapCode.NotAcceptable, `/${request.path.join('/')} is served as content format ${contentFormatOf(target)}, not ${request.accept}`), extra);
     }
-    const r = await handle(request, target, resolved?.mount?.device, this.#env);
+    const r = await handle(request, inbound.meta.ctx, target, resolved?.mount?.device, this.#env);
     const obs = this.#observe(messenger, inbound, request, r, resolved?.mount);
     const szx = this.#messengers.find((x) => x.messenger === messenger)?.szx ?? 6;
     const slice = codeClass(r.code) === 2 ? sliceBlock(r.payload, request.block2, szx) : { payload: r.payload, block: undefined };
@@ -267,7 +267,7 @@ export class CoapServer {
   #render(mount: Mount, property: string): Representation {
     const spec = mount.device.describe().properties.find((p) => p.name === property);
     if (spec === undefined) return errorResponse(CoapCode.NotFound, `${mount.name} has no property ${property} any more`);
-    return json(CoapCode.Content, propertyJson(spec, mount.device.read()[property], mount.device.health(), this.#clock.now()));
+    return json(CoapCode.Content, propertyJson(spec, mount.device.read()[property], mount.device.health(), this.#clock.wallNow()));
   }
 }
 

@@ -72,7 +72,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const { config, clock, logger } = o;
   const g = config.gateway;
   const log = lines(logger);
-  const wall = o.wallClock ?? ((): Date => new Date());
+  const wall = o.wallClock ?? ((): Date => new Date(clock.wallNow()));
   const steps = new Steps<StepName>((e) => log.warn(`start undo: ${text(e)}`));
   let closing = false;
   try {
@@ -133,6 +133,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         gatewayId: id,
         label: credential.label,
         nowMs: clock.now(),
+        wallNowMs: clock.wallNow(),
         startedAtMs,
         stopping: closing,
         addressing: setup.mode,

@@ -37,6 +37,7 @@ export interface UplinkFormat {
   seqOf(payload: string): number | undefined;
   /** `atMs`: wall-clock time the uplink received it. */
   state(device: string, values: Readonly<Record<string, Value>>, health: Health, atMs: number): NewMessage[];
+  /** The event carries when it happened (`at`); `atMs` (when the uplink received it) stands in when that does not parse. */
   event(event: DeviceEvent, atMs: number): NewMessage[];
   /** The devices configured now, once at start (their static description). */
   announce(devices: readonly DeviceDescription[]): NewMessage[];

@@ -86,7 +86,7 @@ describe('MqttUplink availability', () => {
     await sleep(20_000);
     await broker.start();
     const back = Date.now();
-    u.publishEvent({ device: 'd0', kind: 'tick', severity: 'info', message: 'after', atMs: 1 });
+    u.publishEvent({ device: 'd0', kind: 'tick', severity: 'info', message: 'after', at: new Date().toISOString(), by: 'device' });
     await until(() => u.health().state === 'connected', 'the reconnect', 5000);
     const reconnectMs = Date.now() - back;
     expect(reconnectMs).toBeLessThan(2000);

@@ -30,7 +30,7 @@ function uplink(url: string, extra: Partial<UplinkConfig> = {}, o: Partial<Uplin
   return u;
 }
 
-const event = (device: string, n: number): DeviceEvent => ({ device, kind: 'tick', severity: 'info', message: String(n), atMs: n });
+const event = (device: string, n: number): DeviceEvent => ({ device, kind: 'tick', severity: 'info', message: String(n), at: new Date(n).toISOString(), by: 'device' });
 const seqOf = (r: Received): number => (JSON.parse(r.payload) as { seq: number }).seq;
 /** Deliveries (not the retained copies a new subscription gets) of the sequenced stream. */
 const stream = (rs: readonly Received[]): Received[] => rs.filter((r) => !r.retain && /\/(state|event)$/.test(r.topic));
@@ -65,7 +65,7 @@ describe('MqttUplink across restarts', () => {
     expect(seqs).toEqual([...Array(3 * 31).keys()].map((i) => i + 1));
   });
 
-  it('a backlog drained after an outage keeps the wall-clock time of each reading (`at`)', async () => {
+  it('a backlog drained after an outage keeps the wall-clock time of each reading (`at`: a state\'s when the uplink got it, an event\'s when it happened)', async () => {
     const broker = new TestBroker(tracker, await freePort());
     await broker.start();
     const consumer = await subscribe(broker.url, ['pia/gw1/+/event', 'pia/gw1/+/state'], { clientId: 'backlog', clean: false });
@@ -74,7 +74,7 @@ describe('MqttUplink across restarts', () => {
     let wall = Date.parse('2026-03-01T08:00:00.000Z');
     const u = uplink(broker.url, {}, { wallNow: () => wall });
     for (let i = 0; i < 5; i++) {
-      u.publishEvent(event('door', i));
+      u.publishEvent({ ...event('door', i), at: new Date(wall).toISOString() }); // the device model stamps when it happened
       u.publishState('door', { open: i % 2 === 0 }, ok);
       wall += 4_000; // a reading every 4 s while the broker is down
       await sleep(5);

@@ -97,7 +97,7 @@ describe('the ThingsBoard format', () => {
       u.publishState('rack-temp', { temperature: 20 + i }, ok);
       wall += 3_000;
     }
-    u.publishEvent({ device: 'rack-fan', kind: 'stall', severity: 'alarm', message: 'no tach pulses', atMs: 1 }); // a device not announced
+    u.publishEvent({ device: 'rack-fan', kind: 'stall', severity: 'alarm', message: 'no tach pulses', at: new Date(wall).toISOString(), by: 'device' }); // a device not announced
     await sleep(50);
     await broker.start();
     await until(() => checkThingsBoard(tb.received).telemetry.length >= 6, 'the backlog');

@@ -3,7 +3,7 @@
  * it at QoS 1 and removes it on its PUBACK (README.md, "Store and forward").
  *
  * Flow:
- *  1. publishState / publishEvent stamp the wall-clock time (`at`), let the format build the
+ *  1. publishState stamps the wall-clock time (`at`; an event carries its own), the format builds the
  *     messages and return at once (never await the network); the messages of one event-loop
  *     turn are appended in one SQLite transaction (one fsync) on the next turn (`setImmediate`):
  *     a crash can lose at most that turn. A state whose values are all unknown is not queued
@@ -75,7 +75,7 @@ export class MqttUplink {
     if (!/^mqtts?:\/\//.test(c.url)) throw new Error(`uplink: broker url "${c.url}" must start with mqtt:// or mqtts://; fix mqtt.url in gateway.yaml`);
     this.cfg = resolveSettings(c);
     this.random = o.random ?? Math.random;
-    this.wallNow = o.wallNow ?? Date.now;
+    this.wallNow = o.wallNow ?? (() => o.clock.wallNow());
     this.topics = topicsFor(this.cfg.prefix, o.gatewayId);
     this.format = this.cfg.format === 'thingsboard' ? thingsboardFormat(o.gatewayId) : piaFormat(this.topics, this.topics.state('+'));
     this.queue = new DurableQueue(o.queueFile, {

@@ -24,9 +24,11 @@ describe('the ThingsBoard format', () => {
     expect(first.map((m) => m.topic)).toEqual([TB_TOPICS.connect, TB_TOPICS.telemetry]);
     expect(text(first[0]!)).toEqual({ device: 'gw1/rack-fan', type: 'default' });
     expect(text(first[1]!)).toEqual({ 'gw1/rack-fan': [{ ts: 1_700_000_000_123, values: { rpm: 1200, healthStatus: 'ok', healthFailures: 0 } }] });
-    const second = f.event({ device: 'rack-fan', kind: 'stall', severity: 'alarm', message: 'no tach pulses', atMs: 5 }, 1_700_000_001_000);
+    const stall = { device: 'rack-fan', kind: 'stall', severity: 'alarm', message: 'no tach pulses', at: new Date(1_700_000_001_000).toISOString(), by: 'device' } as const;
+    const second = f.event(stall, 1_700_000_009_000); // queued later: ts is when it happened
     expect(second.map((m) => m.topic)).toEqual([TB_TOPICS.telemetry]);
-    expect(text(second[0]!)).toEqual({ 'gw1/rack-fan': [{ ts: 1_700_000_001_000, values: { event: 'stall', severity: 'alarm', message: 'no tach pulses' } }] });
+    expect(text(second[0]!)).toEqual({ 'gw1/rack-fan': [{ ts: 1_700_000_001_000, values: { event: 'stall', severity: 'alarm', message: 'no tach pulses', by: 'device' } }] });
+    expect(text(f.event({ ...stall, at: 'not a time' }, 1_700_000_009_000)[0]!)).toMatchObject({ 'gw1/rack-fan': [{ ts: 1_700_000_009_000 }] });
     expect([...first, ...second].every((m) => !m.retain)).toBe(true);
   });
 

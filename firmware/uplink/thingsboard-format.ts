@@ -8,8 +8,9 @@
  *   ahead of it (the queue sends in order) the first time the device appears, and published
  *   directly on every CONNACK (ThingsBoard ties connected devices to the gateway's session);
  * - telemetry is `v1/gateway/telemetry` `{"<name>": [{"ts": <Unix ms, integer>, "values": {…}}]}`
- *   with `ts` the wall-clock time the uplink received the reading (a backlog keeps its times);
- *   an event is telemetry too (`event`, `severity`, `message`); unknown values (null) are left out;
+ *   with `ts` the wall-clock time the uplink received the reading, or when an event happened (a
+ *   backlog keeps its times); an event is telemetry too (`event`, `severity`, `message`, `by`);
+ *   unknown values (null) are left out;
  * - static facts (kind, part, units) go once as `v1/gateway/attributes` `{"<name>": {…}}`;
  * - nothing is retained and no will is set: ThingsBoard's MQTT transport keeps neither; the
  *   gateway's own health is its device telemetry (`v1/devices/me/telemetry`), and close() sends
@@ -55,7 +56,8 @@ export function thingsboardFormat(gatewayId: string): UplinkFormat {
       return [...ensureConnected(device), telemetry(device, atMs, { ...known, healthStatus: health.status, healthFailures: health.failures })];
     },
     event(e: DeviceEvent, atMs: number): NewMessage[] {
-      return [...ensureConnected(e.device), telemetry(e.device, atMs, { event: e.kind, severity: e.severity, message: e.message })];
+      const happened = Date.parse(e.at);
+      return [...ensureConnected(e.device), telemetry(e.device, Number.isFinite(happened) ? happened : atMs, { event: e.kind, severity: e.severity, message: e.message, by: e.by })];
     },
     announce(devices: readonly DeviceDescription[]): NewMessage[] {
       const out: NewMessage[] = [];

@@ -1,8 +1,9 @@
 /**
  * The `pia` topic layout (README.md, "Topics"): one place builds every topic and payload.
  * Must hold: every queued state and event payload carries the per-gateway `seq` (consumers
- * de-duplicate on it) and `at`, the wall-clock time the uplink received it (ISO 8601, so a
- * backlog drained after an outage keeps the times of its readings); nothing else takes a `seq`.
+ * de-duplicate on it) and its wall-clock time `at` (ISO 8601): a state's is when the uplink
+ * received it, an event's when it happened (the device model's), so a backlog drained after an
+ * outage keeps the times of its readings; nothing else takes a `seq`.
  */
 import type { DeviceDescription, DeviceEvent, Health, Value } from '../../devices/model/index.js';
 import type { DirectMessage, HealthReport, UplinkFormat } from './format.js';
@@ -31,8 +32,9 @@ export function statePayload(seq: number, atMs: number, values: Readonly<Record<
   return JSON.stringify({ seq, at: new Date(atMs).toISOString(), values, health });
 }
 
-export function eventPayload(seq: number, atMs: number, event: DeviceEvent): string {
-  return JSON.stringify({ seq, ...event, at: new Date(atMs).toISOString() });
+/** The event as the device model made it: its `at` is when it happened (devices/README.md, "Times"). */
+export function eventPayload(seq: number, event: DeviceEvent): string {
+  return JSON.stringify({ seq, ...event });
 }
 
 /** The retained health: when it was made and when it goes stale (README.md, "Availability"). */
@@ -63,7 +65,7 @@ export function piaFormat(topics: Topics, stateFilter: string): UplinkFormat {
       }
     },
     state: (device, values, health, atMs) => [{ topic: topics.state(device), retain: true, payload: (seq) => statePayload(seq, atMs, values, health) }],
-    event: (event, atMs) => [{ topic: topics.event(event.device), retain: false, payload: (seq) => eventPayload(seq, atMs, event) }],
+    event: (event) => [{ topic: topics.event(event.device), retain: false, payload: (seq) => eventPayload(seq, event) }],
     announce: (_devices: readonly DeviceDescription[]) => [],
     onConnect: () => [status(ONLINE)],
     onClose: () => [status(OFFLINE)],

@@ -67,6 +67,6 @@ export interface UplinkOptions {
   readonly gatewayId: string;
   /** Randomness for the jitter; default Math.random. */
   readonly random?: () => number;
-  /** Wall-clock time, Unix ms, for `at` and the health's time; default Date.now. */
+  /** Wall-clock time, Unix ms, for a state's `at` and the health's time; default `clock.wallNow`. */
   readonly wallNow?: () => number;
 }
