@@ -230,7 +230,8 @@ export class MqttUplink {
     this.flush(); // commits PUBACKs of the last connection: what was delivered is known
     const filter = this.format.retainedStates;
     if (filter !== undefined) {
-      const again = await missingRetained({ client, filter, delivered: this.queue.delivered(`${this.cfg.prefix}/${this.o.gatewayId}/`), seqOf: (p) => this.format.seqOf(p) });
+      const delivered = new Map([...this.queue.delivered(`${this.cfg.prefix}/${this.o.gatewayId}/`)].filter(([t]) => t.endsWith('/state')));
+      const again = await missingRetained({ client, filter, delivered, seqOf: (p) => this.format.seqOf(p) });
       if (gen !== this.generation) return;
       for (const m of again) this.direct(client, m);
       this.sender.spend(again.length);
