@@ -28,7 +28,7 @@ const thermometer: DeviceDescription = {
 };
 
 function uplink(url: string, wallNow: () => number = Date.now): MqttUplink {
-  const u = createUplink({ config: { url, format: 'thingsboard', username: 'GATEWAY_ACCESS_TOKEN', reconnectMinMs: 100, reconnectMaxMs: 400 }, queueFile: join(rig.dir(), 'q.db'), clock: systemClock(), logger: memoryLogger(), gatewayId: 'gw1', wallNow });
+  const u = createUplink({ config: { url, format: 'thingsboard', reconnectMinMs: 100, reconnectMaxMs: 400 }, queueFile: join(rig.dir(), 'q.db'), clock: systemClock(), logger: memoryLogger(), gatewayId: 'gw1', wallNow });
   open.uplinks.push(u);
   return u;
 }
