@@ -243,14 +243,14 @@ export function openTrustReport(o: GatewayOptions, pia: PiaEndpoint, trustServer
 }
 
 /** 7. The MQTT uplink (config.mqtt), its queue in the state directory; undefined without an mqtt section. */
-export function openUplink(o: GatewayOptions, gatewayId: string, served: readonly ServedDevice[]): Opened<UplinkBridge | undefined> {
+export function openUplink(o: GatewayOptions, gatewayId: string, served: readonly ServedDevice[], wall: () => Date): Opened<UplinkBridge | undefined> {
   const mqtt = o.config.mqtt;
   if (mqtt === undefined) return { value: undefined, close: nothingToClose };
   const logger = o.logger.child({ component: 'uplink' });
   const queueFile = join(o.config.gateway.stateDir, UPLINK_QUEUE_FILE);
   let uplink;
   try {
-    uplink = createUplink({ config: { ...mqtt, ...o.uplink?.config }, queueFile, clock: o.clock, logger, gatewayId, ...(o.uplink?.random === undefined ? {} : { random: o.uplink.random }) });
+    uplink = createUplink({ config: { ...mqtt, ...o.uplink?.config }, queueFile, clock: o.clock, logger, gatewayId, wallNow: () => wall().getTime(), ...(o.uplink?.random === undefined ? {} : { random: o.uplink.random }) });
   } catch (e) {
     throw new GatewayStartError(`MQTT uplink: ${text(e)} (mqtt in ${o.config.source.file}, queue ${queueFile})`);
   }
