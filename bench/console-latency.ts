@@ -54,12 +54,12 @@ async function startWatch(procs: ProcessTracker, piactl: string, f: ConsoleFixtu
     const at = performance.now();
     buffer += b.toString();
     for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
-      const m = /: (-?[\d.]+) Cel/.exec(buffer.slice(0, i));
+      const m = /: (-?[\d.]+) °C/.exec(buffer.slice(0, i));
       buffer = buffer.slice(i + 1);
       if (m !== null) arrivals.set(Number(m[1]), at);
     }
   });
-  await p.waitFor(/Cel/, 60_000);
+  await p.waitFor(/°C/, 60_000);
   return { arrivals, stop: () => stopChild(p.child, p.exited) };
 }
 

@@ -63,7 +63,7 @@ export async function main(): Promise<{ consoleBytes: number; watchBytes: number
       if (waited > 120_000) throw new Error(`bench: the console showed ${total()} of 60 devices within 120 s: ${consoleProc.stderr()}`);
       await sleep(100);
     }
-    await watchProc.waitFor(/Cel/, 60_000);
+    await watchProc.waitFor(/°C/, 60_000);
     let v = 20;
     ticker = setInterval(() => {
       v += 0.01;

@@ -7,4 +7,5 @@ export { TokenBuckets, type Bucket } from './token-buckets.js';
 export { durableTempPath, writeFileDurably } from './durable-file.js';
 export type { DurableFs } from './durable-file.js';
 export type { ActionSpec, BlobSpec, Health, HealthStatus, ParamSpec, PropertySpec, ResourceDescription, Value } from './resource-specs.js';
+export { unitSymbol } from './resource-specs.js';
 export { SystemdNotifier, systemdNotifyCommand, watchdogInterval, type NotifierOptions, type NotifySend, type SystemdEnv } from './systemd/index.js';

@@ -81,3 +81,12 @@ export interface ResourceDescription<K extends string = string> {
   readonly actions: readonly ActionSpec[];
   readonly blobs: readonly BlobSpec[];
 }
+
+/**
+ * How people read a unit code: "Cel" (UCUM, on the wire and in JSON) is printed "°C"; the others
+ * are printed as they are ("%", "%RH", "hPa", "/min"). Every message and text line uses this, so
+ * a unit reads one way everywhere; machine-readable output keeps the code.
+ */
+export function unitSymbol(unit: string): string {
+  return unit === 'Cel' ? '°C' : unit;
+}

@@ -9,6 +9,7 @@
  *   not one of the register's values, is outside its static min/max, or outside the live
  *   limits of the registers named by `minFrom`/`maxFrom`; nothing is encoded then.
  */
+import { unitSymbol } from '../../common/index.js';
 import type { PropertySpec, Value } from '../model/types.js';
 import { engineeringOf, rawFor, rawOf, rolesOf, type HvacRegister, type HvacRole, type HvacUnitMap } from './unit-map.js';
 
@@ -106,7 +107,7 @@ export function encodeWrite(
     return entry === undefined ? { refusal: `${JSON.stringify(value)} is not one of ${Object.values(r.values).join(', ')}` } : { raw: Number(entry[0]), value };
   }
   if (typeof value !== 'number') return { refusal: `${JSON.stringify(value)} is not a number` };
-  const unit = r.unit === 'Cel' ? ' °C' : r.unit === '' ? '' : ` ${r.unit}`;
+  const unit = r.unit === '' ? '' : ` ${unitSymbol(r.unit)}`;
   let lo = r.min ?? Number.NEGATIVE_INFINITY;
   let hi = r.max ?? Number.POSITIVE_INFINITY;
   for (const [ref, side] of [[r.minFrom, 'min'], [r.maxFrom, 'max']] as const) {

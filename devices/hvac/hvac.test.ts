@@ -112,7 +112,7 @@ describe('hvac: writes', () => {
     expect(err).toMatchObject({ code: 'invalid', message: expect.stringMatching(/coolingSetpoint: 31 °C is outside the unit's limits 16–30 °C/) as unknown });
     await expect(clock.settle(hvac.set('heatingSetpoint', 15))).rejects.toMatchObject({ code: 'invalid' });
     // Outside even the map's static range: refused by validation before anything else.
-    await expect(clock.settle(hvac.set('heatingSetpoint', 80))).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/from 5 to 35 Cel/) as unknown });
+    await expect(clock.settle(hvac.set('heatingSetpoint', 80))).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/from 5 to 35 °C/) as unknown });
     expect(unit.raw('setpoint_cooling')).toBe(240);
     expect(unit.raw('setpoint_heating')).toBe(210);
     // A refusal does not use up the rate limit.

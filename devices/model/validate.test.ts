@@ -58,7 +58,7 @@ describe('validateValue', () => {
 
   it('describes one-sided and open ranges', () => {
     expect(allowed({ name: 'x', type: 'number', min: 5 })).toBe('a number ≥ 5');
-    expect(allowed({ name: 'x', type: 'number', max: 5, unit: 'Cel' })).toBe('a number ≤ 5 Cel');
+    expect(allowed({ name: 'x', type: 'number', max: 5, unit: 'Cel' })).toBe('a number ≤ 5 °C');
     expect(allowed({ name: 'x', type: 'number' })).toBe('a number');
     expect(allowed({ name: 'x', type: 'string' })).toBe('a string');
   });

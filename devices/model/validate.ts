@@ -7,6 +7,7 @@
  * coercion (the string "80" is not the number 80: the CoAP layer parses JSON first); an
  * unknown parameter is refused rather than ignored, so a typo never passes silently.
  */
+import { unitSymbol } from '../../common/index.js';
 import { DeviceError, type ParamSpec, type PropertySpec, type Value } from './types.js';
 
 type Spec = Pick<PropertySpec | ParamSpec, 'name' | 'type' | 'values' | 'min' | 'max'> & { readonly unit?: string };
@@ -69,7 +70,7 @@ export function allowed(spec: Spec): string {
     case 'string':
       return spec.values === undefined ? 'a string' : `one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'number': {
-      const unit = spec.unit === undefined ? '' : ` ${spec.unit}`;
+      const unit = spec.unit === undefined ? '' : ` ${unitSymbol(spec.unit)}`;
       if (spec.min !== undefined && spec.max !== undefined) return `a number from ${spec.min} to ${spec.max}${unit}`;
       if (spec.min !== undefined) return `a number ≥ ${spec.min}${unit}`;
       if (spec.max !== undefined) return `a number ≤ ${spec.max}${unit}`;

@@ -4,6 +4,7 @@
  * `{"ok": false, "command", "exitCode", "error", …}` on stdout too, so a script reads one
  * stream. The message for a person always goes to stderr as `piactl: …`.
  */
+import { unitSymbol } from '../../common/index.js';
 import { CommandError } from './exit-codes.js';
 import type { PiactlIo } from './io.js';
 
@@ -46,7 +47,7 @@ export function formatValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Value with its unit: "21.5 Cel", "auto". */
+/** Value with its unit as people read it: "21.5 °C", "auto". */
 export function withUnit(value: unknown, unit: unknown): string {
-  return typeof unit === 'string' && unit !== '' ? `${formatValue(value)} ${unit}` : formatValue(value);
+  return typeof unit === 'string' && unit !== '' ? `${formatValue(value)} ${unitSymbol(unit)}` : formatValue(value);
 }

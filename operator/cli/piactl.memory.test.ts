@@ -40,7 +40,7 @@ describe('piactl get', () => {
     g.t.clock.setWall('2026-12-07T10:40:00.000Z');
     g.fan.health_ = { status: 'degraded', failures: 2, lastError: { message: 'SHT31 at i2c-1 0x44: CRC mismatch', at: wallTime(g.t.clock) } };
     const degraded = await g.run(['get', 'rack-fan/temperature'], { credential: alice.file });
-    expect(degraded.stdout).toMatch(/^rack-fan\/temperature: 21\.5 Cel \(health degraded \(2 failures; last error at 2026-12-07T10:40:00\.000Z, \d+ s ago: SHT31 at i2c-1 0x44: CRC mismatch\)\)\n$/);
+    expect(degraded.stdout).toMatch(/^rack-fan\/temperature: 21\.5 °C \(health degraded \(2 failures; last error at 2026-12-07T10:40:00\.000Z, \d+ s ago: SHT31 at i2c-1 0x44: CRC mismatch\)\)\n$/);
     const json = await g.run(['get', 'rack-fan', '--json'], { credential: alice.file });
     expect(lines(json.stdout)[0]).toMatchObject({ target: `coap://[${FAN_ADDRESS}]/rack-fan` });
     expect(lines(json.stdout)[0]).toMatchObject({ ok: true, result: { name: 'rack-fan', kind: 'fan', properties: { temperature: 21.5, speed: 40, mode: 'auto' }, health: { status: 'degraded', failures: 2 } } });

@@ -116,9 +116,9 @@ describe('piactl as a process', () => {
 
   it('watch prints each new value and stops cleanly on SIGINT (exit 0)', async () => {
     const p = startPiactl(['--credential', files.alice, '--gateway', gw, '--gateway-id', ids.gateway, 'watch', 'rack-fan/temperature'], env);
-    await p.waitFor(/rack-fan\/temperature: 21\.5 Cel\n/);
+    await p.waitFor(/rack-fan\/temperature: 21\.5 °C\n/);
     fan.emit('temperature', 24);
-    await p.waitFor(/rack-fan\/temperature: 24 Cel\n/);
+    await p.waitFor(/rack-fan\/temperature: 24 °C\n/);
     p.child.kill('SIGINT');
     expect(await p.exited).toBe(0);
     expect(p.stderr()).toBe('');

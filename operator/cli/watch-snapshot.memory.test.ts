@@ -33,7 +33,7 @@ describe('piactl watch', () => {
     await gw.until(() => count(w.stdout()) === 2);
     gw.fan.emit('temperature', 22.5);
     expect(await gw.t.clock.settle(w.done, 10)).toBe(0);
-    expect(w.stdout()).toBe('rack-fan/temperature: 21.5 Cel\nrack-fan/temperature: 22 Cel\nrack-fan/temperature: 22.5 Cel\n');
+    expect(w.stdout()).toBe('rack-fan/temperature: 21.5 °C\nrack-fan/temperature: 22 °C\nrack-fan/temperature: 22.5 °C\n');
     expect(w.stderr()).toBe('');
     expect(gw.server.observerCount).toBe(0);
   });

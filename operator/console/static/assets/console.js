@@ -35,6 +35,8 @@ let socket;
 let retryMs = 1000;
 
 const HOUR = 3_600_000;
+// Units as people read them, as piactl prints them (common/resource-specs.ts unitSymbol): "Cel" is °C.
+const unitSymbol = (unit) => (unit === 'Cel' ? '°C' : unit);
 // A 'timestamp' property (a wall-clock ISO 8601 time from the gateway) is shown in local time.
 function formatValue(v, unit, kind) {
   if (v === null || v === undefined) return '—';
@@ -42,7 +44,7 @@ function formatValue(v, unit, kind) {
     return new Date(v).toLocaleString([], { hour12: false });
   }
   const text = typeof v === 'number' ? String(Math.round(v * 100) / 100) : typeof v === 'string' ? v : JSON.stringify(v);
-  return unit ? `${text} ${unit}` : text;
+  return unit ? `${text} ${unitSymbol(unit)}` : text;
 }
 
 function send(message) {
@@ -121,7 +123,7 @@ function deviceCard(dev) {
     const samples = series.get(k) ?? [];
     if (typeof p.value === 'number' && samples.length === 0) samples.push([p.time, p.value]);
     series.set(k, samples);
-    const title = `${p.name}${p.unit ? ` (${p.unit})` : ''}`;
+    const title = `${p.name}${p.unit ? ` (${unitSymbol(p.unit)})` : ''}`;
     const figure = make('figure', { class: 'chart-box' });
     figure.appendChild(make('figcaption', {}, `${title}, last hour`));
     const svg = drawChart(undefined, samples, `${dev.name} ${title}`);
