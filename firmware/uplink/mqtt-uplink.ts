@@ -21,7 +21,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../../common/index.js';
 import type { DeviceDescription, DeviceEvent, Health, Value } from '../../devices/model/index.js';
 import { DurableQueue, type NewMessage, type QueuedMessage } from './durable-queue.js';
-import { discoveryConfigs, discoveryRemovals, type DiscoveryMessage } from './ha-discovery.js';
+import { discoveryConfigs, discoveryRemovals, type DiscoveryMessage } from './home-assistant/discovery.js';
 import { checkTopicLevel, eventPayload, OFFLINE, ONLINE, statePayload, topicsFor, type Topics } from './topics.js';
 import type { UplinkConfig, UplinkHealth, UplinkLogger, UplinkState } from './types.js';
 
@@ -60,6 +60,7 @@ export class MqttUplink {
   private discovery: DiscoveryMessage[] = [];
   private acks: number[] = [];
   private timers: { pump?: TimerHandle; reconnect?: TimerHandle; health?: TimerHandle; ackCommit?: TimerHandle } = {};
+  private commandHandler: ((topic: string, payload: Buffer) => void) | undefined;
 
   constructor(private readonly o: UplinkOptions) {
     checkTopicLevel('gateway id', o.gatewayId);
@@ -103,16 +104,38 @@ export class MqttUplink {
    * per property and an empty retained payload for every config announced before (also before a
    * restart) whose device or property is gone. Returns at once.
    */
-  announce(devices: readonly DeviceDescription[]): void {
+  announce(devices: readonly DeviceDescription[], allowed?: (device: string, access: string) => boolean): void {
     const ha = this.o.config.homeAssistant;
     if (ha?.enabled !== true) return;
     for (const d of devices) checkTopicLevel('device name', d.name);
-    const configs = discoveryConfigs(ha.discoveryPrefix ?? 'homeassistant', this.o.gatewayId, this.topics, devices);
+    const configs = discoveryConfigs({ discoveryPrefix: ha.discoveryPrefix ?? 'homeassistant', gatewayId: this.o.gatewayId, topics: this.topics, ...(allowed === undefined ? {} : { allowed }) }, devices);
     const removals = discoveryRemovals(this.queue.announced(), configs);
     this.discovery = configs;
     for (const m of [...removals, ...configs]) this.enqueue({ topic: m.topic, retain: true, payload: () => m.payload });
     this.flush();
     this.queue.setAnnounced(configs.map((m) => m.topic));
+  }
+
+  /**
+   * Commands in (README.md, "Commands"): from now on, and on every connection, the uplink
+   * subscribes to the command topics and hands each message to `handler`. Never called = no
+   * subscription at all.
+   */
+  onCommand(handler: (topic: string, payload: Buffer) => void): void {
+    this.commandHandler = handler;
+    if (this.state === 'connected') this.client?.subscribe([...this.topics.commandFilters], { qos: 1 });
+  }
+
+  /** Published now at QoS 1, not queued (a command's result, a camera snapshot); false when not connected. */
+  publishNow(topic: string, payload: string | Buffer, retain: boolean): boolean {
+    if (this.state !== 'connected' || this.client === undefined) return false;
+    this.client.publish(topic, payload, { qos: 1, retain });
+    return true;
+  }
+
+  /** The topic layout (results, snapshots, command filters). */
+  get topicLayout(): Topics {
+    return this.topics;
   }
 
   /** A snapshot; it does not commit (messages of this turn count in the depth, not yet in `lastSeq`). */
@@ -195,7 +218,7 @@ export class MqttUplink {
     const client = mqtt.connect(c.url, options);
     this.client = client;
     client.on('connect', () => gen === this.generation && this.onConnected(client));
-    client.on('message', (topic, payload) => gen === this.generation && this.onMessage(topic, payload.toString()));
+    client.on('message', (topic, payload) => gen === this.generation && this.onMessage(topic, payload));
     client.on('error', (e) => gen === this.generation && this.onError(e));
     client.on('close', () => gen === this.generation && this.onDown(client));
   }
@@ -207,6 +230,7 @@ export class MqttUplink {
     this.o.logger.info({ component: 'uplink', url: this.o.config.url }, 'uplink: connected');
     client.publish(this.topics.status, ONLINE, { qos: 1, retain: true });
     if (this.o.config.homeAssistant?.enabled === true) client.subscribe(this.haStatusTopic(), { qos: 1 });
+    if (this.commandHandler !== undefined) client.subscribe([...this.topics.commandFilters], { qos: 1 });
     this.buffer = [];
     this.lastSent = 0;
     this.inFlight = 0;
@@ -221,9 +245,14 @@ export class MqttUplink {
     return `${this.o.config.homeAssistant?.discoveryPrefix ?? 'homeassistant'}/status`;
   }
 
-  /** Home Assistant announced itself online (it restarted): configs and states again (HA docs, "Birth and last will"). */
-  private onMessage(topic: string, payload: string): void {
-    if (topic !== this.haStatusTopic() || payload !== ONLINE || this.state === 'closed') return;
+  /** A command → the handler (onCommand); Home Assistant announced itself online (it restarted): configs and states again (HA docs, "Birth and last will"). */
+  private onMessage(topic: string, bytes: Buffer): void {
+    if (this.state === 'closed') return;
+    if (this.commandHandler !== undefined && this.topics.parseCommand(topic) !== undefined) {
+      this.commandHandler(topic, bytes);
+      return;
+    }
+    if (topic !== this.haStatusTopic() || bytes.toString() !== ONLINE) return;
     for (const m of this.discovery) this.enqueue({ topic: m.topic, retain: true, payload: () => m.payload });
     for (const [device, s] of this.latest) this.publishState(device, s.values, s.health);
   }
