@@ -74,6 +74,7 @@ export function checkMqttSection(raw: Json, configDir: string, report: Reporter)
     ...(texts.keyFile === undefined ? {} : { key: texts.keyFile }),
     ...(typeof raw.maxQueueMessages === 'number' ? { maxQueueMessages: raw.maxQueueMessages } : {}),
     ...(typeof raw.drainRatePerSec === 'number' ? { drainRatePerSec: raw.drainRatePerSec } : {}),
+    ...(typeof raw.subject === 'string' ? { subject: raw.subject.toLowerCase() } : {}),
     ...(ha === undefined ? {} : { homeAssistant: { enabled: ha.enabled, ...(ha.discoveryPrefix === undefined ? {} : { discoveryPrefix: ha.discoveryPrefix }) } }),
     files,
   };

@@ -1,8 +1,10 @@
 /**
  * The devices → the MQTT uplink (firmware/uplink/README.md).
  *
- *  1. start: `announce` every device's description (Home Assistant discovery when enabled), then
- *     each device's state once (retained state exists from the first moment);
+ *  1. start: `announce` every device's description (Home Assistant discovery when enabled, with
+ *     command topics where the uplink's subject may act: `access`; announced again whenever
+ *     its grants change), then the state of each device that has a value already (a device
+ *     not yet polled is published at its first change, never as all null);
  *  2. a property change or a health change marks the device dirty; a dirty device is published
  *     on the next event-loop turn, and then at most once per COALESCE_MS on the injected clock
  *     (a fan's tachometer or a burst of writes is one message, never a flood);
@@ -26,7 +28,7 @@ export const HEALTH_CHECK_MS = 5_000;
 export interface UplinkPort {
   publishState(device: string, values: Readonly<Record<string, Value>>, health: Health): void;
   publishEvent(event: DeviceEvent): void;
-  announce(devices: readonly DeviceDescription[]): void;
+  announce(devices: readonly DeviceDescription[], allowed?: (device: string, access: string) => boolean): void;
   health(): UplinkHealth;
   close(): Promise<void>;
 }
@@ -47,21 +49,31 @@ interface Slot {
   unsubscribe: (() => void)[];
 }
 
+/** What the uplink's subject may do, and when that changes (uplink-commands.ts, subject-grants.ts). */
+export interface SubjectAccess {
+  allowed(device: string, access: string): boolean;
+  onChange(listener: () => void): () => void;
+}
+
 export class UplinkBridge {
   readonly #slots: Slot[];
   #healthTimer: TimerHandle | undefined;
   #closed = false;
+  readonly #unlistenAccess: () => void;
 
   constructor(
     private readonly uplink: UplinkPort,
     devices: readonly BridgedDevice[],
     private readonly clock: Clock,
     private readonly warn: (message: string) => void,
+    access?: SubjectAccess,
   ) {
     this.#slots = devices.map((d) => ({ d, dirty: false, immediate: undefined, timer: undefined, lastHealth: healthKey(d.health()), unsubscribe: [] }));
-    this.#guard('announce', () => this.uplink.announce(devices.map((d) => d.device.describe())));
+    const announce = (): void => this.#guard('announce', () => this.uplink.announce(devices.map((d) => d.device.describe()), access === undefined ? undefined : (d, a) => access.allowed(d, a)));
+    announce();
+    this.#unlistenAccess = access?.onChange(() => !this.#closed && announce()) ?? ((): void => undefined);
     for (const s of this.#slots) {
-      this.#publish(s);
+      if (Object.values(s.d.device.read()).some((v) => v !== null)) this.#publish(s);
       s.unsubscribe.push(s.d.device.onChange(() => this.#mark(s)));
       s.unsubscribe.push(
         s.d.device.onEvent((e) => {
@@ -81,6 +93,7 @@ export class UplinkBridge {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unlistenAccess();
     if (this.#healthTimer !== undefined) this.clock.clearTimeout(this.#healthTimer);
     for (const s of this.#slots) {
       for (const u of s.unsubscribe) u();
