@@ -30,8 +30,9 @@ class FakeDevice {
   }
 }
 
-function recorder(o: { throws?: boolean } = {}): UplinkPort & { states: Value[]; events: string[]; announced: number; closed: boolean } {
+function recorder(o: { throws?: boolean } = {}): UplinkPort & { states: Value[]; events: string[]; announced: number; allowedFan: boolean | undefined; closed: boolean } {
   const r = {
+    allowedFan: undefined as boolean | undefined,
     states: [] as Value[],
     events: [] as string[],
     announced: 0,
@@ -41,7 +42,7 @@ function recorder(o: { throws?: boolean } = {}): UplinkPort & { states: Value[];
       r.states.push(values.speed ?? null);
     },
     publishEvent: (e: DeviceEvent) => void r.events.push(e.kind),
-    announce: () => void r.announced++,
+    announce: (_devices: unknown, allowed?: (device: string, access: string) => boolean) => void (r.announced++, (r.allowedFan = allowed?.('fan', 'control'))),
     health: () => ({ state: 'connected' as const, queueDepth: 0, dropped: 0, lastSeq: 0, failures: 0 }),
     close: () => ((r.closed = true), Promise.resolve()),
   };
@@ -69,6 +70,35 @@ describe('UplinkBridge', () => {
     await turn();
     expect(up.states).toEqual([0, 20, 40]);
     await bridge.close();
+  });
+
+  it('publishes no all-null first state: a device not yet polled goes out at its first change', async () => {
+    const clock = new ManualClock(0);
+    const fan = new FakeDevice();
+    fan.values = { speed: null };
+    const up = recorder();
+    const bridge = new UplinkBridge(up, [{ name: 'fan', device: fan.asDevice(), health: () => fan.h }], clock, () => undefined);
+    expect(up.states).toEqual([]);
+    fan.set(15);
+    await turn();
+    expect(up.states).toEqual([15]);
+    await bridge.close();
+  });
+
+  it("announces with the subject's access, and again when it changes", async () => {
+    const clock = new ManualClock(0);
+    const fan = new FakeDevice();
+    const up = recorder();
+    let may = false;
+    const listeners: (() => void)[] = [];
+    const access = { allowed: () => may, onChange: (l: () => void) => (listeners.push(l), () => listeners.splice(listeners.indexOf(l), 1)) };
+    const bridge = new UplinkBridge(up, [{ name: 'fan', device: fan.asDevice(), health: () => fan.h }], clock, () => undefined, access);
+    expect([up.announced, up.allowedFan]).toEqual([1, false]);
+    may = true;
+    for (const l of listeners) l();
+    expect([up.announced, up.allowedFan]).toEqual([2, true]);
+    await bridge.close();
+    expect(listeners).toEqual([]);
   });
 
   it('passes events at once, notices a health change, and queues the final state before closing the uplink', async () => {
