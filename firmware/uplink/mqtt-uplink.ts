@@ -217,6 +217,8 @@ export class MqttUplink {
     };
     const client = mqtt.connect(c.url, options);
     this.client = client;
+    // TCP_NODELAY: a command's PUBACK and its result are small writes in a row; Nagle would hold the second for the broker's delayed ACK (~40 ms)
+    client.once('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true));
     client.on('connect', () => gen === this.generation && this.onConnected(client));
     client.on('message', (topic, payload) => gen === this.generation && this.onMessage(topic, payload));
     client.on('error', (e) => gen === this.generation && this.onError(e));
