@@ -2,7 +2,7 @@
  * Home Assistant through PIA's grants, against a real Mosquitto and the real trusted server: a
  * client that plays Home Assistant's part reads the retained discovery configs, then commands
  * by the discovered topics (the fan to 40 %, the light on, the door unlocked, the HVAC's mode and
- * cooling setpoint, a button pressed) and sees the state change, the simulated building change
+ * cooling setpoint, a button pressed, a camera snapshot taken) and sees the state change, the simulated building change
  * (the fan's PWM duty, the relays, the fan-coil's registers) and the audit records naming the
  * MQTT client and the subject. With a read-only grant: no command topic at all, and a command
  * sent anyway is refused on the result topic and audited as refused. Without a subject: no
@@ -68,9 +68,11 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : expect.fail(`no
 
 describe('Home Assistant commands through the uplink subject\'s grants', () => {
   it('commands by the discovered topics change the building, the state and the audit log', async () => {
-    const { t, ha } = await start({
-      uplink: { url: '', subject: { label: 'home-assistant', grants: [{ devices: 'rack-fan', rights: ['control'] }, { devices: 'office-*', rights: ['control'] }, { devices: 'front-door', rights: ['control'] }] } },
+    const { t, ha, broker } = await start({
+      uplink: { url: '', subject: { label: 'home-assistant', grants: [{ devices: 'rack-fan', rights: ['control'] }, { devices: 'office-*', rights: ['control'] }, { devices: 'front-door', rights: ['control'] }, { devices: 'lobby-camera', rights: ['call:snapshot'] }] } },
     });
+    const jpegs: Buffer[] = [];
+    ha.client.on('message', (topic, payload) => void (topic.endsWith('/lobby-camera/snapshot') && jpegs.push(payload)));
     const gw = t.gatewayId;
     await drive(t, () => config(ha, '/rack-fan_fan/config') !== undefined, 'the fan entity with its command topic (grants fetched)');
     const fan = config(ha, '/rack-fan_fan/config') ?? {};
@@ -100,8 +102,22 @@ describe('Home Assistant commands through the uplink subject\'s grants', () => {
     expect(await command(t, ha, str(lockButton.command_topic), str(lockButton.payload_press))).toMatchObject({ ok: true });
     expect(t.building.parts.door.locked).toBe(true);
 
+    // the camera's snapshot button: the JPEG retained on the camera entity's topic
+    const camera = config(ha, '/lobby-camera_camera/config') ?? {};
+    const snapshotButton = config(ha, '/lobby-camera_snapshot/config') ?? {};
+    expect(config(ha, '/lobby-camera_resolution/config')).not.toHaveProperty('command_topic'); // call:snapshot is not control
+    expect(await command(t, ha, str(snapshotButton.command_topic), 'PRESS')).toMatchObject({ ok: true });
+    await drive(t, () => jpegs.length > 0, 'the snapshot on the camera topic');
+    expect(str(camera.topic)).toBe(`pia/${gw}/lobby-camera/snapshot`);
+    expect([...(jpegs[0] ?? Buffer.alloc(0)).subarray(0, 2)]).toEqual([0xff, 0xd8]); // JPEG SOI
+    expect(ha.received.find((r) => r.topic === str(camera.topic))?.retain).toBe(false); // live, as published; a late subscriber gets it retained:
+    const late = await subscribe(broker.url, [str(camera.topic)], { clientId: 'late', clean: true });
+    open.subs.push(late);
+    await drive(t, () => late.received.length > 0, 'the retained snapshot');
+    expect(late.received[0]?.retain).toBe(true);
+
     const records = audit(t).filter((r) => r.event === 'command' && typeof r.request === 'string' && r.request.startsWith('MQTT'));
-    expect(records.map((r) => r.request)).toEqual(['MQTT set rack-fan/speed', 'MQTT set office-lights/on', 'MQTT set front-door/locked', 'MQTT set office-hvac/mode', 'MQTT set office-hvac/coolingSetpoint', 'MQTT call front-door/lock']);
+    expect(records.map((r) => r.request)).toEqual(['MQTT set rack-fan/speed', 'MQTT set office-lights/on', 'MQTT set front-door/locked', 'MQTT set office-hvac/mode', 'MQTT set office-hvac/coolingSetpoint', 'MQTT call front-door/lock', 'MQTT call lobby-camera/snapshot']);
     for (const r of records) expect(r).toMatchObject({ result: 'ok', phase: 3, subject: t.subjectId, client: `mqtt client pia-${gw}` });
     expect(String(records[0]?.who)).toContain('home-assistant');
 
