@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/index.js';
 import type { Device, DeviceEvent, Health, Value } from '../../devices/model/index.js';
+import { GATEWAY_STATE_NAME } from '../uplink/index.js';
 import { COALESCE_MS, HEALTH_CHECK_MS, UplinkBridge, type UplinkPort } from './uplink-bridge.js';
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -30,15 +31,17 @@ class FakeDevice {
   }
 }
 
-function recorder(o: { throws?: boolean } = {}): UplinkPort & { states: Value[]; events: string[]; announced: number; allowedFan: boolean | undefined; closed: boolean } {
+function recorder(o: { throws?: boolean } = {}): UplinkPort & { states: Value[]; summaries: Readonly<Record<string, Value>>[]; events: string[]; announced: number; allowedFan: boolean | undefined; closed: boolean } {
   const r = {
+    summaries: [] as Readonly<Record<string, Value>>[],
     allowedFan: undefined as boolean | undefined,
     states: [] as Value[],
     events: [] as string[],
     announced: 0,
     closed: false,
-    publishState: (_d: string, values: Readonly<Record<string, Value>>) => {
+    publishState: (d: string, values: Readonly<Record<string, Value>>) => {
       if (o.throws === true) throw new Error('queue broken');
+      if (d === GATEWAY_STATE_NAME) return void r.summaries.push(values);
       r.states.push(values.speed ?? null);
     },
     publishEvent: (e: DeviceEvent) => void r.events.push(e.kind),
@@ -115,6 +118,10 @@ describe('UplinkBridge', () => {
     await clock.advance(HEALTH_CHECK_MS);
     await turn();
     expect(up.states.length).toBe(before + 1);
+    expect(up.summaries).toEqual([
+      { devicesOk: 1, devicesDegraded: 0, devicesFailed: 0 },
+      { devicesOk: 0, devicesDegraded: 1, devicesFailed: 0 },
+    ]);
     fan.values = { speed: 100 }; // the safe speed set by stop(), without a listener call
     await bridge.close();
     expect(up.states.at(-1)).toBe(100);
@@ -129,7 +136,7 @@ describe('UplinkBridge', () => {
     const bridge = new UplinkBridge(recorder({ throws: true }), [{ name: 'fan', device: fan.asDevice(), health: () => fan.h }], clock, (m) => warnings.push(m));
     expect(() => fan.set(5)).not.toThrow();
     await turn();
-    expect(warnings[0]).toBe('uplink: cannot publish state of "fan": queue broken');
+    expect(warnings).toContain('uplink: cannot publish state of "fan": queue broken');
     await bridge.close();
   });
 });

@@ -8,6 +8,8 @@
  *  2. a property change or a health change marks the device dirty; a dirty device is published
  *     on the next event-loop turn, and then at most once per COALESCE_MS on the injected clock
  *     (a fan's tachometer or a burst of writes is one message, never a flood);
+ *     The gateway's own summary (GATEWAY_STATE_NAME: how many devices are ok, degraded, failed)
+ *     at start and whenever a device's published health changes those counts;
  *  3. every DeviceEvent is published as it comes (the uplink batches a turn's messages);
  *  4. health has no listener in the device model: it is compared every HEALTH_CHECK_MS (status
  *     and failure count) and at every change and event;
@@ -19,7 +21,7 @@
  */
 import type { Clock, TimerHandle } from '../../common/index.js';
 import type { Device, DeviceDescription, DeviceEvent, Health, Value } from '../../devices/model/index.js';
-import type { UplinkHealth } from '../uplink/index.js';
+import { GATEWAY_STATE_NAME, type UplinkHealth } from '../uplink/index.js';
 
 export const COALESCE_MS = 250;
 export const HEALTH_CHECK_MS = 5_000;
@@ -60,6 +62,7 @@ export class UplinkBridge {
   #healthTimer: TimerHandle | undefined;
   #closed = false;
   readonly #unlistenAccess: () => void;
+  #summary = '';
 
   constructor(
     private readonly uplink: UplinkPort,
@@ -74,6 +77,7 @@ export class UplinkBridge {
     this.#unlistenAccess = access?.onChange(() => !this.#closed && announce()) ?? ((): void => undefined);
     for (const s of this.#slots) {
       if (Object.values(s.d.device.read()).some((v) => v !== null)) this.#publish(s);
+      else s.lastHealth = healthKey(s.d.health());
       s.unsubscribe.push(s.d.device.onChange(() => this.#mark(s)));
       s.unsubscribe.push(
         s.d.device.onEvent((e) => {
@@ -82,6 +86,7 @@ export class UplinkBridge {
         }),
       );
     }
+    this.#publishSummary();
     this.#scheduleHealthCheck();
   }
 
@@ -125,6 +130,18 @@ export class UplinkBridge {
     const health = s.d.health();
     s.lastHealth = healthKey(health);
     this.#guard(`state of "${s.d.name}"`, () => this.uplink.publishState(s.d.name, s.d.device.read(), health));
+    this.#publishSummary();
+  }
+
+  /** The gateway's own state: its devices' health counted (step 2), when the counts change. */
+  #publishSummary(): void {
+    const count = (status: Health['status']): number => this.#slots.filter((s) => s.lastHealth.startsWith(`${status}/`)).length;
+    const values = { devicesOk: count('ok'), devicesDegraded: count('degraded'), devicesFailed: count('failed') };
+    const key = JSON.stringify(values);
+    if (key === this.#summary) return;
+    this.#summary = key;
+    const status = values.devicesFailed > 0 || values.devicesDegraded > 0 ? 'degraded' : 'ok';
+    this.#guard('the gateway summary', () => this.uplink.publishState(GATEWAY_STATE_NAME, values, { status, failures: 0 }));
   }
 
   #scheduleHealthCheck(): void {

@@ -6,7 +6,7 @@ export { MqttUplink, type UplinkOptions } from './mqtt-uplink.js';
 export { discoveryConfigs, discoveryRemovals, discoveryTopic, type DiscoveryMessage, type DiscoveryOptions } from './home-assistant/discovery.js';
 export { deviceEntities, type Component, type Entity } from './home-assistant/entities.js';
 export { translateCommand, MAX_COMMAND_BYTES, type DeviceOp, type Translated } from './home-assistant/commands.js';
-export { topicsFor, ONLINE, OFFLINE, type CommandVerb, type Topics } from './topics.js';
+export { topicsFor, ONLINE, OFFLINE, GATEWAY_STATE_NAME, type CommandVerb, type Topics } from './topics.js';
 export type { UplinkConfig, UplinkHealth, UplinkLogger, UplinkState } from './types.js';
 
 /** Opens the queue and starts connecting; returns at once (never waits for the broker). */

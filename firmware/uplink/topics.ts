@@ -23,6 +23,12 @@ export interface Topics {
 
 export type CommandVerb = 'set' | 'call';
 
+/**
+ * The gateway's own summary rides as a device state (`<prefix>/<gw>/_gateway/state`, values
+ * devicesOk, devicesDegraded, devicesFailed): no device can have this name (names start with a letter).
+ */
+export const GATEWAY_STATE_NAME = '_gateway';
+
 export function topicsFor(prefix: string, gatewayId: string): Topics {
   const base = `${prefix}/${gatewayId}`;
   return {

@@ -51,6 +51,8 @@ describe('Home Assistant discovery', () => {
     expect(c.get('homeassistant/binary_sensor/gw1/front-door_open/config')).toMatchObject({ device_class: 'door' });
     expect(c.get('homeassistant/binary_sensor/gw1/gateway_status/config')).toMatchObject({ device_class: 'connectivity', state_topic: 'pia/gw1/status', device: { identifiers: ['gw1'] } });
     expect(c.get('homeassistant/sensor/gw1/gateway_queueDepth/config')).toMatchObject({ state_topic: 'pia/gw1/health', entity_category: 'diagnostic' });
+    expect(c.get('homeassistant/sensor/gw1/gateway_devicesFailed/config')).toMatchObject({ state_topic: 'pia/gw1/_gateway/state', value_template: '{{ value_json.values.devicesFailed }}', device: { identifiers: ['gw1'] } });
+    expect(c.get('homeassistant/binary_sensor/gw1/gateway_problem/config')).toMatchObject({ device_class: 'problem', state_topic: 'pia/gw1/_gateway/state' });
     const gatewayIds = new Set([...c.values()].flatMap((x) => x.device.identifiers));
     for (const [topic, x] of c) {
       expect(topic).toMatch(/^homeassistant\/[a-z_]+\/gw1\/[A-Za-z0-9_-]+\/config$/);

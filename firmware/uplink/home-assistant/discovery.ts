@@ -4,8 +4,9 @@
  * payload deletes the entity.
  *
  *   1. the gateway itself, as a device (`identifiers: [gatewayId]`, the `via_device` every other
- *      device names): connectivity from its status topic, and the uplink's diagnostics (state,
- *      queue depth, dropped) from its retained health topic;
+ *      device names): connectivity from its status topic, its devices' health (how many ok,
+ *      degraded, failed; a problem sensor) from its own state, and the uplink's diagnostics
+ *      (state, queue depth, dropped) from its retained health topic;
  *   2. each device's entities (entities.ts), each with `unique_id`, the `device` block and
  *      `availability` = the gateway's status topic;
  *   3. removals: an empty retained payload for every config announced before and not now.
@@ -13,7 +14,7 @@
  * `[A-Za-z0-9_-]` (HA's discovery topic rule); command topics only where `allowed` says so.
  */
 import type { DeviceDescription } from '../../../devices/model/index.js';
-import type { Topics } from '../topics.js';
+import { GATEWAY_STATE_NAME, type Topics } from '../topics.js';
 import { deviceEntities, type Component } from './entities.js';
 
 export interface DiscoveryMessage {
@@ -53,6 +54,15 @@ export function discoveryConfigs(o: DiscoveryOptions, devices: readonly DeviceDe
   health('state', 'Uplink', { device_class: 'enum', options: ['connecting', 'connected', 'disconnected', 'closed'] });
   health('queueDepth', 'Uplink queue', { state_class: 'measurement', unit_of_measurement: 'messages' });
   health('dropped', 'Uplink dropped', { state_class: 'total_increasing', unit_of_measurement: 'messages' });
+  const own = o.topics.state(GATEWAY_STATE_NAME);
+  push('binary_sensor', 'gateway_problem', { name: 'Device problem', device_class: 'problem', state_topic: own, value_template: "{{ 'ON' if value_json.values.devicesFailed > 0 or value_json.values.devicesDegraded > 0 else 'OFF' }}", ...availability, device: gatewayDevice });
+  for (const [key, name] of [
+    ['devicesOk', 'Devices ok'],
+    ['devicesDegraded', 'Devices degraded'],
+    ['devicesFailed', 'Devices failed'],
+  ] as const) {
+    push('sensor', `gateway_${key}`, { name, state_topic: own, value_template: `{{ value_json.values.${key} }}`, state_class: 'measurement', ...availability, device: gatewayDevice });
+  }
   // 2. the devices
   for (const d of devices) {
     const device = { identifiers: [`${o.gatewayId}_${d.name}`], name: d.name, model: d.part, manufacturer: MANUFACTURER, via_device: o.gatewayId };
