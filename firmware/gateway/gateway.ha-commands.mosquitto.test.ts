@@ -142,6 +142,7 @@ describe('Home Assistant commands through the uplink subject\'s grants', () => {
     expect(refused).toHaveLength(1);
     expect(refused[0]).toMatchObject({ subject: t.subjectId, client: `mqtt client pia-${gw}`, result: expect.stringMatching(/^refused: /) as unknown });
     expect(ha.received.filter((x) => x.topic.endsWith('/result')).every((x) => !x.retain)).toBe(true);
+    expect(t.gateway.health().uplink).toMatchObject({ commands: { subject: t.subjectId, grants: { outcome: 'ok', grants: 1 }, commands: { received: 1, refused: 1, done: 0 } } });
   });
 
   it('without a subject the uplink subscribes to no command topic', async () => {

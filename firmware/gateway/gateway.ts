@@ -142,7 +142,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         pia: { address: piaAddress, port: pia.local.port, counters: pia.node.counters, trust: pia.trust },
         audit: { path: audit.path, writable: trail.writable },
         unauthenticated: refusals.health(),
-        ...(uplink === undefined || config.mqtt === undefined ? {} : { uplink: { url: config.mqtt.url, ...uplink.health() } }),
+        ...(uplink === undefined || config.mqtt === undefined ? {} : { uplink: { url: config.mqtt.url, ...uplink.health(), ...(uplink.subject() === undefined ? {} : { commands: uplink.subject() }) } }),
       }),
       report: reportHealth(reporter.status(), clock.now()),
     });

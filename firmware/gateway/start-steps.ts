@@ -287,7 +287,11 @@ export function openUplink(o: GatewayOptions, gatewayId: string, served: readonl
     wallNow: needs.wall,
     closing: needs.closing,
   });
-  const bridge = new UplinkBridge(uplink, devices, o.clock, (m) => logger.warn(m), { allowed: (d, a) => commands.allowed(d, a), onChange: (l) => grants.onChange(l) });
+  const bridge = new UplinkBridge(uplink, devices, o.clock, (m) => logger.warn(m), {
+    allowed: (d, a) => commands.allowed(d, a),
+    onChange: (l) => grants.onChange(l),
+    status: () => ({ subject, grants: grants.status(), commands: { ...commands.counters } }),
+  });
   return { value: bridge, close: async () => (await grants.close(), await bridge.close()) };
 }
 

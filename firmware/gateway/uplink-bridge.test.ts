@@ -94,7 +94,7 @@ describe('UplinkBridge', () => {
     const up = recorder();
     let may = false;
     const listeners: (() => void)[] = [];
-    const access = { allowed: () => may, onChange: (l: () => void) => (listeners.push(l), () => listeners.splice(listeners.indexOf(l), 1)) };
+    const access = { allowed: () => may, onChange: (l: () => void) => (listeners.push(l), () => listeners.splice(listeners.indexOf(l), 1)), status: () => ({ subject: 'ha' }) };
     const bridge = new UplinkBridge(up, [{ name: 'fan', device: fan.asDevice(), health: () => fan.h }], clock, () => undefined, access);
     expect([up.announced, up.allowedFan]).toEqual([1, false]);
     may = true;

@@ -55,6 +55,8 @@ interface Slot {
 export interface SubjectAccess {
   allowed(device: string, access: string): boolean;
   onChange(listener: () => void): () => void;
+  /** For /healthz: the subject, its grants' last fetch, the commands counted. */
+  status(): Readonly<Record<string, unknown>>;
 }
 
 export class UplinkBridge {
@@ -69,7 +71,7 @@ export class UplinkBridge {
     devices: readonly BridgedDevice[],
     private readonly clock: Clock,
     private readonly warn: (message: string) => void,
-    access?: SubjectAccess,
+    private readonly access?: SubjectAccess,
   ) {
     this.#slots = devices.map((d) => ({ d, dirty: false, immediate: undefined, timer: undefined, lastHealth: healthKey(d.health()), unsubscribe: [] }));
     const announce = (): void => this.#guard('announce', () => this.uplink.announce(devices.map((d) => d.device.describe()), access === undefined ? undefined : (d, a) => access.allowed(d, a)));
@@ -92,6 +94,11 @@ export class UplinkBridge {
 
   health(): UplinkHealth {
     return this.uplink.health();
+  }
+
+  /** The uplink subject's status (with mqtt.subject), for /healthz; undefined without one. */
+  subject(): Readonly<Record<string, unknown>> | undefined {
+    return this.access?.status();
   }
 
   /** Queues every device's last state (after the devices stopped: their safe state), then closes the uplink. */
