@@ -9,7 +9,7 @@ import { ManualClock } from '../../common/index.js';
 import type { Device, DeviceDescription, Value } from '../../devices/model/index.js';
 import type { Grant } from '../../pia/discovery/index.js';
 import { topicsFor } from '../uplink/index.js';
-import { REFUSALS_PER_MINUTE, UplinkCommands, type CommandPort } from './uplink-commands.js';
+import { JUNK_RESULTS_PER_MINUTE, REFUSALS_PER_MINUTE, UplinkCommands, type CommandPort } from './uplink-commands.js';
 
 const SUBJECT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 const topics = topicsFor('pia', 'gw1');
@@ -124,6 +124,18 @@ describe('commands from MQTT', () => {
     const r = rig({ grants: control, writable: false });
     expect(await r.send('pia/gw1/rack-fan/speed/set', '40')).toMatchObject({ ok: false, error: 'refused', reason: expect.stringMatching(/audit log cannot be written/) as unknown });
     expect(r.device.writes).toEqual([]);
+  });
+
+  it('answers at most JUNK_RESULTS_PER_MINUTE junk commands a minute, counting the rest', async () => {
+    const r = rig({ grants: control });
+    for (let i = 0; i < JUNK_RESULTS_PER_MINUTE + 5; i++) await r.send('pia/gw1/no-such/x/set', '1');
+    expect(r.published).toHaveLength(JUNK_RESULTS_PER_MINUTE);
+    expect(r.commands.counters).toMatchObject({ invalid: JUNK_RESULTS_PER_MINUTE + 5, unanswered: 5 });
+    expect(await r.send('pia/gw1/rack-fan/speed/set', '40')).toMatchObject({ ok: true });
+    expect(r.published.at(-1)?.topic).toBe('pia/gw1/rack-fan/speed/result'); // a real command's result is never held back
+    await r.clock.advance(1_000);
+    await r.send('pia/gw1/no-such/x/set', '1');
+    expect(r.published.at(-1)?.topic).toBe('pia/gw1/no-such/x/result');
   });
 
   it('writes at most REFUSALS_PER_MINUTE refusal records a minute; the next one says how many were left out', async () => {

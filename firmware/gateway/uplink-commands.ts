@@ -18,6 +18,9 @@
  *   6. the operations run in order (device.set / call, or a camera snapshot published retained
  *      on `…/<device>/snapshot`); audit "command" with "ok" or "error: <message>"; the result
  *      `{ok, error?, reason?, at}` published, not retained.
+ * Whoever may publish on the broker can send junk: answers to what never reached the policy
+ * (not-found, invalid, busy) are at most JUNK_RESULTS_PER_MINUTE a minute, beyond that only
+ * counted (`unanswered`), so a flood costs the gateway no more than it brings.
  * Must hold: nothing here throws into the uplink's message handler; no audit record or
  * result carries a payload or a secret (the broker password is never in `client`); state is
  * bounded (a counter of commands in flight, a token bucket).
@@ -32,6 +35,7 @@ import { safeText } from './audit-trail.js';
 
 export const DEFAULT_MAX_IN_FLIGHT = 8;
 export const REFUSALS_PER_MINUTE = 60;
+export const JUNK_RESULTS_PER_MINUTE = 120;
 
 /** What the intake needs from firmware/uplink's MqttUplink. */
 export interface CommandPort {
@@ -75,21 +79,24 @@ export interface CommandCounters {
   invalid: number;
   busy: number;
   suppressedAudits: number;
+  /** Junk answered by no result (JUNK_RESULTS_PER_MINUTE). */
+  unanswered: number;
 }
 
 export class UplinkCommands {
-  readonly counters: CommandCounters = { received: 0, done: 0, failed: 0, refused: 0, invalid: 0, busy: 0, suppressedAudits: 0 };
+  readonly counters: CommandCounters = { received: 0, done: 0, failed: 0, refused: 0, invalid: 0, busy: 0, suppressedAudits: 0, unanswered: 0 };
   readonly #o: UplinkCommandsOptions;
   readonly #devices: Map<string, Device>;
   #inFlight = 0;
-  #refusalTokens = REFUSALS_PER_MINUTE;
-  #refusalRefill: number;
+  readonly #refusals: MinuteBudget;
+  readonly #junk: MinuteBudget;
   #suppressed = 0;
 
   constructor(o: UplinkCommandsOptions) {
     this.#o = o;
     this.#devices = new Map(o.devices.map((d) => [d.name, d.device]));
-    this.#refusalRefill = o.clock.now();
+    this.#refusals = new MinuteBudget(REFUSALS_PER_MINUTE, o.clock);
+    this.#junk = new MinuteBudget(JUNK_RESULTS_PER_MINUTE, o.clock);
     o.uplink.onCommand((topic, payload) => void this.handle(topic, payload));
   }
 
@@ -106,7 +113,9 @@ export class UplinkCommands {
     this.counters.received++;
     const answer = (r: Omit<CommandResult, 'at'>): CommandResult => {
       const result = { ...r, at: this.#o.wallNow().toISOString() };
-      this.#o.uplink.publishNow(layout.result(cmd.device, cmd.name), JSON.stringify(result), false);
+      const junk = r.error === 'not-found' || r.error === 'invalid' || r.error === 'busy';
+      if (junk && !this.#junk.take()) this.counters.unanswered++;
+      else this.#o.uplink.publishNow(layout.result(cmd.device, cmd.name), JSON.stringify(result), false);
       return result;
     };
     // 1.
@@ -190,15 +199,11 @@ export class UplinkCommands {
 
   /** 4. Refusal records, at most REFUSALS_PER_MINUTE a minute (a token bucket on the clock). */
   #auditRefusal(ctx: AuthenticatedContext, device: string, request: string, result: string): void {
-    const now = this.#o.clock.now();
-    this.#refusalTokens = Math.min(REFUSALS_PER_MINUTE, this.#refusalTokens + ((now - this.#refusalRefill) * REFUSALS_PER_MINUTE) / 60_000);
-    this.#refusalRefill = now;
-    if (this.#refusalTokens < 1) {
+    if (!this.#refusals.take()) {
       this.#suppressed++;
       this.counters.suppressedAudits++;
       return;
     }
-    this.#refusalTokens--;
     this.#record('refused', ctx, device, request, result);
   }
 
@@ -217,5 +222,27 @@ export class UplinkCommands {
     };
     this.#suppressed = 0;
     this.#o.audit.append(event, fields);
+  }
+}
+
+/** A token bucket of `perMinute` tokens, refilled continuously on the clock. */
+class MinuteBudget {
+  #tokens: number;
+  #at: number;
+  constructor(
+    private readonly perMinute: number,
+    private readonly clock: Clock,
+  ) {
+    this.#tokens = perMinute;
+    this.#at = clock.now();
+  }
+
+  take(): boolean {
+    const now = this.clock.now();
+    this.#tokens = Math.min(this.perMinute, this.#tokens + ((now - this.#at) * this.perMinute) / 60_000);
+    this.#at = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens--;
+    return true;
   }
 }
