@@ -59,7 +59,7 @@ import { systemClock } from '../common/index.js';
 import type { JsonValue } from '../common/audit/index.js';
 import { CoapClient, CoapServer, plainUdpTransport } from '../coap/index.js';
 import { DeviceError, type Device, type DeviceDescription } from '../devices/model/index.js';
-import { AuditTrail, createGatewayLogger } from '../firmware/gateway/index.js';
+import { AuditTrail, createGatewayLogger, servedDevice } from '../firmware/gateway/index.js';
 import { openSession } from '../operator/index.js';
 import { summarize, type RttSummary } from '../pia/cli/index.js';
 import type { Endpoint } from '../pia/node/index.js';
@@ -208,8 +208,8 @@ async function serve(): Promise<{ targets: Targets; report: () => ServerReport; 
     const plain = await plainUdpTransport({ addresses: ['::1'], port: 0 });
     // No authorize hook here, so no verdict: the record names the fan, as the gateway's hook would.
     const plainServer = new CoapServer({ transports: [plain], clock, onExchange: (r) => trail.exchange({ ...r, verdict: { devices: [FAN], access: 'control', allowed: undefined } }) });
-    plainServer.mount('::1', fan.device);
-    plainServer.mount('::1', blob);
+    plainServer.mount('::1', servedDevice(fan.device));
+    plainServer.mount('::1', servedDevice(blob));
     closers.push(() => plain.close(), () => plainServer.close());
     return {
       targets: { piaPort: gateway.pia.port, credential: stack.credentials.alice, gatewayId: stack.ids.gateway, knownGateways: stack.knownGateways, plainPort: plain.locals[0]!.port, fan: fan.endpoint, camera: camera.endpoint, blobInnerPort },

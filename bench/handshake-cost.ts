@@ -76,6 +76,9 @@ class CounterClock implements Clock {
   now(): number {
     return this.ms;
   }
+  wallNow(): number {
+    return this.ms;
+  }
   setTimeout(): TimerHandle {
     throw new Error('bench clock: the key-exchange state machines were not expected to set timers');
   }

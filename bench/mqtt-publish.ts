@@ -27,7 +27,7 @@ const BURST = 50;
 const ROUNDS = 3;
 const quiet = { info: () => undefined, warn: () => undefined };
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
-const payload = (i: number): string => JSON.stringify({ seq: i, device: 'bench', kind: 'tick', severity: 'info', message: String(i), atMs: i });
+const payload = (i: number): string => JSON.stringify({ seq: i, device: 'bench', kind: 'tick', severity: 'info', message: String(i), at: new Date(i).toISOString(), by: 'device' });
 
 async function bare(url: string, n: number): Promise<number> {
   const client = await mqtt.connectAsync(url, { clientId: 'bench-bare', clean: true, reconnectPeriod: 0 });
@@ -66,7 +66,7 @@ async function viaUplink(url: string, dir: string, n: number, round: number): Pr
   while (u.health().state !== 'connected') await new Promise((r) => setTimeout(r, 5));
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
-    u.publishEvent({ device: 'bench', kind: 'tick', severity: 'info', message: String(i), atMs: i });
+    u.publishEvent({ device: 'bench', kind: 'tick', severity: 'info', message: String(i), at: new Date(i).toISOString(), by: 'device' });
     if (i % BURST === BURST - 1) await turn();
   }
   while (u.health().queueDepth > 0) await turn();
@@ -78,7 +78,7 @@ async function viaUplink(url: string, dir: string, n: number, round: number): Pr
 async function drain(broker: TestBroker, dir: string, n: number, ratePerSec: number): Promise<number> {
   await broker.stop();
   const u = createUplink({ config: { url: broker.url, drainRatePerSec: ratePerSec, reconnectMinMs: 50, reconnectMaxMs: 50 }, queueFile: join(dir, 'drain.db'), clock: systemClock(), logger: quiet, gatewayId: 'drain' });
-  for (let i = 0; i < n; i++) u.publishEvent({ device: 'bench', kind: 'tick', severity: 'info', message: String(i), atMs: i });
+  for (let i = 0; i < n; i++) u.publishEvent({ device: 'bench', kind: 'tick', severity: 'info', message: String(i), at: new Date(i).toISOString(), by: 'device' });
   await turn();
   await broker.start();
   while (u.health().state !== 'connected') await new Promise((r) => setTimeout(r, 2));

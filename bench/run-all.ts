@@ -26,6 +26,7 @@ const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   'console-latency': async () => (await import('./console-latency.js')).main(),
   'console-weight': async () => (await import('./console-page-weight.js')).main(),
   'console-rss': async () => (await import('./console-rss.js')).main(),
+  metrics: async () => (await import('./metrics-scrape.js')).main(),
 };
 
 const wanted = process.argv.slice(2);

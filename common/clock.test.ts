@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from './clock.js';
+import { MANUAL_WALL_START_MS, ManualClock, systemClock, wallTime } from './clock.js';
 
 describe('systemClock', () => {
   it('never fires a timer before its fractional due time (Node would truncate 1.75 ms to 1 ms)', async () => {
@@ -82,5 +82,26 @@ describe('ManualClock.settle', () => {
     await expect(clock.settle(clock.sleep(25).then(() => 'done'), 10)).resolves.toBe('done');
     expect(clock.now()).toBe(30);
     await expect(clock.settle(new Promise<never>(() => undefined), 10, 100)).rejects.toThrow(/did not settle within 100 simulated ms/);
+  });
+});
+
+describe('wall-clock time beside the monotonic clock', () => {
+  it('ManualClock: the wall time starts where told, moves with advance and jumps only with setWall', async () => {
+    const clock = new ManualClock(5_000, Date.parse('2026-12-07T10:40:00.000Z'));
+    expect(wallTime(clock)).toBe('2026-12-07T10:40:00.000Z');
+    await clock.advance(1_500);
+    expect(wallTime(clock)).toBe('2026-12-07T10:40:01.500Z');
+    clock.setWall('2027-01-01T00:00:00.000Z'); // NTP sets the clock: the monotonic time does not move
+    expect(clock.now()).toBe(6_500);
+    expect(clock.wallNow()).toBe(Date.parse('2027-01-01T00:00:00.000Z'));
+    expect(new ManualClock(123).wallNow()).toBe(MANUAL_WALL_START_MS);
+    expect(() => clock.setWall('yesterday')).toThrow(/"yesterday" is not a time; give Unix ms or an ISO 8601 string/);
+  });
+
+  it('systemClock: wallNow is Unix ms (Date.now)', () => {
+    const before = Date.now();
+    const wall = systemClock().wallNow();
+    expect(wall).toBeGreaterThanOrEqual(before);
+    expect(wall).toBeLessThanOrEqual(Date.now());
   });
 });

@@ -2,12 +2,20 @@
  * Time, injected. Every module that waits, times out or timestamps takes a `Clock`, so tests
  * can drive time by hand (`ManualClock`) and the simulator can run faster than real time.
  *
- * Must hold: `now()` is monotonic (never goes backwards) and counts milliseconds; it is not
- * wall-clock time (gateways boot without a real-time clock: docs/protocol.md §9.6).
+ * Must hold:
+ * - `now()` is monotonic (never goes backwards) and counts milliseconds; it is not wall-clock
+ *   time (gateways boot without a real-time clock: docs/protocol.md §9.6). Timeouts, rates,
+ *   durations and ages use it, and only it;
+ * - `wallNow()` is wall-clock time (Unix ms, UTC): what a published value or event says about
+ *   *when* (devices/README.md, "Times"). It may jump (NTP setting the clock after boot), so
+ *   nothing measures an interval with it; it is read once, at the moment the time is taken,
+ *   and the stamp travels with the value (`wallTime`).
  */
 export interface Clock {
   /** Monotonic milliseconds since an arbitrary origin. */
   now(): number;
+  /** Wall-clock time: milliseconds since the Unix epoch (UTC). May jump; never used for intervals. */
+  wallNow(): number;
   /** Calls `fn` once after `ms` milliseconds. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
@@ -17,6 +25,11 @@ export interface Clock {
 
 export interface TimerHandle {
   readonly id: number;
+}
+
+/** The clock's wall time now as an ISO 8601 UTC string (`2026-12-07T10:40:00.000Z`): how values and events carry a time. */
+export function wallTime(clock: Pick<Clock, 'wallNow'>): string {
+  return new Date(clock.wallNow()).toISOString();
 }
 
 /**
@@ -62,6 +75,7 @@ export function systemClock(): Clock {
   }
   const clock: Clock = {
     now: () => performance.now(),
+    wallNow: () => Date.now(),
     setTimeout(fn, ms) {
       const id = nextId++;
       const due = performance.now() + Math.max(0, ms);
@@ -85,21 +99,39 @@ export function systemClock(): Clock {
 /** Waits shorter than this are finished by polling (see `systemClock`). */
 const PRECISE_BELOW_MS = 10;
 
+/** ManualClock's wall time at its start unless told otherwise: 2030-01-01T00:00:00.000Z. */
+export const MANUAL_WALL_START_MS = Date.UTC(2030, 0, 1);
+
 /**
  * A clock that moves only when told. `advance(ms)` fires due timers in time order, letting
  * promise callbacks run between them (so a `sleep` chain advances as it would in real time).
+ * Its wall time starts at `wallStartMs` (default MANUAL_WALL_START_MS), moves with `advance`,
+ * and jumps only through `setWall` (as NTP setting a gateway's clock would).
  */
 export class ManualClock implements Clock {
   private current: number;
+  private wallOffset: number;
   private nextId = 1;
   private readonly pending = new Map<number, { at: number; fn: () => void }>();
 
-  constructor(start = 0) {
+  constructor(start = 0, wallStartMs = MANUAL_WALL_START_MS) {
     this.current = start;
+    this.wallOffset = wallStartMs - start;
   }
 
   now(): number {
     return this.current;
+  }
+
+  wallNow(): number {
+    return this.current + this.wallOffset;
+  }
+
+  /** Sets the wall time now (Unix ms or an ISO 8601 string); the monotonic time does not move. */
+  setWall(at: number | string): void {
+    const ms = typeof at === 'string' ? Date.parse(at) : at;
+    if (!Number.isFinite(ms)) throw new Error(`ManualClock.setWall: ${JSON.stringify(at)} is not a time; give Unix ms or an ISO 8601 string`);
+    this.wallOffset = ms - this.current;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {

@@ -1,5 +1,5 @@
 /** Shared building blocks with no hardware or network knowledge. */
-export { type Clock, type TimerHandle, systemClock, ManualClock } from './clock.js';
+export { type Clock, type TimerHandle, systemClock, ManualClock, MANUAL_WALL_START_MS, wallTime } from './clock.js';
 export { Mutex } from './mutex.js';
 export { crc16Reflected8005 } from './crc16.js';
 export { runProgram } from './program.js';

@@ -14,6 +14,12 @@ export interface PropertySpec {
   readonly max?: number;
   /** Unit symbol (UCUM-ish: "Cel", "%RH", "/min", "%"). */
   readonly unit?: string;
+  /**
+   * What the value is when it is not a measurement or a state: 'timestamp' = a wall-clock
+   * instant as an ISO 8601 UTC string (type 'string', no unit): a consumer shows it as a time
+   * (Home Assistant: `device_class: timestamp`), never as a number to graph.
+   */
+  readonly kind?: 'timestamp';
   readonly writable: boolean;
   readonly observable: boolean;
   /** CoAP resource type for the link format (RFC 6690 `rt`), e.g. "pia.temperature". */
@@ -51,13 +57,18 @@ export interface BlobSpec {
 
 export type HealthStatus = 'ok' | 'degraded' | 'failed';
 
+/**
+ * A device's health. Its times are wall-clock instants (ISO 8601 UTC, `Clock.wallNow` when it
+ * happened), so whoever reads them, now or from a queue later, learns when it happened.
+ */
 export interface Health {
   readonly status: HealthStatus;
   /** Consecutive failed polls or writes. */
   readonly failures: number;
-  readonly lastError?: { readonly message: string; readonly atMs: number };
-  /** Clock ms of the last successful poll. */
-  readonly lastOkMs?: number;
+  /** The most recent failure or fault, kept after recovery; `at` is when it happened. */
+  readonly lastError?: { readonly message: string; readonly at: string };
+  /** When the last poll or write succeeded. */
+  readonly lastOkAt?: string;
 }
 
 /** A named thing with typed properties, actions and blobs; `K` its kinds (listed as `rt="pia.device.<kind>"`). */

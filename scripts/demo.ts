@@ -2,43 +2,21 @@
  * `npm start`: the gateway demo, everything embedded (scripts/demo/stack.ts): a trusted server,
  * a simulated building with every device kind, the gateway serving it over plain CoAP and PIA,
  * and credentials for two operators. Prints the piactl and coap-client commands to try.
- *
- * Usage: npm start -- [--seconds N] [--dir DIR] [--addressing loopback|auto] [--tour]
- *   --seconds N   stop after N seconds (default: run until Ctrl-C)
- *   --dir DIR     state and credentials (default /tmp/pia-demo; emptied at start)
- *   --addressing  loopback (default: every device on [::1], a port each) or auto (as root: each
- *                 device on its own IPv6 address, added to lo and removed at exit)
- *   --tour        instead: the hardware tour (drives the simulated parts through the drivers)
+ * The options are in scripts/demo/args.ts (`npm start -- --help`); with `--events`, lines on
+ * standard input make the building do things (scripts/demo/building-events.ts).
  * Ctrl-C stops cleanly: the door relocks, the fan goes to its safe speed, addresses are removed.
  */
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
 import { systemClock } from '../common/index.js';
 import { createGatewayLogger } from '../firmware/gateway/index.js';
-import { createVirtualBuilding } from '../simulator/index.js';
+import { createVirtualBuilding, type VirtualBuilding } from '../simulator/index.js';
+import { DEMO_USAGE, parseDemoArgs, type DemoArgs } from './demo/args.js';
+import { applyBuildingEvent, BuildingEventError } from './demo/building-events.js';
 import { startDemoStack, type DemoStack } from './demo/stack.js';
 import { runTour } from './demo/tour.js';
-
-const USAGE = 'usage: npm start -- [--seconds N] [--dir DIR] [--addressing loopback|auto] [--tour]';
-
-interface DemoArgs {
-  readonly seconds: number | undefined;
-  readonly dir: string;
-  readonly addressing: 'loopback' | 'auto';
-  readonly tour: boolean;
-}
-
-function parse(argv: string[]): DemoArgs {
-  const { values } = parseArgs({
-    args: argv,
-    options: { seconds: { type: 'string' }, dir: { type: 'string', default: '/tmp/pia-demo' }, addressing: { type: 'string', default: 'loopback' }, tour: { type: 'boolean', default: false } },
-  });
-  const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
-  if (seconds !== undefined && (!Number.isFinite(seconds) || seconds <= 0)) throw new Error(`--seconds must be a positive number, got "${values.seconds}"`);
-  if (values.addressing !== 'loopback' && values.addressing !== 'auto') throw new Error(`--addressing must be loopback or auto, got "${values.addressing}"`);
-  return { seconds, dir: values.dir, addressing: values.addressing, tour: values.tour };
-}
 
 function waitForStop(seconds: number | undefined, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -49,7 +27,7 @@ function waitForStop(seconds: number | undefined, signal: AbortSignal): Promise<
 }
 
 /** The commands to try, with this run's paths and ports. */
-export function instructions(s: DemoStack): string[] {
+export function instructions(s: DemoStack, events = false): string[] {
   const piactl = 'npx tsx operator/cli/piactl.ts';
   const endpoint = (name: string): string => {
     const e = s.gateway.addresses.find((a) => a.name === name)?.endpoint;
@@ -80,25 +58,45 @@ export function instructions(s: DemoStack): string[] {
     `  coap-client-notls -m get coap://${endpoint('front-door')}/front-door/locked       # plain read: 4.01, PIA required`,
     `  npx tsx trust-server/cli/pia-trust.ts audit tail --file ${join(s.trust.paths.audit)}`,
     '',
+    events ? '' : 'To make the building do things (a forced door, a stalled fan, a failed sensor): npm start -- --events, then type "help".',
     'Ctrl-C stops (door relocked, fan to its safe speed).',
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
+}
+
+/** `--events`: each line of standard input is a building event; the answer goes to stdout. */
+function readBuildingEvents(building: VirtualBuilding, signal: AbortSignal): void {
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  signal.addEventListener('abort', () => lines.close(), { once: true });
+  lines.on('line', (line) => {
+    try {
+      console.log(`building: ${applyBuildingEvent(building, line)}`);
+    } catch (e) {
+      if (!(e instanceof BuildingEventError)) throw e;
+      console.log(`building: ${e.message}`);
+    }
+  });
 }
 
 async function main(): Promise<void> {
   let args: DemoArgs;
   try {
-    args = parse(process.argv.slice(2));
+    args = parseDemoArgs(process.argv.slice(2));
   } catch (e) {
-    console.error(`demo: ${(e as Error).message}; ${USAGE}`);
+    console.error(`demo: ${(e as Error).message}\n${DEMO_USAGE}`);
     process.exitCode = 2;
     return;
   }
+  if (args.help) {
+    console.log(DEMO_USAGE);
+    return;
+  }
+  const dir = args.dir ?? mkdtempSync(join(tmpdir(), 'pia-demo-'));
   const clock = systemClock();
   const abort = new AbortController();
   for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => abort.abort());
   if (args.tour) {
     const building = createVirtualBuilding({ clock, room: { initialC: 27, heatLoadW: 1500, heatCapacityJPerK: 20_000 } });
-    await runTour(building, { clock, seconds: args.seconds ?? 30, snapshotPath: join(tmpdir(), 'pia-demo-snapshot.jpg'), print: (l) => console.log(l), signal: abort.signal });
+    await runTour(building, { clock, seconds: args.seconds ?? 30, snapshotPath: join(dir, 'tour-snapshot.jpg'), print: (l) => console.log(l), signal: abort.signal });
     await building.close();
     return;
   }
@@ -106,17 +104,22 @@ async function main(): Promise<void> {
   const logger = createGatewayLogger({ pretty: true, level: 'warn' });
   let stack: DemoStack;
   try {
-    stack = await startDemoStack({ dir: args.dir, clock, ports: { trustPia: 4501, gatewayPia: 4500, coap: 5683, admin: 9464, web: 8443 }, addressing: args.addressing, logger, log: (l) => console.log(l) });
+    stack = await startDemoStack({ dir, clock, ports: args.ports, addressing: args.addressing, logger, log: (l) => console.log(l) });
   } catch (e) {
     console.error(`demo: could not start: ${(e as Error).message}`);
     process.exitCode = 1;
     return;
   }
-  for (const line of instructions(stack)) console.log(line);
+  for (const line of instructions(stack, args.events)) console.log(line);
+  if (args.events) {
+    console.log('building events: type one per line ("help" lists them), e.g. door force · fan stall · sensor fail sht31 · hvac fault fan');
+    readBuildingEvents(stack.building, abort.signal);
+  }
   await waitForStop(args.seconds, abort.signal);
   console.log('demo: stopping');
   await stack.close();
   console.log('demo: stopped');
+  process.stdin.unref?.();
 }
 
 await main();

@@ -8,7 +8,9 @@
  *   PUT       {"value": <the value now in effect>}
  *   POST      the action's result object
  *   device    {"name", "kind", "part", "properties": {…}, "health": {"status", "failures",
- *              "lastError"?: {"message", "agoMs"}, "lastOkAgoMs"?}}
+ *              "lastError"?: {"message", "at", "agoMs"}, "lastOkAt"?, "lastOkAgoMs"?}}
+ * Times are wall-clock ISO 8601 UTC strings, as the device took them; an age (`agoMs`) is
+ * the server's wall clock now minus that time (never below 0: a clock set back after boot).
  */
 import type { ServedHealth, ServedParam, ServedProperty, ServedValue } from './served.js';
 import { ContentFormat } from '../message/options.js';
@@ -44,21 +46,29 @@ export function errorResponse(code: number, diagnostic: string, maxAge?: number)
   return { code, payload: bytes, diagnostic, ...(maxAge === undefined ? {} : { maxAge }) };
 }
 
-export function propertyJson(spec: ServedProperty, value: ServedValue | undefined, health: ServedHealth, nowMs: number): unknown {
+/** `wallNowMs`: the server's wall clock (Clock.wallNow), for the health's ages. */
+export function propertyJson(spec: ServedProperty, value: ServedValue | undefined, health: ServedHealth, wallNowMs: number): unknown {
   return {
     value: value ?? null,
     ...(spec.unit === undefined ? {} : { unit: spec.unit }),
-    ...(health.status === 'ok' ? {} : { health: healthJson(health, nowMs) }),
+    ...(spec.kind === undefined ? {} : { kind: spec.kind }),
+    ...(health.status === 'ok' ? {} : { health: healthJson(health, wallNowMs) }),
   };
 }
 
-export function healthJson(h: ServedHealth, nowMs: number): unknown {
+export function healthJson(h: ServedHealth, wallNowMs: number): unknown {
   return {
     status: h.status,
     failures: h.failures,
-    ...(h.lastError === undefined ? {} : { lastError: { message: h.lastError.message, agoMs: Math.max(0, nowMs - h.lastError.atMs) } }),
-    ...(h.lastOkMs === undefined ? {} : { lastOkAgoMs: Math.max(0, nowMs - h.lastOkMs) }),
+    ...(h.lastError === undefined ? {} : { lastError: { message: h.lastError.message, at: h.lastError.at, agoMs: ageMs(h.lastError.at, wallNowMs) } }),
+    ...(h.lastOkAt === undefined ? {} : { lastOkAt: h.lastOkAt, lastOkAgoMs: ageMs(h.lastOkAt, wallNowMs) }),
   };
+}
+
+/** Milliseconds from an ISO 8601 time to `wallNowMs`, at least 0 (0 for a time that does not parse). */
+function ageMs(at: string, wallNowMs: number): number {
+  const t = Date.parse(at);
+  return Number.isFinite(t) ? Math.max(0, wallNowMs - t) : 0;
 }
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };

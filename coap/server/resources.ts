@@ -13,6 +13,7 @@
  * diagnostic; any other error → 5.00 without internals (they go to the log).
  */
 import type { Clock } from '../../common/index.js';
+import type { SecurityContext } from '../../pia/discovery/index.js';
 import { ServedError, type Served, type ServedDescription } from './served.js';
 import { CoapCode, codeText, type CoapMethod } from '../message/codes.js';
 import { filterLinks, formatLinks, type Link } from '../message/link-format.js';
@@ -59,7 +60,8 @@ export function allowedMethods(target: Target): readonly CoapMethod[] {
   }
 }
 
-export async function handle(request: CoapRequest, target: Target, device: Served | undefined, env: HandlerEnv): Promise<Representation> {
+/** `ctx`: the security context the request came in, handed to `set` and `call` (who asks). */
+export async function handle(request: CoapRequest, ctx: SecurityContext, target: Target, device: Served | undefined, env: HandlerEnv): Promise<Representation> {
   const allowed = allowedMethods(target);
   if (request.method === undefined || !allowed.includes(request.method)) {
     const what = target.kind === 'property' && request.method === 'PUT' ? ` (${target.device} ${target.name} is read-only)` : '';
@@ -70,14 +72,14 @@ export async function handle(request: CoapRequest, target: Target, device: Serve
   }
   if (device === undefined) return errorResponse(CoapCode.NotFound, `no device at /${request.path.join('/')}`);
   try {
-    return await deviceResource(request, target, device, env);
+    return await deviceResource(request, ctx, target, device, env);
   } catch (error) {
     return deviceErrorResponse(error, target, env);
   }
 }
 
-async function deviceResource(request: CoapRequest, target: Exclude<Target, { kind: 'well-known-core' }>, device: Served, env: HandlerEnv): Promise<Representation> {
-  const now = env.clock.now();
+async function deviceResource(request: CoapRequest, ctx: SecurityContext, target: Exclude<Target, { kind: 'well-known-core' }>, device: Served, env: HandlerEnv): Promise<Representation> {
+  const now = env.clock.wallNow();
   switch (target.kind) {
     case 'device': {
       const d = device.describe();
@@ -88,12 +90,12 @@ async function deviceResource(request: CoapRequest, target: Exclude<Target, { ki
       if (request.method === 'GET') return json(CoapCode.Content, propertyJson(target.spec, device.read()[target.name], device.health(), now));
       const parsed = parseValue(request.payload, request.contentFormat);
       if (!parsed.ok) return errorResponse(CoapCode.BadRequest, `${target.device} ${target.name}: ${parsed.problem}`);
-      return json(CoapCode.Changed, { value: await device.set(target.name, parsed.value) });
+      return json(CoapCode.Changed, { value: await device.set(target.name, parsed.value, ctx) });
     }
     case 'action': {
       const parsed = parseParams(request.payload, request.query, target.spec.params);
       if (!parsed.ok) return errorResponse(CoapCode.BadRequest, `${target.device} ${target.name}: ${parsed.problem}`);
-      return json(CoapCode.Changed, await device.call(target.name, parsed.value));
+      return json(CoapCode.Changed, await device.call(target.name, parsed.value, ctx));
     }
     case 'blob': {
       const key = `${request.from.address}|${request.from.port}|${request.local}|${request.path.join('/')}|${request.query.join('&')}`;
@@ -129,9 +131,10 @@ export function deviceErrorResponse(error: unknown, target: Target, env: Handler
 
 /** `GET /<device>?describe`: the description without its prose (each datagram stays small; Block2 carries the rest). */
 function descriptionJson(d: ServedDescription): unknown {
-  const limits = (x: { type: string; unit?: string; min?: number; max?: number; values?: readonly string[] }): Record<string, unknown> => ({
+  const limits = (x: { type: string; unit?: string; kind?: string; min?: number; max?: number; values?: readonly string[] }): Record<string, unknown> => ({
     type: x.type,
     ...(x.unit === undefined ? {} : { unit: x.unit }),
+    ...(x.kind === undefined ? {} : { kind: x.kind }),
     ...(x.min === undefined ? {} : { min: x.min }),
     ...(x.max === undefined ? {} : { max: x.max }),
     ...(x.values === undefined ? {} : { values: x.values }),

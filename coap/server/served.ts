@@ -10,8 +10,11 @@
  *
  * Must hold: `set`, `call` and `fetch` reject with a `ServedError` for anything a client should
  * see (its message becomes the diagnostic); any other error is answered 5.00 without its text.
+ * `set` and `call` learn who asks (the request's security context: docs/protocol.md §4, §9), so
+ * what they cause can name its subject.
  */
 import type { ActionSpec, BlobSpec, Health, ParamSpec, PropertySpec, ResourceDescription, Value } from '../../common/index.js';
+import type { SecurityContext } from '../../pia/discovery/index.js';
 
 /** The shared vocabulary (common/resource-specs.ts) under the names CoAP uses. */
 export type ServedValue = Value;
@@ -27,8 +30,10 @@ export interface Served {
   describe(): ServedDescription;
   read(): Readonly<Record<string, ServedValue>>;
   health(): ServedHealth;
-  set(property: string, value: unknown): Promise<ServedValue>;
-  call(action: string, params: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, ServedValue>>>;
+  /** A PUT; `ctx` is the security context the request came in (the authorize hook already allowed it). */
+  set(property: string, value: unknown, ctx: SecurityContext): Promise<ServedValue>;
+  /** A POST; `ctx` as for `set`. */
+  call(action: string, params: Readonly<Record<string, unknown>>, ctx: SecurityContext): Promise<Readonly<Record<string, ServedValue>>>;
   fetch(blob: string, params: Readonly<Record<string, unknown>>): Promise<Uint8Array>;
   /** Property changes: what Observe notifies. */
   onChange(listener: (property: string, value: ServedValue) => void): () => void;

@@ -24,9 +24,10 @@ describe('CoapServer: resources of a Device (devices/model/types.ts mapping)', (
     expect(r.ctx.phase).toBe(1);
   });
 
-  it('GET the device root: every property and the health', async () => {
+  it('GET the device root: every property and the health, its times wall-clock with their ages', async () => {
     s = memorySetup();
-    s.device.health_ = { status: 'degraded', failures: 2, lastError: { message: 'i2c nack', atMs: 0 }, lastOkMs: 0 };
+    s.clock.setWall('2026-12-07T10:40:00.000Z');
+    s.device.health_ = { status: 'degraded', failures: 2, lastError: { message: 'i2c nack', at: '2026-12-07T10:40:00.000Z' }, lastOkAt: '2026-12-07T10:39:59.000Z' };
     await s.clock.advance(1500);
     const r = await s.client.get(s.uri('/dev'));
     expect(r.json()).toEqual({
@@ -34,7 +35,13 @@ describe('CoapServer: resources of a Device (devices/model/types.ts mapping)', (
       kind: 'fan',
       part: 'fake fan for tests',
       properties: { temperature: 21.5, speed: 40, mode: 'auto' },
-      health: { status: 'degraded', failures: 2, lastError: { message: 'i2c nack', agoMs: 1500 }, lastOkAgoMs: 1500 },
+      health: {
+        status: 'degraded',
+        failures: 2,
+        lastError: { message: 'i2c nack', at: '2026-12-07T10:40:00.000Z', agoMs: 1500 },
+        lastOkAt: '2026-12-07T10:39:59.000Z',
+        lastOkAgoMs: 2500,
+      },
     });
   });
 

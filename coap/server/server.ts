@@ -66,7 +66,7 @@ interface Answer {
   readonly options: readonly CoapOption[];
   readonly payload: Uint8Array;
   /** Undefined only when the server itself failed before the request was parsed. */
-  readonly record: Omit<ExchangeRecord, 'ctx'> | undefined;
+  readonly record: Omit<ExchangeRecord, 'ctx' | 'durationMs'> | undefined;
 }
 
 export class CoapServer {
@@ -169,6 +169,7 @@ export class CoapServer {
 
   async #serve(messenger: Messenger, inbound: Inbound): Promise<void> {
     const m = inbound.message;
+    const startedAt = this.#clock.now();
     this.counters.requests++;
     let separate = false;
     const timer = m.type !== 'CON' ? undefined : this.#clock.setTimeout(() => {
@@ -186,7 +187,7 @@ export class CoapServer {
     const base = { code: answer.code, token: m.token, options: answer.options, payload: answer.payload };
     if (codeClass(answer.code) !== 2) this.counters.errors++;
     const record = answer.record;
-    if (record !== undefined) this.#guard('onExchange', () => this.#options.onExchange?.({ ...record, ctx: inbound.meta.ctx }));
+    if (record !== undefined) this.#guard('onExchange', () => this.#options.onExchange?.({ ...record, ctx: inbound.meta.ctx, durationMs: this.#clock.now() - startedAt }));
     if (m.type === 'CON' && !separate) {
       await messenger.reply(inbound, { ...base, type: 'ACK', messageId: m.messageId });
     } else if (m.type === 'CON') {
@@ -239,7 +240,7 @@ export class CoapServer {
     if (request.accept !== undefined && request.method !== undefined && allowedMethods(target).includes(request.method) && request.accept !== contentFormatOf(target)) {
       return finish(errorResponse(CoapCode.NotAcceptable, `/${request.path.join('/')} is served as content format ${contentFormatOf(target)}, not ${request.accept}`), extra);
     }
-    const r = await handle(request, target, resolved?.mount?.device, this.#env);
+    const r = await handle(request, inbound.meta.ctx, target, resolved?.mount?.device, this.#env);
     const obs = this.#observe(messenger, inbound, request, r, resolved?.mount);
     const szx = this.#messengers.find((x) => x.messenger === messenger)?.szx ?? 6;
     const slice = codeClass(r.code) === 2 ? sliceBlock(r.payload, request.block2, szx) : { payload: r.payload, block: undefined };
@@ -267,7 +268,7 @@ export class CoapServer {
   #render(mount: Mount, property: string): Representation {
     const spec = mount.device.describe().properties.find((p) => p.name === property);
     if (spec === undefined) return errorResponse(CoapCode.NotFound, `${mount.name} has no property ${property} any more`);
-    return json(CoapCode.Content, propertyJson(spec, mount.device.read()[property], mount.device.health(), this.#clock.now()));
+    return json(CoapCode.Content, propertyJson(spec, mount.device.read()[property], mount.device.health(), this.#clock.wallNow()));
   }
 }
 

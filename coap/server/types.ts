@@ -99,6 +99,8 @@ export interface ExchangeRecord {
   readonly refused: boolean;
   /** Registered (true) or deregistered (false) an observation. */
   readonly observing: boolean | undefined;
+  /** From the request's arrival to its answer (device work included), clock ms. */
+  readonly durationMs: number;
   /** The authorize hook's verdict; absent when the hook gave none or did not run (4.02, 5.05: answered before it; a hook that threw). */
   readonly verdict?: AccessVerdict;
 }

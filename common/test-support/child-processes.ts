@@ -32,6 +32,8 @@ export interface StartOptions {
   readonly name?: string;
   readonly env?: Record<string, string>;
   readonly cwd?: string;
+  /** 'pipe' to write to the program's standard input (`child.stdin`); default 'ignore'. */
+  readonly stdin?: 'ignore' | 'pipe';
 }
 
 export class ProcessTracker {
@@ -42,7 +44,7 @@ export class ProcessTracker {
   /** Starts `command args…` in its own process group, capturing stdout and stderr. */
   start(command: string, args: readonly string[], o: StartOptions = {}): TrackedProcess {
     const [program, programArgs] = command === TSX ? [process.execPath, ['--import', TSX_LOADER, ...args]] : [command, args];
-    const child = this.track(spawn(program, programArgs, { cwd: o.cwd ?? REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...o.env } }));
+    const child = this.track(spawn(program, programArgs, { cwd: o.cwd ?? REPO_ROOT, stdio: [o.stdin ?? 'ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...o.env } }));
     const name = o.name ?? command;
     let out = '';
     let err = '';

@@ -13,8 +13,11 @@ afterEach(async () => {
   building = undefined;
 });
 
+/** The wall-clock time at the rig's start: lastSnapshotAt must be on this scale. */
+const WALL_START = Date.parse('2026-12-07T10:40:00.000Z');
+
 async function rig(extra: Partial<CameraOptions> = {}) {
-  const clock = new ManualClock();
+  const clock = new ManualClock(0, WALL_START);
   building = createVirtualBuilding({ clock });
   const line = building.host.serial.camera;
   const camera = createCamera({ name: 'lobby-camera', clock, line, pollIntervalMs: 5_000, maxPollIntervalMs: 20_000, random: () => 0, ...extra });
@@ -34,16 +37,17 @@ describe('camera: snapshot', () => {
   it('takes a snapshot that is a whole JPEG of the current resolution', async () => {
     const { clock, camera, settle } = await rig();
     expect(camera.read().resolution).toBe('640x480');
-    const before = clock.now();
+    const before = clock.wallNow();
     const image = await settle(camera.fetch('snapshot', {}));
     expect(isWholeJpeg(image)).toBe(true);
     const d = jpeg.decode(image);
     expect([d.width, d.height]).toEqual([640, 480]);
     expect(camera.read().lastSnapshotBytes).toBe(image.length);
-    const at = camera.read().lastSnapshotAt as number;
+    const at = camera.read().lastSnapshotAt;
+    expect(at).toMatch(/^2026-12-07T10:40:\d\d\.\d{3}Z$/); // wall-clock ISO 8601, not ms since start
     // 38400 baud carries at most 3840 bytes/s: the frame cannot have arrived sooner.
-    expect(at - before).toBeGreaterThanOrEqual((image.length / 3840) * 1000);
-    expect(at).toBeLessThanOrEqual(clock.now());
+    expect(Date.parse(at as string) - before).toBeGreaterThanOrEqual((image.length / 3840) * 1000);
+    expect(Date.parse(at as string)).toBeLessThanOrEqual(clock.wallNow());
     expect(camera.health().status).toBe('ok');
   });
 
@@ -114,5 +118,26 @@ describe('camera: faults and recovery', () => {
     await clock.advance(25_000);
     expect(camera.health().status).toBe('ok');
     expect(events.at(-1)?.kind).toBe('recovered');
+  });
+});
+
+describe('camera: lastSnapshotAt is a timestamp', () => {
+  it('is described as a wall-clock timestamp (a string without unit), not a measurement', async () => {
+    const { camera } = await rig();
+    const spec = camera.describe().properties.find((p) => p.name === 'lastSnapshotAt');
+    expect(spec).toMatchObject({ type: 'string', kind: 'timestamp' });
+    expect(spec?.unit).toBeUndefined();
+    expect(camera.read().lastSnapshotAt).toBeNull();
+  });
+
+  it('carries the wall time set on the clock, even after the clock was set (NTP after boot)', async () => {
+    const { clock, camera, settle } = await rig({ resolution: '160x120' });
+    clock.setWall('2027-03-01T08:00:00.000Z');
+    const changes: [string, unknown][] = [];
+    camera.onChange((p, v) => changes.push([p, v]));
+    await settle(camera.fetch('snapshot', { size: '160x120' }));
+    const at = camera.read().lastSnapshotAt as string;
+    expect(at.slice(0, 17)).toBe('2027-03-01T08:00:');
+    expect(changes).toContainEqual(['lastSnapshotAt', at]);
   });
 });

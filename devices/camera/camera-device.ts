@@ -8,13 +8,14 @@
  *  2. when the size asked differs from the one in force, the camera is set to it and reset
  *     (the size takes effect at reset: vc0706-client.ts); it stays at that size;
  *  3. the client freezes, reads and checks the JPEG (FF D8 … FF D9), then resumes video;
- *  4. success → health ok and lastSnapshotBytes/At; failure → health and DeviceError failed.
+ *  4. success → health ok, lastSnapshotBytes and lastSnapshotAt (the wall-clock time the frame
+ *     arrived, ISO 8601: a `timestamp`, not a measurement); failure → health and DeviceError failed.
  * Poll (every `pollIntervalMs`, backing off while failing; queued behind a capture), read
  * the stored size back; when it is not the one wanted (a camera that lost power, or was
  * reset to its default), set it again. This is also how health recovers with no snapshots.
  * There are no outputs: start and stop only start and stop the poll (stop awaits a capture).
  */
-import { Mutex, type Clock } from '../../common/index.js';
+import { Mutex, wallTime, type Clock } from '../../common/index.js';
 import type { SerialLine } from '../../drivers/index.js';
 import { DeviceBase } from '../model/base.js';
 import { errorMessage } from '../model/health.js';
@@ -67,7 +68,7 @@ export class CameraDevice extends DeviceBase {
         properties: [
           { name: 'resolution', type: 'string', values: CAMERA_SIZES, writable: true, observable: true, rt: 'pia.camera.resolution', description: 'image size of the next snapshot (width x height); null until read from the camera' },
           { name: 'lastSnapshotBytes', type: 'number', min: 0, unit: 'By', writable: false, observable: true, rt: 'pia.camera.bytes', description: 'size of the last snapshot taken, null before the first' },
-          { name: 'lastSnapshotAt', type: 'number', unit: 'ms', writable: false, observable: true, rt: 'pia.camera.time', description: "gateway monotonic clock time of the last snapshot, ms (the gateway has no real-time clock)" },
+          { name: 'lastSnapshotAt', type: 'string', kind: 'timestamp', writable: false, observable: true, rt: 'pia.camera.time', description: 'when the last snapshot arrived: wall-clock ISO 8601 UTC time; null before the first' },
         ],
         actions: [],
         blobs: [
@@ -117,7 +118,7 @@ export class CameraDevice extends DeviceBase {
         this.wanted = size;
       }
       const jpeg = await this.client.snapshot();
-      this.update({ lastSnapshotBytes: jpeg.length, lastSnapshotAt: this.clock.now() });
+      this.update({ lastSnapshotBytes: jpeg.length, lastSnapshotAt: wallTime(this.clock) }); // taken as the frame arrived
       return new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.length);
     });
   }

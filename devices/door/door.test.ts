@@ -15,8 +15,12 @@ afterEach(async () => {
   building = undefined;
 });
 
+/** The wall-clock time at each rig's start: events must carry times on this scale. */
+const WALL_START = Date.parse('2026-12-07T10:40:00.000Z');
+const OPERATOR = '7f3a1c2e-5b6d-4e8f-9a0b-1c2d3e4f5a6b';
+
 async function rig(extra: Partial<DoorOptions> = {}, withExit = true) {
-  const clock = new ManualClock();
+  const clock = new ManualClock(0, WALL_START);
   building = createVirtualBuilding({ clock });
   const door = createDoor({
     name: 'front-door',
@@ -98,7 +102,7 @@ describe('door: open at start', () => {
 describe('door: timed unlock', () => {
   it('unlocks for the window asked, counts down, and relocks when it ends', async () => {
     const { clock, door, part, events } = await rig();
-    const result = await door.call('unlock', { seconds: 5 });
+    const result = await door.call('unlock', { seconds: 5 }, OPERATOR);
     expect(result).toEqual({ locked: false, unlockedUntil: 5 });
     expect(part.locked).toBe(false);
     await clock.advance(2_000);
@@ -109,6 +113,21 @@ describe('door: timed unlock', () => {
     expect(part.locked).toBe(true);
     expect(door.read()).toMatchObject({ locked: true, unlockedUntil: null });
     expect(kinds(events)).toEqual(['unlocked', 'locked']);
+    // the command's subject caused the unlock; the window running out is the lock's own doing
+    expect(events.map((e) => [e.message, e.at, e.by])).toEqual([
+      [`door "front-door" unlocked for 5 s by ${OPERATOR}`, '2026-12-07T10:40:00.000Z', OPERATOR],
+      ['door "front-door" relocked: unlock window ended', '2026-12-07T10:40:05.000Z', 'device'],
+    ]);
+  });
+
+  it('a lock command names its subject; a command without one is local', async () => {
+    const { door, events } = await rig();
+    await door.call('unlock', { seconds: 30 }, 'mqtt:ha-bridge');
+    await door.call('lock', {});
+    expect(events.map((e) => [e.kind, e.by, e.message])).toEqual([
+      ['unlocked', 'mqtt:ha-bridge', 'door "front-door" unlocked for 30 s by mqtt:ha-bridge'],
+      ['locked', 'local', 'door "front-door" locked by local'],
+    ]);
   });
 
   it('unlock without seconds uses the default window (5 s)', async () => {
@@ -195,7 +214,7 @@ describe('door: alarms', () => {
     part.forceOpen();
     await clock.advance(100);
     expect(door.read()).toMatchObject({ open: true, locked: true, alarm: 'forced-door' });
-    expect(events.find((e) => e.kind === 'forced-door')?.severity).toBe('alarm');
+    expect(events.find((e) => e.kind === 'forced-door')).toMatchObject({ severity: 'alarm', by: 'device', at: expect.stringMatching(/^2026-12-07T10:40:00\.\d{3}Z$/) as unknown });
   });
 
   it('a cut contact wire reads open: forced-door, never a silent "closed"', async () => {
@@ -218,7 +237,7 @@ describe('door: request to exit', () => {
     await clock.advance(2_000);
     expect(part.locked).toBe(true);
     expect(door.read().alarm).toBeNull();
-    expect(events.find((e) => e.kind === 'unlocked')?.message).toMatch(/request to exit/);
+    expect(events.find((e) => e.kind === 'unlocked')).toMatchObject({ message: expect.stringMatching(/request to exit/) as unknown, by: 'local' });
     expect(kinds(events)).not.toContain('forced-door');
   });
 

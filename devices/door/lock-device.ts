@@ -21,7 +21,7 @@
 import type { Clock } from '../../common/index.js';
 import type { GpioController, GpioInput, GpioOutput, Level } from '../../drivers/index.js';
 import { DeviceBase } from '../model/base.js';
-import { DeviceError, type Value } from '../model/types.js';
+import { DeviceError, type By, type Value } from '../model/types.js';
 import { describeLock, type LockConfig } from './lock-description.js';
 import { LockLogic } from './lock-logic.js';
 import type { LockProfile, LockType } from './profile.js';
@@ -82,7 +82,7 @@ export class LockDevice extends DeviceBase {
     this.logic = new LockLogic(o.clock, { name: o.name, noun: profile.noun, ...config }, {
       drive: (locked) => this.drive(locked),
       changed: (property, value) => this.update({ [property]: value }),
-      event: (kind, severity, message) => this.emit(kind, severity, message),
+      event: (kind, severity, message, by) => this.emit(kind, severity, message, by),
       failed: (error) => this.healthTracker.fail(error),
     });
     this.poller = this.createPoller(() => this.check(), {
@@ -128,15 +128,15 @@ export class LockDevice extends DeviceBase {
     await this.logic.stop();
   }
 
-  protected override async invoke(action: string, params: Readonly<Record<string, Value>>): Promise<Readonly<Record<string, Value>>> {
+  protected override async invoke(action: string, params: Readonly<Record<string, Value>>, by: By): Promise<Readonly<Record<string, Value>>> {
     switch (action) {
       case 'unlock': {
         const seconds = params.seconds;
-        await this.logic.unlock(typeof seconds === 'number' ? seconds : this.config.defaultUnlockS, 'command');
+        await this.logic.unlock(typeof seconds === 'number' ? seconds : this.config.defaultUnlockS, { by });
         break;
       }
       case 'lock':
-        await this.logic.lock();
+        await this.logic.lock(by);
         break;
       default:
         throw new DeviceError('not-found', `${this.name}: no action "${action}"`);

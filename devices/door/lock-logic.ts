@@ -16,10 +16,13 @@
  *   `heldOpenS` later is held open ("held-open", alarm); both clear when the door closes;
  * - a failed relock write is retried every `relockRetryMs` until it succeeds, with one
  *   "relock-failed" alarm per failure streak;
- * - `stop` cancels every timer and drives the relay locked whatever the state says.
+ * - `stop` cancels every timer and drives the relay locked whatever the state says;
+ * - an event a command causes ("unlocked", "locked") names the command's subject (`by`); a
+ *   request-to-exit press is `local`; what the lock does by itself (a window ending, an alarm,
+ *   a relock after passage) is `device` (devices/README.md, "Who caused an event").
  */
 import { Mutex, type Clock, type TimerHandle } from '../../common/index.js';
-import { DeviceError, type Severity, type Value } from '../model/types.js';
+import { BY_DEVICE, BY_LOCAL, DeviceError, type By, type Severity, type Value } from '../model/types.js';
 
 export type LockAlarm = 'held-open' | 'forced-door';
 export const LOCK_ALARMS: readonly LockAlarm[] = ['held-open', 'forced-door'];
@@ -41,7 +44,8 @@ export interface LockHooks {
   /** Sets the strike relay to the locked (true) or unlocked level; resolves once it is on the line. */
   drive(locked: boolean): Promise<void>;
   changed(property: LockProperty, value: Value): void;
-  event(kind: string, severity: Severity, message: string): void;
+  /** An event; `by` is who caused it (`device` when the lock did it by itself). */
+  event(kind: string, severity: Severity, message: string, by: By): void;
   /** A relay write failed (health). */
   failed(error: unknown): void;
 }
@@ -90,8 +94,8 @@ export class LockLogic {
     this.lockedNow = true;
   }
 
-  /** Opens (or lengthens) the window to `seconds` from now and drives the relay unlocked. */
-  async unlock(seconds: number, cause: 'command' | 'rex'): Promise<void> {
+  /** Opens (or lengthens) the window to `seconds` from now and drives the relay unlocked: for a command's subject (`by`) or a request-to-exit press. */
+  async unlock(seconds: number, cause: 'rex' | { readonly by: By }): Promise<void> {
     if (!this.running) throw new DeviceError('busy', `${this.s.noun} "${this.s.name}" is stopped; start it before unlocking`);
     if (!(seconds > 0 && seconds <= this.s.maxUnlockS)) {
       throw new DeviceError('invalid', `${this.s.noun} "${this.s.name}": unlock seconds ${seconds} is outside 0 < s ≤ ${this.s.maxUnlockS} (the configured maximum)`);
@@ -101,7 +105,11 @@ export class LockLogic {
     if (cause === 'rex' && this.until !== undefined && this.until >= end) return;
     this.setWindow(end);
     if (this.openNow === true) this.openedInWindow = true;
-    if (!wasOpen) this.hooks.event('unlocked', 'info', `${this.s.noun} "${this.s.name}" unlocked for ${seconds} s (${cause === 'rex' ? 'request to exit' : 'command'})`);
+    if (!wasOpen) {
+      const text = `${this.s.noun} "${this.s.name}" unlocked for ${seconds} s`;
+      if (cause === 'rex') this.hooks.event('unlocked', 'info', `${text} (request to exit)`, BY_LOCAL);
+      else this.hooks.event('unlocked', 'info', `${text} by ${cause.by}`, cause.by);
+    }
     try {
       await this.apply();
     } catch (err) {
@@ -111,11 +119,11 @@ export class LockLogic {
     }
   }
 
-  /** Ends any window and drives the relay locked. */
-  async lock(): Promise<void> {
+  /** Ends any window and drives the relay locked, for a command's subject `by`. */
+  async lock(by: By): Promise<void> {
     const hadWindow = this.until !== undefined;
     this.endWindow();
-    if (hadWindow) this.hooks.event('locked', 'info', `${this.s.noun} "${this.s.name}" locked by command`);
+    if (hadWindow) this.hooks.event('locked', 'info', `${this.s.noun} "${this.s.name}" locked by ${by}`, by);
     try {
       await this.apply();
     } catch (err) {
@@ -161,7 +169,7 @@ export class LockLogic {
     const now = this.clock.now();
     const legit = !this.lockedNow || this.until !== undefined || now - this.lastRexAt <= this.s.rexUnlockS * 1000;
     if (atStart) {
-      this.hooks.event('open-at-start', 'warning', `${this.s.noun} "${this.s.name}" is open at start; close it (held-open alarm in ${this.s.heldOpenS} s)`);
+      this.hooks.event('open-at-start', 'warning', `${this.s.noun} "${this.s.name}" is open at start; close it (held-open alarm in ${this.s.heldOpenS} s)`, BY_DEVICE);
     } else if (!legit) {
       this.raise('forced-door', `${this.s.noun} "${this.s.name}" opened while locked without a request to exit: forced`);
       return;
@@ -182,11 +190,11 @@ export class LockLogic {
       const was = this.alarmNow;
       this.alarmNow = null;
       this.hooks.changed('alarm', null);
-      this.hooks.event('alarm-cleared', 'info', `${this.s.noun} "${this.s.name}" closed: ${was} alarm cleared`);
+      this.hooks.event('alarm-cleared', 'info', `${this.s.noun} "${this.s.name}" closed: ${was} alarm cleared`, BY_DEVICE);
     }
     if (this.s.relockOnClose && this.openedInWindow && this.until !== undefined) {
       this.endWindow();
-      this.hooks.event('locked', 'info', `${this.s.noun} "${this.s.name}" relocked: closed after passage`);
+      this.hooks.event('locked', 'info', `${this.s.noun} "${this.s.name}" relocked: closed after passage`, BY_DEVICE);
       void this.apply().catch(() => undefined);
     }
     this.openedInWindow = false;
@@ -195,7 +203,7 @@ export class LockLogic {
   private raise(alarm: LockAlarm, text: string): void {
     this.alarmNow = alarm;
     this.hooks.changed('alarm', alarm);
-    this.hooks.event(alarm, 'alarm', text);
+    this.hooks.event(alarm, 'alarm', text, BY_DEVICE);
   }
 
   private setWindow(end: number): void {
@@ -204,7 +212,7 @@ export class LockLogic {
     this.windowTimer = this.clock.setTimeout(() => {
       this.windowTimer = undefined;
       this.endWindow();
-      this.hooks.event('locked', 'info', `${this.s.noun} "${this.s.name}" relocked: unlock window ended`);
+      this.hooks.event('locked', 'info', `${this.s.noun} "${this.s.name}" relocked: unlock window ended`, BY_DEVICE);
       void this.apply().catch(() => undefined);
     }, end - this.clock.now());
     this.hooks.changed('unlockedUntil', this.secondsLeft);
@@ -234,7 +242,7 @@ export class LockLogic {
       this.setLocked(want);
       if (want && this.relockFailing) {
         this.relockFailing = false;
-        this.hooks.event('relocked', 'info', `${this.s.noun} "${this.s.name}" relay relocked after failed attempts`);
+        this.hooks.event('relocked', 'info', `${this.s.noun} "${this.s.name}" relay relocked after failed attempts`, BY_DEVICE);
       }
     });
   }
@@ -242,7 +250,7 @@ export class LockLogic {
   private relockFailed(err: unknown): void {
     if (!this.relockFailing) {
       this.relockFailing = true;
-      this.hooks.event('relock-failed', 'alarm', `${this.s.noun} "${this.s.name}": relock failed (${message(err)}); retrying; check the relay and its GPIO line`);
+      this.hooks.event('relock-failed', 'alarm', `${this.s.noun} "${this.s.name}": relock failed (${message(err)}); retrying; check the relay and its GPIO line`, BY_DEVICE);
     }
     if (this.retryTimer !== undefined) return;
     this.retryTimer = this.clock.setTimeout(() => {

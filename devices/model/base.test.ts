@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { ManualClock } from '../../common/index.js';
+import { MANUAL_WALL_START_MS, ManualClock } from '../../common/index.js';
 import { DeviceBase } from './base.js';
-import { DeviceError, type DeviceDescription, type DeviceEvent, type Value } from './types.js';
+import { DeviceError, type By, type DeviceDescription, type DeviceEvent, type Value } from './types.js';
 
 const description: DeviceDescription = {
   name: 'demo',
@@ -44,7 +44,8 @@ class Demo extends DeviceBase {
     this.update({ [property]: value });
     return Promise.resolve(value);
   }
-  protected override invoke(_action: string, params: Readonly<Record<string, Value>>): Promise<Readonly<Record<string, Value>>> {
+  protected override invoke(_action: string, params: Readonly<Record<string, Value>>, by: By): Promise<Readonly<Record<string, Value>>> {
+    this.emit('pulsed', 'info', `demo pulsed for ${String(params.ms)} ms by ${by}`, by);
     return Promise.resolve({ pulsed: params.ms ?? null });
   }
   protected override healthChanged(_from: string, to: string): void {
@@ -107,6 +108,20 @@ describe('DeviceBase', () => {
     expect((await rejection(d.call('pulse', {}))).message).toContain('parameter "ms" is required');
   });
 
+  it("a command's events carry the wall time and the caller's subject; local when none is given", async () => {
+    const clock = new ManualClock(7_000, Date.parse('2026-12-07T10:40:00.000Z'));
+    const d = new Demo(clock);
+    const events: DeviceEvent[] = [];
+    d.onEvent((e) => events.push(e));
+    await d.call('pulse', { ms: 10 }, '7f3a1c2e-0000-4000-8000-000000000001');
+    await clock.advance(250);
+    await d.call('pulse', { ms: 20 });
+    expect(events).toEqual([
+      { device: 'demo', kind: 'pulsed', severity: 'info', message: 'demo pulsed for 10 ms by 7f3a1c2e-0000-4000-8000-000000000001', at: '2026-12-07T10:40:00.000Z', by: '7f3a1c2e-0000-4000-8000-000000000001' },
+      { device: 'demo', kind: 'pulsed', severity: 'info', message: 'demo pulsed for 20 ms by local', at: '2026-12-07T10:40:00.250Z', by: 'local' },
+    ]);
+  });
+
   it('a throwing listener breaks neither the device nor the other listeners', async () => {
     const d = new Demo(new ManualClock());
     const heard: string[] = [];
@@ -143,9 +158,9 @@ describe('DeviceBase', () => {
     expect(d.health().status).toBe('degraded');
     expect(d.read().reading).toBe(20);
     await clock.advance(2000); // backed off: 2 × 1000
-    expect(d.health()).toMatchObject({ status: 'failed', failures: 2, lastError: { message: 'unplugged', atMs: 3000 } });
+    expect(d.health()).toMatchObject({ status: 'failed', failures: 2, lastError: { message: 'unplugged', at: new Date(MANUAL_WALL_START_MS + 3000).toISOString() } });
     expect(d.read().reading).toBeNull();
-    expect(events.map((e) => [e.kind, e.severity, e.device])).toEqual([['sensor-failed', 'alarm', 'demo']]);
+    expect(events.map((e) => [e.kind, e.severity, e.device, e.by])).toEqual([['sensor-failed', 'alarm', 'demo', 'device']]);
     d.source = () => 21;
     await clock.advance(4000);
     expect(d.health().status).toBe('ok');

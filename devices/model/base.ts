@@ -12,16 +12,21 @@
  *
  * Must hold:
  * - `read()` has every described property, null until known;
+ * - an event carries the wall-clock time it happened and who caused it (types.ts `By`): the
+ *   `by` of the `set`/`call` that caused it, else `device`;
  * - `update()` notifies onChange listeners only of values that changed (Object.is);
  * - a listener that throws never breaks the device or the other listeners;
  * - `createPoller` wires poll outcomes into health (success → ok, failure → fail), so a kind
  *   never catches its own poll errors just to record them.
  */
-import type { Clock } from '../../common/index.js';
+import { wallTime, type Clock } from '../../common/index.js';
 import { HealthTracker } from './health.js';
 import { Poller, quietly } from './poller.js';
 import {
+  BY_DEVICE,
+  BY_LOCAL,
   DeviceError,
+  type By,
   type Device,
   type DeviceDescription,
   type DeviceEvent,
@@ -88,17 +93,17 @@ export abstract class DeviceBase implements Device {
     return this.healthTracker.health();
   }
 
-  async set(property: string, value: unknown): Promise<Value> {
+  async set(property: string, value: unknown, by: By = BY_LOCAL): Promise<Value> {
     const spec = this.description.properties.find((p) => p.name === property);
     if (spec === undefined) throw this.notFound('property', property, this.description.properties);
     if (!spec.writable) throw new DeviceError('invalid', `${this.name}: property "${property}" is read-only`);
-    return this.write(spec.name, validateValue(spec, value, this.name));
+    return this.write(spec.name, validateValue(spec, value, this.name), by);
   }
 
-  async call(action: string, params: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, Value>>> {
+  async call(action: string, params: Readonly<Record<string, unknown>>, by: By = BY_LOCAL): Promise<Readonly<Record<string, Value>>> {
     const spec = this.description.actions.find((a) => a.name === action);
     if (spec === undefined) throw this.notFound('action', action, this.description.actions);
-    return this.invoke(spec.name, validateParams(spec.params, params, `${this.name} ${action}`));
+    return this.invoke(spec.name, validateParams(spec.params, params, `${this.name} ${action}`), by);
   }
 
   async fetch(blob: string, params: Readonly<Record<string, unknown>>): Promise<Uint8Array> {
@@ -120,13 +125,13 @@ export abstract class DeviceBase implements Device {
   abstract start(): Promise<void>;
   abstract stop(): Promise<void>;
 
-  /** Drives a validated value to the hardware; resolves with the value in effect. Kinds with writable properties override it. */
-  protected write(property: string, _value: Value): Promise<Value> {
+  /** Drives a validated value to the hardware; resolves with the value in effect. `by` names who asked, for the events it causes. Kinds with writable properties override it. */
+  protected write(property: string, _value: Value, _by: By): Promise<Value> {
     return Promise.reject(new DeviceError('failed', `${this.name}: no writer for "${property}" (a bug in the device kind)`));
   }
 
-  /** Runs a validated action. Kinds with actions override it. */
-  protected invoke(action: string, _params: Readonly<Record<string, Value>>): Promise<Readonly<Record<string, Value>>> {
+  /** Runs a validated action; `by` names who asked, for the events it causes. Kinds with actions override it. */
+  protected invoke(action: string, _params: Readonly<Record<string, Value>>, _by: By): Promise<Readonly<Record<string, Value>>> {
     return Promise.reject(new DeviceError('failed', `${this.name}: no handler for action "${action}" (a bug in the device kind)`));
   }
 
@@ -153,9 +158,12 @@ export abstract class DeviceBase implements Device {
     return this.state.get(name) ?? null;
   }
 
-  /** Emits a device event (stamped with the device name and clock time). */
-  protected emit(kind: string, severity: Severity, message: string): void {
-    this.dispatch({ device: this.name, kind, severity, message, atMs: this.clock.now() });
+  /**
+   * Emits a device event, stamped with the device name and the wall-clock time now. `by`: the
+   * subject of the command that caused it, `device` (the default) for what the device does by itself.
+   */
+  protected emit(kind: string, severity: Severity, message: string, by: By = BY_DEVICE): void {
+    this.dispatch({ device: this.name, kind, severity, message, at: wallTime(this.clock), by });
   }
 
   /** A Poller whose outcomes feed this device's health. Start it from `start`, stop it in `stop`. */

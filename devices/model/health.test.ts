@@ -3,8 +3,12 @@ import { ManualClock } from '../../common/index.js';
 import { HealthTracker, errorMessage } from './health.js';
 import type { DeviceEvent, HealthStatus } from './types.js';
 
+/** The wall time at monotonic 1000 ms: the times in health and events must be this scale, not 1000. */
+const WALL = Date.parse('2026-12-07T10:40:00.000Z');
+const iso = (ms: number): string => new Date(ms).toISOString();
+
 function tracker(failAfter = 3) {
-  const clock = new ManualClock(1000);
+  const clock = new ManualClock(1000, WALL);
   const events: DeviceEvent[] = [];
   const transitions: string[] = [];
   const health = new HealthTracker({
@@ -19,11 +23,11 @@ function tracker(failAfter = 3) {
 }
 
 describe('HealthTracker', () => {
-  it('goes ok → degraded → failed on consecutive failures, with the last error and its time', async () => {
+  it('goes ok → degraded → failed on consecutive failures, with the last error and its wall-clock time', async () => {
     const { clock, events, health } = tracker(3);
     expect(health.health()).toEqual({ status: 'ok', failures: 0 });
     health.ok();
-    expect(health.health().lastOkMs).toBe(1000);
+    expect(health.health().lastOkAt).toBe('2026-12-07T10:40:00.000Z');
     await clock.advance(500);
     health.fail(new Error('i2c-1 0x44: nack'));
     expect(health.status).toBe('degraded');
@@ -32,9 +36,9 @@ describe('HealthTracker', () => {
     expect(events).toHaveLength(0);
     await clock.advance(500);
     health.fail('third');
-    expect(health.health()).toEqual({ status: 'failed', failures: 3, lastError: { message: 'third', atMs: 2000 }, lastOkMs: 1000 });
+    expect(health.health()).toEqual({ status: 'failed', failures: 3, lastError: { message: 'third', at: iso(WALL + 1000) }, lastOkAt: iso(WALL) });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ device: 'rack1-temp', kind: 'sensor-failed', severity: 'alarm', atMs: 2000 });
+    expect(events[0]).toMatchObject({ device: 'rack1-temp', kind: 'sensor-failed', severity: 'alarm', at: '2026-12-07T10:40:01.000Z', by: 'device' });
     expect(events[0]!.message).toContain('third');
     health.fail('fourth'); // still failed: no second alarm
     expect(events).toHaveLength(1);
@@ -46,7 +50,11 @@ describe('HealthTracker', () => {
     health.fail('b');
     await clock.advance(100);
     health.ok();
-    expect(health.health()).toEqual({ status: 'ok', failures: 0, lastError: { message: 'b', atMs: 1000 }, lastOkMs: 1100 });
+    expect(health.health()).toEqual({ status: 'ok', failures: 0, lastError: { message: 'b', at: iso(WALL) }, lastOkAt: iso(WALL + 100) });
+    expect(events.map((e) => [e.kind, e.at, e.by])).toEqual([
+      ['sensor-failed', iso(WALL), 'device'],
+      ['recovered', iso(WALL + 100), 'device'],
+    ]);
     expect(events.map((e) => e.kind)).toEqual(['sensor-failed', 'recovered']);
     expect(transitions).toEqual(['ok>degraded', 'degraded>failed', 'failed>ok']);
   });

@@ -5,13 +5,14 @@
  * - status is 'failed' after `failAfter` consecutive failures, 'degraded' after 1..failAfter−1
  *   or while a standing fault is set (a stalled fan), 'ok' otherwise;
  * - one success clears the consecutive failures (standing faults stay until cleared);
- * - `lastError` keeps the most recent failure or fault with its clock time, also after recovery,
- *   so an operator can see what went wrong last; `lastOkMs` is the last success;
+ * - `lastError` keeps the most recent failure or fault with its wall-clock time, also after
+ *   recovery, so an operator can see what went wrong last; `lastOkAt` is the last success
+ *   (both ISO 8601, `Clock.wallNow` at that moment: devices/README.md, "Times");
  * - entering 'failed' emits one `failedEventKind` event (alarm); leaving it emits one
  *   'recovered' event (info). Degraded is visible in health() without an event of its own
  *   (a single glitch on a bus should not page anyone).
  */
-import type { Clock } from '../../common/index.js';
+import { wallTime, type Clock } from '../../common/index.js';
 import type { DeviceEvent, Health, HealthStatus } from './types.js';
 import { quietly } from './poller.js';
 
@@ -32,8 +33,8 @@ export class HealthTracker {
   private readonly failAfter: number;
   private failures = 0;
   private readonly faults = new Map<string, string>();
-  private lastError: { message: string; atMs: number } | undefined;
-  private lastOkMs: number | undefined;
+  private lastError: { message: string; at: string } | undefined;
+  private lastOkAt: string | undefined;
   private current: HealthStatus = 'ok';
 
   constructor(private readonly options: HealthTrackerOptions) {
@@ -43,14 +44,14 @@ export class HealthTracker {
   /** A poll or write succeeded. */
   ok(): void {
     this.failures = 0;
-    this.lastOkMs = this.options.clock.now();
+    this.lastOkAt = wallTime(this.options.clock);
     this.update();
   }
 
   /** A poll or write failed with `error` (an Error, DeviceError, I2cError, … or anything thrown). */
   fail(error: unknown): void {
     this.failures += 1;
-    this.lastError = { message: errorMessage(error), atMs: this.options.clock.now() };
+    this.lastError = { message: errorMessage(error), at: wallTime(this.options.clock) };
     this.update();
   }
 
@@ -64,7 +65,7 @@ export class HealthTracker {
     } else {
       if (this.faults.get(key) === message) return;
       this.faults.set(key, message);
-      this.lastError = { message, atMs: this.options.clock.now() };
+      this.lastError = { message, at: wallTime(this.options.clock) };
     }
     this.update();
   }
@@ -78,7 +79,7 @@ export class HealthTracker {
       status: this.current,
       failures: this.failures,
       ...(this.lastError === undefined ? {} : { lastError: { ...this.lastError } }),
-      ...(this.lastOkMs === undefined ? {} : { lastOkMs: this.lastOkMs }),
+      ...(this.lastOkAt === undefined ? {} : { lastOkAt: this.lastOkAt }),
     };
   }
 
@@ -94,11 +95,12 @@ export class HealthTracker {
         kind: this.options.failedEventKind ?? 'failed',
         severity: 'alarm',
         message: `${device}: failed after ${this.failures} consecutive errors; last: ${this.lastError?.message ?? 'unknown'}`,
-        atMs: clock.now(),
+        at: wallTime(clock),
+        by: 'device',
       };
       quietly(() => emit(event));
     } else if (previous === 'failed') {
-      const event: DeviceEvent = { device, kind: 'recovered', severity: 'info', message: `${device}: working again`, atMs: clock.now() };
+      const event: DeviceEvent = { device, kind: 'recovered', severity: 'info', message: `${device}: working again`, at: wallTime(clock), by: 'device' };
       quietly(() => emit(event));
     }
     quietly(() => this.options.onStatusChange?.(previous, next));

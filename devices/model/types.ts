@@ -28,13 +28,32 @@ export type DeviceDescription = ResourceDescription<DeviceKind>;
 
 export type Severity = 'info' | 'warning' | 'alarm';
 
+/**
+ * Who caused something (devices/README.md, "Who caused an event"):
+ * - a command's subject: the operator's node ID from the PIA security context (phase 3),
+ *   `coap:<[address]:port>` for an unauthenticated CoAP client, `mqtt:<client id>` for a command
+ *   through the MQTT uplink, `local` for a caller on the gateway itself (and a person at the
+ *   device: a request-to-exit button), `schedule` for a timed command;
+ * - `device` for what the device does by itself: faults, alarms, health, timers running out.
+ */
+export type By = string;
+
+/** `by` of what a device does by itself (a fault, an alarm, a window running out). */
+export const BY_DEVICE: By = 'device';
+/** `by` of a caller on the gateway itself, the default of `set` and `call`. */
+export const BY_LOCAL: By = 'local';
+
 export interface DeviceEvent {
   readonly device: string;
   /** e.g. "stall", "held-open", "forced-door", "sensor-failed", "recovered", "fail-safe". */
   readonly kind: string;
   readonly severity: Severity;
+  /** For a person; names the subject when a command caused it ("unlocked for 2 s by <node id>"). */
   readonly message: string;
-  readonly atMs: number;
+  /** When it happened: wall-clock ISO 8601 UTC (`Clock.wallNow` at that moment), kept through any queue. */
+  readonly at: string;
+  /** Who caused it (`By`): a command's subject, or `device`. */
+  readonly by: By;
 }
 
 export type ErrorCode = 'invalid' | 'busy' | 'failed' | 'not-found';
@@ -55,9 +74,10 @@ export interface Device {
   /** The last known value of every property (null where unknown, e.g. before the first poll or after a fault). */
   read(): Readonly<Record<string, Value>>;
   health(): Health;
-  /** Validates, writes, resolves with the value now in effect. */
-  set(property: string, value: unknown): Promise<Value>;
-  call(action: string, params: Readonly<Record<string, unknown>>): Promise<Readonly<Record<string, Value>>>;
+  /** Validates, writes, resolves with the value now in effect. `by`: who asked (events it causes name them); default `local`. */
+  set(property: string, value: unknown, by?: By): Promise<Value>;
+  /** Validates and runs an action. `by`: who asked (events it causes name them); default `local`. */
+  call(action: string, params: Readonly<Record<string, unknown>>, by?: By): Promise<Readonly<Record<string, Value>>>;
   fetch(blob: string, params: Readonly<Record<string, unknown>>): Promise<Uint8Array>;
   /** Property changes (after each poll or write that changed something). */
   onChange(listener: (property: string, value: Value) => void): () => void;

@@ -14,6 +14,7 @@
 import type { Clock } from '../../common/index.js';
 import { createCamera, createDoor, createFan, createHvac, createLighting, createSafe, createThermometer, CHILTRIX_CXI, type Device, type HvacUnitMap } from '../../devices/index.js';
 import { RtuMaster } from '../../drivers/index.js';
+import type { BusStats } from './bus-stats.js';
 import type { DeviceConfig, FanConfig, HvacConfig, LockConfig } from '../config/index.js';
 import type { GatewayHardware } from './hardware.js';
 
@@ -23,6 +24,8 @@ export const REGISTER_MAPS: Readonly<Record<string, HvacUnitMap>> = { 'chiltrix-
 export interface BuildContext {
   readonly hardware: GatewayHardware;
   readonly clock: Clock;
+  /** Where each serial line's Modbus master is registered for /metrics. */
+  readonly busStats?: BusStats;
   /** Backoff jitter of every poller; default Math.random. */
   readonly random?: () => number;
 }
@@ -125,7 +128,11 @@ async function hvacDevice(c: HvacConfig, common: Common, ctx: BuildContext, mast
   if (map === undefined) throw new Error(`hvac "${c.name}": register map "${c.registerMap}" is not in this build (it has ${Object.keys(REGISTER_MAPS).join(', ')}); fix registerMap`);
   let master = masters.get(c.serial.port);
   if (master === undefined) {
-    master = ctx.hardware.serialLine(c.serial).then((line) => new RtuMaster(line, { clock: ctx.clock }));
+    master = ctx.hardware.serialLine(c.serial).then((line) => {
+      const m = new RtuMaster(line, { clock: ctx.clock });
+      ctx.busStats?.addModbusMaster(c.serial.port, m);
+      return m;
+    });
     masters.set(c.serial.port, master);
   }
   return createHvac({ ...common, master: await master, map, unit: c.unit, ...(ms === undefined ? {} : { pollIntervalMs: ms }) });

@@ -15,7 +15,7 @@
  *      each bounded by `stopTimeoutMs`, so a hung device cannot hold shutdown forever; a stop
  *      that fails or times out is logged by name (the others are not affected).
  */
-import type { Clock, TimerHandle } from '../../common/index.js';
+import { wallTime, type Clock, type TimerHandle } from '../../common/index.js';
 import type { Device, DeviceKind, Health } from '../../devices/model/index.js';
 import type { DeviceConfig } from '../config/index.js';
 import type { BuiltDevice } from './build-devices.js';
@@ -98,7 +98,7 @@ class Managed implements ManagedDevice {
   health(): Health {
     const h = this.device.health();
     if (this.running || this.problem === undefined) return h;
-    return { ...h, status: 'failed', lastError: { message: this.problem, atMs: h.lastError?.atMs ?? this.clock.now() } };
+    return { ...h, status: 'failed', lastError: { message: this.problem, at: h.lastError?.at ?? wallTime(this.clock) } };
   }
 }
 

@@ -94,6 +94,9 @@ describe('Home Assistant commands through the uplink subject\'s grants', () => {
     expect(t.building.parts.lighting.on).toBe(true);
     expect(await command(t, ha, str(lock.command_topic), str(lock.payload_unlock))).toMatchObject({ ok: true });
     expect(t.building.parts.door.locked).toBe(false);
+    const unlocked = (): Json | undefined => ha.received.filter((r) => r.topic === `pia/${gw}/front-door/event`).map((r) => JSON.parse(r.payload) as Json).find((e) => e.kind === 'unlocked');
+    await drive(t, () => unlocked() !== undefined, 'the unlocked event');
+    expect(unlocked()?.by).toBe(t.subjectId); // the event names who asked: the uplink's subject
     await drive(t, () => (JSON.parse(ha.received.filter((r) => r.topic === `pia/${gw}/office-hvac/state`).at(-1)?.payload ?? '{"values":{}}') as { values: { mode?: unknown } }).values.mode !== undefined && t.gateway.device('office-hvac')?.device.read().mode !== null, 'the HVAC polled');
     expect(await command(t, ha, str(climate.mode_command_topic), 'heat')).toMatchObject({ ok: true });
     expect(await command(t, ha, str(climate.temperature_high_command_topic), '26')).toMatchObject({ ok: true });

@@ -74,7 +74,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const { config, clock, logger } = o;
   const g = config.gateway;
   const log = lines(logger);
-  const wall = o.wallClock ?? ((): Date => new Date());
+  const wall = o.wallClock ?? ((): Date => new Date(clock.wallNow()));
   const steps = new Steps<StepName>((e) => log.warn(`start undo: ${text(e)}`));
   let closing = false;
   try {
@@ -128,6 +128,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       piaCounters: () => pia.node.counters,
       trust: () => pia.trust,
       unauthenticated: () => refusals.totals(),
+      buses: () => ({ i2c: hardware.busStats.i2cErrors(), modbus: hardware.busStats.modbusLines() }),
+      build: { version: o.firmwareVersion ?? 'unknown', gatewayId: id },
     });
     metricsRef.current = metrics;
     const health = (): Record<string, unknown> => ({
@@ -135,6 +137,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         gatewayId: id,
         label: credential.label,
         nowMs: clock.now(),
+        wallNowMs: clock.wallNow(),
         startedAtMs,
         stopping: closing,
         addressing: setup.mode,

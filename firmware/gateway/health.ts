@@ -3,8 +3,9 @@
  *
  *   status   "ok" (every device ok and phase 3 with the trusted server verified), "degraded"
  *            (something is not: the lists below say what), or "stopping"
- *   devices  name, kind, status, consecutive failures, last error (message and age), the
- *            seconds since the last good poll, its address and where plain CoAP serves it
+ *   devices  name, kind, status, consecutive failures, last error (message, wall-clock time
+ *            and age), the last good poll (wall-clock time and seconds since), its address and
+ *            where plain CoAP serves it (ages: the wall clock now minus the device's times)
  *   pia      the PIA endpoint, peers with an SA, a few node counters (deadPeers counts only
  *            peers that matter, docs/protocol.md §3: the trusted server, an operator
  *            observing; peersClosed those that said goodbye, peersForgotten the others that
@@ -40,6 +41,8 @@ export interface HealthInput {
   readonly gatewayId: string;
   readonly label: string;
   readonly nowMs: number;
+  /** Clock.wallNow(): the devices' health times are wall-clock. */
+  readonly wallNowMs: number;
   readonly startedAtMs: number;
   readonly stopping: boolean;
   readonly addressing: string;
@@ -65,14 +68,20 @@ export function reportHealth(r: ReportStatus, nowMs: number): Record<string, unk
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
+/** Seconds from an ISO 8601 time to `wallNowMs`, at least 0 (a clock set back; 0 for a time that does not parse). */
+function wallAgeS(at: string, wallNowMs: number): number {
+  const t = Date.parse(at);
+  return Number.isFinite(t) ? seconds(Math.max(0, wallNowMs - t)) : 0;
+}
+
 export function healthReport(i: HealthInput): Record<string, unknown> {
   const devices = i.devices.map((d) => ({
     name: d.name,
     kind: d.kind,
     status: d.health.status,
     failures: d.health.failures,
-    ...(d.health.lastError === undefined ? {} : { lastError: { message: d.health.lastError.message, agoS: seconds(i.nowMs - d.health.lastError.atMs) } }),
-    ...(d.health.lastOkMs === undefined ? {} : { lastOkAgoS: seconds(i.nowMs - d.health.lastOkMs) }),
+    ...(d.health.lastError === undefined ? {} : { lastError: { message: d.health.lastError.message, at: d.health.lastError.at, agoS: wallAgeS(d.health.lastError.at, i.wallNowMs) } }),
+    ...(d.health.lastOkAt === undefined ? {} : { lastOkAt: d.health.lastOkAt, lastOkAgoS: wallAgeS(d.health.lastOkAt, i.wallNowMs) }),
     address: d.address,
     endpoint: d.endpoint,
   }));

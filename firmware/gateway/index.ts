@@ -14,5 +14,6 @@ export { DeviceRunner, OUTPUT_KINDS, bounded, type ManagedDevice, type StopOutco
 export { createAuthorize, policyDecision, scopeOf, verdictOf, describeRequest, type PolicyDevice, type RequestScope } from './access.js';
 export { createDeviceServer, type AccessHooks, type DeviceServer, type DeviceServerOptions } from './device-server.js';
 export { AuditTrail, safeText } from './audit-trail.js';
+export { servedDevice, subjectOf } from './served-device.js';
 export { GatewayMetrics } from './metrics.js';
 export { createGatewayLogger, type LoggerOptions } from './logger.js';

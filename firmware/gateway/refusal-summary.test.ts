@@ -37,7 +37,7 @@ function exchange(phase: 1 | 2 | 3, method: 'GET' | 'PUT', code: number, refused
     path: ['rack-fan', 'speed'], query: [], options: [], payload: new Uint8Array(0), contentFormat: undefined, accept: undefined, observe: undefined, block2: undefined,
     discovery: undefined, size: 20, target: undefined, right: undefined,
   };
-  return { request, ctx: contexts[phase], code, diagnostic: undefined, refused, observing: undefined };
+  return { request, ctx: contexts[phase], code, diagnostic: undefined, refused, observing: undefined, durationMs: 1 };
 }
 
 describe('which exchanges are counted instead of audited', () => {

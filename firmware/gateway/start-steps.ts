@@ -19,8 +19,9 @@ import { createUplink } from '../uplink/index.js';
 import { startAdminServer, type AdminHandlers, type AdminServer } from './admin-http.js';
 import { AuditTrail } from './audit-trail.js';
 import { buildDevices } from './build-devices.js';
+import { withBusStats, type CountedHardware } from './bus-stats.js';
 import { DeviceRunner, type ManagedDevice, type StopOutcome } from './device-runner.js';
-import { toGatewayHardware, type GatewayHardware } from './hardware.js';
+import { toGatewayHardware } from './hardware.js';
 import { GatewayStartError } from './identity.js';
 import type { GatewayMetrics } from './metrics.js';
 import { openPiaEndpoint, type GatewayNetwork, type PiaEndpoint } from './pia-endpoint.js';
@@ -52,8 +53,8 @@ export const text = (e: unknown): string => (e instanceof Error ? e.message : St
 export const lines = (l: Logger): Lines => ({ debug: (m) => l.debug(m), info: (m) => l.info(m), warn: (m) => l.warn(m), error: (m) => l.error(m) });
 
 /** 1. The hardware seam (the identity may come from its ATECC608); closed last. */
-export function openHardware(o: GatewayOptions): Opened<GatewayHardware> {
-  const hardware = toGatewayHardware(o.hardware);
+export function openHardware(o: GatewayOptions): Opened<CountedHardware> {
+  const hardware = withBusStats(toGatewayHardware(o.hardware));
   return { value: hardware, close: () => hardware.close() };
 }
 
@@ -77,8 +78,8 @@ export interface RunningDevices {
 }
 
 /** 3. The devices built and started, outputs first at their safe level; the close stops them (each bounded). */
-export async function startDevices(o: GatewayOptions, hardware: GatewayHardware): Promise<Opened<RunningDevices>> {
-  const built = await buildDevices(o.config.devices, { hardware, clock: o.clock, ...(o.random === undefined ? {} : { random: o.random }) });
+export async function startDevices(o: GatewayOptions, hardware: CountedHardware): Promise<Opened<RunningDevices>> {
+  const built = await buildDevices(o.config.devices, { hardware, busStats: hardware.busStats, clock: o.clock, ...(o.random === undefined ? {} : { random: o.random }) });
   const t = o.timeouts;
   const runner = new DeviceRunner(built, { clock: o.clock, log: lines(o.logger.child({ component: 'devices' })), ...(t?.deviceStartMs === undefined ? {} : { startTimeoutMs: t.deviceStartMs }), ...(t?.deviceStopMs === undefined ? {} : { stopTimeoutMs: t.deviceStopMs }) });
   const stopped: StopOutcome[] = [];
@@ -203,7 +204,7 @@ export async function serveDevices(o: GatewayOptions, w: CoapWiring): Promise<Op
       auditWritable: () => records.trail.writable,
     },
     onExchange: (record) => {
-      w.metrics.current?.coapAnswered(record.ctx.phase === 1 ? 'plain' : 'pia', record.code);
+      w.metrics.current?.exchange(record);
       const refusal = unauthenticatedRefusal(record);
       if (refusal === undefined) records.trail.exchange(record);
       else records.refusals.refused(refusal, record.ctx.peer.address);

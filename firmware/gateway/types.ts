@@ -32,7 +32,7 @@ export interface GatewayOptions {
   readonly canAdminNetwork?: () => boolean;
   /** Backoff jitter of the device pollers and CoAP; default Math.random. */
   readonly random?: () => number;
-  /** Wall clock for audit records and latch times; default `new Date()`. */
+  /** Wall clock for audit records and latch times; default the clock's `wallNow` (the one device values and events carry). */
   readonly wallClock?: () => Date;
   /** Bounds on device start and stop; defaults 10 000 and 5 000 ms per device. */
   readonly timeouts?: { readonly deviceStartMs?: number; readonly deviceStopMs?: number };

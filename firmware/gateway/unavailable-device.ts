@@ -4,7 +4,7 @@
  * asking for it learns why instead of getting 4.04, and health and metrics list it as failed.
  * It has no properties, actions or blobs; every operation is refused with the reason.
  */
-import type { Clock } from '../../common/index.js';
+import { wallTime, type Clock } from '../../common/index.js';
 import { DeviceError, type Device, type DeviceDescription, type DeviceKind, type Health, type Value } from '../../devices/model/index.js';
 
 export class UnavailableDevice implements Device {
@@ -18,7 +18,7 @@ export class UnavailableDevice implements Device {
     clock: Clock,
   ) {
     this.#description = { name, kind, part: `not available: ${reason}`, properties: [], actions: [], blobs: [] };
-    this.#health = { status: 'failed', failures: 1, lastError: { message: reason, atMs: clock.now() } };
+    this.#health = { status: 'failed', failures: 1, lastError: { message: reason, at: wallTime(clock) } };
   }
 
   describe(): DeviceDescription {

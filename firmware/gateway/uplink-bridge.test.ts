@@ -109,7 +109,7 @@ describe('UplinkBridge', () => {
     const fan = new FakeDevice();
     const up = recorder();
     const bridge = new UplinkBridge(up, [{ name: 'fan', device: fan.asDevice(), health: () => fan.h }], clock, () => undefined);
-    for (const l of fan.events) l({ device: 'fan', kind: 'stall', severity: 'alarm', message: 'stalled', atMs: 0 });
+    for (const l of fan.events) l({ device: 'fan', kind: 'stall', severity: 'alarm', message: 'stalled', at: new Date(0).toISOString(), by: 'device' });
     expect(up.events).toEqual(['stall']);
     await clock.advance(COALESCE_MS);
     await turn();

@@ -178,10 +178,10 @@ export class UplinkCommands {
   async #apply(name: string, device: Device, op: DeviceOp): Promise<void> {
     switch (op.op) {
       case 'set':
-        await device.set(op.property, op.value);
+        await device.set(op.property, op.value, this.#o.subject); // events it causes name the subject (devices/model `By`)
         return;
       case 'call':
-        await device.call(op.action, op.params);
+        await device.call(op.action, op.params, this.#o.subject);
         return;
       case 'snapshot': {
         const jpeg = await device.fetch(op.blob, {});

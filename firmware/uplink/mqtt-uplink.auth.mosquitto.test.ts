@@ -22,7 +22,7 @@ function uplink(config: UplinkConfig, name: string): MqttUplink {
   return u;
 }
 
-const alarm = { device: 'door1', kind: 'forced-door', severity: 'alarm', message: 'forced', atMs: 1 } as const;
+const alarm = { device: 'door1', kind: 'forced-door', severity: 'alarm', message: 'forced', at: '2030-01-01T00:00:00.001Z', by: 'device' } as const;
 
 describe('MqttUplink authentication', () => {
   it('logs in with a client certificate where the broker requires one; without it the broker refuses and the message stays queued', async () => {

@@ -28,7 +28,7 @@ function uplink(url: string, extra: Partial<UplinkConfig> = {}): MqttUplink {
   return u;
 }
 
-const event = (device: string, n: number): DeviceEvent => ({ device, kind: 'tick', severity: 'info', message: String(n), atMs: n });
+const event = (device: string, n: number): DeviceEvent => ({ device, kind: 'tick', severity: 'info', message: String(n), at: new Date(n).toISOString(), by: 'device' });
 
 /** The events per device after de-duplication on seq (a consumer keeps seq > the last seen). */
 function dedupe(received: readonly Received[]): Map<string, { seq: number; n: number }[]> {

@@ -34,7 +34,7 @@ describe('MqttUplink pacing', () => {
     const broker = new TestBroker(tracker, await freePort());
     const clock = new ManualClock();
     const u = uplink(broker.url, clock, { drainRatePerSec: 10, reconnectMinMs: 100, reconnectMaxMs: 100 });
-    for (let i = 0; i < 30; i++) u.publishEvent({ device: 'd0', kind: 'tick', severity: 'info', message: String(i), atMs: i });
+    for (let i = 0; i < 30; i++) u.publishEvent({ device: 'd0', kind: 'tick', severity: 'info', message: String(i), at: new Date(i).toISOString(), by: 'device' });
     await sleep(50);
     await broker.start();
     await until(() => u.health().failures > 0 || u.health().state === 'connected', 'the first attempt to end');

@@ -49,7 +49,7 @@ describe('MqttUplink over TLS', () => {
     const sub = await subscribe(`mqtts://127.0.0.1:${broker.port}`, ['pia/gw-tls/#'], { clientId: 'tls-reader', clean: true, ca: good.ca });
     subs.push(sub);
     const u = uplink(good.ca, 'gw-tls');
-    u.publishEvent({ device: 'door1', kind: 'forced-door', severity: 'alarm', message: 'forced', atMs: 1 });
+    u.publishEvent({ device: 'door1', kind: 'forced-door', severity: 'alarm', message: 'forced', at: new Date(1).toISOString(), by: 'device' });
     await until(() => sub.received.some((r) => r.topic === 'pia/gw-tls/door1/event'), 'the event over TLS');
     expect(u.health().state).toBe('connected');
     expect(JSON.parse(sub.received.find((r) => r.topic === 'pia/gw-tls/door1/event')?.payload ?? '{}')).toMatchObject({ seq: 1, kind: 'forced-door', severity: 'alarm' });
@@ -57,7 +57,7 @@ describe('MqttUplink over TLS', () => {
 
   it('refuses a broker its CA did not sign, with an error that says what to fix; the message stays queued', async () => {
     const u = uplink(other.ca, 'gw-wrong-ca');
-    u.publishEvent({ device: 'door1', kind: 'forced-door', severity: 'alarm', message: 'forced', atMs: 1 });
+    u.publishEvent({ device: 'door1', kind: 'forced-door', severity: 'alarm', message: 'forced', at: new Date(1).toISOString(), by: 'device' });
     await until(() => u.health().lastError !== undefined, 'the TLS error');
     const h = u.health();
     expect(h.state).not.toBe('connected');

@@ -110,13 +110,19 @@ function deviceStateLines(label: string, body: Record<string, unknown>): string[
   ];
 }
 
-/** "health ok", "health degraded (3 failures; last error 12 s ago: …)". */
+/**
+ * "health ok", "health degraded (3 failures; last error at 2026-12-07T10:40:00.000Z, 12 s ago: …)":
+ * the gateway's wall-clock time of the error as it sent it (UTC), and its age by the gateway's clock.
+ */
 export function healthText(h: Record<string, unknown>): string {
   const status = typeof h.status === 'string' ? h.status : 'unknown';
   const parts: string[] = [];
   if (typeof h.failures === 'number' && h.failures > 0) parts.push(`${h.failures} failure${h.failures === 1 ? '' : 's'}`);
   const e = h.lastError;
-  if (isRecord(e) && typeof e.message === 'string') parts.push(`last error${typeof e.agoMs === 'number' ? ` ${Math.round(e.agoMs / 1000)} s ago` : ''}: ${e.message}`);
+  if (isRecord(e) && typeof e.message === 'string') {
+    const when = [typeof e.at === 'string' ? `at ${e.at}` : '', typeof e.agoMs === 'number' ? `${Math.round(e.agoMs / 1000)} s ago` : ''].filter((w) => w !== '').join(', ');
+    parts.push(`last error${when === '' ? '' : ` ${when}`}: ${e.message}`);
+  }
   return `health ${status}${parts.length === 0 ? '' : ` (${parts.join('; ')})`}`;
 }
 

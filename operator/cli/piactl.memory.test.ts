@@ -4,6 +4,7 @@
  * each checked in human and --json form.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { wallTime } from '../../common/index.js';
 import { SUITE_NAMES, cpuSuiteChoice } from '../../pia/index.js';
 import { CAMERA_ADDRESS, FAN_ADDRESS, GATEWAY, memoryGateway, type MemoryGateway } from './test-support/index.js';
 
@@ -36,9 +37,10 @@ describe('piactl get', () => {
     const r = await g.run(['get', `coap://[${FAN_ADDRESS}]/rack-fan`], { credential: alice.file });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('rack-fan: fan, fake fan for tests; health ok\n  temperature  21.5\n  speed        40\n  mode         auto\n');
-    g.fan.health_ = { status: 'degraded', failures: 2, lastError: { message: 'SHT31 at i2c-1 0x44: CRC mismatch', atMs: g.t.clock.now() } };
+    g.t.clock.setWall('2026-12-07T10:40:00.000Z');
+    g.fan.health_ = { status: 'degraded', failures: 2, lastError: { message: 'SHT31 at i2c-1 0x44: CRC mismatch', at: wallTime(g.t.clock) } };
     const degraded = await g.run(['get', 'rack-fan/temperature'], { credential: alice.file });
-    expect(degraded.stdout).toMatch(/^rack-fan\/temperature: 21\.5 Cel \(health degraded \(2 failures; last error \d+ s ago: SHT31 at i2c-1 0x44: CRC mismatch\)\)\n$/);
+    expect(degraded.stdout).toMatch(/^rack-fan\/temperature: 21\.5 Cel \(health degraded \(2 failures; last error at 2026-12-07T10:40:00\.000Z, \d+ s ago: SHT31 at i2c-1 0x44: CRC mismatch\)\)\n$/);
     const json = await g.run(['get', 'rack-fan', '--json'], { credential: alice.file });
     expect(lines(json.stdout)[0]).toMatchObject({ target: `coap://[${FAN_ADDRESS}]/rack-fan` });
     expect(lines(json.stdout)[0]).toMatchObject({ ok: true, result: { name: 'rack-fan', kind: 'fan', properties: { temperature: 21.5, speed: 40, mode: 'auto' }, health: { status: 'degraded', failures: 2 } } });

@@ -159,6 +159,10 @@ describe('piactl console in Chromium', () => {
     const firstImage = await page.evaluate(`document.querySelector('article[data-device="lobby-camera"] img.snapshot').src`);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate(`document.querySelector('article[data-device="lobby-camera"] img.snapshot').src`), { timeout: 60_000 }).not.toBe(firstImage);
+    // lastSnapshotAt is a wall-clock timestamp: shown in the browser's local time, the gateway's UTC time in its title
+    const shownAs = `(() => { const el = document.querySelector('article[data-device="lobby-camera"] td[data-property="lastSnapshotAt"]');
+      return el.title + ' ' + String(el.textContent === new Date(el.title).toLocaleString([], { hour12: false })); })()`;
+    await expect.poll(() => page.evaluate(shownAs), { timeout: 20_000 }).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z true$/);
     await screenshot(page, 'console-page');
 
     // Every control has a name a screen reader reads, and is a real control (keyboard).

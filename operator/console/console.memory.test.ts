@@ -70,6 +70,8 @@ describe('console core against the real gateway (in memory)', () => {
     const door = state.devices.find((d) => d.name === 'front-door')!;
     expect(door.actions.map((a) => a.name).sort()).toEqual(['lock', 'unlock']);
     expect(state.devices.find((d) => d.name === 'lobby-camera')!.blobs).toEqual(['snapshot']);
+    // a time-valued property is a wall-clock timestamp the page shows as a time, not a number to chart
+    expect(state.devices.find((d) => d.name === 'lobby-camera')!.properties.find((p) => p.name === 'lastSnapshotAt')).toMatchObject({ type: 'string', kind: 'timestamp' });
 
     const before = s.messages.length;
     await until(m, () => s.messages.slice(before).some((x) => x.type === 'value' && x.device === 'rack-temp' && x.property === 'temperature'));

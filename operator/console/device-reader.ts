@@ -77,6 +77,7 @@ function propertyView(name: string, spec: Record<string, unknown> | undefined, v
     name,
     type: type as PropertyView['type'],
     ...(typeof spec?.unit === 'string' ? { unit: spec.unit } : {}),
+    ...(spec?.kind === 'timestamp' ? { kind: 'timestamp' as const } : {}),
     ...(typeof spec?.min === 'number' ? { min: spec.min } : {}),
     ...(typeof spec?.max === 'number' ? { max: spec.max } : {}),
     ...(Array.isArray(spec?.values) ? { values: spec.values.filter((x): x is string => typeof x === 'string') } : {}),

@@ -2,7 +2,8 @@
 export interface Health {
   readonly status: string;
   readonly failures: number;
-  readonly lastError?: { readonly message: string; readonly agoMs?: number };
+  /** `at`: the gateway's wall-clock time of the error (ISO 8601 UTC). */
+  readonly lastError?: { readonly message: string; readonly at?: string; readonly agoMs?: number };
 }
 
 export function healthOf(v: unknown): Health {
@@ -12,6 +13,6 @@ export function healthOf(v: unknown): Health {
   return {
     status: typeof h.status === 'string' ? h.status : 'unknown',
     failures: typeof h.failures === 'number' ? h.failures : 0,
-    ...(typeof e === 'object' && e !== null && typeof e.message === 'string' ? { lastError: { message: e.message, ...(typeof e.agoMs === 'number' ? { agoMs: e.agoMs } : {}) } } : {}),
+    ...(typeof e === 'object' && e !== null && typeof e.message === 'string' ? { lastError: { message: e.message, ...(typeof e.at === 'string' ? { at: e.at } : {}), ...(typeof e.agoMs === 'number' ? { agoMs: e.agoMs } : {}) } } : {}),
   };
 }

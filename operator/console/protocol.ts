@@ -49,6 +49,8 @@ export interface PropertyView {
   readonly name: string;
   readonly type: 'number' | 'boolean' | 'string' | 'unknown';
   readonly unit?: string;
+  /** 'timestamp': the value is a wall-clock time (ISO 8601 UTC) the page shows in local time. */
+  readonly kind?: 'timestamp';
   readonly min?: number;
   readonly max?: number;
   readonly values?: readonly string[];

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../common/index.js';
 import { verifyAuditFile } from '../../common/audit/index.js';
 import { runPiactl } from '../../operator/index.js';
+import { applyBuildingEvent } from './building-events.js';
 import { startDemoStack, type DemoStack } from './stack.js';
 
 const run = promisify(execFile);
@@ -156,5 +157,52 @@ describe('the demo building end to end, at phase 3', () => {
     expect(ok.stdout).toMatch(/"value":\s*\d/);
     const refused = await run('coap-client-notls', ['-m', 'get', `${at('front-door')}/locked`]);
     expect(refused.stdout + refused.stderr).toMatch(/4\.01.*PIA phase 3/);
+  }, 30_000);
+});
+
+describe('building events (npm start -- --events) make alarms visible end to end', () => {
+  const value = async (resource: string): Promise<unknown> => {
+    const r = await piactl('--json', 'get', resource);
+    if (r.code !== 0) throw new Error(`piactl get ${resource}: exit ${r.code}: ${r.err}`);
+    return (json(r.out) as { result: { value: unknown } }).result.value;
+  };
+  const metric = async (series: string): Promise<string | undefined> => {
+    const admin = stack.gateway.admin;
+    if (admin === undefined) throw new Error('the demo gateway has no admin endpoint');
+    const text = await (await fetch(`http://${admin.address}:${admin.port}/metrics`)).text();
+    return text.split('\n').find((l) => l.startsWith(series))?.split(' ').at(-1);
+  };
+
+  it('door force: piactl reads the forced-door alarm; door close clears it', async () => {
+    applyBuildingEvent(stack.building, 'door force');
+    await expect.poll(() => value('front-door/alarm'), { timeout: 15_000, interval: 500 }).toBe('forced-door');
+    applyBuildingEvent(stack.building, 'door close');
+    await expect.poll(() => value('front-door/alarm'), { timeout: 15_000, interval: 500 }).toBe(null);
+  }, 60_000);
+
+  it('hvac fault fan: the unit reports the fault over Modbus and piactl reads it; hvac ok clears it', async () => {
+    applyBuildingEvent(stack.building, 'hvac fault fan');
+    await expect.poll(() => value('office-hvac/faultText'), { timeout: 20_000, interval: 1000 }).toMatch(/fan/i);
+    applyBuildingEvent(stack.building, 'hvac ok');
+    await expect.poll(() => value('office-hvac/faultText'), { timeout: 20_000, interval: 1000 }).toBe(null);
+  }, 60_000);
+
+  it('sensor fail mcp9808: its device leaves health ok in /metrics; sensor ok brings it back', async () => {
+    const series = 'pia_gateway_device_health{device="rack-exhaust-temp",kind="thermometer"}';
+    expect(await metric(series)).toBe('0');
+    applyBuildingEvent(stack.building, 'sensor fail mcp9808');
+    await expect.poll(() => metric(series), { timeout: 20_000, interval: 500 }).not.toBe('0');
+    expect(Number(await metric('pia_gateway_i2c_errors_total{bus="i2c-1",kind="nack"}'))).toBeGreaterThan(0);
+    applyBuildingEvent(stack.building, 'sensor ok mcp9808');
+    await expect.poll(() => metric(series), { timeout: 30_000, interval: 500 }).toBe('0');
+  }, 90_000);
+
+  it("/metrics: alice's commands by outcome, their latency, the HVAC mode as a text state, Modbus counters, build info", async () => {
+    expect(Number(await metric('pia_gateway_commands_total{device="rack-fan",name="speed",transport="pia",outcome="ok"}'))).toBeGreaterThanOrEqual(2);
+    expect(Number(await metric('pia_gateway_commands_total{device="office-hvac",name="heatingSetpoint",transport="pia",outcome="invalid"}'))).toBe(1);
+    expect(Number(await metric('pia_gateway_request_duration_seconds_count{transport="pia",kind="command"}'))).toBeGreaterThanOrEqual(4);
+    expect(await metric('pia_gateway_device_state{device="office-hvac",property="mode",state=')).toBe('1');
+    expect(Number(await metric('pia_gateway_modbus_total{line="virtual:hvac",counter="requests"}'))).toBeGreaterThan(0);
+    expect(await metric(`pia_gateway_build_info{version=`)).toBe('1');
   }, 30_000);
 });

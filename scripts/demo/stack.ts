@@ -3,7 +3,9 @@
  * and the gateway serving it, with three credentials written for piactl. `npm start` prints
  * the commands to try; the end-to-end tests drive the same stack.
  *
- *   1. a fresh folder (`dir`): the trusted server's state in trust/, credentials beside it
+ *   1. a fresh folder (`dir`, emptied only if the demo made it): the trusted server's state in
+ *      trust/, credentials beside it; the gateway config written (5) and every port checked
+ *      free (ports.ts) before anything starts
  *   2. `pia-trust serve` in-process (PIA on 127.0.0.1:trustPort, admin API on 127.0.0.1, any port)
  *   3. through its admin API: a factory station, "alice" (operator) and "mallory" (operator, no
  *      grant); credentials written 0600
@@ -20,7 +22,7 @@
  *      printed, never logged)
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -33,6 +35,7 @@ import { openUdpTransport } from '../../pia/node/index.js';
 import { burnBoard, openBoard, openStation, parseBoardSpec, stepText, summaryText } from '../../provisioning/index.js';
 import { createVirtualBuilding, type VirtualBuilding } from '../../simulator/index.js';
 import { PasswordHasher, startTrustServer, type TrustServer } from '../../trust-server/index.js';
+import { checkDemoPortsFree } from './ports.js';
 
 const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '../../firmware/config/examples/demo-building.yaml');
 
@@ -84,8 +87,11 @@ export interface DemoStack {
 }
 
 export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
-  rmSync(o.dir, { recursive: true, force: true });
-  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  prepareDemoDir(o.dir);
+  const configFile = join(o.dir, 'gateway.yaml');
+  writeFileSync(configFile, demoConfig(readFileSync(EXAMPLE, 'utf8'), o), { mode: 0o600 });
+  const config = loadGatewayConfig(configFile);
+  await checkDemoPortsFree(o.ports, o.addressing === 'loopback' ? config.devices.length : 0);
   const trust = await startTrustServer({
     stateDir: join(o.dir, 'trust'),
     // 127.0.0.1: the gateway latches the server's address (§4); plain clients on ::1 stay plain.
@@ -122,17 +128,38 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     const ids = { gateway: gatewayId, alice, mallory, ...(homeAssistant === undefined ? {} : { homeAssistant }) };
     const mynet = await addMynetAdmin(trust, admin, join(o.dir, 'mynet-admin-password'));
 
-    const configFile = join(o.dir, 'gateway.yaml');
-    const mqtt = o.mqtt === undefined || homeAssistant === undefined ? '' : `\nmqtt:\n  url: ${JSON.stringify(o.mqtt.url)}\n  subject: ${homeAssistant}\n  homeAssistant: { enabled: true }\n`;
-    writeFileSync(configFile, demoConfig(readFileSync(EXAMPLE, 'utf8'), o) + mqtt, { mode: 0o600 });
-    const config = loadGatewayConfig(configFile);
-    const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger, firmwareVersion: firmwareVersion() });
+    // With an MQTT uplink, its section names the subject enrolled just now: the config again, with it.
+    const mqtt = o.mqtt === undefined || homeAssistant === undefined ? '' : `
+mqtt:
+  url: ${JSON.stringify(o.mqtt.url)}
+  subject: ${homeAssistant}
+  homeAssistant: { enabled: true }
+`;
+    if (mqtt !== '') writeFileSync(configFile, demoConfig(readFileSync(EXAMPLE, 'utf8'), o) + mqtt, { mode: 0o600 });
+    const gatewayConfig = mqtt === '' ? config : loadGatewayConfig(configFile);
+    const gateway = await startGateway({ config: gatewayConfig, hardware: building.host, clock: o.clock, logger: o.logger, firmwareVersion: firmwareVersion() });
     closers.push(() => gateway.close());
     return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `127.0.0.1:${gateway.pia.port}`, knownGateways: join(o.dir, 'known_gateways'), mynet, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;
   }
+}
+
+/** The file that marks a folder as the demo's own, so a later run may empty it. */
+const DEMO_MARKER = '.pia-demo';
+
+/**
+ * Empties `dir` for this run, but only a folder the demo made (its marker file) or an empty
+ * one: `--dir ~` must never delete a home folder.
+ */
+function prepareDemoDir(dir: string): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, DEMO_MARKER))) {
+    throw new Error(`demo: ${dir} is not empty and was not made by the demo; give a new or empty folder with --dir DIR`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, DEMO_MARKER), 'made by the PIA Gateway demo (npm start): emptied at its next start\n', { mode: 0o600 });
 }
 
 /**

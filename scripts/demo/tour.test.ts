@@ -21,6 +21,9 @@ describe('the demo tour of the virtual building (simulated time)', () => {
     const snapshotPath = join(dir, 'snap.jpg');
     await clock.settle(runTour(b, { clock, seconds: 16, snapshotPath, print: (l) => lines.push(l) }), 10, 50_000);
 
+    // Every part on i2c-1, the idle SHT31 and the sleeping ATECC608 included (a bare read misses those two).
+    const scan = lines.find((l) => l.startsWith('i2c-1: ')) ?? '';
+    expect(scan.slice('i2c-1: '.length).split(' · ').map((part) => part.split(' ')[0])).toEqual(['0x18', '0x44', '0x48', '0x60', '0x76']);
     const readings = lines.filter((l) => /^\s+\d+ s /.test(l)).map((l) => l.trim().split(/\s+/));
     expect(readings.length).toBe(9); // 0, 2, …, 16 s
     // Columns: time, "s", SHT31 °C, RH %, MCP9808 °C, HVAC room °C, fan rpm, door.

@@ -1,6 +1,7 @@
 /**
  * A guided tour of the virtual building, driven only through the driver interfaces:
- *  1. scan the I2C bus and name what answers;
+ *  1. scan the I2C bus and name what answers, idle and sleeping parts included (the gateway's
+ *     own discovery, firmware/config discover.ts);
  *  2. start the rack fan (PWM 25 kHz, 40 %), switch the lights on dimmed, set the HVAC unit
  *     to cool at 22 °C over Modbus;
  *  3. every `periodMs`: read the SHT31 and MCP9808, the fan's tach, the HVAC unit's room
@@ -13,6 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Clock, TimerHandle } from '../../common/index.js';
 import { RtuMaster } from '../../drivers/index.js';
 import { Vc0706Client } from '../../devices/index.js';
+import { scanI2cBus } from '../../firmware/config/index.js';
 import { BUILDING_LINES, BUILDING_PWM, type VirtualBuilding } from '../../simulator/index.js';
 import { readMcp9808, readSht31, TachCounter } from './readers.js';
 
@@ -34,7 +36,9 @@ export async function runTour(b: VirtualBuilding, o: TourOptions): Promise<void>
   const bus = i2c.get(1);
   if (bus === undefined) throw new Error('virtual building has no i2c-1');
 
-  print(`i2c-1 answers at: ${(await bus.scan()).map((a) => `0x${a.toString(16)}`).join(' ')}`);
+  // As `pia-gateway discover` does: a bare read misses an idle SHT31 (0x44) and a sleeping ATECC608 (0x60).
+  const parts = await scanI2cBus(bus, clock);
+  print(`i2c-1: ${parts.map((p) => `0x${p.address.toString(16)} ${p.identified.detail}`).join(' · ')}`);
   const fan = await pwm.openChannel(BUILDING_PWM.chip, BUILDING_PWM.fan);
   const dimmer = await pwm.openChannel(BUILDING_PWM.chip, BUILDING_PWM.dimmer);
   const doorRelay = await gpio.openOutput(BUILDING_LINES.doorRelay, { initial: 0 }); // fail-secure strike: de-energized = locked

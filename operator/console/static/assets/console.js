@@ -27,7 +27,7 @@ const gateways = new Map(); // name → view
 const devices = new Map(); // gateway → [device]
 const series = new Map(); // key → [[t, v]] (the charts' samples)
 const alarms = new Map(); // id → alarm
-const valueCells = new Map(); // key → { cell, unit }
+const valueCells = new Map(); // key → { cell, unit, kind }
 const charts = new Map(); // key → svg
 const dirty = new Set();
 const results = new Map();
@@ -35,8 +35,12 @@ let socket;
 let retryMs = 1000;
 
 const HOUR = 3_600_000;
-function formatValue(v, unit) {
+// A 'timestamp' property (a wall-clock ISO 8601 time from the gateway) is shown in local time.
+function formatValue(v, unit, kind) {
   if (v === null || v === undefined) return '—';
+  if (kind === 'timestamp' && typeof v === 'string' && Number.isFinite(Date.parse(v))) {
+    return new Date(v).toLocaleString([], { hour12: false });
+  }
   const text = typeof v === 'number' ? String(Math.round(v * 100) / 100) : typeof v === 'string' ? v : JSON.stringify(v);
   return unit ? `${text} ${unit}` : text;
 }
@@ -103,10 +107,11 @@ function deviceCard(dev) {
   for (const p of dev.properties) {
     const tr = make('tr');
     tr.appendChild(make('td', {}, p.name));
-    const cell = make('td', { class: 'value', 'data-property': p.name }, formatValue(p.value, p.unit));
+    const cell = make('td', { class: 'value', 'data-property': p.name }, formatValue(p.value, p.unit, p.kind));
+    if (p.kind === 'timestamp' && typeof p.value === 'string') cell.title = p.value;
     tr.appendChild(cell);
     table.appendChild(tr);
-    valueCells.set(key(dev.gateway, dev.name, p.name), { cell, unit: p.unit });
+    valueCells.set(key(dev.gateway, dev.name, p.name), { cell, unit: p.unit, kind: p.kind });
   }
   card.appendChild(table);
   const load = deviceControls(card, dev, send, results, token);
@@ -173,7 +178,10 @@ function onMessage(m) {
     case 'value': {
       const k = key(m.gateway, m.device, m.property);
       const v = valueCells.get(k);
-      if (v) v.cell.textContent = formatValue(m.value, v.unit);
+      if (v) {
+        v.cell.textContent = formatValue(m.value, v.unit, v.kind);
+        if (v.kind === 'timestamp' && typeof m.value === 'string') v.cell.title = m.value;
+      }
       const dev = devices.get(m.gateway)?.find((d) => d.name === m.device);
       const p = dev?.properties.find((x) => x.name === m.property);
       if (p) p.value = m.value;
