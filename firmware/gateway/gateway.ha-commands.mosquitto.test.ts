@@ -128,6 +128,9 @@ describe('Home Assistant commands through the uplink subject\'s grants', () => {
     expect(await command(t, ha, str(fan.percentage_command_topic), 'fast')).toMatchObject({ ok: false, error: 'invalid', reason: expect.stringMatching(/"fast" is not a number; send a number in 0–100/) as unknown });
     expect(await command(t, ha, str(fan.percentage_command_topic), '150')).toMatchObject({ ok: false, error: 'failed' });
     expect(t.building.parts.fan.dutyFraction).toBeCloseTo(0.4, 2);
+    const metrics = await t.gateway.metrics();
+    for (const outcome of ['ok', 'invalid', 'failed']) expect(metrics).toContain(`pia_gateway_commands_total{device="rack-fan",name="speed",transport="mqtt",outcome="${outcome}"} 1`);
+    expect(metrics).toContain('pia_gateway_commands_total{device="front-door",name="locked",transport="mqtt",outcome="ok"} 1');
   });
 
   it('with a read-only grant: state entities only, and a command sent anyway is refused and audited', async () => {

@@ -121,7 +121,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         return { name: d.name, kind: d.kind, status: h.status, ...(h.lastError === undefined ? {} : { lastError: h.lastError.message }) };
       });
     const reporter = await steps.open('report', () => openTrustReport(o, pia, trustServer, reportDevices, wall));
-    const uplink = await steps.open('uplink', () => openUplink(o, id, served, { pia, trustServer, trail, wall, closing: () => closing }));
+    const uplink = await steps.open('uplink', () => openUplink(o, id, served, { pia, trustServer, trail, wall, closing: () => closing, metrics: metricsRef }));
     const metrics = new GatewayMetrics({
       ...(uplink === undefined ? {} : { uplink: () => uplink.health() }),
       devices: () => devices.map((d) => ({ name: d.name, kind: d.kind, health: d.health(), values: d.device.read(), properties: d.device.describe().properties })),

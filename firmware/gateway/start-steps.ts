@@ -251,6 +251,7 @@ export interface UplinkNeeds {
   readonly trail: AuditTrail;
   readonly wall: () => Date;
   readonly closing: () => boolean;
+  readonly metrics: { readonly current?: GatewayMetrics };
 }
 
 /**
@@ -287,6 +288,7 @@ export function openUplink(o: GatewayOptions, gatewayId: string, served: readonl
     clock: o.clock,
     wallNow: needs.wall,
     closing: needs.closing,
+    onOutcome: (device, name, outcome) => needs.metrics.current?.command(device, name, 'mqtt', outcome),
   });
   const bridge = new UplinkBridge(uplink, devices, o.clock, (m) => logger.warn(m), {
     allowed: (d, a) => commands.allowed(d, a),

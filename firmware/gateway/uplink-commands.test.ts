@@ -50,6 +50,7 @@ function fakeDevice(): Device & { writes: [string, unknown][]; hold: boolean; re
 
 function rig(o: { grants?: Grant[]; maxInFlight?: number; writable?: boolean } = {}) {
   const clock = new ManualClock(1_000);
+  const outcomes: string[] = [];
   const published: { topic: string; payload: string; retain: boolean }[] = [];
   const records: { event: string; fields: Readonly<Record<string, JsonValue>> }[] = [];
   const port: CommandPort = { onCommand: () => undefined, publishNow: (topic, payload, retain) => (published.push({ topic, payload: payload.toString(), retain }), true), topicLayout: topics };
@@ -66,9 +67,10 @@ function rig(o: { grants?: Grant[]; maxInFlight?: number; writable?: boolean } =
     wallNow: () => new Date(Date.UTC(2026, 11, 7, 12)),
     closing: () => false,
     ...(o.maxInFlight === undefined ? {} : { maxInFlight: o.maxInFlight }),
+    onOutcome: (d, n, outcome) => void outcomes.push(`${d} ${n} ${outcome}`),
   });
   const send = (topic: string, payload: string): ReturnType<UplinkCommands['handle']> => commands.handle(topic, new TextEncoder().encode(payload));
-  return { clock, published, records, device, commands, send };
+  return { clock, published, records, device, commands, send, outcomes };
 }
 
 const control: Grant[] = [{ id: 'g1', devices: 'rack-*', rights: ['control'], validS: 60 }];
@@ -105,6 +107,9 @@ describe('commands from MQTT', () => {
     expect(await r.send('pia/gw1/rack-fan/speed/set', '150')).toMatchObject({ ok: false, error: 'failed', reason: 'speed 150 is outside 0–100' });
     expect(r.records.map((x) => x.fields.result)).toEqual(['error: speed 150 is outside 0–100']);
     expect(r.published.map((p) => p.topic)).toEqual(['pia/gw1/no-such/speed/result', 'pia/gw1/rack-fan/speed/result', 'pia/gw1/rack-fan/speed/result']);
+    await r.send('pia/gw1/rack-fan/bogus-name/set', '1');
+    // metrics labels stay bounded: no unknown device, an unknown name as "_other"
+    expect(r.outcomes).toEqual(['rack-fan speed invalid', 'rack-fan speed failed', 'rack-fan _other invalid']);
   });
 
   it('keeps at most maxInFlight commands running: the next is refused busy, and taken again once one finished', async () => {

@@ -62,6 +62,8 @@ export interface UplinkCommandsOptions {
   readonly wallNow: () => Date;
   readonly closing: () => boolean;
   readonly maxInFlight?: number;
+  /** Each command's outcome for /metrics (`transport` "mqtt"): only for a device served here, a name it has (else "_other": bounded labels). */
+  readonly onOutcome?: (device: string, name: string, outcome: 'ok' | 'refused' | 'invalid' | 'busy' | 'failed') => void;
 }
 
 export interface CommandResult {
@@ -113,6 +115,7 @@ export class UplinkCommands {
     this.counters.received++;
     const answer = (r: Omit<CommandResult, 'at'>): CommandResult => {
       const result = { ...r, at: this.#o.wallNow().toISOString() };
+      this.#count(cmd.device, cmd.name, r);
       const junk = r.error === 'not-found' || r.error === 'invalid' || r.error === 'busy';
       if (junk && !this.#junk.take()) this.counters.unanswered++;
       else this.#o.uplink.publishNow(layout.result(cmd.device, cmd.name), JSON.stringify(result), false);
@@ -189,6 +192,13 @@ export class UplinkCommands {
         return;
       }
     }
+  }
+
+  #count(device: string, name: string, r: Omit<CommandResult, 'at'>): void {
+    const d = this.#devices.get(device)?.describe();
+    if (d === undefined || this.#o.onOutcome === undefined) return;
+    const known = [...d.properties, ...d.actions, ...d.blobs].some((x) => x.name === name);
+    this.#o.onOutcome(device, known ? name : '_other', r.ok ? 'ok' : r.error === 'not-found' || r.error === undefined ? 'invalid' : r.error);
   }
 
   /** The subject as the policy sees a phase-3 peer: its node ID, label and grants now; no SA of its own (SPIs 0). */
