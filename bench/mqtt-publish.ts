@@ -11,6 +11,12 @@
  * per PUBACK held the ratio at 0.64–0.75.
  *
  * Run: npx tsx bench/mqtt-publish.ts [messages per round, default 5000]
+ *
+ * `outage` mode (npx tsx bench/mqtt-publish.ts outage): the broker killed (SIGKILL) for 20 s,
+ * then the time from its return (port accepting) to the uplink connected, with the backoff at a
+ * 1 s floor (reconnectMaxMs = reconnectMinMs; target < 2 s) and at the defaults (1 s … 30 s);
+ * then 10 clean restarts of the uplink with the broker up, each queuing 20 events and 11 final
+ * states just before close(): duplicates by seq seen by a subscriber (target 0).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,4 +124,66 @@ export async function main(n = 5000): Promise<{ bare: number; uplink: number; ra
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main(Number(process.argv[2] ?? 5000));
+const OUTAGE_MS = 20_000;
+
+async function reconnectAfterOutage(broker: TestBroker, dir: string, name: string, config: { reconnectMinMs?: number; reconnectMaxMs?: number }): Promise<number> {
+  const u = createUplink({ config: { url: broker.url, ...config }, queueFile: join(dir, `${name}.db`), clock: systemClock(), logger: quiet, gatewayId: name });
+  while (u.health().state !== 'connected') await new Promise((r) => setTimeout(r, 5));
+  await broker.kill();
+  await new Promise((r) => setTimeout(r, OUTAGE_MS));
+  await broker.start(); // resolves once the port accepts
+  const back = performance.now();
+  while (u.health().state !== 'connected') await new Promise((r) => setTimeout(r, 5));
+  const ms = performance.now() - back;
+  await u.close();
+  return ms;
+}
+
+async function duplicatesOverCleanRestarts(broker: TestBroker, dir: string, restarts: number): Promise<{ delivered: number; duplicates: number }> {
+  const sub = await mqtt.connectAsync(broker.url, { clientId: 'bench-dups', clean: true, reconnectPeriod: 0 });
+  const seqs: number[] = [];
+  sub.on('message', (topic, payload, packet) => {
+    if (!packet.retain && /\/(state|event)$/.test(topic)) seqs.push((JSON.parse(payload.toString()) as { seq: number }).seq);
+  });
+  await sub.subscribeAsync('pia/dups/#', { qos: 1 });
+  for (let r = 0; r <= restarts; r++) {
+    const u = createUplink({ config: { url: broker.url }, queueFile: join(dir, 'dups.db'), clock: systemClock(), logger: quiet, gatewayId: 'dups' });
+    while (u.health().state !== 'connected') await new Promise((res) => setTimeout(res, 5));
+    if (r < restarts) {
+      for (let i = 0; i < 20; i++) u.publishEvent({ device: 'd0', kind: 'tick', severity: 'info', message: String(i), at: new Date().toISOString(), by: 'device' });
+      for (let d = 0; d < 11; d++) u.publishState(`dev${d}`, { level: r * 100 + d }, { status: 'ok', failures: 0 }); // the final states, as the gateway stops
+    } else {
+      await new Promise((res) => setTimeout(res, 500)); // the last start: anything re-sent arrives now
+    }
+    await u.close();
+  }
+  await sub.endAsync();
+  return { delivered: seqs.length, duplicates: seqs.length - new Set(seqs).size };
+}
+
+export async function outage(): Promise<{ floorMs: number[]; defaultsMs: number; duplicates: number }> {
+  const tracker = new ProcessTracker();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mqtt-outage-'));
+  try {
+    const broker = new TestBroker(tracker, await freePort());
+    await broker.start();
+    const floorMs: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      floorMs.push(await reconnectAfterOutage(broker, dir, `floor${i}`, { reconnectMinMs: 1000, reconnectMaxMs: 1000 }));
+      console.log(`reconnect after a ${OUTAGE_MS / 1000} s outage, backoff at its 1 s floor: ${floorMs.at(-1)?.toFixed(0)} ms after the broker's return (target < 2000)`);
+    }
+    const defaultsMs = await reconnectAfterOutage(broker, dir, 'defaults', {});
+    console.log(`reconnect after a ${OUTAGE_MS / 1000} s outage, default backoff (1 s … 30 s, jitter 0.5): ${defaultsMs.toFixed(0)} ms after the broker's return`);
+    const dups = await duplicatesOverCleanRestarts(broker, dir, 10);
+    console.log(`10 clean restarts with the broker up: ${dups.delivered} messages delivered, ${dups.duplicates} duplicates by seq (target 0)`);
+    return { floorMs, defaultsMs, duplicates: dups.duplicates };
+  } finally {
+    await tracker.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv[2] === 'outage') await outage();
+  else await main(Number(process.argv[2] ?? 5000));
+}

@@ -119,7 +119,7 @@ export function deviceErrorResponse(error: unknown, target: Target, env: Handler
       case 'not-found':
         return errorResponse(CoapCode.NotFound, error.message);
       case 'busy':
-        return errorResponse(CoapCode.ServiceUnavailable, error.message, env.busyRetryS);
+        return errorResponse(CoapCode.ServiceUnavailable, error.message, error.retryAfterS ?? env.busyRetryS);
       case 'failed':
         return errorResponse(CoapCode.InternalServerError, error.message);
     }

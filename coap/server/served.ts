@@ -43,11 +43,15 @@ export type ServedErrorCode = 'invalid' | 'busy' | 'failed' | 'not-found';
 
 /** A refusal a client sees: invalid → 4.00, not-found → 4.04, busy → 5.03 with Max-Age, failed → 5.00. */
 export class ServedError extends Error {
+  /** For 'busy': seconds until a retry can work, sent as Max-Age (RFC 7252 §5.9.3.4); default the server's busyRetryS. */
+  readonly retryAfterS: number | undefined;
   constructor(
     readonly code: ServedErrorCode,
     message: string,
+    options: { readonly retryAfterS?: number } = {},
   ) {
     super(message);
     this.name = 'ServedError';
+    this.retryAfterS = options.retryAfterS;
   }
 }

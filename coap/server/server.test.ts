@@ -106,6 +106,8 @@ describe('CoapServer: resources of a Device (devices/model/types.ts mapping)', (
     s.device.failNext = new ServedError('busy', 'dev: a capture is in progress');
     const busy = await s.client.put(s.uri('/dev/speed'), 10);
     expect([busy.codeText, busy.maxAge, busy.diagnostic]).toEqual(['5.03', 2, 'dev: a capture is in progress']);
+    s.device.failNext = new ServedError('busy', 'dev: one write per 60 s', { retryAfterS: 41 }); // the device knows when: its Max-Age
+    expect((await s.client.put(s.uri('/dev/speed'), 10)).maxAge).toBe(41);
     s.device.failNext = new ServedError('failed', 'dev: PWM write failed: EIO');
     const failed = await s.client.put(s.uri('/dev/speed'), 10);
     expect([failed.codeText, failed.diagnostic]).toEqual(['5.00', 'dev: PWM write failed: EIO']);

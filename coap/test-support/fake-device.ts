@@ -91,7 +91,7 @@ export class FakeDevice implements Device {
   async fetch(blob: string, params: Readonly<Record<string, unknown>>): Promise<Uint8Array> {
     this.#throwIfFailing();
     if (blob !== 'snap') throw new ServedError('not-found', `${this.#name} has no blob ${blob}`);
-    if (this.#busy) throw new ServedError('busy', `${this.#name}: a capture is in progress; retry in a moment`);
+    if (this.#busy) throw new ServedError('busy', `${this.#name}: a capture is in progress`);
     this.#busy = true;
     try {
       if (this.options.fetchMs !== undefined) await this.options.clock?.sleep(this.options.fetchMs);

@@ -126,7 +126,7 @@ export class CameraDevice extends DeviceBase {
   /** Runs one camera operation at a time; a second one meanwhile is busy. Outcomes feed health. */
   private async exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
     if (this.capture !== undefined) {
-      throw new DeviceError('busy', `${this.name}: the camera is busy with another capture; retry when it has finished (a 640x480 frame takes a few seconds)`);
+      throw new DeviceError('busy', `${this.name}: the camera is busy with another capture (a 640x480 frame takes a few seconds)`);
     }
     const run = this.ops.run(work);
     this.capture = run;

@@ -114,19 +114,21 @@ export class HvacDevice extends DeviceBase {
     const reg = this.map.registers[role];
     if (reg === undefined || !reg.writable) throw new DeviceError('invalid', `${this.name}: property "${property}" is read-only`);
     const rateLimited = reg.values === undefined && role !== 'power';
+    // A fresh poll first for a rate-limited setpoint (what the unit holds now, its limits), else
+    // only when the limits are unknown.
+    if (rateLimited || this.needsLimits(reg)) await this.poller.pollNow();
+    const encoded = encodeWrite(role, reg, value, (r) => this.value(r));
+    if ('refusal' in encoded) throw new DeviceError('invalid', `${this.name}: ${role}: ${encoded.refusal}`);
+    // The unit already holds it: nothing to write, and the write allowance is kept.
+    if (rateLimited && this.value(role) === encoded.value) return encoded.value;
+    // Checked and claimed with no await between: a concurrent write of this setpoint is busy.
     const now = this.clock.now();
     const last = this.lastWriteAt.get(role);
     if (rateLimited && last !== undefined && now - last < this.intervalMs) {
-      const retryS = Math.ceil((last + this.intervalMs - now) / 1000);
-      throw new DeviceError('busy', `${this.name}: ${role} was written ${Math.floor((now - last) / 1000)} s ago; the unit takes one write per ${this.intervalMs / 1000} s per setpoint; retry in ${retryS} s`);
+      const retryAfterS = Math.ceil((last + this.intervalMs - now) / 1000);
+      throw new DeviceError('busy', `${this.name}: ${role} was written ${Math.floor((now - last) / 1000)} s ago; the unit takes one write per ${this.intervalMs / 1000} s per setpoint`, { retryAfterS });
     }
-    if (rateLimited) this.lastWriteAt.set(role, now); // claimed now: a concurrent write of this setpoint is busy
-    if (this.needsLimits(reg)) await this.poller.pollNow();
-    const encoded = encodeWrite(role, reg, value, (r) => this.value(r));
-    if ('refusal' in encoded) {
-      if (rateLimited) this.restoreLastWrite(role, last);
-      throw new DeviceError('invalid', `${this.name}: ${role}: ${encoded.refusal}`);
-    }
+    if (rateLimited) this.lastWriteAt.set(role, now);
     try {
       await this.o.master.writeSingleRegister(this.unit, reg.address, encoded.raw & 0xffff);
     } catch (err) {

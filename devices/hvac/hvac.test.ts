@@ -124,7 +124,7 @@ describe('hvac: writes', () => {
     await clock.settle(hvac.set('coolingSetpoint', 23));
     await clock.advance(10_000);
     const err: unknown = await clock.settle(hvac.set('coolingSetpoint', 22)).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'busy', message: expect.stringMatching(/one write per 30 s per setpoint; retry in 20 s/) as unknown });
+    expect(err).toMatchObject({ code: 'busy', retryAfterS: 20, message: expect.stringMatching(/was written 10 s ago; the unit takes one write per 30 s per setpoint$/) as unknown });
     expect(unit.raw('setpoint_cooling')).toBe(230);
     // The other setpoint has its own budget.
     await expect(clock.settle(hvac.set('heatingSetpoint', 20))).resolves.toBe(20);
@@ -133,11 +133,25 @@ describe('hvac: writes', () => {
     expect(unit.raw('setpoint_cooling')).toBe(220);
   });
 
+  it('writing the value the unit already holds writes nothing and keeps the allowance', async () => {
+    const { clock, hvac, unit } = await rig();
+    await clock.settle(hvac.set('coolingSetpoint', 23));
+    // At once again: not busy, since nothing is written.
+    await expect(clock.settle(hvac.set('coolingSetpoint', 23))).resolves.toBe(23);
+    await clock.advance(31_000);
+    await expect(clock.settle(hvac.set('coolingSetpoint', 23))).resolves.toBe(23);
+    // That unchanged write did not use the allowance: a real change right after it lands.
+    await expect(clock.settle(hvac.set('coolingSetpoint', 22))).resolves.toBe(22);
+    expect(unit.raw('setpoint_cooling')).toBe(220);
+    await expect(clock.settle(hvac.set('coolingSetpoint', 21))).rejects.toMatchObject({ code: 'busy', retryAfterS: 30 });
+  });
+
   it('two concurrent writes of one setpoint: the second is busy, the first lands', async () => {
     const { clock, hvac, unit } = await rig();
     const first = hvac.set('heatingSetpoint', 19);
-    await expect(hvac.set('heatingSetpoint', 18)).rejects.toMatchObject({ code: 'busy' });
+    const second = hvac.set('heatingSetpoint', 18).catch((e: unknown) => e); // both join one fresh poll
     await expect(clock.settle(first)).resolves.toBe(19);
+    expect(await clock.settle(second)).toMatchObject({ code: 'busy', retryAfterS: 30 });
     expect(unit.raw('setpoint_heating')).toBe(190);
   });
 

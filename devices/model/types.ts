@@ -60,12 +60,16 @@ export type ErrorCode = 'invalid' | 'busy' | 'failed' | 'not-found';
 
 /** A refusal or failure a client sees (CoAP maps invalid → 4.00, not-found → 4.04, busy → 5.03, failed → 5.00/5.03). */
 export class DeviceError extends Error {
+  /** For 'busy': when the device will take the request, in seconds (CoAP carries it as Max-Age on 5.03). */
+  readonly retryAfterS: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
+    options: { readonly retryAfterS?: number } = {},
   ) {
     super(message);
     this.name = 'DeviceError';
+    this.retryAfterS = options.retryAfterS;
   }
 }
 

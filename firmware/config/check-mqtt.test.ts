@@ -79,4 +79,14 @@ describe('mqtt section', () => {
     expect(problemsOf(yaml('  url: mqtt://broker:1883\n  password: hunter2\n'))).toEqual([`${FILE}:5: mqtt: unknown setting "password"; did you mean passwordFile?`]);
     expect(problemsOf(`version: 1\ngateway: { prefix: "2001:db8::/64" }\nmqtt: {}\ndevices: []\n`)[0]).toMatch(new RegExp(`^${FILE}:3: mqtt: url is missing; add url: mqtt://127.0.0.1:1883`));
   });
+
+  it('passes the format, the backoff, keepalive, in-flight and health settings; out of range, a ceiling below the floor, HA with ThingsBoard: refused with the fix', () => {
+    const c = parseGatewayConfig(yaml('  url: mqtt://127.0.0.1:1883\n  format: thingsboard\n  maxInFlight: 20\n  reconnectMinMs: 500\n  reconnectMaxMs: 5000\n  reconnectJitter: 0.2\n  keepaliveSec: 15\n  healthIntervalMs: 10000\n'), FILE);
+    expect(c.mqtt).toEqual({ url: 'mqtt://127.0.0.1:1883', format: 'thingsboard', maxInFlight: 20, reconnectMinMs: 500, reconnectMaxMs: 5000, reconnectJitter: 0.2, keepaliveSec: 15, healthIntervalMs: 10000, files: {} });
+    expect(problemsOf(yaml('  url: mqtt://b:1883\n  format: sparkplug\n'))[0]).toMatch(new RegExp(`^${FILE}:5: mqtt.format: .*pia.*thingsboard`));
+    expect(problemsOf(yaml('  url: mqtt://b:1883\n  reconnectJitter: 2\n'))[0]).toMatch(new RegExp(`^${FILE}:5: mqtt.reconnectJitter: .*1`));
+    expect(problemsOf(yaml('  url: mqtt://b:1883\n  keepaliveSec: 70000\n'))[0]).toMatch(new RegExp(`^${FILE}:5: mqtt.keepaliveSec: .*65535`));
+    expect(problemsOf(yaml('  url: mqtt://b:1883\n  reconnectMinMs: 5000\n  reconnectMaxMs: 1000\n'))).toEqual([`${FILE}:6: mqtt.reconnectMaxMs: the backoff's ceiling 1000 is below its floor reconnectMinMs 5000; make reconnectMaxMs at least 5000 (equal: every retry at the floor)`]);
+    expect(problemsOf(yaml('  url: mqtt://b:1883\n  format: thingsboard\n  homeAssistant: { enabled: true }\n'))).toEqual([`${FILE}:6: mqtt.homeAssistant: Home Assistant discovery needs the pia topics, and format is thingsboard; remove homeAssistant, or set format: pia`]);
+  });
 });

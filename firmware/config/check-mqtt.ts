@@ -7,7 +7,9 @@
  * - a secret is never written in gateway.yaml: no password setting, no user:password@ in the
  *   URL; the password and the client key come from files that only their owner may read (no
  *   group or other bits: mode 0600 or 0400), as the credential file (pia/credential);
- * - relative paths start from the config file's folder (build.ts).
+ * - relative paths start from the config file's folder (build.ts);
+ * - the reconnect backoff's ceiling is not below its floor; Home Assistant discovery only with
+ *   the pia format (firmware/uplink/README.md).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -46,6 +48,12 @@ export function checkMqttSection(raw: Json, configDir: string, report: Reporter)
     fail(k, 'a client certificate needs both certFile and keyFile', `add ${k === 'keyFile' ? 'certFile' : 'keyFile'}, or remove ${k}`);
   }
   if (raw.passwordFile !== undefined && raw.username === undefined) fail('passwordFile', 'a password without a user name', 'add username: the broker user this password belongs to');
+  if (typeof raw.reconnectMinMs === 'number' && typeof raw.reconnectMaxMs === 'number' && raw.reconnectMaxMs < raw.reconnectMinMs) {
+    fail('reconnectMaxMs', `the backoff's ceiling ${raw.reconnectMaxMs} is below its floor reconnectMinMs ${raw.reconnectMinMs}`, `make reconnectMaxMs at least ${raw.reconnectMinMs} (equal: every retry at the floor)`);
+  }
+  if (raw.format === 'thingsboard' && (raw.homeAssistant as { enabled?: boolean } | undefined)?.enabled === true) {
+    fail('homeAssistant', 'Home Assistant discovery needs the pia topics, and format is thingsboard', 'remove homeAssistant, or set format: pia');
+  }
 
   const files: { -readonly [K in FileKey]?: string } = {};
   const texts: { -readonly [K in FileKey]?: string } = {};
@@ -74,10 +82,19 @@ export function checkMqttSection(raw: Json, configDir: string, report: Reporter)
     ...(texts.keyFile === undefined ? {} : { key: texts.keyFile }),
     ...(typeof raw.maxQueueMessages === 'number' ? { maxQueueMessages: raw.maxQueueMessages } : {}),
     ...(typeof raw.drainRatePerSec === 'number' ? { drainRatePerSec: raw.drainRatePerSec } : {}),
+    ...(raw.format === 'pia' || raw.format === 'thingsboard' ? { format: raw.format } : {}),
+    ...numbers(raw, ['maxInFlight', 'reconnectMinMs', 'reconnectMaxMs', 'reconnectJitter', 'keepaliveSec', 'healthIntervalMs']),
     ...(typeof raw.subject === 'string' ? { subject: raw.subject.toLowerCase() } : {}),
     ...(ha === undefined ? {} : { homeAssistant: { enabled: ha.enabled, ...(ha.discoveryPrefix === undefined ? {} : { discoveryPrefix: ha.discoveryPrefix }) } }),
     files,
   };
+}
+
+/** The numeric settings given (the schema checked their ranges). */
+function numbers<K extends string>(raw: Json, keys: readonly K[]): { [k in K]?: number } {
+  const out: { [k in K]?: number } = {};
+  for (const k of keys) if (typeof raw[k] === 'number') out[k] = raw[k];
+  return out;
 }
 
 /** Reads one of the section's files; the password and the key must not be readable by group or others. */

@@ -16,7 +16,7 @@ async function seen<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
-    throw e instanceof DeviceError ? new ServedError(e.code, e.message) : e;
+    throw e instanceof DeviceError ? new ServedError(e.code, e.message, e.retryAfterS === undefined ? {} : { retryAfterS: e.retryAfterS }) : e;
   }
 }
 

@@ -266,7 +266,7 @@ export function openUplink(o: GatewayOptions, gatewayId: string, served: readonl
   const queueFile = join(o.config.gateway.stateDir, UPLINK_QUEUE_FILE);
   let uplink;
   try {
-    uplink = createUplink({ config: { ...mqtt, ...o.uplink?.config }, queueFile, clock: o.clock, logger, gatewayId, ...(o.uplink?.random === undefined ? {} : { random: o.uplink.random }) });
+    uplink = createUplink({ config: { ...mqtt, ...o.uplink?.config }, queueFile, clock: o.clock, logger, gatewayId, wallNow: () => needs.wall().getTime(), ...(o.uplink?.random === undefined ? {} : { random: o.uplink.random }) });
   } catch (e) {
     throw new GatewayStartError(`MQTT uplink: ${text(e)} (mqtt in ${o.config.source.file}, queue ${queueFile})`);
   }

@@ -132,7 +132,7 @@ describe('MqttUplink with a real Mosquitto', () => {
     expect(reader.received.find((r) => r.topic === 'pia/gw1/status')).toMatchObject({ payload: 'online', retain: true });
   });
 
-  it('publishes retained state, and republishes it after a broker restart that lost it', async () => {
+  it('publishes retained state, and republishes it (same seq, outside the queue) after a broker restart that lost it', async () => {
     const broker = new TestBroker(tracker, await freePort());
     await broker.start();
     const u = uplink(broker.url);
@@ -141,15 +141,19 @@ describe('MqttUplink with a real Mosquitto', () => {
     await sleep(200);
     await broker.kill();
     rmSync(join(broker.dir, 'mosquitto.db'), { force: true }); // a broker that lost its retained store
+    const restartedAt = Date.now();
     await broker.start();
-    await until(() => u.health().state === 'connected', 'the reconnect');
-    const reader = await subscribe(broker.url, ['pia/gw1/#'], { clientId: 'state-reader', clean: true });
+    // the health goes out after the retained-state check: once it is there, so is the state
+    const health = await subscribe(broker.url, ['pia/gw1/health'], { clientId: 'health-reader', clean: true });
+    open.subs.push(health);
+    await until(() => health.received.some((r) => (JSON.parse(r.payload) as { atMs: number }).atMs >= restartedAt), 'a health message after the restart');
+    const reader = await subscribe(broker.url, ['pia/gw1/rack-fan/state'], { clientId: 'state-reader', clean: true });
     open.subs.push(reader);
-    await until(() => reader.received.some((r) => r.topic === 'pia/gw1/rack-fan/state'), 'the republished retained state');
-    const state = reader.received.find((r) => r.topic === 'pia/gw1/rack-fan/state');
+    await until(() => reader.received.length > 0, 'the republished retained state');
+    const state = reader.received[0];
     expect(state?.retain).toBe(true);
-    expect(JSON.parse(state?.payload ?? '{}')).toMatchObject({ values: { speed: 40, rpm: 1200 }, health: { status: 'ok' } });
-    expect((JSON.parse(state?.payload ?? '{}') as { seq: number }).seq).toBeGreaterThan(1);
+    expect(JSON.parse(state?.payload ?? '{}')).toMatchObject({ seq: 1, values: { speed: 40, rpm: 1200 }, health: { status: 'ok' } });
+    expect(u.health()).toMatchObject({ lastSeq: 1, dropped: 0 }); // the republish took no sequence number and no queue place
   });
 
   it('says online (birth) and, when the gateway process dies, the broker publishes the retained will "offline"', async () => {
@@ -170,10 +174,12 @@ describe('MqttUplink with a real Mosquitto', () => {
     expect(after.received[0]).toMatchObject({ payload: 'offline', retain: true });
   });
 
-  it('in normal operation delivers each message exactly once, seq 1, 2, 3, … without gaps', async () => {
+  it('in normal operation delivers each message exactly once, seq 1, 2, 3, … without gaps, and the health once, not per message', async () => {
     const broker = new TestBroker(tracker, await freePort());
     await broker.start();
     const sub = await subscribe(broker.url, ['pia/gw1/+/event'], { clientId: 'exactly-once', clean: true });
+    const health = await subscribe(broker.url, ['pia/gw1/health'], { clientId: 'health-count', clean: true });
+    open.subs.push(health);
     open.subs.push(sub);
     const u = uplink(broker.url);
     await until(() => u.health().state === 'connected', 'the uplink to connect');
@@ -185,5 +191,7 @@ describe('MqttUplink with a real Mosquitto', () => {
     await sleep(200); // anything duplicated would arrive by now
     const seqs = sub.received.map((r) => (JSON.parse(r.payload) as { seq: number }).seq);
     expect(seqs).toEqual([...Array(300).keys()].map((i) => i + 1));
+    // the health on connect (and on the 30 s interval), not after data messages
+    expect(health.received.filter((r) => !r.retain)).toHaveLength(1);
   });
 });

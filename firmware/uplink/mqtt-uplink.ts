@@ -1,117 +1,130 @@
 /**
- * The MQTT uplink: every message goes through the DurableQueue, a sender publishes
- * it at QoS 1 and removes it on its PUBACK.
+ * The MQTT uplink: every state and event goes through the DurableQueue, a sender publishes
+ * it at QoS 1 and removes it on its PUBACK (README.md, "Store and forward").
  *
  * Flow:
- *  1. publishState / publishEvent build the message and return at once (never await the
- *     network); the messages of one event-loop turn are appended in one SQLite transaction
- *     (one fsync) on the next turn (`setImmediate`): a crash can lose at most that turn.
- *  2. connect(): mqtt.js with `reconnectPeriod: 0` (no fixed-period reconnect storms);
- *     the last will is "offline" retained on the status topic.
- *  3. on CONNACK: birth "online" retained, the retained health, the latest state of every
- *     device whose state was already delivered (so a broker that lost it gets it back),
- *     then the sender starts from the oldest queued message.
- *  4. sender: in sequence order, at most `maxInFlight` unacknowledged and at most
- *     `drainRatePerSec` per second (token bucket on the injected clock); a PUBACK acks `seq`.
+ *  1. publishState stamps the wall-clock time (`at`; an event carries its own), the format builds the
+ *     messages and return at once (never await the network); the messages of one event-loop
+ *     turn are appended in one SQLite transaction (one fsync) on the next turn (`setImmediate`):
+ *     a crash can lose at most that turn. A state whose values are all unknown is not queued
+ *     once the device has a known one, unless the device failed (no retained null over the
+ *     last reading at a start; a failed sensor's readings do go unknown).
+ *  2. connect(): mqtt.js with `reconnectPeriod: 0` (no fixed-period reconnect storms), the
+ *     format's last will.
+ *  3. on CONNACK: the format's birth (`online`; ThingsBoard device connects), the retained-state
+ *     check (retained-sync.ts: only what the broker lacks is re-sent, outside the queue), the
+ *     health, then the sender starts from the oldest queued message.
+ *  4. sender (sender.ts): in queue order, at most `maxInFlight` unacknowledged, at most
+ *     `drainRatePerSec` per second on the injected clock; a PUBACK acks the message.
  *  5. on close/error: in-flight messages stay queued (re-sent after the reconnect: at-least-once,
- *     consumers de-duplicate on `seq`); the next attempt waits an exponential backoff drawn
- *     with jitter in [d/2, d], d = min(max, min·2^failures).
+ *     consumers de-duplicate on `seq`); the next attempt waits the backoff of settings.ts.
+ *  6. close(): appends what is pending, waits (at most CLOSE_DRAIN_MS) for the PUBACKs of what is
+ *     queued and commits them, so a clean restart re-sends nothing; then the format's goodbye
+ *     (`offline`: a clean DISCONNECT suppresses the will), DISCONNECT, the queue closed.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Clock, TimerHandle } from '../../common/index.js';
+import type { TimerHandle } from '../../common/index.js';
 import type { DeviceDescription, DeviceEvent, Health, Value } from '../../devices/model/index.js';
+import { DropWarning } from './drop-warning.js';
 import { DurableQueue, type NewMessage, type QueuedMessage } from './durable-queue.js';
+import type { DirectMessage, UplinkFormat } from './format.js';
 import { discoveryConfigs, discoveryRemovals, type DiscoveryMessage } from './home-assistant/discovery.js';
-import { checkTopicLevel, eventPayload, OFFLINE, ONLINE, statePayload, topicsFor, type Topics } from './topics.js';
-import type { UplinkConfig, UplinkHealth, UplinkLogger, UplinkState } from './types.js';
+import { HealthPublisher, type HealthFigures } from './health-publisher.js';
+import { missingRetained } from './retained-sync.js';
+import { Sender } from './sender.js';
+import { reconnectDelay, resolveSettings, type UplinkSettings } from './settings.js';
+import { thingsboardFormat } from './thingsboard-format.js';
+import { checkTopicLevel, ONLINE, piaFormat, topicsFor, type Topics } from './topics.js';
+import type { UplinkHealth, UplinkOptions, UplinkState } from './types.js';
 
 /** Longest a PUBACK waits to be committed when no append comes (README.md, "Store and forward"). */
 const ACK_COMMIT_MS = 20;
-
-export interface UplinkOptions {
-  readonly config: UplinkConfig;
-  /** The SQLite queue file (created when missing). */
-  readonly queueFile: string;
-  readonly clock: Clock;
-  readonly logger: UplinkLogger;
-  readonly gatewayId: string;
-  /** Randomness for the jitter; default Math.random. */
-  readonly random?: () => number;
-}
+/** Longest close() waits for the last PUBACKs, in real time (a shutdown bound, as systemd's stop timeout is). */
+export const CLOSE_DRAIN_MS = 2_000;
 
 export class MqttUplink {
   private readonly queue: DurableQueue;
   private readonly topics: Topics;
-  private readonly cfg: Required<Pick<UplinkConfig, 'drainRatePerSec' | 'maxInFlight' | 'reconnectMinMs' | 'reconnectMaxMs' | 'healthIntervalMs' | 'keepaliveSec'>>;
+  private readonly format: UplinkFormat;
+  private readonly cfg: UplinkSettings;
   private readonly random: () => number;
+  private readonly wallNow: () => number;
+  private readonly sender: Sender;
+  private readonly reports: HealthPublisher;
+  private readonly drops: DropWarning;
   private client: MqttClient | undefined;
   private generation = 0;
   private state: UplinkState = 'connecting';
+  private closing: Promise<void> | undefined;
   private failures = 0;
   private lastError: string | undefined;
   private pending: NewMessage[] = [];
   private flushScheduled: NodeJS.Immediate | undefined;
-  private buffer: QueuedMessage[] = [];
-  private lastSent = 0;
-  private inFlight = 0;
-  private tokens: number;
-  private lastRefill: number;
-  private readonly latest = new Map<string, { values: Readonly<Record<string, Value>>; health: Health; seq: number; delivered: boolean }>();
+  /** Devices that have had a state with a known value (in this process, or delivered before). */
+  private readonly hasReading = new Set<string>();
   private discovery: DiscoveryMessage[] = [];
   private acks: number[] = [];
-  private timers: { pump?: TimerHandle; reconnect?: TimerHandle; health?: TimerHandle; ackCommit?: TimerHandle } = {};
+  /** The retained messages among `acks` (the queue remembers them as delivered). */
+  private ackedRetained: QueuedMessage[] = [];
+  private timers: { reconnect?: TimerHandle; ackCommit?: TimerHandle } = {};
+  private drained: (() => void) | undefined;
   private commandHandler: ((topic: string, payload: Buffer) => void) | undefined;
 
   constructor(private readonly o: UplinkOptions) {
     checkTopicLevel('gateway id', o.gatewayId);
     const c = o.config;
     if (!/^mqtts?:\/\//.test(c.url)) throw new Error(`uplink: broker url "${c.url}" must start with mqtt:// or mqtts://; fix mqtt.url in gateway.yaml`);
-    this.cfg = {
-      drainRatePerSec: c.drainRatePerSec ?? 500,
-      maxInFlight: c.maxInFlight ?? 100,
-      reconnectMinMs: c.reconnectMinMs ?? 1000,
-      reconnectMaxMs: c.reconnectMaxMs ?? 60_000,
-      healthIntervalMs: c.healthIntervalMs ?? 30_000,
-      keepaliveSec: c.keepaliveSec ?? 30,
-    };
+    this.cfg = resolveSettings(c);
     this.random = o.random ?? Math.random;
-    this.topics = topicsFor(c.prefix ?? 'pia', o.gatewayId);
+    this.wallNow = o.wallNow ?? (() => o.clock.wallNow());
+    this.topics = topicsFor(this.cfg.prefix, o.gatewayId);
+    this.format = this.cfg.format === 'thingsboard' ? thingsboardFormat(o.gatewayId) : piaFormat(this.topics, this.topics.state('+'));
     this.queue = new DurableQueue(o.queueFile, {
       ...(c.maxQueueMessages === undefined ? {} : { maxMessages: c.maxQueueMessages }),
       ...(c.maxQueueBytes === undefined ? {} : { maxBytes: c.maxQueueBytes }),
     });
-    this.tokens = this.cfg.drainRatePerSec;
-    this.lastRefill = o.clock.now();
+    this.drops = new DropWarning(o.clock, o.logger, `${c.maxQueueMessages ?? 10_000} messages or ${c.maxQueueBytes ?? 16 * 1024 * 1024} bytes`);
+    this.sender = new Sender(this.queue, o.clock, this.cfg, {
+      acked: (m) => this.onAcked(m),
+      idle: () => this.drained?.(),
+    });
+    this.reports = new HealthPublisher(o.clock, this.cfg.healthIntervalMs, () => this.publishHealth());
     this.connect();
   }
 
   /** Retained state of a device: its properties and health. Returns at once. */
   publishState(device: string, values: Readonly<Record<string, Value>>, health: Health): void {
     checkTopicLevel('device name', device);
-    const entry = { values: { ...values }, health, seq: 0, delivered: false };
-    this.latest.set(device, entry);
-    this.enqueue({ topic: this.topics.state(device), retain: true, payload: (seq) => ((entry.seq = seq), statePayload(seq, entry.values, health)) });
+    if (Object.values(values).every((v) => v === null || v === undefined)) {
+      // nothing known yet (a start): keep the last reading until the first poll; a failure is news, though
+      if (health.status !== 'failed' && (this.hasReading.has(device) || this.deliveredReading(device))) return;
+    } else {
+      this.hasReading.add(device);
+    }
+    for (const m of this.format.state(device, { ...values }, health, this.wallNow())) this.enqueue(m);
   }
 
   /** A device event (alarm, fault, …), not retained. Returns at once. */
   publishEvent(event: DeviceEvent): void {
     checkTopicLevel('device name', event.device);
-    this.enqueue({ topic: this.topics.event(event.device), retain: false, payload: (seq) => eventPayload(seq, event) });
+    for (const m of this.format.event(event, this.wallNow())) this.enqueue(m);
   }
 
   /**
-   * The devices now configured (Home Assistant discovery, when enabled): queues a retained config
-   * per property and an empty retained payload for every config announced before (also before a
-   * restart) whose device or property is gone. Returns at once.
+   * The devices now configured: the format's static description (ThingsBoard attributes), and
+   * Home Assistant discovery when enabled: a retained config per property and an empty retained
+   * payload for every config announced before (also before a restart) whose device or property
+   * is gone. Discovery messages take no sequence number. Returns at once.
    */
   announce(devices: readonly DeviceDescription[], allowed?: (device: string, access: string) => boolean): void {
-    const ha = this.o.config.homeAssistant;
-    if (ha?.enabled !== true) return;
     for (const d of devices) checkTopicLevel('device name', d.name);
+    for (const m of this.format.announce(devices)) this.enqueue(m);
+    const ha = this.o.config.homeAssistant;
+    if (ha?.enabled !== true || this.cfg.format !== 'pia') return;
     const configs = discoveryConfigs({ discoveryPrefix: ha.discoveryPrefix ?? 'homeassistant', gatewayId: this.o.gatewayId, topics: this.topics, ...(allowed === undefined ? {} : { allowed }) }, devices);
     const removals = discoveryRemovals(this.queue.announced(), configs);
     this.discovery = configs;
-    for (const m of [...removals, ...configs]) this.enqueue({ topic: m.topic, retain: true, payload: () => m.payload });
+    for (const m of [...removals, ...configs]) this.enqueue({ topic: m.topic, retain: true, payload: m.payload });
     this.flush();
     this.queue.setAnnounced(configs.map((m) => m.topic));
   }
@@ -144,29 +157,36 @@ export class MqttUplink {
     return { state: this.state, queueDepth: Math.max(0, s.depth + this.pending.length - this.acks.length), dropped: s.dropped, lastSeq: s.lastSeq, failures: this.failures, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) };
   }
 
-  /** Stores what is pending, says "offline" (a clean DISCONNECT suppresses the will), disconnects, closes the queue. */
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
+  /** Drains and commits what is queued (bounded), says goodbye (a clean DISCONNECT suppresses the will), disconnects, closes the queue. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.flush();
     const client = this.client;
-    const wasConnected = this.state === 'connected';
+    if (client !== undefined && this.state === 'connected') {
+      await realTimeBound(new Promise<void>((res) => {
+        this.drained = res;
+        this.sender.pump();
+      }), CLOSE_DRAIN_MS);
+      this.drained = undefined;
+      this.flush(); // the last PUBACKs' removal: a restart re-sends nothing delivered
+      await realTimeBound(Promise.all(this.format.onClose().map((m) => client.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain }))), CLOSE_DRAIN_MS);
+      await realTimeBound(client.endAsync(false), CLOSE_DRAIN_MS);
+    }
+    client?.end(true);
     this.state = 'closed';
     this.generation++;
-    for (const t of Object.values(this.timers)) if (t !== undefined) this.o.clock.clearTimeout(t);
-    this.timers = {};
-    if (client !== undefined) {
-      if (wasConnected) {
-        await this.bounded(new Promise<void>((res) => client.publish(this.topics.status, OFFLINE, { qos: 1, retain: true }, () => res())), 2000);
-        await this.bounded(client.endAsync(false), 2000);
-      }
-      client.end(true);
-    }
+    this.stopTimers();
+    this.drops.close();
     this.flush(true);
     this.queue.close();
   }
 
   private enqueue(m: NewMessage): void {
-    if (this.state === 'closed') throw new Error('uplink: publish after close(); create a new uplink');
+    if (this.closing !== undefined || this.state === 'closed') throw new Error('uplink: publish after close(); create a new uplink');
     this.pending.push(m);
     this.flushScheduled ??= setImmediate(() => this.flush());
   }
@@ -178,36 +198,35 @@ export class MqttUplink {
     if ((this.pending.length === 0 && this.acks.length === 0) || (this.state === 'closed' && !closing)) return;
     const batch = this.pending;
     const acks = this.acks;
+    const retained = this.ackedRetained;
     this.pending = [];
     this.acks = [];
+    this.ackedRetained = [];
     const before = this.queue.stats().dropped;
     try {
-      this.queue.appendMany(batch, acks);
+      this.queue.appendMany(batch, acks, retained);
     } catch (e) {
-      this.o.logger.warn({ component: 'uplink', err: (e as Error).message, lost: batch.length }, 'uplink: cannot write the queue; messages lost');
+      this.o.logger.warn({ err: (e as Error).message, lost: batch.length }, 'uplink: cannot write the queue; messages lost');
       return;
     }
-    const dropped = this.queue.stats().dropped - before;
-    if (dropped > 0) this.o.logger.warn({ component: 'uplink', dropped }, 'uplink: queue full, oldest messages dropped');
-    if (acks.length > 0) {
-      const acked = new Set(acks);
-      for (const s of this.latest.values()) if (acked.has(s.seq)) s.delivered = true;
-      if (this.queue.stats().depth === 0 && this.inFlight === 0) this.publishHealth();
-    }
-    this.pump();
+    this.drops.dropped(this.queue.stats().dropped - before);
+    if (this.state === 'closed') return;
+    this.reports.changed(this.health());
+    this.sender.pump();
   }
 
   private connect(): void {
     const gen = ++this.generation;
     this.state = 'connecting';
     const c = this.o.config;
+    const will = this.format.will;
     const options: IClientOptions = {
       clientId: `pia-${this.o.gatewayId}`,
       clean: true,
       reconnectPeriod: 0,
       connectTimeout: 10_000,
       keepalive: this.cfg.keepaliveSec,
-      will: { topic: this.topics.status, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+      ...(will === undefined ? {} : { will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: will.retain } }),
       rejectUnauthorized: true,
       ...(c.username === undefined ? {} : { username: c.username }),
       ...(c.password === undefined ? {} : { password: c.password }),
@@ -219,44 +238,53 @@ export class MqttUplink {
     this.client = client;
     // TCP_NODELAY: a command's PUBACK and its result are small writes in a row; Nagle would hold the second for the broker's delayed ACK (~40 ms)
     client.once('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true));
-    client.on('connect', () => gen === this.generation && this.onConnected(client));
+    client.on('connect', () => gen === this.generation && void this.onConnected(client, gen));
     client.on('message', (topic, payload) => gen === this.generation && this.onMessage(topic, payload));
     client.on('error', (e) => gen === this.generation && this.onError(e));
     client.on('close', () => gen === this.generation && this.onDown(client));
   }
 
-  private onConnected(client: MqttClient): void {
+  private async onConnected(client: MqttClient, gen: number): Promise<void> {
     this.state = 'connected';
     this.failures = 0;
     this.lastError = undefined;
-    this.o.logger.info({ component: 'uplink', url: this.o.config.url }, 'uplink: connected');
-    client.publish(this.topics.status, ONLINE, { qos: 1, retain: true });
-    if (this.o.config.homeAssistant?.enabled === true) client.subscribe(this.haStatusTopic(), { qos: 1 });
+    this.o.logger.info({ url: this.o.config.url }, 'uplink: connected');
+    this.sender.stop(); // nothing queued goes before the birth and the retained-state check
+    for (const m of this.format.onConnect()) this.direct(client, m);
+    if (this.o.config.homeAssistant?.enabled === true && this.cfg.format === 'pia') client.subscribe(this.haStatusTopic(), { qos: 1 });
     if (this.commandHandler !== undefined) client.subscribe([...this.topics.commandFilters], { qos: 1 });
-    this.buffer = [];
-    this.lastSent = 0;
-    this.inFlight = 0;
-    const republish = [...this.latest].filter(([, s]) => s.delivered);
-    for (const [device, s] of republish) this.publishState(device, s.values, s.health);
-    this.flush();
-    this.publishHealth();
-    this.pump();
+    this.flush(); // commits PUBACKs of the last connection: what was delivered is known
+    const filter = this.format.retainedStates;
+    if (filter !== undefined) {
+      const delivered = new Map([...this.queue.delivered(`${this.cfg.prefix}/${this.o.gatewayId}/`)].filter(([t]) => t.endsWith('/state')));
+      const again = await missingRetained({ client, filter, delivered, seqOf: (p) => this.format.seqOf(p) });
+      if (gen !== this.generation) return;
+      for (const m of again) this.direct(client, m);
+      this.sender.spend(again.length);
+    }
+    this.reports.connected();
+    this.sender.start(client);
+  }
+
+  private direct(client: MqttClient, m: DirectMessage): void {
+    client.publish(m.topic, m.payload, { qos: 1, retain: m.retain });
   }
 
   private haStatusTopic(): string {
     return `${this.o.config.homeAssistant?.discoveryPrefix ?? 'homeassistant'}/status`;
   }
 
-  /** A command → the handler (onCommand); Home Assistant announced itself online (it restarted): configs and states again (HA docs, "Birth and last will"). */
+  /** A command → the handler (onCommand); Home Assistant announced itself online (it restarted): configs again, and the last delivered states directly (HA docs, "Birth and last will"). */
   private onMessage(topic: string, bytes: Buffer): void {
-    if (this.state === 'closed') return;
-    if (this.commandHandler !== undefined && this.topics.parseCommand(topic) !== undefined) {
+    if (this.commandHandler !== undefined && this.closing === undefined && this.topics.parseCommand(topic) !== undefined) {
       this.commandHandler(topic, bytes);
       return;
     }
-    if (topic !== this.haStatusTopic() || bytes.toString() !== ONLINE) return;
-    for (const m of this.discovery) this.enqueue({ topic: m.topic, retain: true, payload: () => m.payload });
-    for (const [device, s] of this.latest) this.publishState(device, s.values, s.health);
+    if (topic !== this.haStatusTopic() || bytes.toString() !== ONLINE || this.closing !== undefined || this.state !== 'connected') return;
+    for (const m of this.discovery) this.enqueue({ topic: m.topic, retain: true, payload: m.payload });
+    const client = this.client;
+    if (client === undefined) return;
+    for (const [t, p] of this.queue.delivered(`${this.cfg.prefix}/${this.o.gatewayId}/`)) if (t.endsWith('/state')) this.direct(client, { topic: t, payload: p, retain: true });
   }
 
   private onError(e: Error): void {
@@ -270,7 +298,7 @@ export class MqttUplink {
       : refused
         ? `broker ${url}: login refused (${e.message}); check mqtt.username and mqtt.passwordFile, or mqtt.certFile and mqtt.keyFile, against the broker's password file and ACL`
         : `broker ${url}: ${e.message}`;
-    this.o.logger.warn({ component: 'uplink', err: this.lastError }, 'uplink: connection error');
+    this.o.logger.warn({ err: this.lastError }, 'uplink: connection error');
   }
 
   private onDown(client: MqttClient): void {
@@ -278,43 +306,13 @@ export class MqttUplink {
     this.generation++;
     this.failures++;
     this.state = 'disconnected';
-    this.inFlight = 0;
-    this.buffer = [];
-    for (const t of Object.values(this.timers)) if (t !== undefined) this.o.clock.clearTimeout(t);
-    this.timers = {};
-    const d = Math.min(this.cfg.reconnectMaxMs, this.cfg.reconnectMinMs * 2 ** Math.min(30, this.failures - 1));
-    const delay = d / 2 + (this.random() * d) / 2;
-    this.o.logger.info({ component: 'uplink', retryInMs: Math.round(delay), failures: this.failures }, 'uplink: disconnected');
+    this.sender.stop();
+    this.stopTimers();
+    this.drained?.(); // close() need not wait for PUBACKs that cannot come
+    if (this.closing !== undefined) return;
+    const delay = reconnectDelay(this.cfg, this.failures, this.random());
+    this.o.logger.info({ retryInMs: Math.round(delay), failures: this.failures }, 'uplink: disconnected');
     this.timers.reconnect = this.o.clock.setTimeout(() => this.connect(), delay);
-  }
-
-  private pump(): void {
-    const client = this.client;
-    if (this.state !== 'connected' || client === undefined) return;
-    const now = this.o.clock.now();
-    this.tokens = Math.min(this.cfg.drainRatePerSec, this.tokens + ((now - this.lastRefill) * this.cfg.drainRatePerSec) / 1000);
-    this.lastRefill = now;
-    const gen = this.generation;
-    while (this.inFlight < this.cfg.maxInFlight && this.tokens >= 1) {
-      if (this.buffer.length === 0) this.buffer = this.queue.peek(256, this.lastSent);
-      const m = this.buffer.shift();
-      if (m === undefined) return;
-      this.lastSent = m.seq;
-      this.inFlight++;
-      this.tokens--;
-      client.publish(m.topic, m.payload, { qos: 1, retain: m.retain }, (err) => {
-        if (gen !== this.generation) return;
-        this.inFlight--;
-        if (err === undefined || err === null) this.onAcked(m);
-        this.pump();
-      });
-    }
-    if (this.tokens < 1 && this.timers.pump === undefined) {
-      this.timers.pump = this.o.clock.setTimeout(() => {
-        delete this.timers.pump;
-        this.pump();
-      }, ((1 - this.tokens) * 1000) / this.cfg.drainRatePerSec);
-    }
   }
 
   /**
@@ -322,28 +320,48 @@ export class MqttUplink {
    * each commit is an fsync, and a lost ack only means a re-send (the consumer de-duplicates).
    */
   private onAcked(m: QueuedMessage): void {
-    this.acks.push(m.seq);
+    this.acks.push(m.id);
+    if (m.retain) this.ackedRetained.push(m);
     this.timers.ackCommit ??= this.o.clock.setTimeout(() => {
       delete this.timers.ackCommit;
       this.flush();
     }, ACK_COMMIT_MS);
   }
 
-  /** Retained health, published directly (a snapshot, not a queued event): on connect, when the queue empties, every interval. */
-  private publishHealth(): void {
-    if (this.state !== 'connected' || this.client === undefined) return;
+  /** The health, directly (a snapshot, not part of the sequenced stream). */
+  private publishHealth(): HealthFigures | undefined {
+    const client = this.client;
+    if (this.state !== 'connected' || client === undefined) return undefined;
     const { state, queueDepth, dropped, lastSeq } = this.health();
-    this.client.publish(this.topics.health, JSON.stringify({ state, queueDepth, dropped, lastSeq }), { qos: 1, retain: true });
-    if (this.timers.health !== undefined) this.o.clock.clearTimeout(this.timers.health);
-    this.timers.health = this.o.clock.setTimeout(() => {
-      delete this.timers.health;
-      this.publishHealth();
-    }, this.cfg.healthIntervalMs);
+    this.direct(client, this.format.health({ state, queueDepth, dropped, lastSeq, atMs: this.wallNow(), intervalMs: this.cfg.healthIntervalMs }));
+    return { queueDepth, dropped };
   }
 
-  private async bounded(p: Promise<unknown>, ms: number): Promise<void> {
-    let t: TimerHandle | undefined;
-    await Promise.race([p.catch(() => undefined), new Promise<void>((res) => (t = this.o.clock.setTimeout(res, ms)))]);
-    if (t !== undefined) this.o.clock.clearTimeout(t);
+  /** Whether the queue file holds a delivered state of `device` with a known value (from before this process). */
+  private deliveredReading(device: string): boolean {
+    const topic = this.topics.state(device);
+    const payload = this.queue.delivered(topic).get(topic);
+    if (payload === undefined) return false;
+    try {
+      const values = (JSON.parse(payload) as { values?: Record<string, unknown> }).values ?? {};
+      const known = Object.values(values).some((v) => v !== null && v !== undefined);
+      if (known) this.hasReading.add(device);
+      return known;
+    } catch {
+      return false;
+    }
   }
+
+  private stopTimers(): void {
+    for (const t of Object.values(this.timers)) if (t !== undefined) this.o.clock.clearTimeout(t);
+    this.timers = {};
+    this.reports.stop();
+  }
+}
+
+/** Waits for `p` (its failure too) at most `ms` of real time. */
+async function realTimeBound(p: Promise<unknown>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise<void>((res) => (t = setTimeout(res, ms)))]);
+  clearTimeout(t);
 }

@@ -113,11 +113,12 @@ describe("the gateway's answers", () => {
   it('a busy device (5.03) → exit 1 with when to retry; a failed one (5.00) → exit 1', async () => {
     g = memoryGateway('busy');
     const alice = g.operator('alice');
-    g.fan.failNext = new DeviceError('busy', 'rack-fan: the PWM channel is being reconfigured; retry in a moment');
+    g.fan.failNext = new DeviceError('busy', 'rack-fan: the PWM channel is being reconfigured', { retryAfterS: 20 });
     const busy = await g.run(['set', 'rack-fan/speed', '60', '--json'], { credential: alice.file });
     expect(busy.code).toBe(1);
-    expect(busy.stderr).toBe('piactl: set rack-fan/speed: device busy (5.03 Service Unavailable): rack-fan: the PWM channel is being reconfigured; retry in a moment; retry in 2 s\n');
-    expect(json(busy.stdout)).toMatchObject({ ok: false, exitCode: 1, code: '5.03', retryAfterS: 2 });
+    // One retry time, the device's own, in the text and in --json alike.
+    expect(busy.stderr).toBe('piactl: set rack-fan/speed: device busy (5.03 Service Unavailable): rack-fan: the PWM channel is being reconfigured; retry in 20 s\n');
+    expect(json(busy.stdout)).toMatchObject({ ok: false, exitCode: 1, code: '5.03', retryAfterS: 20 });
     g.fan.failNext = new DeviceError('failed', 'rack-fan: tachometer reads 0 rpm at 60 %: stalled');
     const failed = await g.run(['call', 'rack-fan/boost', 'seconds=3'], { credential: alice.file });
     expect([failed.code, failed.stderr]).toEqual([1, 'piactl: call rack-fan/boost: device error (5.00 Internal Server Error): rack-fan: tachometer reads 0 rpm at 60 %: stalled\n']);

@@ -114,10 +114,10 @@ describe('piactl snapshot', () => {
   it('a camera busy with another capture: exit 1 (5.03); an output directory that does not exist: exit 2 before connecting', async () => {
     g = memoryGateway('snap-busy');
     const alice = g.operator('alice');
-    g.camera.failNext = new DeviceError('busy', 'front-cam: a capture is in progress; retry in a moment');
+    g.camera.failNext = new DeviceError('busy', 'front-cam: a capture is in progress');
     const busy = await g.run(['snapshot', 'front-cam/snap', '-o', join(dir, 'busy.jpg')], { credential: alice.file });
     expect(busy.code).toBe(1);
-    expect(busy.stderr).toMatch(/device busy \(5\.03 Service Unavailable\): front-cam: a capture is in progress; retry in a moment; retry in 2 s/);
+    expect(busy.stderr).toMatch(/device busy \(5\.03 Service Unavailable\): front-cam: a capture is in progress; retry in 2 s$/m);
     const sentBefore = g.t.net.stats.sent;
     const nodir = await g.run(['snapshot', 'front-cam/snap', '-o', join(dir, 'missing', 'x.jpg')], { credential: alice.file });
     expect(nodir.code).toBe(2);
