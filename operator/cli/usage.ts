@@ -18,7 +18,7 @@ commands:
                                 stops after N values, or on Ctrl-C (exit 0)
   snapshot TARGET -o FILE [NAME=VALUE …]
                                 fetch an image (Block2), check it is a whole JPEG (FF D8 … FF D9) and
-                                write FILE atomically; NAME=VALUE go as query parameters (size=large)
+                                write FILE atomically; NAME=VALUE go as query parameters (size=320x240)
   ping [[ADDR]:PORT]            phase 2 and phase 3 with the gateway: how long each took, who it is
                                 (node ID, kind, label) and how many grants this operator has there
   console [--open]              the live console in a browser: every gateway given (--gateway is

@@ -71,6 +71,15 @@ describe('piactl watch', () => {
     expect(r.stderr).toMatch(/^piactl: watch rack-fan\/mode: rack-fan\/mode cannot be watched \(it answered without Observe, RFC 7641\)/);
   });
 
+  it("an image cannot be watched: exit 6, nothing printed, and the snapshot command named", async () => {
+    g = memoryGateway('watch-image');
+    const alice = g.operator('alice');
+    const r = await g.run(['watch', 'front-cam/snap'], { credential: alice.file });
+    expect(r.code).toBe(6);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("piactl: watch front-cam/snap: front-cam/snap is an image (image/jpeg), not a property: it cannot be watched; fetch it with 'piactl snapshot front-cam/snap -o FILE'\n");
+  });
+
   it('a watch the gateway refuses: exit 4 with its reason', async () => {
     g = memoryGateway('watch-refused');
     const camOnly = g.operator('cam-only', { devices: 'front-*', rights: ['read'] });

@@ -22,6 +22,9 @@ import { resolveTarget } from './resolve.js';
 import { responseError } from './responses.js';
 import { clientFailure, type Session } from './session.js';
 
+/** RFC 7252 §12.3: image/jpeg. */
+const JPEG_FORMAT = 22;
+
 type WatchCommand = Extract<PiactlCommand, { command: 'watch' }>;
 type Stop =
   | { readonly kind: 'count' }
@@ -84,6 +87,10 @@ function ended(end: ObservationEnd, what: string, r: { label: string; uri: strin
     case 'error-response':
       throw responseError(what, end.response);
     case 'not-observable':
+      // An image (a camera's snapshot, image/jpeg: content format 22) is never printed on a terminal.
+      if (end.response.contentFormat === JPEG_FORMAT) {
+        throw new CommandError(ExitCode.Invalid, `${what}: ${r.label} is an image (image/jpeg), not a property: it cannot be watched; fetch it with 'piactl snapshot ${r.label} -o FILE'`);
+      }
       print(out, what, r.label, r.uri, end.response);
       throw new CommandError(ExitCode.Invalid, `${what}: ${r.label} cannot be watched (it answered without Observe, RFC 7641); its value is printed once above; 'piactl ls' marks the observable ones`);
     case 'failed':

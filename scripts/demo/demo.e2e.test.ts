@@ -3,7 +3,7 @@
  * simulated building and piactl, over real UDP on loopback, everything at PIA phase 3. piactl
  * runs in-process (runPiactl, the program's own entry), libcoap's coap-client as a real process.
  */
-import { freeUdpPorts } from '../../common/test-support/index.js';
+import { freeUdpPorts, REPO_ROOT } from '../../common/test-support/index.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { systemClock } from '../../common/index.js';
 import { verifyAuditFile } from '../../common/audit/index.js';
 import { runPiactl } from '../../operator/index.js';
 import { applyBuildingEvent } from './building-events.js';
+import { instructions } from './instructions.js';
 import { startDemoStack, type DemoStack } from './stack.js';
 
 const run = promisify(execFile);
@@ -205,4 +206,32 @@ describe('building events (npm start -- --events) make alarms visible end to end
     expect(Number(await metric('pia_gateway_modbus_total{line="virtual:hvac",counter="requests"}'))).toBeGreaterThan(0);
     expect(await metric(`pia_gateway_build_info{version=`)).toBe('1');
   }, 30_000);
+});
+
+describe('the documented examples run', () => {
+  const PIACTL_LINE = /^\s*npx tsx operator\/cli\/piactl\.ts (.+?)\s*(?:#\s*(.*))?$/;
+  /** piactl lines of README.md's shell blocks and of what `npm start` prints, with their comments. */
+  function examples(): { from: string; line: string; args: string[]; comment: string }[] {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const readmeLines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n')).map((line) => ({ from: 'README.md', line }));
+    const printed = instructions(stack).map((line) => ({ from: 'npm start', line }));
+    return [...readmeLines, ...printed].flatMap(({ from, line }) => {
+      const m = PIACTL_LINE.exec(line);
+      if (m === null) return [];
+      const args = m[1]!.split(/\s+/).map((a) => (a === '/tmp/lobby.jpg' ? join(dir, 'example-lobby.jpg') : a));
+      return [{ from, line: line.trim(), args, comment: m[2] ?? '' }];
+    });
+  }
+
+  it("every piactl line in README.md and in the demo's instructions works as its comment says", async () => {
+    const all = examples();
+    expect(all.filter((e) => e.from === 'README.md').length).toBeGreaterThanOrEqual(4);
+    expect(all.filter((e) => e.from === 'npm start').length).toBeGreaterThanOrEqual(8);
+    for (const e of all) {
+      if (e.args[0] === 'console') continue; // serves until Ctrl-C: console.chromium.test.ts drives it
+      const r = await piactl(...e.args);
+      const expected = /refused/.test(e.comment) ? 4 : 0;
+      expect(r.code, `${e.from}: ${e.line}\n${r.err}`).toBe(expected);
+    }
+  }, 180_000);
 });
