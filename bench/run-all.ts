@@ -19,6 +19,7 @@ const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   sensors: () => gatewaySensors(),
   mqtt: () => mqttPublish(),
   command: async () => (await import('./gateway-command.js')).main(),
+  ha: async () => (await import('./ha-command.js')).main(),
   flood: async () => (await import('./init-flood.js')).main(),
   abandoned: async () => (await import('./abandoned-exchanges.js')).main(),
   discovery: async () => (await import('./discovery-trigger.js')).main(),

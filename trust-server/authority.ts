@@ -166,6 +166,11 @@ export function grantsBothWays(store: TrustStore, a: string, b: string, now: Dat
   return out;
 }
 
+/** The grants `subject` holds on `gateway` (one way only: a gateway's query for its uplink's subject, docs/protocol.md §9.10). */
+export function grantsOneWay(store: TrustStore, subject: string, gateway: string, now: Date): GrantOffer[] {
+  return store.grantsFor(subject, gateway, now).map((g) => offer(g, now));
+}
+
 function offer(g: GrantRecord, now: Date): GrantOffer {
   const base = { id: g.id, devices: g.devices, rights: [...g.rights] };
   if (g.notAfter === undefined) return base;

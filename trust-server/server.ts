@@ -33,7 +33,7 @@ import { describeSuiteChoice, suiteChoice, type SuiteId } from '../pia/index.js'
 import { AdminApi } from './admin-api.js';
 import { startAdminHttp, hostPort, type AdminHttp } from './admin-http.js';
 import { ensureAdminToken } from './admin-token.js';
-import { ServerAuthority } from './authority.js';
+import { grantsOneWay, ServerAuthority } from './authority.js';
 import { NODE_KEY_BYTES } from '../pia/credential/index.js';
 import { checkTicketLifetime, MAX_TICKET_LIFETIME_S } from '../pia/phase3/index.js';
 import { newNodeIdText, systemRandom, type RandomBytes } from './node-ids.js';
@@ -141,7 +141,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       throw err;
     }
     closers.push(() => node.close());
-    const reports = openReports(o, node, store, clock, now);
+    const reports = openReports(o, node, store, clock, now, ticketLifetimeS);
     closers.push(() => reports.endpoint.close());
     const bound = node.local;
     const advertised = o.advertise ?? advertisedEndpoint(bound);
@@ -194,8 +194,8 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
   }
 }
 
-/** Step 4: the gateways' /pia/report (reports/) into the store (TrustStore.recordGatewayReport). */
-function openReports(o: TrustServerOptions, node: PiaNode, store: TrustStore, clock: Clock, now: () => Date): TrustServer['reports'] {
+/** Step 4: the gateways' /pia/report (reports/) into the store (TrustStore.recordGatewayReport), and their /pia/grants queries (§9.10). */
+function openReports(o: TrustServerOptions, node: PiaNode, store: TrustStore, clock: Clock, now: () => Date, ticketLifetimeS: number): TrustServer['reports'] {
   const endpoint = new ReportEndpoint({
     node,
     clock,
@@ -205,6 +205,14 @@ function openReports(o: TrustServerOptions, node: PiaNode, store: TrustStore, cl
     isActiveGateway: (id) => {
       const n = store.getNode(id);
       return n?.kind === 'gateway' && n.status === 'active';
+    },
+    grants: {
+      maxLifetimeS: ticketLifetimeS,
+      lookup: (subject, gateway) => {
+        const n = store.getNode(subject);
+        if (n === undefined || n.status !== 'active') return { found: false };
+        return { found: true, label: n.label, offers: grantsOneWay(store, subject, gateway, now()) };
+      },
     },
   });
   return { endpoint, latest: (id) => store.gatewayReport(id) };

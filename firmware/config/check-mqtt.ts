@@ -84,6 +84,7 @@ export function checkMqttSection(raw: Json, configDir: string, report: Reporter)
     ...(typeof raw.drainRatePerSec === 'number' ? { drainRatePerSec: raw.drainRatePerSec } : {}),
     ...(raw.format === 'pia' || raw.format === 'thingsboard' ? { format: raw.format } : {}),
     ...numbers(raw, ['maxInFlight', 'reconnectMinMs', 'reconnectMaxMs', 'reconnectJitter', 'keepaliveSec', 'healthIntervalMs']),
+    ...(typeof raw.subject === 'string' ? { subject: raw.subject.toLowerCase() } : {}),
     ...(ha === undefined ? {} : { homeAssistant: { enabled: ha.enabled, ...(ha.discoveryPrefix === undefined ? {} : { discoveryPrefix: ha.discoveryPrefix }) } }),
     files,
   };

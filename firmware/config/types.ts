@@ -136,6 +136,8 @@ export type DeviceConfig = ThermometerConfig | FanConfig | LockConfig | Lighting
 export type MqttSettings = Pick<UplinkConfig, 'url' | 'prefix' | 'username' | 'password' | 'ca' | 'cert' | 'key' | 'maxQueueMessages' | 'drainRatePerSec' | 'homeAssistant' | 'format' | 'maxInFlight' | 'reconnectMinMs' | 'reconnectMaxMs' | 'reconnectJitter' | 'keepaliveSec' | 'healthIntervalMs'> & {
   /** Absolute paths of the files named in the section (password from passwordFile's first line; PEM texts from the others). */
   readonly files: { readonly passwordFile?: string; readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  /** The node ID whose grants (from the trusted server, docs/protocol.md §9.10) commands from MQTT act with; none = no commands. */
+  readonly subject?: string;
 };
 
 /** Maps a path in the file ("devices", 3, "pwm", "channel") to its line, for later messages. */

@@ -27,7 +27,9 @@
  *   7. the report of the devices and their health to the trusted server (trust-report.ts,
  *      docs/protocol.md §9.9: at phase 3, on a health change, every 5 minutes), the MQTT
  *      uplink when config.mqtt is set (uplink-bridge.ts: its queue in the state
- *      directory, every device's state and events; nothing it does waits on the broker), then
+ *      directory, every device's state and events; nothing it does waits on the broker; with
+ *      mqtt.subject, commands from MQTT decided with that subject's grants from the trusted
+ *      server and audited: uplink-commands.ts, subject-grants.ts), then
  *      the admin HTTP endpoint (/healthz, /metrics) on a loopback port;
  *   8. audit "gateway-started"; one log line with what is served where.
  * Each step is a function of start-steps.ts that returns what it opened and its close
@@ -119,7 +121,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         return { name: d.name, kind: d.kind, status: h.status, ...(h.lastError === undefined ? {} : { lastError: h.lastError.message }) };
       });
     const reporter = await steps.open('report', () => openTrustReport(o, pia, trustServer, reportDevices, wall));
-    const uplink = await steps.open('uplink', () => openUplink(o, id, served, wall));
+    const uplink = await steps.open('uplink', () => openUplink(o, id, served, { pia, trustServer, trail, wall, closing: () => closing, metrics: metricsRef }));
     const metrics = new GatewayMetrics({
       ...(uplink === undefined ? {} : { uplink: () => uplink.health() }),
       devices: () => devices.map((d) => ({ name: d.name, kind: d.kind, health: d.health(), values: d.device.read(), properties: d.device.describe().properties })),
@@ -143,7 +145,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         pia: { address: piaAddress, port: pia.local.port, counters: pia.node.counters, trust: pia.trust },
         audit: { path: audit.path, writable: trail.writable },
         unauthenticated: refusals.health(),
-        ...(uplink === undefined || config.mqtt === undefined ? {} : { uplink: { url: config.mqtt.url, ...uplink.health() } }),
+        ...(uplink === undefined || config.mqtt === undefined ? {} : { uplink: { url: config.mqtt.url, ...uplink.health(), ...(uplink.subject() === undefined ? {} : { commands: uplink.subject() }) } }),
       }),
       report: reportHealth(reporter.status(), clock.now()),
     });

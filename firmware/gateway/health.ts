@@ -16,6 +16,8 @@
  *   uplink   (with an mqtt section) the broker URL, the connection state, queue depth, messages
  *            dropped by the queue cap, the last sequence number, failed attempts, the last
  *            error; "disconnected" makes the status "degraded" (control goes on regardless)
+ *            and, with mqtt.subject, `commands`: the subject, its grants' last fetch, the MQTT
+ *            commands counted (uplink-commands.ts)
  *   report   the last report to the trusted server (trust-report.ts): outcome (never, ok,
  *            failed), seconds since the last attempt and the last good one, why it failed
  * Must hold: nothing secret (no key, no SA material: SPIs are not even shown).

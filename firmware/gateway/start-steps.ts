@@ -31,7 +31,9 @@ import { TrustReporter, type ReportedHealth } from './trust-report.js';
 import type { Endpoint } from '../../pia/node/index.js';
 import { nothingToClose, type Opened } from './steps.js';
 import type { GatewayOptions } from './types.js';
+import { SubjectGrants } from './subject-grants.js';
 import { UplinkBridge } from './uplink-bridge.js';
+import { UplinkCommands } from './uplink-commands.js';
 
 /** The reserved name the gateway's own PIA address is derived from (device names start with a letter). */
 export const GATEWAY_ADDRESS_NAME = '_gateway';
@@ -242,20 +244,58 @@ export function openTrustReport(o: GatewayOptions, pia: PiaEndpoint, trustServer
   return { value: reporter, close: () => reporter.close() };
 }
 
-/** 7. The MQTT uplink (config.mqtt), its queue in the state directory; undefined without an mqtt section. */
-export function openUplink(o: GatewayOptions, gatewayId: string, served: readonly ServedDevice[], wall: () => Date): Opened<UplinkBridge | undefined> {
+/** What the uplink's commands need from the steps before (mqtt.subject: uplink-commands.ts, subject-grants.ts). */
+export interface UplinkNeeds {
+  readonly pia: PiaEndpoint;
+  readonly trustServer: Endpoint;
+  readonly trail: AuditTrail;
+  readonly wall: () => Date;
+  readonly closing: () => boolean;
+  readonly metrics: { readonly current?: GatewayMetrics };
+}
+
+/**
+ * 7. The MQTT uplink (config.mqtt), its queue in the state directory; undefined without an mqtt
+ * section. With mqtt.subject: the subject's grants from the trusted server and the command
+ * intake (the uplink subscribes to commands only then).
+ */
+export function openUplink(o: GatewayOptions, gatewayId: string, served: readonly ServedDevice[], needs: UplinkNeeds): Opened<UplinkBridge | undefined> {
   const mqtt = o.config.mqtt;
   if (mqtt === undefined) return { value: undefined, close: nothingToClose };
   const logger = o.logger.child({ component: 'uplink' });
   const queueFile = join(o.config.gateway.stateDir, UPLINK_QUEUE_FILE);
   let uplink;
   try {
-    uplink = createUplink({ config: { ...mqtt, ...o.uplink?.config }, queueFile, clock: o.clock, logger, gatewayId, wallNow: () => wall().getTime(), ...(o.uplink?.random === undefined ? {} : { random: o.uplink.random }) });
+    uplink = createUplink({ config: { ...mqtt, ...o.uplink?.config }, queueFile, clock: o.clock, logger, gatewayId, wallNow: () => needs.wall().getTime(), ...(o.uplink?.random === undefined ? {} : { random: o.uplink.random }) });
   } catch (e) {
     throw new GatewayStartError(`MQTT uplink: ${text(e)} (mqtt in ${o.config.source.file}, queue ${queueFile})`);
   }
-  const bridge = new UplinkBridge(uplink, served.map((s) => ({ name: s.managed.name, device: s.managed.device, health: () => s.managed.health() })), o.clock, (m) => logger.warn(m));
-  return { value: bridge, close: () => bridge.close() };
+  const devices = served.map((s) => ({ name: s.managed.name, device: s.managed.device, health: () => s.managed.health() }));
+  const subject = mqtt.subject;
+  if (subject === undefined) {
+    const bridge = new UplinkBridge(uplink, devices, o.clock, (m) => logger.warn(m));
+    return { value: bridge, close: () => bridge.close() };
+  }
+  const grants = new SubjectGrants({ node: needs.pia.node, trustServer: needs.trustServer, subject, clock: o.clock, log: lines(logger), ...(o.random === undefined ? {} : { random: o.random }) });
+  const broker = new URL(mqtt.url);
+  const commands = new UplinkCommands({
+    uplink,
+    devices,
+    subject,
+    grants: () => grants.current(),
+    client: { clientId: `pia-${gatewayId}`, ...(mqtt.username === undefined ? {} : { username: mqtt.username }), broker: { address: broker.hostname.replace(/^\[|\]$/g, ''), port: Number(broker.port || (mqtt.url.startsWith('mqtts') ? 8883 : 1883)) } },
+    audit: needs.trail,
+    clock: o.clock,
+    wallNow: needs.wall,
+    closing: needs.closing,
+    onOutcome: (device, name, outcome) => needs.metrics.current?.command(device, name, 'mqtt', outcome),
+  });
+  const bridge = new UplinkBridge(uplink, devices, o.clock, (m) => logger.warn(m), {
+    allowed: (d, a) => commands.allowed(d, a),
+    onChange: (l) => grants.onChange(l),
+    status: () => ({ subject, grants: grants.status(), commands: { ...commands.counters } }),
+  });
+  return { value: bridge, close: async () => (await grants.close(), await bridge.close()) };
 }
 
 /** 7. The admin HTTP endpoint (/healthz, /metrics) on gateway.adminListen; undefined when disabled (null). */

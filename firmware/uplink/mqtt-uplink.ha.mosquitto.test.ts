@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../common/index.js';
 import type { DeviceDescription } from '../../devices/model/index.js';
-import { discoveryConfigs } from './ha-discovery.js';
-import { createUplink, topicsFor, type MqttUplink } from './index.js';
+import { createUplink, discoveryConfigs, topicsFor, type MqttUplink } from './index.js';
 import { freePort, TestBroker } from './test-support/mosquitto.js';
 import { memoryLogger, sleep, subscribe, until, type TestSubscriber } from './test-support/subscriber.js';
 import { uplinkRig } from './test-support/rig.js';
@@ -31,11 +30,14 @@ function uplink(url: string): MqttUplink {
   return u;
 }
 
-const configsOf = (s: TestSubscriber): Map<string, string> => new Map(s.received.filter((r) => r.topic.endsWith('/config')).map((r) => [r.topic, r.payload]));
+/** The device configs (the gateway's own entities left out). */
+const configsOf = (s: TestSubscriber): Map<string, string> => new Map(s.received.filter((r) => r.topic.endsWith('/config') && !r.topic.includes('/gateway_')).map((r) => [r.topic, r.payload]));
 
 describe('Home Assistant discovery', () => {
   it('builds a sensor config that reads the retained state topic, with HA units and availability', () => {
-    const [temp, heater] = discoveryConfigs('homeassistant', 'gw1', topicsFor('pia', 'gw1'), [thermometer]);
+    const configs = discoveryConfigs({ discoveryPrefix: 'homeassistant', gatewayId: 'gw1', topics: topicsFor('pia', 'gw1') }, [thermometer]);
+    const temp = configs.find((c) => c.topic.includes('room-temp_temperature'));
+    const heater = configs.find((c) => c.topic.includes('room-temp_heater'));
     expect(temp?.topic).toBe('homeassistant/sensor/gw1/room-temp_temperature/config');
     expect(JSON.parse(temp?.payload ?? '{}')).toMatchObject({
       unique_id: 'gw1_room-temp_temperature',
@@ -68,7 +70,7 @@ describe('Home Assistant discovery', () => {
     expect([...configsOf(reader).keys()].sort()).toEqual(['homeassistant/binary_sensor/gw1/room-temp_heater/config', 'homeassistant/sensor/gw1/room-temp_temperature/config']);
     const before = reader.received.length;
     await reader.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
-    await until(() => reader.received.slice(before).filter((r) => r.topic.endsWith('/config')).length >= 2, 'the configs re-sent after HA online');
+    await until(() => reader.received.slice(before).filter((r) => r.topic.endsWith('/config') && r.topic.includes('room-temp')).length >= 2, 'the configs re-sent after HA online');
     expect(reader.received.slice(before).every((r) => !r.topic.includes('rack-fan'))).toBe(true);
   });
 });

@@ -28,7 +28,7 @@ import type { DeviceDescription, DeviceEvent, Health, Value } from '../../device
 import { DropWarning } from './drop-warning.js';
 import { DurableQueue, type NewMessage, type QueuedMessage } from './durable-queue.js';
 import type { DirectMessage, UplinkFormat } from './format.js';
-import { discoveryConfigs, discoveryRemovals, type DiscoveryMessage } from './ha-discovery.js';
+import { discoveryConfigs, discoveryRemovals, type DiscoveryMessage } from './home-assistant/discovery.js';
 import { HealthPublisher, type HealthFigures } from './health-publisher.js';
 import { missingRetained } from './retained-sync.js';
 import { Sender } from './sender.js';
@@ -68,6 +68,7 @@ export class MqttUplink {
   private ackedRetained: QueuedMessage[] = [];
   private timers: { reconnect?: TimerHandle; ackCommit?: TimerHandle } = {};
   private drained: (() => void) | undefined;
+  private commandHandler: ((topic: string, payload: Buffer) => void) | undefined;
 
   constructor(private readonly o: UplinkOptions) {
     checkTopicLevel('gateway id', o.gatewayId);
@@ -115,17 +116,39 @@ export class MqttUplink {
    * payload for every config announced before (also before a restart) whose device or property
    * is gone. Discovery messages take no sequence number. Returns at once.
    */
-  announce(devices: readonly DeviceDescription[]): void {
+  announce(devices: readonly DeviceDescription[], allowed?: (device: string, access: string) => boolean): void {
     for (const d of devices) checkTopicLevel('device name', d.name);
     for (const m of this.format.announce(devices)) this.enqueue(m);
     const ha = this.o.config.homeAssistant;
     if (ha?.enabled !== true || this.cfg.format !== 'pia') return;
-    const configs = discoveryConfigs(ha.discoveryPrefix ?? 'homeassistant', this.o.gatewayId, this.topics, devices);
+    const configs = discoveryConfigs({ discoveryPrefix: ha.discoveryPrefix ?? 'homeassistant', gatewayId: this.o.gatewayId, topics: this.topics, ...(allowed === undefined ? {} : { allowed }) }, devices);
     const removals = discoveryRemovals(this.queue.announced(), configs);
     this.discovery = configs;
     for (const m of [...removals, ...configs]) this.enqueue({ topic: m.topic, retain: true, payload: m.payload });
     this.flush();
     this.queue.setAnnounced(configs.map((m) => m.topic));
+  }
+
+  /**
+   * Commands in (README.md, "Commands"): from now on, and on every connection, the uplink
+   * subscribes to the command topics and hands each message to `handler`. Never called = no
+   * subscription at all.
+   */
+  onCommand(handler: (topic: string, payload: Buffer) => void): void {
+    this.commandHandler = handler;
+    if (this.state === 'connected') this.client?.subscribe([...this.topics.commandFilters], { qos: 1 });
+  }
+
+  /** Published now at QoS 1, not queued (a command's result, a camera snapshot); false when not connected. */
+  publishNow(topic: string, payload: string | Buffer, retain: boolean): boolean {
+    if (this.state !== 'connected' || this.client === undefined) return false;
+    this.client.publish(topic, payload, { qos: 1, retain });
+    return true;
+  }
+
+  /** The topic layout (results, snapshots, command filters). */
+  get topicLayout(): Topics {
+    return this.topics;
   }
 
   /** A snapshot; it does not commit (messages of this turn count in the depth, not yet in `lastSeq`). */
@@ -213,8 +236,10 @@ export class MqttUplink {
     };
     const client = mqtt.connect(c.url, options);
     this.client = client;
+    // TCP_NODELAY: a command's PUBACK and its result are small writes in a row; Nagle would hold the second for the broker's delayed ACK (~40 ms)
+    client.once('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true));
     client.on('connect', () => gen === this.generation && void this.onConnected(client, gen));
-    client.on('message', (topic, payload) => gen === this.generation && this.onMessage(topic, payload.toString()));
+    client.on('message', (topic, payload) => gen === this.generation && this.onMessage(topic, payload));
     client.on('error', (e) => gen === this.generation && this.onError(e));
     client.on('close', () => gen === this.generation && this.onDown(client));
   }
@@ -227,6 +252,7 @@ export class MqttUplink {
     this.sender.stop(); // nothing queued goes before the birth and the retained-state check
     for (const m of this.format.onConnect()) this.direct(client, m);
     if (this.o.config.homeAssistant?.enabled === true && this.cfg.format === 'pia') client.subscribe(this.haStatusTopic(), { qos: 1 });
+    if (this.commandHandler !== undefined) client.subscribe([...this.topics.commandFilters], { qos: 1 });
     this.flush(); // commits PUBACKs of the last connection: what was delivered is known
     const filter = this.format.retainedStates;
     if (filter !== undefined) {
@@ -248,9 +274,13 @@ export class MqttUplink {
     return `${this.o.config.homeAssistant?.discoveryPrefix ?? 'homeassistant'}/status`;
   }
 
-  /** Home Assistant announced itself online (it restarted): configs again, and the last delivered states directly (HA docs, "Birth and last will"). */
-  private onMessage(topic: string, payload: string): void {
-    if (topic !== this.haStatusTopic() || payload !== ONLINE || this.closing !== undefined || this.state !== 'connected') return;
+  /** A command → the handler (onCommand); Home Assistant announced itself online (it restarted): configs again, and the last delivered states directly (HA docs, "Birth and last will"). */
+  private onMessage(topic: string, bytes: Buffer): void {
+    if (this.commandHandler !== undefined && this.closing === undefined && this.topics.parseCommand(topic) !== undefined) {
+      this.commandHandler(topic, bytes);
+      return;
+    }
+    if (topic !== this.haStatusTopic() || bytes.toString() !== ONLINE || this.closing !== undefined || this.state !== 'connected') return;
     for (const m of this.discovery) this.enqueue({ topic: m.topic, retain: true, payload: m.payload });
     const client = this.client;
     if (client === undefined) return;

@@ -13,7 +13,25 @@ export interface Topics {
   health: string;
   state(device: string): string;
   event(device: string): string;
+  /** Commands in: `…/<device>/<property>/set`, `…/<device>/<action>/call` (README.md, "Commands"). */
+  command(device: string, name: string, verb: CommandVerb): string;
+  /** A command's outcome, not retained: `{ok, error?, reason?, at}`. */
+  result(device: string, name: string): string;
+  /** A camera's last JPEG, retained (Home Assistant's camera `topic`). */
+  snapshot(device: string): string;
+  /** The subscriptions that take commands (only with an uplink subject). */
+  readonly commandFilters: readonly string[];
+  /** `{device, name, verb}` of a command topic, or undefined for any other topic. */
+  parseCommand(topic: string): { device: string; name: string; verb: CommandVerb } | undefined;
 }
+
+export type CommandVerb = 'set' | 'call';
+
+/**
+ * The gateway's own summary rides as a device state (`<prefix>/<gw>/_gateway/state`, values
+ * devicesOk, devicesDegraded, devicesFailed): no device can have this name (names start with a letter).
+ */
+export const GATEWAY_STATE_NAME = '_gateway';
 
 export function topicsFor(prefix: string, gatewayId: string): Topics {
   const base = `${prefix}/${gatewayId}`;
@@ -22,6 +40,17 @@ export function topicsFor(prefix: string, gatewayId: string): Topics {
     health: `${base}/health`,
     state: (device) => `${base}/${device}/state`,
     event: (device) => `${base}/${device}/event`,
+    command: (device, name, verb) => `${base}/${device}/${name}/${verb}`,
+    result: (device, name) => `${base}/${device}/${name}/result`,
+    snapshot: (device) => `${base}/${device}/snapshot`,
+    commandFilters: [`${base}/+/+/set`, `${base}/+/+/call`],
+    parseCommand(topic) {
+      if (!topic.startsWith(`${base}/`)) return undefined;
+      const levels = topic.slice(base.length + 1).split('/');
+      const [device, name, verb] = levels;
+      if (levels.length !== 3 || device === undefined || name === undefined || device === '' || name === '') return undefined;
+      return verb === 'set' || verb === 'call' ? { device, name, verb } : undefined;
+    },
   };
 }
 

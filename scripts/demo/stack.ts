@@ -58,6 +58,11 @@ export interface DemoStackOptions {
   readonly log: (line: string) => void;
   /** The trusted server's ticket lifetime (1–600 s; default 600): how soon a removed grant is gone. */
   readonly ticketLifetimeS?: number;
+  /**
+   * An MQTT uplink to this broker with Home Assistant discovery, and a "home-assistant" node as
+   * its subject (mqtt.subject) with `rights` on every device (firmware/uplink/README.md, "Commands").
+   */
+  readonly mqtt?: { readonly url: string; readonly rights: readonly string[] };
 }
 
 export interface DemoStack {
@@ -66,7 +71,7 @@ export interface DemoStack {
   readonly building: VirtualBuilding;
   /** Credential files: the factory station, and the operators piactl runs as. */
   readonly credentials: { readonly station: string; readonly alice: string; readonly mallory: string };
-  readonly ids: { readonly gateway: string; readonly alice: string; readonly mallory: string };
+  readonly ids: { readonly gateway: string; readonly alice: string; readonly mallory: string; readonly homeAssistant?: string };
   readonly configFile: string;
   /** The gateway's PIA endpoint as piactl's --gateway takes it (IPv4 loopback: piactl's address is then latched, not ::1, which plain clients use). */
   readonly gatewayPia: string;
@@ -118,10 +123,21 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     closers.push(() => building.close());
     const gatewayId = await provisionGatewayBoard(o, building, credentials.station);
     await admin('POST', '/api/grants', { subject: alice, gateway: gatewayId, devices: '*', rights: ['read', 'control'] });
-    const ids = { gateway: gatewayId, alice, mallory };
+    const homeAssistant = o.mqtt === undefined ? undefined : await enroll('operator', 'home-assistant', join(o.dir, 'home-assistant.json'));
+    if (homeAssistant !== undefined) await admin('POST', '/api/grants', { subject: homeAssistant, gateway: gatewayId, devices: '*', rights: o.mqtt?.rights });
+    const ids = { gateway: gatewayId, alice, mallory, ...(homeAssistant === undefined ? {} : { homeAssistant }) };
     const mynet = await addMynetAdmin(trust, admin, join(o.dir, 'mynet-admin-password'));
 
-    const gateway = await startGateway({ config, hardware: building.host, clock: o.clock, logger: o.logger, firmwareVersion: firmwareVersion() });
+    // With an MQTT uplink, its section names the subject enrolled just now: the config again, with it.
+    const mqtt = o.mqtt === undefined || homeAssistant === undefined ? '' : `
+mqtt:
+  url: ${JSON.stringify(o.mqtt.url)}
+  subject: ${homeAssistant}
+  homeAssistant: { enabled: true }
+`;
+    if (mqtt !== '') writeFileSync(configFile, demoConfig(readFileSync(EXAMPLE, 'utf8'), o) + mqtt, { mode: 0o600 });
+    const gatewayConfig = mqtt === '' ? config : loadGatewayConfig(configFile);
+    const gateway = await startGateway({ config: gatewayConfig, hardware: building.host, clock: o.clock, logger: o.logger, firmwareVersion: firmwareVersion() });
     closers.push(() => gateway.close());
     return { trust, gateway, building, credentials, ids, configFile, gatewayPia: `127.0.0.1:${gateway.pia.port}`, knownGateways: join(o.dir, 'known_gateways'), mynet, close: closeAll };
   } catch (e) {

@@ -34,16 +34,20 @@ import {
   readUintOption,
   uintOption,
   uriPath,
+  uriQuery,
   type CoapOption,
   type CoapTransport,
   type Inbound,
 } from '../../coap/index.js';
 import type { PiaNode } from '../../pia/node/index.js';
 import { ReportAssembler } from './assembly.js';
+import { answerGrantsQuery, GRANTS_PATH, type SubjectLookup } from './subject-grants.js';
 import { decodeReportPart, MAX_REPORT_JSON_BYTES, REPORT_PATH, type ReportedDevice } from './wire.js';
 
 /** RFC 8516: 4.29 Too Many Requests (with Max-Age: when to try again). */
 export const TOO_MANY_REQUESTS = (4 << 5) | 29;
+/** Grant queries (GET /pia/grants, docs/protocol.md §9.10) per gateway per minute, and the burst. */
+export const GRANT_QUERIES_PER_MINUTE = 30;
 /** New reports per gateway per minute, and the burst. */
 export const REPORTS_PER_MINUTE = 12;
 export const REPORT_PORT = 5683;
@@ -72,6 +76,8 @@ export interface ReportCounters {
   rejected: number;
   stale: number;
   rateLimited: number;
+  /** GET /pia/grants answered 2.05. */
+  grantQueries: number;
 }
 
 export interface ReportEndpointOptions {
@@ -87,16 +93,19 @@ export interface ReportEndpointOptions {
   /** Inner UDP port; default 5683. */
   readonly port?: number;
   readonly reportsPerMinute?: number;
+  /** GET /pia/grants?subject= (subject-grants.ts): the store's view, and the server's ticket lifetime (s). Absent: 4.04. */
+  readonly grants?: { readonly lookup: SubjectLookup; readonly maxLifetimeS: number };
 }
 
 export class ReportEndpoint {
-  readonly counters: ReportCounters = { stored: 0, partial: 0, unauthenticated: 0, rejected: 0, stale: 0, rateLimited: 0 };
+  readonly counters: ReportCounters = { stored: 0, partial: 0, unauthenticated: 0, rejected: 0, stale: 0, rateLimited: 0, grantQueries: 0 };
   readonly #o: ReportEndpointOptions;
   readonly #transport: CoapTransport;
   readonly #messenger: Messenger;
   readonly #assembler: ReportAssembler;
   readonly #reports: TokenBuckets;
   readonly #warnings = new TokenBuckets(1 / 60, 1, 4096);
+  readonly #grantQueries = new TokenBuckets(GRANT_QUERIES_PER_MINUTE / 60, GRANT_QUERIES_PER_MINUTE, 4096);
   /** The device names of each gateway's last stored report, to log what changed. */
   readonly #names = new Map<string, readonly string[]>();
 
@@ -122,12 +131,12 @@ export class ReportEndpoint {
       return;
     }
     const answer = this.#answer(inbound);
-    const base = { code: answer.code, token: m.token, options: answer.options ?? [], payload: answer.diagnostic === undefined ? new Uint8Array(0) : diagnostic(answer.diagnostic) };
+    const base = { code: answer.code, token: m.token, options: answer.options ?? [], payload: answer.payload ?? (answer.diagnostic === undefined ? new Uint8Array(0) : diagnostic(answer.diagnostic)) };
     const reply = m.type === 'CON' ? { ...base, type: 'ACK' as const, messageId: m.messageId } : { ...base, type: 'NON' as const, messageId: this.#messenger.nextMessageId() };
     void this.#messenger.reply(inbound, reply);
   }
 
-  #answer(inbound: Inbound): { code: number; diagnostic?: string; options?: CoapOption[] } {
+  #answer(inbound: Inbound): { code: number; diagnostic?: string; options?: CoapOption[]; payload?: Uint8Array } {
     const m = inbound.message;
     let path: string[];
     try {
@@ -135,6 +144,7 @@ export class ReportEndpoint {
     } catch {
       return { code: CoapCode.BadRequest, diagnostic: 'Uri-Path is not UTF-8' };
     }
+    if (this.#o.grants !== undefined && path.length === GRANTS_PATH.length && path.every((p, i) => p === GRANTS_PATH[i])) return this.#grants(inbound, this.#o.grants);
     if (path.length !== REPORT_PATH.length || path.some((p, i) => p !== REPORT_PATH[i])) return { code: CoapCode.NotFound, diagnostic: 'the trusted server serves POST /pia/report only' };
     if (m.code !== CoapCode.POST) return { code: CoapCode.MethodNotAllowed, diagnostic: '/pia/report takes POST only' };
     const ctx = inbound.meta.ctx;
@@ -178,6 +188,34 @@ export class ReportEndpoint {
       case 'complete':
         return this.#store(gateway, outcome.firmware, outcome.devices);
     }
+  }
+
+  /** GET /pia/grants (subject-grants.ts): the same phase-3 gateway check as a report, then the answer. */
+  #grants(inbound: Inbound, grants: NonNullable<ReportEndpointOptions['grants']>): { code: number; diagnostic?: string; options?: CoapOption[]; payload?: Uint8Array } {
+    const m = inbound.message;
+    if (m.code !== CoapCode.GET) return { code: CoapCode.MethodNotAllowed, diagnostic: '/pia/grants takes GET only' };
+    const ctx = inbound.meta.ctx;
+    if (ctx.phase !== 3 || ctx.peerIdentity.kind !== 'gateway' || (this.#o.isActiveGateway !== undefined && !this.#o.isActiveGateway(ctx.peerIdentity.nodeId))) {
+      this.counters.unauthenticated++;
+      return { code: CoapCode.Unauthorized, diagnostic: 'grant queries need PIA phase 3 with this trusted server as an active gateway' };
+    }
+    const gateway = ctx.peerIdentity.nodeId;
+    const bucket = this.#grantQueries.take(gateway, this.#o.clock.now());
+    if (bucket.tokens < 1) {
+      this.counters.rateLimited++;
+      return { code: TOO_MANY_REQUESTS, diagnostic: `more than ${GRANT_QUERIES_PER_MINUTE} grant queries a minute from this gateway; retry later`, options: [uintOption(CoapOptionNumber.MaxAge, 60)] };
+    }
+    bucket.tokens -= 1;
+    let query: string[];
+    try {
+      query = uriQuery(m.options);
+    } catch {
+      return { code: CoapCode.BadRequest, diagnostic: 'Uri-Query is not UTF-8' };
+    }
+    const answer = answerGrantsQuery(query, gateway, grants.lookup, grants.maxLifetimeS);
+    if (!answer.ok) return { code: answer.status === 'bad-request' ? CoapCode.BadRequest : answer.status === 'not-found' ? CoapCode.NotFound : CoapCode.ServiceUnavailable, diagnostic: answer.diagnostic };
+    this.counters.grantQueries++;
+    return { code: CoapCode.Content, options: [uintOption(CoapOptionNumber.ContentFormat, ContentFormat.Json)], payload: new TextEncoder().encode(answer.json) };
   }
 
   #store(gateway: string, firmware: string, devices: readonly ReportedDevice[]): { code: number; diagnostic?: string } {

@@ -52,6 +52,8 @@ export interface TrustedGateway {
   operator(label: string, address: string): Promise<PeerNode & { readonly id: string }>;
   /** An operator registered with the server: its credential file (for piactl) and ID. */
   operatorCredential(label: string): Promise<{ readonly file: string; readonly id: string }>;
+  /** The uplink's subject's node ID (TrustedGatewayOptions.uplink.subject), else undefined. */
+  readonly subjectId: string | undefined;
   /** A folder of the test's own, removed at close (piactl's XDG_CONFIG_HOME, …). */
   readonly dir: string;
   /** A PIA node with no phase-3 identity: it reaches phase 2 only. */
@@ -65,6 +67,12 @@ export interface TrustedGatewayOptions {
   readonly ticketLifetimeS?: number;
   /** Reports go to an in-memory sink in place of the store, which asks this first: true → it throws (the server answers 5.00). */
   readonly sinkFails?: () => boolean;
+  /**
+   * An MQTT uplink to `url` with Home Assistant discovery; with `subject`, a node of that label is
+   * registered (kind operator) and named as mqtt.subject, with these grants (`pia-trust grant add`)
+   * on the gateway, before it starts.
+   */
+  readonly uplink?: { readonly url: string; readonly subject?: { readonly label: string; readonly grants: readonly { readonly devices: string; readonly rights: readonly string[] }[] } };
 }
 
 export async function trustedGateway(o: TrustedGatewayOptions = {}): Promise<TrustedGateway> {
@@ -110,7 +118,16 @@ export async function trustedGateway(o: TrustedGatewayOptions = {}): Promise<Tru
     };
     const gw = await register('gateway', 'rack1-gw');
     const demo = loadGatewayConfig(DEMO_CONFIG);
-    const config: GatewayConfig = { ...demo, gateway: { ...demo.gateway, addressing: 'loopback', stateDir: dir, auditLog: join(dir, 'audit.log'), credential: gw.file } };
+    let subjectId: string | undefined;
+    if (o.uplink?.subject !== undefined) {
+      subjectId = (await register('operator', o.uplink.subject.label)).id;
+      for (const g of o.uplink.subject.grants) {
+        const added = await admin(['grant', 'add', '--subject', subjectId, '--gateway', gw.id, '--devices', g.devices, '--rights', g.rights.join(',')]);
+        if (added.code !== 0) throw new Error(`trustedGateway: pia-trust grant add failed: ${added.stderr}`);
+      }
+    }
+    const mqtt = o.uplink === undefined ? {} : { mqtt: { url: o.uplink.url, files: {}, homeAssistant: { enabled: true }, ...(subjectId === undefined ? {} : { subject: subjectId }) } };
+    const config: GatewayConfig = { ...demo, gateway: { ...demo.gateway, addressing: 'loopback', stateDir: dir, auditLog: join(dir, 'audit.log'), credential: gw.file }, ...mqtt };
     const building = createVirtualBuilding({ clock });
     closers.push(() => building.close());
     const logs: Record<string, unknown>[] = [];
@@ -162,6 +179,7 @@ export async function trustedGateway(o: TrustedGatewayOptions = {}): Promise<Tru
         return { ...peer(attach(address, label, loadIdentity(op.file))), id: op.id };
       },
       operatorCredential: (label) => register('operator', label),
+      subjectId,
       dir,
       anonymous: (address) => peer(attach(address, `anonymous-${address}`)),
       settle: (p, stepMs = 10) => clock.settle(p, stepMs),
