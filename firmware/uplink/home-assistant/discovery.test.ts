@@ -49,6 +49,11 @@ describe('Home Assistant discovery', () => {
     expect(c.get('homeassistant/sensor/gw1/office-climate_humidity/config')).toMatchObject({ device_class: 'humidity', unit_of_measurement: '%' });
     expect(c.get('homeassistant/sensor/gw1/rack-temp_temperature/config')).toMatchObject({ device_class: 'temperature', unit_of_measurement: '°C' });
     expect(c.get('homeassistant/binary_sensor/gw1/front-door_open/config')).toMatchObject({ device_class: 'door' });
+    // A wall-clock time is a timestamp sensor, not a measurement with a unit.
+    const taken = c.get('homeassistant/sensor/gw1/lobby-camera_lastSnapshotAt/config');
+    expect(taken).toMatchObject({ device_class: 'timestamp' });
+    expect(taken).not.toHaveProperty('unit_of_measurement');
+    expect(taken).not.toHaveProperty('state_class');
     expect(c.get('homeassistant/binary_sensor/gw1/gateway_status/config')).toMatchObject({ device_class: 'connectivity', state_topic: 'pia/gw1/status', device: { identifiers: ['gw1'] } });
     expect(c.get('homeassistant/sensor/gw1/gateway_queueDepth/config')).toMatchObject({ state_topic: 'pia/gw1/health', entity_category: 'diagnostic' });
     expect(c.get('homeassistant/sensor/gw1/gateway_devicesFailed/config')).toMatchObject({ state_topic: 'pia/gw1/_gateway/state', value_template: '{{ value_json.values.devicesFailed }}', device: { identifiers: ['gw1'] } });

@@ -160,6 +160,10 @@ function propertyEntity(p: PropertySpec, state: string, commandTopic: string | u
     return { component: 'binary_sensor', key: p.name, config: { ...base, value_template, ...(cls === undefined ? {} : { device_class: cls }) } };
   }
   const value_template = `{{ ${v(p.name)} }}`;
+  // A wall-clock time (ISO 8601, devices/README.md "Times"): HA's timestamp sensor, never a measurement; null (none yet) → unknown.
+  if (p.kind === 'timestamp') {
+    return { component: 'sensor', key: p.name, config: { ...base, value_template: `{{ ${v(p.name)} if ${v(p.name)} is not none else None }}`, device_class: 'timestamp' } };
+  }
   if (p.type === 'string' && p.values !== undefined) {
     if (commandTopic !== undefined) return { component: 'select', key: p.name, config: { ...base, value_template, command_topic: commandTopic, options: p.values } };
     return { component: 'sensor', key: p.name, config: { ...base, value_template, device_class: 'enum', options: p.values } };
