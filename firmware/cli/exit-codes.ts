@@ -12,5 +12,7 @@ export const ExitCode = {
   Usage: 2,
   /** check --hardware: the file is valid, but this host lacks something it names (an I2C bus, a PWM channel, a serial port, the credential). */
   HostMissing: 3,
+  /** run: the gateway could not start (ports, addresses, credential, state directory): the message says which and the fix. */
+  StartFailed: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -21,8 +21,6 @@ import { firmwareVersion } from './firmware-version.js';
 import { ExitCode } from './exit-codes.js';
 import type { GatewayCliIo, Subcommand } from './io.js';
 
-/** The gateway could not start (ports, addresses, credential, state directory): the message says which and the fix. */
-export const RUN_START_FAILED = 4;
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 type LogLevel = (typeof LEVELS)[number];
@@ -88,7 +86,7 @@ export async function runGateway(args: readonly string[], io: GatewayCliIo): Pro
     if (!(e instanceof GatewayStartError)) throw e;
     logger.fatal(e.message);
     io.stderr.write(`pia-gateway run: cannot start: ${e.message}\n`);
-    return RUN_START_FAILED;
+    return ExitCode.StartFailed;
   }
   await notifier?.ready(`serving ${gateway.devices.length} device(s), PIA on port ${gateway.pia.port}`);
   await untilAborted(io.signal);

@@ -1,5 +1,5 @@
 /** `pia-gateway` in-process: check, discover, the subcommand table, exit codes. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,12 @@ describe('pia-gateway check', () => {
     expect(await runGatewayCli(['--help'], o)).toBe(ExitCode.Ok);
     for (const s of SUBCOMMANDS) expect(o.out()).toContain(`  pia-gateway ${s.name}`);
     expect(o.out()).toMatch(/exit codes:\n {2}0 {2}ok\n[\s\S]*3 {2}check --hardware/);
+    // Every code the program can return is in --help and in the README's table.
+    const readme = readFileSync(fileURLToPath(new URL('../config/README.md', import.meta.url)), 'utf8');
+    for (const code of Object.values(ExitCode)) {
+      expect(o.out()).toMatch(new RegExp(`\\n {2}${code} {2}\\S`));
+      expect(readme).toMatch(new RegExp(`^\\| ${code} \\| \\S`, 'm'));
+    }
     const sub = io();
     expect(await runGatewayCli(['check', '--help'], sub)).toBe(ExitCode.Ok);
     expect(sub.out()).toMatch(/^usage:\n {2}pia-gateway check --config FILE \[--hardware\]/);

@@ -15,7 +15,9 @@ const EXIT_CODES = `exit codes:
   1  check: the configuration cannot be used (every problem printed as FILE:LINE: …; fix);
      discover: no bus could be scanned
   2  bad arguments
-  3  check --hardware: the file is valid but this host lacks something it names`;
+  3  check --hardware: the file is valid but this host lacks something it names
+  4  run: the gateway could not start (a port, an address, the credential, the state
+     directory): the message says which and the fix`;
 
 export function gatewayUsage(subcommands: readonly Subcommand[] = SUBCOMMANDS): string {
   const list = subcommands.map((s) => `  ${s.usage}`).join('\n');
