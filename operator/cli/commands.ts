@@ -7,8 +7,9 @@ import { formatEndpoint } from '../../pia/discovery/index.js';
 import type { PiactlCommand } from './args.js';
 import { findDevice, readDirectory, type ListedDevice, type ListedResource, type Listing } from './directory.js';
 import { CommandError, ExitCode } from './exit-codes.js';
-import { formatValue, withUnit, type Output } from './output.js';
+import { formatValue, isRecord, withUnit, type Output } from './output.js';
 import { fetchLinks, notListed, readGatewayDirectory, resolveTarget, wellKnownCore } from './resolve.js';
+import { readResourceUse, type ResourceUse } from './describe.js';
 import { responseError } from './responses.js';
 import type { Session } from './session.js';
 
@@ -33,11 +34,14 @@ export async function runLs(cmd: Cmd<'ls'>, s: Session, out: Output): Promise<nu
       listing = { devices: [d], others: [] };
     }
   }
+  // What each resource takes (one ?describe per device): writable properties, action parameters.
+  const uses = new Map<ListedDevice, ResourceUse | undefined>();
+  for (const d of listing.devices) if (d.problem === undefined) uses.set(d, await readResourceUse(s, d.target));
   const human: string[] = [];
-  for (const d of listing.devices) human.push(...deviceLines(d));
+  for (const d of listing.devices) human.push(...deviceLines(d, uses.get(d)));
   if (listing.others.length > 0) human.push(`other resources at ${source}:`, ...resourceLines(listing.others));
   if (human.length === 0) human.push(`no devices listed at ${source} (gateway ${formatEndpoint(s.gateway)})`);
-  out.result({ gateway: formatEndpoint(s.gateway), listing: source, devices: listing.devices.map(deviceJson), others: listing.others.map(resourceJson) }, human);
+  out.result({ gateway: formatEndpoint(s.gateway), listing: source, devices: listing.devices.map((d) => deviceJson(d, uses.get(d))), others: listing.others.map((r) => resourceJson(r)) }, human);
   return ExitCode.Ok;
 }
 
@@ -51,7 +55,12 @@ export async function runGet(cmd: Cmd<'get'>, s: Session, out: Output): Promise<
     return ExitCode.Ok;
   }
   const body = jsonOf(what, resp);
-  out.result({ target: r.uri, code: resp.codeText, result: body }, isRecord(body) && isRecord(body.properties) ? deviceStateLines(r.label, body) : propertyLine(r.label, body));
+  if (isRecord(body) && isRecord(body.properties)) {
+    const use = await readResourceUse(s, { ...r.target, query: [] });
+    out.result({ target: r.uri, code: resp.codeText, result: body }, deviceStateLines(r.label, body, use));
+    return ExitCode.Ok;
+  }
+  out.result({ target: r.uri, code: resp.codeText, result: body }, propertyLine(r.label, body));
   return ExitCode.Ok;
 }
 
@@ -89,9 +98,6 @@ export function jsonOf(what: string, resp: CoapResponse): unknown {
   }
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** `rack-fan/speed: 40 %`, with the device's health when it is not ok. */
 export function propertyLine(label: string, body: unknown): string {
@@ -99,14 +105,18 @@ export function propertyLine(label: string, body: unknown): string {
   return `${label}: ${withUnit(body.value, body.unit)}${isRecord(body.health) ? ` (${healthText(body.health)})` : ''}`;
 }
 
-function deviceStateLines(label: string, body: Record<string, unknown>): string[] {
+function deviceStateLines(label: string, body: Record<string, unknown>, use: ResourceUse | undefined): string[] {
   const props = isRecord(body.properties) ? body.properties : {};
   const kind = typeof body.kind === 'string' ? body.kind : 'device';
   const part = typeof body.part === 'string' && body.part !== '' ? `, ${body.part}` : '';
   const width = Math.max(0, ...Object.keys(props).map((k) => k.length));
   return [
     `${typeof body.name === 'string' ? body.name : label}: ${kind}${part}; ${isRecord(body.health) ? healthText(body.health) : 'health unknown'}`,
-    ...Object.entries(props).map(([k, v]) => `  ${k.padEnd(width)}  ${formatValue(v)}`),
+    ...Object.entries(props).map(([k, v]) => {
+      const takes = use?.get(k)?.takes ?? '';
+      return `  ${k.padEnd(width)}  ${formatValue(v)}${takes === '' ? '' : `  (${takes})`}`;
+    }),
+    ...[...(use ?? new Map<string, { takes: string }>())].filter(([name]) => !(name in props)).map(([name, u]) => `  ${name.padEnd(width)}  ${u.takes}`),
   ];
 }
 
@@ -126,17 +136,17 @@ export function healthText(h: Record<string, unknown>): string {
   return `health ${status}${parts.length === 0 ? '' : ` (${parts.join('; ')})`}`;
 }
 
-function deviceLines(d: ListedDevice): string[] {
+function deviceLines(d: ListedDevice, use: ResourceUse | undefined): string[] {
   const head = `${d.name}  ${d.kind ?? 'device'}  ${formatCoapUri(d.target)}`;
   if (d.problem !== undefined) return [head, `  (resources not listed: ${d.problem})`];
-  return [head, ...resourceLines(d.resources)];
+  return [head, ...resourceLines(d.resources, use)];
 }
 
-function resourceLines(rs: readonly ListedResource[]): string[] {
+function resourceLines(rs: readonly ListedResource[], use?: ResourceUse): string[] {
   const w = Math.max(0, ...rs.map((r) => r.name.length));
   const wr = Math.max(0, ...rs.map((r) => (r.rt ?? '').length));
   return rs.map((r) => {
-    const flags = [r.observable ? 'observable' : '', contentLabel(r.ct)].filter((f) => f !== '').join(', ');
+    const flags = [r.observable ? 'observable' : '', contentLabel(r.ct), use?.get(r.name)?.takes ?? ''].filter((f) => f !== '').join(', ');
     return `  ${r.name.padEnd(w)}  ${(r.rt ?? '').padEnd(wr)}${flags === '' ? '' : `  ${flags}`}`.trimEnd();
   });
 }
@@ -157,12 +167,13 @@ function contentLabel(ct: number | undefined): string {
   }
 }
 
-function deviceJson(d: ListedDevice): Record<string, unknown> {
-  return { name: d.name, kind: d.kind ?? null, uri: formatCoapUri(d.target), resources: d.resources.map(resourceJson), ...(d.problem === undefined ? {} : { problem: d.problem }) };
+function deviceJson(d: ListedDevice, use: ResourceUse | undefined): Record<string, unknown> {
+  return { name: d.name, kind: d.kind ?? null, uri: formatCoapUri(d.target), resources: d.resources.map((r) => resourceJson(r, use)), ...(d.problem === undefined ? {} : { problem: d.problem }) };
 }
 
-function resourceJson(r: ListedResource): Record<string, unknown> {
-  return { name: r.name, uri: formatCoapUri(r.target), rt: r.rt ?? null, ct: r.ct ?? null, observable: r.observable };
+function resourceJson(r: ListedResource, use?: ResourceUse): Record<string, unknown> {
+  const u = use?.get(r.name);
+  return { name: r.name, uri: formatCoapUri(r.target), rt: r.rt ?? null, ct: r.ct ?? null, observable: r.observable, ...(u === undefined ? {} : { writable: u.writable, takes: u.takes }) };
 }
 
 function problemText(e: unknown): string {

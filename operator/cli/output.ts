@@ -51,3 +51,7 @@ export function formatValue(v: unknown): string {
 export function withUnit(value: unknown, unit: unknown): string {
   return typeof unit === 'string' && unit !== '' ? `${formatValue(value)} ${unitSymbol(unit)}` : formatValue(value);
 }
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

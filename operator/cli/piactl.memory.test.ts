@@ -36,7 +36,18 @@ describe('piactl get', () => {
     const alice = g.operator('alice');
     const r = await g.run(['get', `coap://[${FAN_ADDRESS}]/rack-fan`], { credential: alice.file });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('rack-fan: fan, fake fan for tests; health ok\n  temperature  21.5\n  speed        40\n  mode         auto\n');
+    // Writable properties say what a write takes; actions and blobs list their parameters.
+    expect(r.stdout).toBe(
+      [
+        'rack-fan: fan, fake fan for tests; health ok',
+        '  temperature  21.5',
+        '  speed        40  (writable: number 0–100 %)',
+        '  mode         auto  (writable: one of auto|manual)',
+        '  boost        takes seconds=number 1–30',
+        '  snap         takes size=one of small|large (optional)',
+        '',
+      ].join('\n'),
+    );
     g.t.clock.setWall('2026-12-07T10:40:00.000Z');
     g.fan.health_ = { status: 'degraded', failures: 2, lastError: { message: 'SHT31 at i2c-1 0x44: CRC mismatch', at: wallTime(g.t.clock) } };
     const degraded = await g.run(['get', 'rack-fan/temperature'], { credential: alice.file });
@@ -100,10 +111,10 @@ describe('piactl ls', () => {
       [
         `${name}  ${kind}  coap://[${address}]/${name}`,
         '  temperature  pia.temperature      observable',
-        '  speed        pia.fan.speed        observable',
-        '  mode         pia.fan.mode',
-        '  boost        pia.fan.boost',
-        '  snap         pia.camera.snapshot  image/jpeg',
+        '  speed        pia.fan.speed        observable, writable: number 0–100 %',
+        '  mode         pia.fan.mode         writable: one of auto|manual',
+        '  boost        pia.fan.boost        takes seconds=number 1–30',
+        '  snap         pia.camera.snapshot  image/jpeg, takes size=one of small|large (optional)',
       ].join('\n');
     expect(r.stdout).toBe(`${block('front-cam', 'camera', CAMERA_ADDRESS)}\n${block('rack-fan', 'fan', FAN_ADDRESS)}\n`);
 
@@ -111,7 +122,8 @@ describe('piactl ls', () => {
     const [one] = lines(json.stdout);
     expect(one).toMatchObject({ ok: true, command: 'ls', gateway: GW, devices: [{ name: 'rack-fan', kind: 'fan', uri: `coap://[${FAN_ADDRESS}]/rack-fan` }], others: [] });
     const devices = one?.devices as { resources: unknown[] }[];
-    expect(devices[0]?.resources).toContainEqual({ name: 'speed', uri: `coap://[${FAN_ADDRESS}]/rack-fan/speed`, rt: 'pia.fan.speed', ct: 50, observable: true });
+    expect(devices[0]?.resources).toContainEqual({ name: 'speed', uri: `coap://[${FAN_ADDRESS}]/rack-fan/speed`, rt: 'pia.fan.speed', ct: 50, observable: true, writable: true, takes: 'writable: number 0–100 %' });
+    expect(devices[0]?.resources).toContainEqual(expect.objectContaining({ name: 'temperature', writable: false }));
     expect(devices[0]?.resources).toHaveLength(5);
 
     const byAddress = await g.run(['ls', `coap://[${CAMERA_ADDRESS}]`], { credential: alice.file });
