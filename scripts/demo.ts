@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const logger = createGatewayLogger({ pretty: true, level: 'warn' });
   let stack: DemoStack;
   try {
-    stack = await startDemoStack({ dir, clock, ports: args.ports, addressing: args.addressing, logger, log: (l) => console.log(l) });
+    stack = await startDemoStack({ dir, clock, ports: args.ports, addressing: args.addressing, logger, log: (l) => console.log(l), ...(args.mqtt === undefined ? {} : { mqtt: { url: args.mqtt, rights: ['read', 'control'] } }) });
   } catch (e) {
     console.error(`demo: could not start: ${(e as Error).message}`);
     process.exitCode = 1;

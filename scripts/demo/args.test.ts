@@ -3,7 +3,7 @@ import { DEFAULT_DEMO_PORTS, DEMO_USAGE, parseDemoArgs } from './args.js';
 
 describe("the demo's options (npm start -- …)", () => {
   it('defaults: the documented ports, a new folder, loopback addressing, no events', () => {
-    expect(parseDemoArgs([])).toEqual({ help: false, seconds: undefined, dir: undefined, ports: DEFAULT_DEMO_PORTS, addressing: 'loopback', events: false, tour: false });
+    expect(parseDemoArgs([])).toEqual({ help: false, seconds: undefined, dir: undefined, ports: DEFAULT_DEMO_PORTS, addressing: 'loopback', events: false, tour: false, mqtt: undefined });
   });
 
   it('moves each port with its option, and takes --dir, --events, --seconds', () => {
@@ -20,6 +20,7 @@ describe("the demo's options (npm start -- …)", () => {
     [['--seconds', '0'], /--seconds must be a positive number/],
     [['--addressing', 'lan'], /--addressing must be loopback or auto/],
     [['--dir', ''], /--dir needs a folder/],
+    [['--mqtt', 'localhost'], /--mqtt must be a broker URL like mqtt:\/\/127\.0\.0\.1:1883, got "localhost"/],
     [['start'], /unexpected argument "start"/],
     [['--port', '1'], /Unknown option '--port'/],
   ])('%j is refused, naming the option', (argv, message) => {
@@ -28,7 +29,8 @@ describe("the demo's options (npm start -- …)", () => {
 
   it('--help: every option is in the usage text', () => {
     expect(parseDemoArgs(['--help']).help).toBe(true);
-    for (const option of ['--dir', '--seconds', '--pia-port', '--coap-port', '--trust-port', '--admin-port', '--web-port', '--addressing', '--events', '--tour', '--help']) {
+    expect(parseDemoArgs(['--mqtt', 'mqtt://127.0.0.1:1883']).mqtt).toBe('mqtt://127.0.0.1:1883');
+    for (const option of ['--mqtt', '--dir', '--seconds', '--pia-port', '--coap-port', '--trust-port', '--admin-port', '--web-port', '--addressing', '--events', '--tour', '--help']) {
       expect(DEMO_USAGE).toContain(`  ${option}`);
     }
   });

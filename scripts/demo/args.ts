@@ -18,6 +18,8 @@ export const DEMO_USAGE = `usage: npm start -- [options]
   --web-port N       MyNet Manager's HTTPS on 127.0.0.1, TCP (default 8443; 0: any free port)
   --addressing M     loopback (default: every device on [::1], a port each) or auto (as root:
                      each device on its own IPv6 address, added to lo and removed at exit)
+  --mqtt URL         also publish to this MQTT broker (mqtt://HOST:PORT) with Home Assistant
+                     discovery; a "home-assistant" node is its subject, granted read and control
   --events           read building events from standard input, one per line (type "help"):
                      door force, fan stall, sensor fail sht31, hvac fault fan, heat 3000 …
   --tour             instead: the hardware tour (drives the simulated parts through the drivers)
@@ -35,6 +37,8 @@ export interface DemoArgs {
   readonly addressing: 'loopback' | 'auto';
   readonly events: boolean;
   readonly tour: boolean;
+  /** A broker URL (mqtt:// or mqtts://) for the uplink, or undefined. */
+  readonly mqtt: string | undefined;
 }
 
 const PORT_OPTIONS = { 'pia-port': 'gatewayPia', 'coap-port': 'coap', 'trust-port': 'trustPia', 'admin-port': 'admin', 'web-port': 'web' } as const;
@@ -50,6 +54,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
       dir: { type: 'string' },
       addressing: { type: 'string', default: 'loopback' },
       events: { type: 'boolean', default: false },
+      mqtt: { type: 'string' },
       tour: { type: 'boolean', default: false },
       ...Object.fromEntries(Object.keys(PORT_OPTIONS).map((k) => [k, { type: 'string' as const }])),
     },
@@ -59,6 +64,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
   if (seconds !== undefined && (!Number.isFinite(seconds) || seconds <= 0)) throw new Error(`--seconds must be a positive number, got "${values.seconds}"`);
   if (values.addressing !== 'loopback' && values.addressing !== 'auto') throw new Error(`--addressing must be loopback or auto, got "${values.addressing}"`);
   if (values.dir === '') throw new Error('--dir needs a folder');
+  if (values.mqtt !== undefined && !/^mqtts?:\/\/[^\s/]+/.test(values.mqtt)) throw new Error(`--mqtt must be a broker URL like mqtt://127.0.0.1:1883, got "${values.mqtt}"`);
   const ports: Record<keyof DemoPorts, number> = { ...DEFAULT_DEMO_PORTS };
   for (const [option, key] of Object.entries(PORT_OPTIONS)) {
     const text = (values as Record<string, unknown>)[option];
@@ -86,5 +92,6 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
     addressing: values.addressing,
     events: values.events === true,
     tour: values.tour === true,
+    mqtt: values.mqtt,
   };
 }
