@@ -9,18 +9,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessTracker } from '../../common/test-support/index.js';
 import type { DeviceEvent } from '../../devices/index.js';
 import { freePort, TestBroker } from '../uplink/test-support/mosquitto.js';
-import { sleep, subscribe, until, type TestSubscriber } from '../uplink/test-support/subscriber.js';
-import { memoryGateway, type MemoryGateway } from './test-support/index.js';
+import { sleep, subscribe, until } from '../uplink/test-support/subscriber.js';
+import { memoryGateway, openedInTest } from './test-support/index.js';
 
 const tracker = new ProcessTracker();
-const open: { gateways: MemoryGateway[]; subs: TestSubscriber[] } = { gateways: [], subs: [] };
-afterEach(async () => {
-  for (const g of open.gateways) await g.close();
-  await Promise.all(open.subs.map((s) => s.close()));
-  open.gateways = [];
-  open.subs = [];
-  await tracker.stopAll();
-});
+const open = openedInTest(tracker);
+afterEach(() => open.closeAll());
 
 const WALL = '2026-12-07T10:40:00.000Z';
 const LATER = '2026-12-07T10:50:00.000Z';

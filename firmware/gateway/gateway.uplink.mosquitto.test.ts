@@ -10,17 +10,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessTracker } from '../../common/test-support/index.js';
 import { freePort, TestBroker } from '../uplink/test-support/mosquitto.js';
 import { sleep, subscribe, until, type TestSubscriber } from '../uplink/test-support/subscriber.js';
-import { memoryGateway, type MemoryGateway, type MemoryGatewayOptions } from './test-support/index.js';
+import { memoryGateway, openedInTest, type MemoryGateway, type MemoryGatewayOptions } from './test-support/index.js';
 
 const tracker = new ProcessTracker();
-const open: { gateways: MemoryGateway[]; subs: TestSubscriber[] } = { gateways: [], subs: [] };
-afterEach(async () => {
-  for (const g of open.gateways) await g.close();
-  await Promise.all(open.subs.map((s) => s.close()));
-  open.gateways = [];
-  open.subs = [];
-  await tracker.stopAll();
-});
+const open = openedInTest(tracker);
+afterEach(() => open.closeAll());
 
 async function gateway(o: MemoryGatewayOptions = {}): Promise<MemoryGateway> {
   const g = await memoryGateway(o);
