@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { ManualClock } from '../../common/index.js';
 import type { GpioController, GpioOutput } from '../../drivers/index.js';
 import { BUILDING_LINES, BUILDING_PWM, VirtualLighting, createVirtualBuilding, type LineDrive } from '../../simulator/index.js';
-import type { DeviceEvent } from '../model/index.js';
-import { createLighting, type LightingOptions } from './lighting.js';
+import type { DeviceEvent, OutputMemory } from '../model/index.js';
+import { createLighting, type LightingOptions, type LightingState } from './lighting.js';
 
 function setup(extra: Partial<LightingOptions> = {}, wrap?: (gpio: GpioController) => GpioController) {
   const clock = new ManualClock();
@@ -70,8 +70,8 @@ describe('lighting device', () => {
     await b.close();
   });
 
-  it('stop returns to the safe state: off by default', async () => {
-    const { b, lights, part } = setup();
+  it("onStop 'safe' returns to the safe state: off by default", async () => {
+    const { b, lights, part } = setup({ onStop: 'safe' });
     await lights.start();
     await lights.set('on', true);
     await lights.stop();
@@ -86,7 +86,7 @@ describe('lighting device', () => {
   });
 
   it('a configured safe state (escape lighting on at 50 %) holds at start and after stop', async () => {
-    const { b, lights, part, drives } = setup({ safe: { on: true, levelPct: 50 } });
+    const { b, lights, part, drives } = setup({ safe: { on: true, levelPct: 50 }, onStop: 'safe' });
     await lights.start();
     expect(drives).toEqual([1]);
     expect(part.level).toBeCloseTo(0.5, 6);
@@ -95,6 +95,43 @@ describe('lighting device', () => {
     expect(part.on).toBe(true);
     expect(part.level).toBeCloseTo(0.5, 6);
     await b.close();
+  });
+
+  it('by default a restart keeps the lights: stop leaves them on, boot restores the remembered state without passing through off', async () => {
+    let saved: LightingState | undefined;
+    const memory: OutputMemory<LightingState> = { load: () => saved, save: (s) => (saved = s) };
+    const { b, lights, part } = setup({ memory });
+    await lights.start();
+    await lights.set('on', true);
+    await lights.set('level', 70);
+    expect(saved).toEqual({ on: true, levelPct: 70 });
+    await lights.stop();
+    expect([part.on, part.level]).toEqual([true, 0.7]);
+    await b.close();
+    // The next gateway process (its own virtual hardware here): the relay is exported straight at "on".
+    const next = setup({ memory });
+    await next.lights.start();
+    expect(next.drives).toEqual([1]);
+    expect(next.lights.read()).toEqual({ on: true, level: 70 });
+    expect([next.part.on, next.part.level]).toEqual([true, 0.7]);
+    await next.lights.stop();
+    await next.b.close();
+  });
+
+  it("onBoot 'safe' or a value ignores the memory; nothing remembered boots safe", async () => {
+    const memory: OutputMemory<LightingState> = { load: () => ({ on: true, levelPct: 30 }), save: () => undefined };
+    const safe = setup({ memory, onBoot: 'safe' });
+    await safe.lights.start();
+    expect(safe.lights.read()).toEqual({ on: false, level: 100 });
+    await safe.b.close();
+    const fixed = setup({ memory, onBoot: { value: { on: true, levelPct: 100 } } });
+    await fixed.lights.start();
+    expect(fixed.lights.read()).toEqual({ on: true, level: 100 });
+    await fixed.b.close();
+    const fresh = setup();
+    await fresh.lights.start();
+    expect(fresh.lights.read()).toEqual({ on: false, level: 100 });
+    await fresh.b.close();
   });
 
   it('without a dimmer: only on/off, full brightness', async () => {

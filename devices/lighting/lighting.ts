@@ -13,14 +13,18 @@
  *            or write is a poll failure (health, backoff), and the next good poll recovers.
  *  set:   validated by DeviceBase, written (serialized with the poll), then stored as the
  *         commanded state; a failed write leaves the last commanded state (and fails the call).
- *  stop:  polling stops, outputs go to the safe state, awaited. The lines stay held at that
- *         state: closing a GPIO output returns the pin to an input and drops the relay
- *         (drivers/gpio/onoff-controller.ts), which would break a safe state "on".
+ *  stop:  polling stops; by `onStop` (default 'hold') the outputs stay as they are, or go to the
+ *         safe or a given state, awaited. The lines stay held either way: closing a GPIO output
+ *         returns the pin to an input and drops the relay (drivers/gpio/onoff-controller.ts).
+ *  boot:  by `onBoot` (default 'hold': the last commanded state from `memory`, saved after each
+ *         command; the safe state when there is none), the relay exported straight at it: a
+ *         restart does not blink an occupied office dark (model/output-policy.ts).
  * Safe state: off by default (configurable, e.g. on at full level for escape lighting).
  */
 import { Mutex, type Clock } from '../../common/index.js';
 import type { GpioController, GpioOutput, Level, PwmChannel, PwmController } from '../../drivers/index.js';
 import { DeviceBase } from '../model/base.js';
+import { bootState, type OutputMemory, type OutputPolicy } from '../model/output-policy.js';
 import { errorMessage } from '../model/health.js';
 import { DeviceError, type Device, type DeviceDescription, type PropertySpec, type Value } from '../model/types.js';
 
@@ -46,8 +50,14 @@ export interface LightingOptions {
   /** The relay is energized by a low line (a common relay-board input); default false. */
   readonly relayActiveLow?: boolean;
   readonly dimmer?: LightingDimmer;
-  /** State at start and stop; default off at 100 %. */
+  /** The safe state; default off at 100 %. */
   readonly safe?: LightingState;
+  /** At start; default 'hold' (the remembered state, else safe). */
+  readonly onBoot?: OutputPolicy<LightingState>;
+  /** At stop; default 'hold' (outputs left as they are). */
+  readonly onStop?: OutputPolicy<LightingState>;
+  /** Where the last commanded state is kept across restarts. */
+  readonly memory?: OutputMemory<LightingState>;
   /** Read-back period; default 5000 ms. */
   readonly verifyIntervalMs?: number;
   /** Shown as the part; default "relay". */
@@ -100,23 +110,24 @@ class Lighting extends DeviceBase {
   async start(): Promise<void> {
     if (this.running) return;
     const { gpio, relayLine, dimmer } = this.o;
+    const boot = bootState(this.o.onBoot ?? 'hold', this.safe, this.o.memory);
     try {
       await this.writes.run(async () => {
         if (this.relay === undefined) {
-          this.relay = await gpio.openOutput(relayLine, { initial: this.relayLevel(this.safe.on), ...(this.o.relayActiveLow === true ? { activeLow: true } : {}) });
+          this.relay = await gpio.openOutput(relayLine, { initial: this.relayLevel(boot.on), ...(this.o.relayActiveLow === true ? { activeLow: true } : {}) });
         } else {
-          await this.relay.write(this.relayLevel(this.safe.on));
+          await this.relay.write(this.relayLevel(boot.on));
         }
         if (dimmer !== undefined) {
           this.dimmer ??= await dimmer.pwm.openChannel(dimmer.chip, dimmer.channel);
-          await this.dimmer.configure({ periodNs: this.periodNs, dutyNs: this.dutyNs(this.safe.levelPct), enabled: true });
+          await this.dimmer.configure({ periodNs: this.periodNs, dutyNs: this.dutyNs(boot.levelPct), enabled: true });
         }
       });
     } catch (e) {
       this.healthTracker.fail(e);
       throw new DeviceError('failed', `${this.name}: cannot start: ${errorMessage(e)}`);
     }
-    this.setCommanded(this.safe);
+    this.setCommanded(boot);
     this.running = true;
     this.poller.start(this.o.verifyIntervalMs ?? 5000);
   }
@@ -125,12 +136,15 @@ class Lighting extends DeviceBase {
     await this.poller.stop();
     if (!this.running) return;
     this.running = false;
+    const policy = this.o.onStop ?? 'hold';
+    if (policy === 'hold') return; // the outputs stay as commanded; the lines stay held
+    const state = policy === 'safe' ? this.safe : policy.value;
     try {
-      await this.writes.run(() => this.apply(this.safe));
-      this.setCommanded(this.safe);
+      await this.writes.run(() => this.apply(state));
+      this.setCommanded(state);
     } catch (e) {
       this.healthTracker.fail(e);
-      throw new DeviceError('failed', `${this.name}: could not return to the safe state (${this.safe.on ? 'on' : 'off'}): ${errorMessage(e)}`);
+      throw new DeviceError('failed', `${this.name}: could not go to its ${policy === 'safe' ? 'safe' : 'stop'} state (${state.on ? 'on' : 'off'}): ${errorMessage(e)}`);
     }
   }
 
@@ -144,6 +158,7 @@ class Lighting extends DeviceBase {
       throw new DeviceError('failed', `${this.name}: could not set ${property}: ${errorMessage(e)}`);
     }
     this.setCommanded(next);
+    this.o.memory?.save(next);
     return value;
   }
 

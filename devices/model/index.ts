@@ -9,3 +9,4 @@ export { HealthTracker, errorMessage, type HealthTrackerOptions } from './health
 export { validateValue, validateParams, allowed } from './validate.js';
 export { DeviceError } from './types.js';
 export type { Device, DeviceDescription, DeviceEvent, DeviceKind, Health, PropertySpec, Value } from './types.js';
+export { bootState, type OutputMemory, type OutputPolicy } from './output-policy.js';
