@@ -29,7 +29,7 @@ const USAGE = `pia-gateway run --config FILE [--simulated] [--log-level LEVEL] [
       run the gateway: every device of FILE served on its own address, plain CoAP and PIA;
       logs as JSON lines on stdout (--log-pretty: readable lines; LEVEL: ${LEVELS.join(', ')});
       health and metrics on gateway.adminListen (GET /healthz, /metrics); stops cleanly on
-      SIGTERM or SIGINT (outputs to their safe state first); --simulated drives the virtual
+      SIGTERM or SIGINT (outputs as their onStop policy says first: locks locked, lights held); --simulated drives the virtual
       building instead of hardware (the demo); exit 4 when it cannot start`;
 
 export const runSubcommand: Subcommand = {

@@ -27,6 +27,7 @@ export {
   type HvacConfig,
   type I2cTarget,
   type LightingConfig,
+  type LightingPolicyConfig,
   type LockConfig,
   type LockType,
   type MqttSettings,

@@ -100,11 +100,18 @@ export interface LockConfig extends DeviceCommon {
   readonly exitPressedLevel?: GpioLevel;
 }
 
+/** What lighting does at a gateway stop or start: keep its state, its safe state (off), or this one. */
+export type LightingPolicyConfig = 'hold' | 'safe' | { readonly on: boolean; readonly level?: number };
+
 export interface LightingConfig extends DeviceCommon {
   readonly kind: 'lighting';
   readonly relayLine: number;
   readonly relayActiveLow?: boolean;
   readonly dimmer?: PwmRef;
+  /** Default 'hold': the last commanded state, remembered in stateDir. */
+  readonly onBoot?: LightingPolicyConfig;
+  /** Default 'hold': the lights stay as they are while the gateway restarts. */
+  readonly onStop?: LightingPolicyConfig;
 }
 
 export interface SerialPortConfig {

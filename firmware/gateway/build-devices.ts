@@ -12,10 +12,11 @@
  *   so the device model applies its default (firmware/config/types.ts: one place per default).
  */
 import type { Clock } from '../../common/index.js';
-import { createCamera, createDoor, createFan, createHvac, createLighting, createSafe, createThermometer, CHILTRIX_CXI, type Device, type HvacUnitMap } from '../../devices/index.js';
+import { createCamera, createDoor, createFan, createHvac, createLighting, createSafe, createThermometer, CHILTRIX_CXI, type Device, type HvacUnitMap, type LightingState, type OutputPolicy } from '../../devices/index.js';
 import { RtuMaster } from '../../drivers/index.js';
 import type { BusStats } from './bus-stats.js';
-import type { DeviceConfig, FanConfig, HvacConfig, LockConfig } from '../config/index.js';
+import type { OutputStore } from './output-store.js';
+import type { DeviceConfig, FanConfig, HvacConfig, LightingPolicyConfig, LockConfig } from '../config/index.js';
 import type { GatewayHardware } from './hardware.js';
 
 /** The register maps this build has, by their config name (firmware/config KNOWN_REGISTER_MAPS). */
@@ -26,6 +27,8 @@ export interface BuildContext {
   readonly clock: Clock;
   /** Where each serial line's Modbus master is registered for /metrics. */
   readonly busStats?: BusStats;
+  /** Where output devices remember their last commanded state across restarts. */
+  readonly outputs?: OutputStore;
   /** Backoff jitter of every poller; default Math.random. */
   readonly random?: () => number;
 }
@@ -76,6 +79,9 @@ function buildOne(c: DeviceConfig, ctx: BuildContext, byName: ReadonlyMap<string
           ...(c.relayActiveLow === undefined ? {} : { relayActiveLow: c.relayActiveLow }),
           ...(c.dimmer === undefined ? {} : { dimmer: { pwm: hardware.pwm, chip: c.dimmer.chip, channel: c.dimmer.channel } }),
           ...(ms === undefined ? {} : { verifyIntervalMs: ms }),
+          ...(c.onBoot === undefined ? {} : { onBoot: lightingPolicy(c.onBoot) }),
+          ...(c.onStop === undefined ? {} : { onStop: lightingPolicy(c.onStop) }),
+          ...(ctx.outputs === undefined ? {} : { memory: ctx.outputs.memory(c.name, lightingState) }),
         }),
       );
     case 'hvac':
@@ -136,4 +142,15 @@ async function hvacDevice(c: HvacConfig, common: Common, ctx: BuildContext, mast
     masters.set(c.serial.port, master);
   }
   return createHvac({ ...common, master: await master, map, unit: c.unit, ...(ms === undefined ? {} : { pollIntervalMs: ms }) });
+}
+
+function lightingPolicy(p: LightingPolicyConfig): OutputPolicy<LightingState> {
+  return p === 'hold' || p === 'safe' ? p : { value: { on: p.on, levelPct: p.level ?? 100 } };
+}
+
+/** A remembered lighting state, or undefined when the stored value is not one. */
+function lightingState(v: unknown): LightingState | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { on, levelPct } = v as Record<string, unknown>;
+  return typeof on === 'boolean' && typeof levelPct === 'number' && levelPct >= 0 && levelPct <= 100 ? { on, levelPct } : undefined;
 }

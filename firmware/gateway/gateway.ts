@@ -8,7 +8,8 @@
  *      from `pia-trust node add`): the gateway's ID, key and trusted server; gateway.id, when
  *      set, must be the same ID;
  *   2. the state directory and the local audit log (hash chain, common/audit);
- *   3. the devices built (build-devices.ts) and started, outputs first at their safe level
+ *   3. the devices built (build-devices.ts) and started, outputs first at their safe level or
+ *      their onBoot state (lights: the last command, output-store.ts)
  *      (device-runner.ts) — before any socket, so a reboot never leaves an output undefined
  *      while the network comes up;
  *   4. the device addresses (firmware/addressing: prefix + RFC 7217-style IID from the

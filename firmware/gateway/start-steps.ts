@@ -19,6 +19,7 @@ import { createUplink } from '../uplink/index.js';
 import { startAdminServer, type AdminHandlers, type AdminServer } from './admin-http.js';
 import { AuditTrail } from './audit-trail.js';
 import { buildDevices } from './build-devices.js';
+import { OutputStore } from './output-store.js';
 import { withBusStats, type CountedHardware } from './bus-stats.js';
 import { DeviceRunner, type ManagedDevice, type StopOutcome } from './device-runner.js';
 import { toGatewayHardware } from './hardware.js';
@@ -39,6 +40,8 @@ import { UplinkCommands } from './uplink-commands.js';
 export const GATEWAY_ADDRESS_NAME = '_gateway';
 export const LATCH_FILE = 'latches.json';
 export const UPLINK_QUEUE_FILE = 'uplink.db';
+/** Output devices' last commanded states (output-store.ts). */
+export const OUTPUTS_DIR = 'outputs';
 
 export type StepName = 'hardware' | 'audit' | 'devices' | 'records' | 'addresses' | 'own-address' | 'pia' | 'coap' | 'report' | 'uplink' | 'admin';
 
@@ -77,9 +80,10 @@ export interface RunningDevices {
   readonly stopped: StopOutcome[];
 }
 
-/** 3. The devices built and started, outputs first at their safe level; the close stops them (each bounded). */
+/** 3. The devices built and started, outputs first at their safe level or onBoot state; the close stops them (each bounded, as onStop says). */
 export async function startDevices(o: GatewayOptions, hardware: CountedHardware): Promise<Opened<RunningDevices>> {
-  const built = await buildDevices(o.config.devices, { hardware, busStats: hardware.busStats, clock: o.clock, ...(o.random === undefined ? {} : { random: o.random }) });
+  const outputs = new OutputStore(join(o.config.gateway.stateDir, OUTPUTS_DIR), (m) => o.logger.child({ component: 'devices' }).warn(m));
+  const built = await buildDevices(o.config.devices, { hardware, busStats: hardware.busStats, outputs, clock: o.clock, ...(o.random === undefined ? {} : { random: o.random }) });
   const t = o.timeouts;
   const runner = new DeviceRunner(built, { clock: o.clock, log: lines(o.logger.child({ component: 'devices' })), ...(t?.deviceStartMs === undefined ? {} : { startTimeoutMs: t.deviceStartMs }), ...(t?.deviceStopMs === undefined ? {} : { stopTimeoutMs: t.deviceStopMs }) });
   const stopped: StopOutcome[] = [];
