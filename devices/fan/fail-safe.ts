@@ -51,6 +51,7 @@ export class FailSafeMonitor {
   private readonly graceMs: number;
   private lastKnownMs: number;
   private engaged = false;
+  private readingSeen = false;
 
   constructor(
     private readonly options: FailSafeOptions,
@@ -69,10 +70,16 @@ export class FailSafeMonitor {
     return this.engaged;
   }
 
+  /** A healthy reading has arrived since the last reset. */
+  get hasReading(): boolean {
+    return this.readingSeen;
+  }
+
   /** Starts the grace period again (on fan start). */
   reset(nowMs: number): void {
     this.lastKnownMs = nowMs;
     this.engaged = false;
+    this.readingSeen = false;
   }
 
   evaluate(nowMs: number): FailSafeDecision {
@@ -86,6 +93,7 @@ export class FailSafeMonitor {
     const t = reading.temperatureC;
     if (t !== null) this.lastKnownMs = nowMs;
     if (reading.status === 'failed') return this.engage('the temperature source failed');
+    if (t !== null) this.readingSeen = true;
     if (t === null) {
       return nowMs - this.lastKnownMs > this.graceMs ? this.engage(`no temperature for ${Math.round((nowMs - this.lastKnownMs) / 1000)} s`) : undefined;
     }

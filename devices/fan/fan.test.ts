@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { ManualClock } from '../../common/index.js';
 import type { I2cBus, PwmChannel, PwmController } from '../../drivers/index.js';
 import { BUILDING_LINES, BUILDING_PWM, createVirtualBuilding } from '../../simulator/index.js';
-import type { DeviceEvent, HealthStatus } from '../model/index.js';
+import type { DeviceEvent, OutputMemory, HealthStatus } from '../model/index.js';
 import { createThermometer } from '../thermometer/index.js';
 import { createFan, type FanOptions } from './fan.js';
 
@@ -179,6 +179,37 @@ describe('fan device: fail-safe', () => {
     expect(events.map((e) => e.kind)).toEqual(['fail-safe', 'fail-safe-cleared']);
     await fan.stop();
     await thermometer.stop();
+    await b.close();
+  });
+
+  it('after a restart: the safe speed until the temperature source has a reading, then the remembered speed', async () => {
+    let saved: number | undefined = 35;
+    const memory: OutputMemory<number> = { load: () => saved, save: (v) => (saved = v) };
+    let reading: { temperatureC: number | null; status: HealthStatus } = { temperatureC: null, status: 'ok' };
+    const { clock, b, fan, part } = setup({ memory, failSafe: { source: () => reading, thresholdC: 40, hysteresisC: 2, graceMs: 30_000 } });
+    await fan.start();
+    expect(fan.read()).toMatchObject({ speed: 35, output: 100 });
+    await clock.advance(3000); // polls, but no temperature yet
+    expect(part.dutyFraction).toBe(1);
+    reading = { temperatureC: 25, status: 'ok' };
+    await clock.advance(1000);
+    expect(part.dutyFraction).toBe(0.35);
+    expect(fan.read()).toMatchObject({ speed: 35, output: 35 });
+    await fan.set('speed', 50);
+    expect(saved).toBe(50);
+    await fan.stop();
+    expect(part.dutyFraction).toBe(1); // the fan's stop policy: its safe speed
+    await b.close();
+  });
+
+  it('after a restart, too hot at the first reading: stays at the safe speed', async () => {
+    const memory: OutputMemory<number> = { load: () => 20, save: () => undefined };
+    const { clock, b, fan, part } = setup({ memory, failSafe: { source: () => ({ temperatureC: 45, status: 'ok' }), thresholdC: 40, hysteresisC: 2 } });
+    await fan.start();
+    await clock.advance(3000);
+    expect(part.dutyFraction).toBe(1);
+    expect(fan.read()).toMatchObject({ speed: 20, output: 100, failSafe: true });
+    await fan.stop();
     await b.close();
   });
 

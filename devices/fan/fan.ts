@@ -5,6 +5,8 @@
  * Flow:
  *  start: 1. open the PWM channel straight at the safe speed (full speed by default: a fan
  *            with an undriven PWM input runs at full speed too, docs/hardware.md#fan) and enable it;
+ *            the commanded speed is the one remembered from before a restart (`memory`), driven
+ *            once the temperature source has given a reading (at the first poll without one);
  *         2. open the tach input (falling edges) and start counting;
  *         3. poll every `windowMs`, the first poll one window after start.
  *  poll:  1. rpm from the pulses of the window just ended (tach.ts);
@@ -21,6 +23,7 @@
 import { Mutex, type Clock } from '../../common/index.js';
 import type { GpioController, PwmChannel, PwmController } from '../../drivers/index.js';
 import { DeviceBase } from '../model/base.js';
+import type { OutputMemory } from '../model/output-policy.js';
 import { DeviceError, type Device, type DeviceDescription, type Value } from '../model/types.js';
 import { errorMessage } from '../model/health.js';
 import { FailSafeMonitor, type FailSafeOptions } from './fail-safe.js';
@@ -58,6 +61,8 @@ export interface FanOptions {
   readonly failAfter?: number;
   readonly maxIntervalMs?: number;
   readonly random?: () => number;
+  /** The last commanded speed, kept across restarts (model/output-policy.ts). */
+  readonly memory?: OutputMemory<number>;
 }
 
 export function createFan(options: FanOptions): Device {
@@ -95,6 +100,8 @@ class Fan extends DeviceBase {
   private channel: PwmChannel | undefined;
   private tach: TachCounter | undefined;
   private commandedPct: number;
+  /** From start until the temperature source gave a reading (or a command came): the output stays at the safe speed. */
+  private bootHold = false;
   private drivenPct: number | undefined;
   private lowSinceMs: number | undefined;
 
@@ -130,11 +137,12 @@ class Fan extends DeviceBase {
       await this.closeLines();
       throw new DeviceError('failed', `${this.name}: cannot start: ${errorMessage(e)}`);
     }
-    this.commandedPct = this.safePct;
+    this.commandedPct = this.o.memory?.load() ?? this.safePct;
+    this.bootHold = true;
     this.lowSinceMs = undefined;
     this.healthTracker.setFault('stall', undefined);
     this.failSafe?.reset(clock.now());
-    this.update({ speed: this.safePct, output: this.safePct, rpm: null, stalled: false, failSafe: false });
+    this.update({ speed: this.commandedPct, output: this.safePct, rpm: null, stalled: false, failSafe: false });
     this.poller.start(this.o.windowMs ?? 1000);
   }
 
@@ -154,6 +162,7 @@ class Fan extends DeviceBase {
   protected override async write(_property: string, value: Value): Promise<Value> {
     if (this.channel === undefined) throw new DeviceError('busy', `${this.name} is stopped; it takes commands once started`);
     this.commandedPct = value as number;
+    this.bootHold = false; // an operator's command is explicit: it is driven at once
     this.update({ speed: this.commandedPct });
     try {
       await this.applyOutput();
@@ -161,6 +170,7 @@ class Fan extends DeviceBase {
       this.healthTracker.fail(e);
       throw new DeviceError('failed', `${this.name}: could not set the speed: ${errorMessage(e)}`);
     }
+    this.o.memory?.save(this.commandedPct);
     return this.commandedPct;
   }
 
@@ -179,6 +189,7 @@ class Fan extends DeviceBase {
       this.update({ failSafe: false });
       this.emit('fail-safe-cleared', 'info', `${this.name}: back to the commanded ${this.commandedPct} %: ${decision.reason}`);
     }
+    if (this.failSafe === undefined || this.failSafe.hasReading) this.bootHold = false;
     await this.applyOutput();
   }
 
@@ -206,7 +217,7 @@ class Fan extends DeviceBase {
   /** Drives what should be driven now: the safe speed under the fail-safe, else the command. */
   private applyOutput(): Promise<void> {
     return this.writes.run(async () => {
-      const wanted = this.failSafe?.isEngaged === true ? this.safePct : this.commandedPct;
+      const wanted = this.failSafe?.isEngaged === true || this.bootHold ? this.safePct : this.commandedPct;
       if (wanted !== this.drivenPct) {
         this.lowSinceMs = undefined; // the rotor needs time to follow a new speed
         await this.drive(wanted);

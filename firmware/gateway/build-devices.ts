@@ -66,7 +66,7 @@ function buildOne(c: DeviceConfig, ctx: BuildContext, byName: ReadonlyMap<string
     case 'thermometer':
       return hardware.i2cBus(c.i2c.bus).then((bus) => createThermometer({ ...common, part: c.part, bus, address: c.i2c.address, ...(ms === undefined ? {} : { intervalMs: ms }) }));
     case 'fan':
-      return Promise.resolve(createFan(fanOptions(c, common, hardware, byName, ms)));
+      return Promise.resolve(createFan({ ...fanOptions(c, common, hardware, byName, ms), ...(ctx.outputs === undefined ? {} : { memory: ctx.outputs.memory(c.name, fanSpeed) }) }));
     case 'door':
     case 'safe':
       return Promise.resolve(lockDevice(c, { ...common, gpio: hardware.gpio, ...(ms === undefined ? {} : { pollIntervalMs: ms }) }));
@@ -153,4 +153,9 @@ function lightingState(v: unknown): LightingState | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const { on, levelPct } = v as Record<string, unknown>;
   return typeof on === 'boolean' && typeof levelPct === 'number' && levelPct >= 0 && levelPct <= 100 ? { on, levelPct } : undefined;
+}
+
+/** A remembered fan speed (%), or undefined. */
+function fanSpeed(v: unknown): number | undefined {
+  return typeof v === 'number' && v >= 0 && v <= 100 ? v : undefined;
 }

@@ -45,6 +45,20 @@ describe('outputs across restarts', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it('the fan: safe speed at start, then the remembered speed once its thermometer has read', async () => {
+    shared = mkdtempSync(join(tmpdir(), 'pia-outputs-'));
+    const fanOf = (t: MemoryGateway): Device => t.gateway.devices.find((d) => d.name === 'rack-fan')?.device ?? expect.fail('no rack-fan');
+    const first = await run(shared);
+    await first.clock.settle(fanOf(first).set('speed', 40));
+    await first.clock.settle(first.gateway.close());
+    expect(first.building.parts.fan.dutyFraction).toBe(1); // the fan's stop: its safe speed
+
+    const second = await run(shared);
+    expect(fanOf(second).read()).toMatchObject({ speed: 40, output: 100 });
+    await expect.poll(async () => (await second.clock.advance(500), second.building.parts.fan.dutyFraction), { timeout: 10_000, interval: 1 }).toBe(0.4);
+    expect(fanOf(second).read()).toMatchObject({ speed: 40, output: 40, failSafe: false });
+  });
+
   it("onStop/onBoot 'safe' in gateway.yaml: off at stop, off at start, whatever was remembered", async () => {
     shared = mkdtempSync(join(tmpdir(), 'pia-outputs-'));
     const safe = (devices: readonly Record<string, unknown>[]): Record<string, unknown>[] => devices.map((d) => (d.name === 'office-lights' ? { ...d, onStop: 'safe', onBoot: 'safe' } : d));
