@@ -2,11 +2,10 @@
  * The device directory at the gateway's own PIA address (serve-coap.ts step 3), and piactl
  * (operator/) driving the real gateway by device name through it, in memory.
  */
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseLinks } from '../../coap/index.js';
-import { runPiactl } from '../../operator/index.js';
-import { memoryGateway, type MemoryGateway } from './test-support/index.js';
+
+import { memoryGateway, piactlAgainst, type MemoryGateway, type PiactlRun } from './test-support/index.js';
 
 let t: MemoryGateway | undefined;
 afterEach(async () => {
@@ -50,22 +49,7 @@ describe('piactl against the gateway', () => {
     const alice = g.operatorCredential('alice', { devices: '*', rights: ['read', 'control'] });
     const mallory = g.operatorCredential('mallory');
     let port = 41_000;
-    const piactl = async (credential: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> => {
-      let out = '';
-      let err = '';
-      const at = port++;
-      const code = await g.settle(
-        runPiactl(['--credential', credential, '--gateway', `[${g.pia.address}]:${g.pia.port}`, ...args], {
-          stdout: { write: (s: string) => (out += s) },
-          stderr: { write: (s: string) => (err += s) },
-          signal: new AbortController().signal,
-          env: { XDG_CONFIG_HOME: join(g.stateDir, 'config') }, // piactl's known-gateways file: never the real home
-          clock: g.clock,
-          openTransport: () => Promise.resolve(g.net.attach('2001:db8:a::1', at)),
-        }),
-      );
-      return { code, out, err };
-    };
+    const piactl = (credential: string, ...args: string[]): Promise<PiactlRun> => piactlAgainst(g, credential, args, port++);
     const ls = await piactl(alice.file, 'ls');
     expect(ls.code).toBe(0);
     for (const name of ['rack-temp', 'rack-fan', 'front-door', 'office-hvac', 'lobby-camera']) expect(ls.out).toContain(name);

@@ -6,11 +6,10 @@
  * camera's lastSnapshotAt, served over CoAP, is that wall time too, described as a timestamp,
  * and /healthz gives the device's last good operation as that wall time with its age.
  */
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceEvent } from '../../devices/index.js';
-import { runPiactl } from '../../operator/index.js';
-import { memoryGateway, type MemoryGateway } from './test-support/index.js';
+
+import { memoryGateway, piactlAgainst, type MemoryGateway, type PiactlRun } from './test-support/index.js';
 
 let t: MemoryGateway | undefined;
 afterEach(async () => {
@@ -21,20 +20,8 @@ afterEach(async () => {
 const WALL = '2026-12-07T10:40:00.000Z';
 
 /** Runs piactl in-process against the gateway with `credential`; its exit code and output. */
-async function piactl(g: MemoryGateway, credential: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await g.settle(
-    runPiactl(['--credential', credential, '--gateway', `[${g.pia.address}]:${g.pia.port}`, ...args], {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-      signal: new AbortController().signal,
-      env: { XDG_CONFIG_HOME: join(g.stateDir, 'config') }, // piactl's known-gateways file: never the real home
-      clock: g.clock,
-      openTransport: () => Promise.resolve(g.net.attach('2001:db8:a::1', 41_000)),
-    }),
-  );
-  return { code, out, err };
+function piactl(g: MemoryGateway, credential: string, ...args: string[]): Promise<PiactlRun> {
+  return piactlAgainst(g, credential, args);
 }
 
 describe('times and subjects through the gateway', () => {

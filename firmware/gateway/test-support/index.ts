@@ -2,3 +2,4 @@
 export { memoryGateway, DEMO_CONFIG, type MemoryGateway, type MemoryGatewayOptions, type Operator } from './memory-gateway.js';
 export { trustedGateway, TRUST_SERVER, FIRMWARE, type TrustedGateway, type TrustedGatewayOptions, type PeerNode } from './trusted-gateway.js';
 export { openedInTest, type Opened } from './opened.js';
+export { piactlAgainst, type PiactlRun } from './piactl.js';
