@@ -5,5 +5,6 @@ export { MAX_REPORTED_DEVICES } from './sqlite-reports.js';
 export { StoreError, type StoreErrorKind } from './errors.js';
 export { MasterKey, loadMasterKey, generateMasterKeyFile, MASTER_KEY_ENV, type LoadMasterKeyOptions } from './master-key.js';
 export { openSqliteStore, type SqliteStoreOptions, type SqliteTrustStore } from './sqlite-store.js';
+export { openPostgresStore, type PostgresStoreOptions, type PostgresTrustStore } from './pg-store.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { GROUP_PREFIX } from './validate.js';
