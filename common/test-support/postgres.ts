@@ -11,9 +11,10 @@
  *   3. `initdb --no-sync` with a superuser whose random password is handed over in a 0600
  *      file (removed at once); SCRAM-SHA-256 for TCP and the unix socket alike;
  *   4. `pg_ctl start -w` on a free TCP port of 127.0.0.1 (`freeTcpPort`), the socket in the
- *      temporary folder, and — for tests only — `fsync=off`, `synchronous_commit=off`,
+ *      temporary folder, and — for tests only — `fsync=off` and
  *      `full_page_writes=off`: a crash of this machine may lose the cluster, which a test's
- *      cluster may;
+ *      cluster may (synchronous_commit stays on: a killed postmaster — `kill()` — loses no
+ *      committed transaction, as on a real server);
  *   5. `url` is postgres://USER:PASSWORD@127.0.0.1:PORT/postgres.
  *
  * `kill()` SIGKILLs the postmaster (the database lost mid-run); `start()` starts it again on
@@ -39,6 +40,8 @@ export interface PostgresInstance {
   readonly password: string;
   /** The folder of initdb, pg_ctl, pg_dump… this cluster runs on. */
   readonly binDir: string;
+  /** The temporary folder (data, socket, server log), removed by stop(). */
+  readonly folder: string;
   /** Creates an empty database (name: a-z, 0-9, _) and returns its URL. */
   createDatabase(name: string): Promise<string>;
   /** The URL of database `name` (existing or not) with the superuser's credentials. */
@@ -102,7 +105,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const pgCtlStart = (): Promise<void> =>
     exec('pg_ctl', [
       'start', '-D', data, '-w', '-t', String(timeout), '-l', log, '-o',
-      `-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60`,
+      `-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=60`,
     ], (timeout + 10) * 1000);
   // Step 4: a port taken between freeTcpPort and the server's bind gets one more try.
   for (let attempt = 0; ; attempt++) {
@@ -125,6 +128,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     port,
     password,
     binDir,
+    folder,
     urlOf,
     async createDatabase(name: string): Promise<string> {
       if (!DATABASE_NAME.test(name)) throw new Error(`database name ${JSON.stringify(name)}: use a-z, 0-9, _ (starting with a letter)`);
