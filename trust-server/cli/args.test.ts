@@ -100,3 +100,23 @@ describe('parseTrustArgs', () => {
     expect(() => parseTrustArgs(['serve', 'extra'])).toThrow(UsageError);
   });
 });
+
+describe('serve --database / --database-file', () => {
+  it('takes a PostgreSQL URL or a file, not both, and never repeats a refused URL', () => {
+    expect(parseTrustArgs(['serve', '--database', 'postgres://trust@db.example:5432/trust'])).toMatchObject({ command: 'serve', database: { url: 'postgres://trust@db.example:5432/trust' } });
+    expect(parseTrustArgs(['serve', '--database', 'postgresql://trust@db/trust'])).toMatchObject({ database: { url: 'postgresql://trust@db/trust' } });
+    expect(parseTrustArgs(['serve', '--database-file', '/etc/pia-trust/database'])).toMatchObject({ database: { file: '/etc/pia-trust/database' } });
+    expect(parseTrustArgs(['serve'])).not.toHaveProperty('database');
+    expect(() => parseTrustArgs(['serve', '--database', 'postgres://a@b/c', '--database-file', 'f'])).toThrow(/give --database URL or --database-file FILE, not both/);
+    let error: unknown;
+    try {
+      parseTrustArgs(['serve', '--database', 'mysql://root:hunter2@db/trust']);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/--database: not a PostgreSQL URL; write --database postgres:\/\/USER@HOST:PORT\/DATABASE/);
+    expect((error as Error).message).not.toContain('hunter2');
+    expect(() => parseTrustArgs(['node', 'list', '--database', 'postgres://a@b/c'])).toThrow(/--database does not apply to 'pia-trust node list'/);
+  });
+});

@@ -41,7 +41,12 @@ export interface ServeCommand {
   readonly ticketLifetimeS?: number;
   /** --suite: the PIA suites, preferred first; absent = both in the CPU's order (pia/suite-order.ts). */
   readonly suites?: readonly SuiteId[];
+  /** --database URL or --database-file FILE: the store on PostgreSQL instead of DIR's SQLite file. */
+  readonly database?: DatabaseSource;
 }
+
+/** Where the PostgreSQL URL comes from: the argument, or a 0600 file holding it (database-url.ts). */
+export type DatabaseSource = { readonly url: string } | { readonly file: string };
 
 export type TrustCommand =
   | { readonly command: 'help' }
@@ -82,6 +87,8 @@ const OPTIONS = {
   'web-key': { type: 'string' },
   'ticket-lifetime': { type: 'string' },
   suite: { type: 'string' },
+  database: { type: 'string' },
+  'database-file': { type: 'string' },
   api: { type: 'string' },
   'token-file': { type: 'string' },
   kind: { type: 'string' },
@@ -146,7 +153,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
   };
   switch (name) {
     case 'serve':
-      only(['state', 'pia', 'admin', 'advertise', 'allow-remote-admin', 'web', 'web-cert', 'web-key', 'ticket-lifetime', 'suite']);
+      only(['state', 'pia', 'admin', 'advertise', 'allow-remote-admin', 'web', 'web-cert', 'web-key', 'ticket-lifetime', 'suite', 'database', 'database-file']);
       positionals(1, 'options only');
       return {
         ...webOptions(v.web, nonEmpty('--web-cert', v['web-cert']), nonEmpty('--web-key', v['web-key'])),
@@ -158,6 +165,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
         allowRemoteAdmin: v['allow-remote-admin'] === true,
         ...(v['ticket-lifetime'] === undefined ? {} : { ticketLifetimeS: ticketLifetime(v['ticket-lifetime']) }),
         ...(v.suite === undefined ? {} : { suites: suiteList(v.suite) }),
+        ...databaseOption(v.database, nonEmpty('--database-file', v['database-file'])),
       };
     case 'node add': {
       only([...CONNECT, 'kind', 'label', 'groups', 'out', 'owner']);
@@ -345,4 +353,13 @@ function adminEndpoint(text: string, allowRemote: boolean): EndpointArg {
     throw new UsageError(`--admin '${text}': ${e.address} is not a loopback address; the admin API listens on 127.0.0.1 or ::1 unless you add --allow-remote-admin (then front it with TLS: the bearer token would travel in clear)`);
   }
   return e;
+}
+
+/** --database URL | --database-file FILE (not both); the URL is never repeated in a refusal (it may hold a password). */
+function databaseOption(url: string | undefined, file: string | undefined): { database?: DatabaseSource } {
+  if (url !== undefined && file !== undefined) throw new UsageError('give --database URL or --database-file FILE, not both');
+  if (file !== undefined) return { database: { file } };
+  if (url === undefined) return {};
+  if (!/^postgres(ql)?:\/\/./.test(url)) throw new UsageError('--database: not a PostgreSQL URL; write --database postgres://USER@HOST:PORT/DATABASE (the password in --database-file FILE, or PGPASSWORD)');
+  return { database: { url } };
 }
