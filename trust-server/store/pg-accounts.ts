@@ -10,9 +10,8 @@
  * Must hold: no function here returns the password hash except `accountPasswordHash`.
  */
 import { ACCOUNT_COLUMNS, accountExists, accountName, accountNotFound, accountOwnsNodes, accountRecord, accountRole, passwordHash, type AccountRow } from './account-rules.js';
-import type { TrustStoreOps } from './pg-contract-types.js';
 import type { PgContext } from './pg-session.js';
-import type { AccountRecord } from './types.js';
+import type { AccountRecord, TrustStoreOps } from './types.js';
 import { nowText } from './validate.js';
 
 export type PgAccountOps = Pick<TrustStoreOps, 'addAccount' | 'getAccount' | 'listAccounts' | 'removeAccount' | 'setAccountPassword' | 'accountPasswordHash' | 'setAccountDisabled' | 'setAccountRole'>;

@@ -14,11 +14,10 @@
  */
 import { canonicalNode, canonicalSubject, checkEnrollment, checkGrantNodes, checkNewGrant, enrollmentConflict, enrollmentNodeMissing, GRANT_COLUMNS } from './grant-rules.js';
 import { StoreError } from './errors.js';
-import type { TrustStoreOps } from './pg-contract-types.js';
 import { readNode, shareNodes } from './pg-nodes.js';
 import type { PgContext } from './pg-session.js';
 import { enrollmentRecord, grantRecord, type EnrollmentRow, type GrantRow } from './sqlite-rows.js';
-import type { EnrollmentRecord, GrantRecord, NewGrant } from './types.js';
+import type { EnrollmentRecord, GrantRecord, NewGrant, TrustStoreOps } from './types.js';
 import { nodeIdText, nowText } from './validate.js';
 
 export type PgGrantOps = Pick<TrustStoreOps, 'addGrant' | 'removeGrant' | 'listGrants' | 'grantsFor' | 'findEnrollment' | 'recordEnrollment'>;

@@ -11,10 +11,9 @@
 import { unwrapNodeKey, wrapNodeKey } from './key-wrap.js';
 import type { MasterKey } from './master-key.js';
 import { checkNewNode, corruptNodeKey, duplicateNode, lookupId, noSuchOwner, nodeNotFound } from './node-rules.js';
-import type { TrustStoreOps } from './pg-contract-types.js';
 import type { PgContext, Queryable } from './pg-session.js';
 import { nodeRecord, type NodeRow } from './sqlite-rows.js';
-import type { NewNode, NodeRecord } from './types.js';
+import type { NewNode, NodeRecord, TrustStoreOps } from './types.js';
 import { groupNames, nowText } from './validate.js';
 
 export type PgNodeOps = Pick<TrustStoreOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'revokeNode' | 'touchNode' | 'setGroups' | 'setOwner'>;

@@ -3,11 +3,10 @@
  * SQLite engine's checks and errors (report-rules.ts). The gateway's node is locked FOR SHARE
  * while its report is written.
  */
-import type { TrustStoreOps } from './pg-contract-types.js';
 import { readNode, shareNodes } from './pg-nodes.js';
 import type { PgContext } from './pg-session.js';
 import { lookupGateway, reportGateway, reportRecord, reportRow, type ReportRow } from './report-rules.js';
-import type { GatewayReport } from './types.js';
+import type { GatewayReport, TrustStoreOps } from './types.js';
 
 export type PgReportOps = Pick<TrustStoreOps, 'recordGatewayReport' | 'gatewayReport'>;
 

@@ -26,8 +26,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { KEY_CHECK_NAME, settleKeyCheck } from './key-check.js';
 import type { MasterKey } from './master-key.js';
+import { STORE_OPS } from './ops.js';
 import { pgAccountOps } from './pg-accounts.js';
-import type { TrustStore, TrustStoreOps } from './pg-contract-types.js';
+import type { TrustStore, TrustStoreOps } from './types.js';
 import { storeErrorFrom } from './pg-errors.js';
 import { pgGrantOps } from './pg-grants.js';
 import { PG_MIGRATIONS, SCHEMA_LOCK, applyPgMigrations } from './pg-migrations.js';
@@ -52,13 +53,6 @@ export interface PostgresStoreOptions {
 export interface PostgresTrustStore extends TrustStore {
   readonly engine: 'postgres';
 }
-
-const OP_NAMES = [
-  'addNode', 'getNode', 'listNodes', 'nodeKey', 'revokeNode', 'touchNode', 'setGroups', 'setOwner',
-  'addGrant', 'removeGrant', 'listGrants', 'grantsFor', 'findEnrollment', 'recordEnrollment',
-  'addAccount', 'getAccount', 'listAccounts', 'removeAccount', 'setAccountPassword', 'accountPasswordHash', 'setAccountDisabled', 'setAccountRole',
-  'recordGatewayReport', 'gatewayReport',
-] as const satisfies readonly (keyof TrustStoreOps)[];
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresTrustStore> {
   const target = pgTarget(options.url);
@@ -89,7 +83,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const build = (ctx: PgContext): TrustStoreOps => ({ ...pgNodeOps(ctx, master, random), ...pgGrantOps(ctx, newId), ...pgAccountOps(ctx), ...pgReportOps(ctx) });
   const translated = (ops: TrustStoreOps, open: () => boolean): TrustStoreOps => {
     const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-    for (const name of OP_NAMES) {
+    for (const name of STORE_OPS) {
       out[name] = async (...args: unknown[]) => {
         const call = (ops as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name] as (...a: unknown[]) => Promise<unknown>;
         if (!open()) throw new Error(`trust database ${target.location}: ${name} was called after the store was closed, or through a transaction's tx after that transaction ended`);

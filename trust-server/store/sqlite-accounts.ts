@@ -7,12 +7,12 @@
  */
 import type Database from 'better-sqlite3';
 import { ACCOUNT_COLUMNS as COLUMNS, accountExists, accountName, accountNotFound, accountOwnsNodes, accountRecord, accountRole, passwordHash, type AccountRow } from './account-rules.js';
-import type { AccountRecord, TrustStore } from './types.js';
+import type { SynchronousOps } from './ops.js';
+import type { AccountRecord } from './types.js';
 import { nowText } from './validate.js';
 
-export type AccountOps = Pick<TrustStore, 'addAccount' | 'getAccount' | 'listAccounts' | 'removeAccount' | 'setAccountPassword' | 'accountPasswordHash' | 'setAccountDisabled' | 'setAccountRole'>;
+export type AccountOps = Pick<SynchronousOps, 'addAccount' | 'getAccount' | 'listAccounts' | 'removeAccount' | 'setAccountPassword' | 'accountPasswordHash' | 'setAccountDisabled' | 'setAccountRole'>;
 
-export { ACCOUNT_NAME, ACCOUNT_ROLES } from './account-rules.js';
 
 export function sqliteAccountOps(db: Database.Database): AccountOps {
   const insert = db.prepare('INSERT INTO accounts (name, role, password_hash, created, updated, disabled) VALUES (?, ?, ?, ?, ?, 0)');

@@ -11,10 +11,11 @@ import type Database from 'better-sqlite3';
 import { canonicalNode, canonicalSubject, checkEnrollment, checkGrantNodes, checkNewGrant, enrollmentConflict, enrollmentNodeMissing, GRANT_COLUMNS } from './grant-rules.js';
 import { StoreError } from './errors.js';
 import { enrollmentRecord, grantRecord, type EnrollmentRow, type GrantRow } from './sqlite-rows.js';
-import type { EnrollmentRecord, GrantRecord, NewGrant, NodeRecord, TrustStore } from './types.js';
+import type { SynchronousOps } from './ops.js';
+import type { EnrollmentRecord, GrantRecord, NewGrant, NodeRecord } from './types.js';
 import { nodeIdText, nowText } from './validate.js';
 
-export type GrantOps = Pick<TrustStore, 'addGrant' | 'removeGrant' | 'listGrants' | 'grantsFor' | 'findEnrollment' | 'recordEnrollment'>;
+export type GrantOps = Pick<SynchronousOps, 'addGrant' | 'removeGrant' | 'listGrants' | 'grantsFor' | 'findEnrollment' | 'recordEnrollment'>;
 
 export function sqliteGrantOps(db: Database.Database, getNode: (id: string) => NodeRecord | undefined, newId: () => string): GrantOps {
   const insertGrant = db.prepare('INSERT INTO grants (id, subject, gateway, devices, rights, not_before, not_after, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');

@@ -9,11 +9,11 @@
  */
 import type Database from 'better-sqlite3';
 import { lookupGateway, reportGateway, reportRecord, reportRow, type ReportRow } from './report-rules.js';
-import type { GatewayReport, NodeRecord, TrustStore } from './types.js';
+import type { SynchronousOps } from './ops.js';
+import type { GatewayReport, NodeRecord } from './types.js';
 
-export type ReportOps = Pick<TrustStore, 'recordGatewayReport' | 'gatewayReport'>;
+export type ReportOps = Pick<SynchronousOps, 'recordGatewayReport' | 'gatewayReport'>;
 
-export { MAX_REPORTED_DEVICES } from './report-rules.js';
 
 export function sqliteReportOps(db: Database.Database, getNode: (id: string) => NodeRecord | undefined): ReportOps {
   const upsert = db.prepare(
