@@ -15,6 +15,9 @@
  * words an operator can act on, and never echoes a key or a token.
  */
 import type { Grant, SecurityContext } from '../../pia/discovery/index.js';
+import { grantCovers, selectorMatches } from '../../pia/phase3/index.js';
+
+export { selectorMatches };
 
 export type Access = 'read' | 'control' | `call:${string}`;
 
@@ -50,24 +53,9 @@ export function decide(request: PolicyRequest, ctx: SecurityContext, device: Dev
   };
 }
 
-/** A grant covers a request when its selector matches the device and its rights include the access (control implies read and every call). */
+/** A grant covers a request when it is still valid and covers the device and access (§9.6, pia/phase3 grantCovers). */
 export function covers(grant: Grant, request: PolicyRequest): boolean {
-  if (grant.validS <= 0 || !selectorMatches(grant.devices, request.device)) return false;
-  const rights = grant.rights;
-  if (rights.includes('control')) return true;
-  return rights.includes(request.access);
-}
-
-/** §9.6 selector: a device name, a glob with `*`, or `*`. */
-export function selectorMatches(selector: string, device: string): boolean {
-  if (selector === '*' || selector === device) return true;
-  if (!selector.includes('*')) return false;
-  const pattern = selector.split('*').map(escapeRegExp).join('.*');
-  return new RegExp(`^${pattern}$`).test(device);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return grant.validS > 0 && grantCovers(grant, request.device, request.access);
 }
 
 /** Who asked, for refusals and the audit log: the peer's identity at phase 3, its address otherwise. */

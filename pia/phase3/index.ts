@@ -7,6 +7,7 @@
 export * from './types.js';
 export { NODE_ID_BYTES, ZERO_NODE_ID, newNodeId, nodeIdToText, nodeIdFromText, isZeroNodeId, sameNodeId } from './node-id.js';
 export { NODE_KEY_BYTES, fileNodeKey } from './node-key.js';
+export { grantCovers, selectorMatches, type GrantAccess, type GrantScope } from './grant-cover.js';
 export * as sizes from './sizes.js';
 export { MAX_P3_PAYLOAD_BYTES, MAX_TICKET_JSON_BYTES, MAX_TICKET_GRANTS, MAX_TICKET_LIFETIME_S, MAX_ENROLL_JSON_BYTES } from './sizes.js';
 export {
