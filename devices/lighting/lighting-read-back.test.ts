@@ -86,6 +86,37 @@ describe('lighting: the state read back from the hardware after a restart', () =
     await b.close();
   });
 
+  it("with onStop 'safe' the stop state on the lines is no command: the kept state comes back", async () => {
+    const { b, lights, part } = board();
+    const { memory } = memoryOf(undefined);
+    const first = lights({ memory, onStop: 'safe' });
+    await first.device.start();
+    await first.device.set('on', true);
+    await first.device.stop(); // off while the gateway is down
+    b.parts.gpio.endProcess();
+    expect(part.on).toBe(false);
+    const second = lights({ memory, onStop: 'safe' });
+    await second.device.start();
+    expect([second.device.read(), part.on, second.events]).toEqual([{ on: true, level: 100 }, true, []]);
+    await b.close();
+  });
+
+  it('a start that failed after keeping the relay keeps it at the retry', async () => {
+    const { b, lights, part } = board();
+    const first = lights();
+    await first.device.start();
+    await first.device.set('on', true);
+    b.parts.gpio.endProcess();
+    let failures = 1;
+    const pwm = { openChannel: (chip: number, channel: number) => (failures-- > 0 ? Promise.reject(new Error(`pwmchip${chip}/pwm${channel}: not ready (EACCES)`)) : b.host.pwm.openChannel(chip, channel)) };
+    const second = lights({ dimmer: { pwm, chip: BUILDING_PWM.chip, channel: BUILDING_PWM.dimmer } });
+    await expect(second.device.start()).rejects.toThrow(/cannot start: pwmchip0\/pwm1: not ready/);
+    expect(part.on).toBe(true);
+    await second.device.start();
+    expect([second.device.read(), part.on]).toEqual([{ on: true, level: 100 }, true]);
+    await b.close();
+  });
+
   it("onBoot 'safe' does not keep: the relay goes to the safe state", async () => {
     const { b, lights, part } = board();
     const first = lights();

@@ -22,8 +22,10 @@
  *         PwmChannel.read(), when it runs at this device's period); where it cannot (a power
  *         cycle, a driver without read-back) the last commanded state from `memory`, saved after
  *         each command; else the safe state. A read-back that differs from `memory` wins, is
- *         saved, and says so ('state-read-back'). 'safe' or a value: that state. Either way the
- *         relay is exported straight at it: a restart does not blink an occupied office dark.
+ *         saved, and says so ('state-read-back'). Only with `onStop` 'hold' too: another stop
+ *         policy leaves its stop state on the lines, which is no command. 'safe' or a value:
+ *         that state. Either way the relay is exported straight at it: a restart does not blink
+ *         an occupied office dark.
  * Safe state: off by default (configurable, e.g. on at full level for escape lighting).
  */
 import { Mutex, type Clock } from '../../common/index.js';
@@ -120,7 +122,7 @@ class Lighting extends DeviceBase {
     let readBack = false;
     try {
       await this.writes.run(async () => {
-        const relay = await this.openRelay(policy === 'hold', remembered.on);
+        const relay = await this.openRelay(policy === 'hold' && (this.o.onStop ?? 'hold') === 'hold', remembered.on);
         readBack = relay !== undefined;
         if (this.dimmer === undefined && this.o.dimmer !== undefined) this.dimmer = await this.o.dimmer.pwm.openChannel(this.o.dimmer.chip, this.o.dimmer.channel);
         boot = relay === undefined ? remembered : { on: relay.on, levelPct: (await this.dimmerLevel(remembered.levelPct)) ?? remembered.levelPct };
@@ -141,16 +143,19 @@ class Lighting extends DeviceBase {
 
   /**
    * Opens the relay (or, opened before, writes it) at `on`; with `keep` and a driver that can,
-   * a line still driven by a previous process keeps its level: that level is returned.
+   * a line still driven by a previous process keeps its level: that level is returned. A relay
+   * this device holds already (a start that failed later, a stop that held it) is read instead.
    */
   private async openRelay(keep: boolean, on: boolean): Promise<{ on: boolean } | undefined> {
     const { gpio, relayLine } = this.o;
     const activeLow = this.o.relayActiveLow === true ? { activeLow: true } : {};
+    const canKeep = keep && gpio.openOutputKeeping !== undefined;
     if (this.relay !== undefined) {
+      if (canKeep) return { on: (await this.relay.read()) === 1 };
       await this.relay.write(this.relayLevel(on));
       return undefined;
     }
-    if (keep && gpio.openOutputKeeping !== undefined) {
+    if (canKeep && gpio.openOutputKeeping !== undefined) {
       const { output, kept } = await gpio.openOutputKeeping(relayLine, { fallback: this.relayLevel(on), ...activeLow });
       this.relay = output;
       return kept === undefined ? undefined : { on: kept === 1 };
