@@ -213,6 +213,48 @@ describe('fan device: fail-safe', () => {
     await b.close();
   });
 
+  it("onStop 'hold' leaves the speed as driven; a speed drives that speed", async () => {
+    const held = setup({ onStop: 'hold' });
+    await held.fan.start();
+    await held.fan.set('speed', 30);
+    await held.fan.stop();
+    expect(held.part.dutyFraction).toBe(0.3);
+    await held.b.close();
+    const fixed = setup({ onStop: { value: 60 } });
+    await fixed.fan.start();
+    await fixed.fan.set('speed', 30);
+    await fixed.fan.stop();
+    expect(fixed.part.dutyFraction).toBe(0.6);
+    await fixed.b.close();
+  });
+
+  it("onBoot 'safe' or a speed ignores the memory; either waits for the first reading like 'hold'", async () => {
+    const memory: OutputMemory<number> = { load: () => 20, save: () => undefined };
+    let reading: { temperatureC: number | null; status: HealthStatus } = { temperatureC: null, status: 'ok' };
+    const failSafe = { source: () => reading, thresholdC: 40, hysteresisC: 2, graceMs: 30_000 };
+    const fixed = setup({ memory, onBoot: { value: 45 }, failSafe });
+    await fixed.fan.start();
+    expect(fixed.fan.read()).toMatchObject({ speed: 45, output: 100 });
+    await fixed.clock.advance(2000);
+    expect(fixed.part.dutyFraction).toBe(1);
+    reading = { temperatureC: 25, status: 'ok' };
+    await fixed.clock.advance(1000);
+    expect(fixed.part.dutyFraction).toBe(0.45);
+    await fixed.fan.stop();
+    await fixed.b.close();
+    const safe = setup({ memory, onBoot: 'safe', failSafe });
+    await safe.fan.start();
+    await safe.clock.advance(2000);
+    expect(safe.fan.read()).toMatchObject({ speed: 100, output: 100 });
+    await safe.fan.stop();
+    await safe.b.close();
+  });
+
+  it('a policy speed outside 0..100 is refused when the fan is built', () => {
+    expect(() => setup({ onStop: { value: 120 } })).toThrow('fan "rack-fan": onStop speed must be within 0..100, got 120');
+    expect(() => setup({ onBoot: { value: -1 } })).toThrow('fan "rack-fan": onBoot speed must be within 0..100, got -1');
+  });
+
   it('passes the threshold → full speed; releases only below threshold − hysteresis', async () => {
     let reading: { temperatureC: number | null; status: HealthStatus } = { temperatureC: 30, status: 'ok' };
     const { clock, b, fan, part, events } = setup({ failSafe: { source: () => reading, thresholdC: 40, hysteresisC: 2 } });

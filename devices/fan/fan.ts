@@ -5,8 +5,9 @@
  * Flow:
  *  start: 1. open the PWM channel straight at the safe speed (full speed by default: a fan
  *            with an undriven PWM input runs at full speed too, docs/hardware.md#fan) and enable it;
- *            the commanded speed is the one remembered from before a restart (`memory`), driven
- *            once the temperature source has given a reading (at the first poll without one);
+ *            the commanded speed is the one `onBoot` asks for (default 'hold': remembered from
+ *            before a restart in `memory`; 'safe'; or a speed), driven once the temperature
+ *            source has given a reading (at the first poll without one);
  *         2. open the tach input (falling edges) and start counting;
  *         3. poll every `windowMs`, the first poll one window after start.
  *  poll:  1. rpm from the pulses of the window just ended (tach.ts);
@@ -18,12 +19,14 @@
  *            failure: health, backoff, retried by the next poll).
  *  set speed: validated (0..100) by DeviceBase, stored as the command, driven unless the
  *         fail-safe holds the output at the safe speed; resolves with the commanded speed.
- *  stop:  polling stops, the output goes to the safe speed (awaited), lines are closed.
+ *  stop:  polling stops, the output goes where `onStop` says (default 'safe': the safe speed;
+ *         'hold': as driven; or a speed), awaited; lines are closed (a closed PWM channel keeps
+ *         running as it was: drivers/pwm/sysfs-pwm.ts).
  */
 import { Mutex, type Clock } from '../../common/index.js';
 import type { GpioController, PwmChannel, PwmController } from '../../drivers/index.js';
 import { DeviceBase } from '../model/base.js';
-import type { OutputMemory } from '../model/output-policy.js';
+import { bootState, type OutputMemory, type OutputPolicy } from '../model/output-policy.js';
 import { DeviceError, type Device, type DeviceDescription, type Value } from '../model/types.js';
 import { errorMessage } from '../model/health.js';
 import { FailSafeMonitor, type FailSafeOptions } from './fail-safe.js';
@@ -63,6 +66,10 @@ export interface FanOptions {
   readonly random?: () => number;
   /** The last commanded speed, kept across restarts (model/output-policy.ts). */
   readonly memory?: OutputMemory<number>;
+  /** The commanded speed at start, driven once the temperature source has read; default 'hold' (remembered, else safe). */
+  readonly onBoot?: OutputPolicy<number>;
+  /** At stop; default 'safe' (nothing watches the temperature while the gateway is down). 'hold' leaves the output as driven. */
+  readonly onStop?: OutputPolicy<number>;
 }
 
 export function createFan(options: FanOptions): Device {
@@ -114,6 +121,9 @@ class Fan extends DeviceBase {
     this.stallMinPct = options.stall?.minSpeedPct ?? 10;
     this.stallBelowRpm = options.stall?.belowRpm ?? 100;
     this.stallAfterMs = options.stall?.afterMs ?? 5000;
+    for (const [what, p] of [['onBoot', options.onBoot], ['onStop', options.onStop]] as const) {
+      if (typeof p === 'object' && !(p.value >= 0 && p.value <= 100)) throw new RangeError(`fan "${options.name}": ${what} speed must be within 0..100, got ${p.value}`);
+    }
     this.commandedPct = this.safePct;
     this.failSafe = options.failSafe === undefined ? undefined : new FailSafeMonitor(options.failSafe, options.clock.now());
     this.poller = this.createPoller(() => this.poll(), {
@@ -137,7 +147,7 @@ class Fan extends DeviceBase {
       await this.closeLines();
       throw new DeviceError('failed', `${this.name}: cannot start: ${errorMessage(e)}`);
     }
-    this.commandedPct = this.o.memory?.load() ?? this.safePct;
+    this.commandedPct = bootState(this.o.onBoot ?? 'hold', this.safePct, this.o.memory);
     this.bootHold = true;
     this.lowSinceMs = undefined;
     this.healthTracker.setFault('stall', undefined);
@@ -149,11 +159,13 @@ class Fan extends DeviceBase {
   async stop(): Promise<void> {
     await this.poller.stop();
     if (this.channel === undefined) return;
+    const policy = this.o.onStop ?? 'safe';
+    const pct = policy === 'safe' ? this.safePct : policy === 'hold' ? undefined : policy.value;
     try {
-      await this.writes.run(() => this.drive(this.safePct));
+      if (pct !== undefined) await this.writes.run(() => this.drive(pct)); // 'hold': the channel keeps running as driven after close
     } catch (e) {
       this.healthTracker.fail(e);
-      throw new DeviceError('failed', `${this.name}: could not return to the safe speed ${this.safePct} %: ${errorMessage(e)}`);
+      throw new DeviceError('failed', `${this.name}: could not go to its ${policy === 'safe' ? 'safe' : 'stop'} speed ${pct} %: ${errorMessage(e)}`);
     } finally {
       await this.closeLines();
     }

@@ -16,9 +16,16 @@
  *  stop:  polling stops; by `onStop` (default 'hold') the outputs stay as they are, or go to the
  *         safe or a given state, awaited. The lines stay held either way: closing a GPIO output
  *         returns the pin to an input and drops the relay (drivers/gpio/onoff-controller.ts).
- *  boot:  by `onBoot` (default 'hold': the last commanded state from `memory`, saved after each
- *         command; the safe state when there is none), the relay exported straight at it: a
- *         restart does not blink an occupied office dark (model/output-policy.ts).
+ *  boot:  by `onBoot` (model/output-policy.ts). 'hold' (default): the state is read back from
+ *         the hardware where the driver can (GpioController.openOutputKeeping: a relay line a
+ *         previous process left driven keeps its level, nothing written; then the dimmer's
+ *         PwmChannel.read(), when it runs at this device's period); where it cannot (a power
+ *         cycle, a driver without read-back) the last commanded state from `memory`, saved after
+ *         each command; else the safe state. A read-back that differs from `memory` wins, is
+ *         saved, and says so ('state-read-back'). Only with `onStop` 'hold' too: another stop
+ *         policy leaves its stop state on the lines, which is no command. 'safe' or a value:
+ *         that state. Either way the relay is exported straight at it: a restart does not blink
+ *         an occupied office dark.
  * Safe state: off by default (configurable, e.g. on at full level for escape lighting).
  */
 import { Mutex, type Clock } from '../../common/index.js';
@@ -109,27 +116,67 @@ class Lighting extends DeviceBase {
 
   async start(): Promise<void> {
     if (this.running) return;
-    const { gpio, relayLine, dimmer } = this.o;
-    const boot = bootState(this.o.onBoot ?? 'hold', this.safe, this.o.memory);
+    const policy = this.o.onBoot ?? 'hold';
+    const remembered = bootState(policy, this.safe, this.o.memory);
+    let boot = remembered;
+    let readBack = false;
     try {
       await this.writes.run(async () => {
-        if (this.relay === undefined) {
-          this.relay = await gpio.openOutput(relayLine, { initial: this.relayLevel(boot.on), ...(this.o.relayActiveLow === true ? { activeLow: true } : {}) });
-        } else {
-          await this.relay.write(this.relayLevel(boot.on));
-        }
-        if (dimmer !== undefined) {
-          this.dimmer ??= await dimmer.pwm.openChannel(dimmer.chip, dimmer.channel);
-          await this.dimmer.configure({ periodNs: this.periodNs, dutyNs: this.dutyNs(boot.levelPct), enabled: true });
-        }
+        const relay = await this.openRelay(policy === 'hold' && (this.o.onStop ?? 'hold') === 'hold', remembered.on);
+        readBack = relay !== undefined;
+        if (this.dimmer === undefined && this.o.dimmer !== undefined) this.dimmer = await this.o.dimmer.pwm.openChannel(this.o.dimmer.chip, this.o.dimmer.channel);
+        boot = relay === undefined ? remembered : { on: relay.on, levelPct: (await this.dimmerLevel(remembered.levelPct)) ?? remembered.levelPct };
+        await this.dimmer?.configure({ periodNs: this.periodNs, dutyNs: this.dutyNs(boot.levelPct), enabled: true });
       });
     } catch (e) {
       this.healthTracker.fail(e);
       throw new DeviceError('failed', `${this.name}: cannot start: ${errorMessage(e)}`);
     }
     this.setCommanded(boot);
+    if (readBack && (boot.on !== remembered.on || (this.o.dimmer !== undefined && boot.levelPct !== remembered.levelPct))) {
+      this.o.memory?.save(boot);
+      this.emit('state-read-back', 'info', `${this.name}: ${this.describeState(boot)} as read back from the hardware (the kept state was ${this.describeState(remembered)})`);
+    }
     this.running = true;
     this.poller.start(this.o.verifyIntervalMs ?? 5000);
+  }
+
+  /**
+   * Opens the relay (or, opened before, writes it) at `on`; with `keep` and a driver that can,
+   * a line still driven by a previous process keeps its level: that level is returned. A relay
+   * this device holds already (a start that failed later, a stop that held it) is read instead.
+   */
+  private async openRelay(keep: boolean, on: boolean): Promise<{ on: boolean } | undefined> {
+    const { gpio, relayLine } = this.o;
+    const activeLow = this.o.relayActiveLow === true ? { activeLow: true } : {};
+    const canKeep = keep && gpio.openOutputKeeping !== undefined;
+    if (this.relay !== undefined) {
+      if (canKeep) return { on: (await this.relay.read()) === 1 };
+      await this.relay.write(this.relayLevel(on));
+      return undefined;
+    }
+    if (canKeep && gpio.openOutputKeeping !== undefined) {
+      const { output, kept } = await gpio.openOutputKeeping(relayLine, { fallback: this.relayLevel(on), ...activeLow });
+      this.relay = output;
+      return kept === undefined ? undefined : { on: kept === 1 };
+    }
+    this.relay = await gpio.openOutput(relayLine, { initial: this.relayLevel(on), ...activeLow });
+    return undefined;
+  }
+
+  /**
+   * The level the dimmer runs at now, when it runs at this device's period and polarity (else
+   * undefined): `remembered` when that gives the same duty (a level may be stored finer than the 0.01 % given here).
+   */
+  private async dimmerLevel(remembered: number): Promise<number | undefined> {
+    if (this.dimmer === undefined) return undefined;
+    const s = await this.dimmer.read();
+    if (!s.enabled || s.periodNs !== this.periodNs || (s.polarity ?? 'normal') !== 'normal') return undefined;
+    return s.dutyNs === this.dutyNs(remembered) ? remembered : Math.round((s.dutyNs * 10_000) / s.periodNs) / 100;
+  }
+
+  private describeState(s: LightingState): string {
+    return s.on ? (this.o.dimmer === undefined ? 'on' : `on at ${s.levelPct} %`) : 'off';
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,5 @@
 /** GPIO: the line interface, the onoff (sysfs) implementation, and BCM → sysfs numbering. */
-export type { Edge, GpioController, GpioInput, GpioInputOptions, GpioOutput, GpioOutputOptions, Level } from './types.js';
+export type { Edge, GpioController, GpioInput, GpioInputOptions, GpioKeepOptions, GpioKeptOutput, GpioOutput, GpioOutputOptions, Level } from './types.js';
 export { GpioError, type GpioErrorKind } from './errors.js';
 export { Debouncer } from './debounce.js';
 export {
@@ -12,6 +12,7 @@ export {
   type GpioChipInfo,
   type SysfsNumberingOptions,
 } from './sysfs-numbering.js';
+export { readSysfsLine, type SysfsLineState } from './sysfs-line.js';
 export {
   OnoffGpioController,
   type LineNumbering,

@@ -145,6 +145,60 @@ describe('OnoffGpioController outputs', () => {
   });
 });
 
+describe('OnoffGpioController.openOutputKeeping (a restart reads the line back)', () => {
+  /** The kernel's side of sysfs-line.ts over the fake's pins: a pin in the map is exported. */
+  function keeping(preexisting: Map<number, PinState>) {
+    const fake = fakeOnoff({ preexisting });
+    const readLine = (n: number) => {
+      const pin = preexisting.get(n);
+      return Promise.resolve(pin === undefined ? undefined : { direction: pin.direction, physical: pin.physical.at(-1) ?? 0 });
+    };
+    return { fake, ctl: new OnoffGpioController({ Gpio: fake.Gpio, numbering: pi5, readLine }) };
+  }
+
+  it('an output a previous process left driven keeps its level: nothing written, the level reported', async () => {
+    const pins = new Map<number, PinState>([[588, { direction: 'out', physical: [1] }]]);
+    const { fake, ctl } = keeping(pins);
+    const { output, kept } = await ctl.openOutputKeeping(17, { fallback: 0 });
+    expect(kept).toBe(1);
+    expect(pins.get(588)?.physical).toEqual([1]);
+    expect(fake.constructed[0]?.direction).toBe('high');
+    expect(await output.read()).toBe(1);
+    await output.write(0);
+    expect(pins.get(588)?.physical).toEqual([1, 0]);
+  });
+
+  it('active-low: the kept logical level is the physical level inverted, still without a write', async () => {
+    const pins = new Map<number, PinState>([[588, { direction: 'out', physical: [0] }]]);
+    const { fake, ctl } = keeping(pins);
+    const { kept } = await ctl.openOutputKeeping(17, { fallback: 0, activeLow: true });
+    expect(kept).toBe(1);
+    expect(pins.get(588)?.physical).toEqual([0]);
+    expect(fake.constructed[0]).toMatchObject({ direction: 'low', options: { activeLow: true, reconfigureDirection: false } });
+  });
+
+  it('a line not exported (a power cycle) or exported as an input is exported straight at the fallback: kept undefined', async () => {
+    const pins = new Map<number, PinState>([[589, { direction: 'in', physical: [] }]]);
+    const { ctl } = keeping(pins);
+    expect((await ctl.openOutputKeeping(17, { fallback: 1 })).kept).toBeUndefined();
+    expect(pins.get(588)).toEqual({ direction: 'out', physical: [1] });
+    expect((await ctl.openOutputKeeping(18, { fallback: 1, activeLow: true })).kept).toBeUndefined();
+    expect(pins.get(589)).toEqual({ direction: 'out', physical: [0] });
+  });
+
+  it('a failed read releases the claim and exports nothing; a bad fallback is refused first', async () => {
+    const fake = fakeOnoff();
+    let fail = true;
+    const readLine = () => (fail ? Promise.reject(new GpioError('io', '/sys/class/gpio/gpio588/value: cannot read (EACCES)')) : Promise.resolve(undefined));
+    const ctl = new OnoffGpioController({ Gpio: fake.Gpio, numbering: pi5, readLine });
+    expect((await rejection(ctl.openOutputKeeping(17, { fallback: 0 }))).message).toContain('EACCES');
+    expect(fake.constructed).toEqual([]);
+    fail = false;
+    expect((await ctl.openOutputKeeping(17, { fallback: 0 })).kept).toBeUndefined();
+    expect((await rejection(ctl.openOutputKeeping(4, { fallback: 2 as Level }))).message).toBe('GPIO 4: fallback level must be 0 or 1, got 2');
+  });
+});
+
 describe('OnoffGpioController inputs', () => {
   it('passes edge, debounce and activeLow to onoff; default edge is both', async () => {
     const fake = fakeOnoff();

@@ -16,6 +16,15 @@
  *  4. with reconfigureDirection:false onoff leaves an already exported output alone (no
  *     re-drive on a restart); if that output sits at another level, one write moves it to
  *     `initial` (the only transition, and toward the safe level).
+ * Flow of `openOutputKeeping(line, { fallback, activeLow })` (a restart that must not change
+ * what the line drives):
+ *  1–2. as above;
+ *  3. read the line's sysfs files *before* onoff writes anything (sysfs-line.ts): an exported
+ *     output keeps driving its level after the process that exported it is gone;
+ *  4. an output: construct with rawDirection = the physical level it drives ('high'/'low'),
+ *     so onoff, seeing direction "out" already, writes only active_low (which does not move
+ *     the pin); the kept logical level is physical XOR activeLow, and nothing is written;
+ *  5. not exported, or an input: as `openOutput` with initial = fallback (kept: undefined).
  * Inputs: direction 'in', edge (default 'both') and debounceTimeout handed to onoff, which
  * filters edges in software after an epoll wake-up and debounces with a trailing timer.
  */
@@ -24,6 +33,8 @@ import type {
   GpioController,
   GpioInput,
   GpioInputOptions,
+  GpioKeepOptions,
+  GpioKeptOutput,
   GpioOutput,
   GpioOutputOptions,
   Level,
@@ -31,6 +42,7 @@ import type {
 import { systemClock, type Clock } from '../../common/index.js';
 import { GpioError, errnoCode } from './errors.js';
 import { SysfsGpioNumbering } from './sysfs-numbering.js';
+import { readSysfsLine, type SysfsLineState } from './sysfs-line.js';
 
 export type OnoffDirection = 'in' | 'out' | 'high' | 'low';
 export type OnoffEdge = 'none' | 'rising' | 'falling' | 'both';
@@ -72,6 +84,8 @@ export interface OnoffGpioControllerOptions {
   readonly onWatchError?: (line: number, err: Error) => void;
   /** Used to let a pending debounce timer run out before unexport; default the system clock. */
   readonly clock?: Clock;
+  /** What an exported line holds, by sysfs number (undefined: not exported); default `readSysfsLine` on /sys. */
+  readonly readLine?: (sysfsNumber: number) => Promise<SysfsLineState | undefined>;
 }
 
 const EDGES: readonly Edge[] = ['rising', 'falling', 'both'];
@@ -112,30 +126,44 @@ export class OnoffGpioController implements GpioController {
   }
 
   async openOutput(line: number, options: GpioOutputOptions): Promise<GpioOutput> {
-    const { initial } = options;
-    if (initial !== 0 && initial !== 1) throw new GpioError('invalid', `GPIO ${line}: initial level must be 0 or 1, got ${String(initial)}`);
+    checkLevel(line, 'initial', options.initial);
+    return await this.withClaim(line, 'output', (n, Gpio) => this.exportAt(Gpio, line, n, options.initial, options.activeLow ?? false));
+  }
+
+  async openOutputKeeping(line: number, options: GpioKeepOptions): Promise<GpioKeptOutput> {
+    checkLevel(line, 'fallback', options.fallback);
     const activeLow = options.activeLow ?? false;
-    return await this.withClaim(line, 'output', (n, Gpio) => {
-      const raw = activeLow ? 1 - initial : initial;
-      const gpio = this.construct(Gpio, line, n, raw === 1 ? 'high' : 'low', 'none', {
-        debounceTimeout: 0,
-        activeLow,
-        reconfigureDirection: false,
-      });
-      try {
-        if (gpio.readSync() !== initial) gpio.writeSync(initial);
-      } catch (err) {
-        gpio.unexport();
-        throw ioError(line, n, 'set its initial level', err);
-      }
-      return new OnoffOutput(line, gpio, () => this.claimed.delete(line));
+    const readLine = this.options.readLine ?? ((n: number) => readSysfsLine(n));
+    return await this.withClaim(line, 'output', async (n, Gpio) => {
+      const found = await readLine(n);
+      if (found?.direction !== 'out') return { output: this.exportAt(Gpio, line, n, options.fallback, activeLow), kept: undefined };
+      const gpio = this.construct(Gpio, line, n, found.physical === 1 ? 'high' : 'low', 'none', { debounceTimeout: 0, activeLow, reconfigureDirection: false });
+      const kept = (found.physical ^ (activeLow ? 1 : 0)) as Level;
+      return { output: new OnoffOutput(line, gpio, () => this.claimed.delete(line)), kept };
     });
+  }
+
+  /** Exports `line` (sysfs `n`) as an output straight at logical `initial` (flow of openOutput, 3–4). */
+  private exportAt(Gpio: OnoffGpioConstructor, line: number, n: number, initial: Level, activeLow: boolean): GpioOutput {
+    const raw = activeLow ? 1 - initial : initial;
+    const gpio = this.construct(Gpio, line, n, raw === 1 ? 'high' : 'low', 'none', {
+      debounceTimeout: 0,
+      activeLow,
+      reconfigureDirection: false,
+    });
+    try {
+      if (gpio.readSync() !== initial) gpio.writeSync(initial);
+    } catch (err) {
+      gpio.unexport();
+      throw ioError(line, n, 'set its initial level', err);
+    }
+    return new OnoffOutput(line, gpio, () => this.claimed.delete(line));
   }
 
   private async withClaim<T>(
     line: number,
     mode: 'input' | 'output',
-    open: (sysfsNumber: number, Gpio: OnoffGpioConstructor) => T,
+    open: (sysfsNumber: number, Gpio: OnoffGpioConstructor) => T | Promise<T>,
   ): Promise<T> {
     const held = this.claimed.get(line);
     if (held !== undefined) {
@@ -152,7 +180,7 @@ export class OnoffGpioController implements GpioController {
             'run on the Pi as a member of gpio, or use the simulator',
         );
       }
-      return open(n, this.gpioClass);
+      return await open(n, this.gpioClass);
     } catch (err) {
       this.claimed.delete(line);
       throw err;
@@ -173,6 +201,10 @@ export class OnoffGpioController implements GpioController {
       throw ioError(line, n, `export it as ${direction}`, err);
     }
   }
+}
+
+function checkLevel(line: number, what: string, level: Level): void {
+  if (level !== 0 && level !== 1) throw new GpioError('invalid', `GPIO ${line}: ${what} level must be 0 or 1, got ${String(level)}`);
 }
 
 function ioError(line: number, n: number, what: string, err: unknown): GpioError {

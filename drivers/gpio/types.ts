@@ -23,6 +23,26 @@ export interface GpioOutputOptions {
   readonly activeLow?: boolean;
 }
 
+export interface GpioKeepOptions {
+  /**
+   * The level to export the line straight into when it holds no level of its own (not
+   * exported, or an input): as `GpioOutputOptions.initial`, the device's boot level.
+   */
+  readonly fallback: Level;
+  readonly activeLow?: boolean;
+}
+
+/** An output opened by `openOutputKeeping`, and what it found on the line. */
+export interface GpioKeptOutput {
+  readonly output: GpioOutput;
+  /**
+   * The logical level the line was already driven at (an output a previous process left
+   * exported: it is kept, not written), or undefined when it held none and was exported at
+   * `fallback`.
+   */
+  readonly kept: Level | undefined;
+}
+
 export interface GpioInput {
   /** BCM line number (not the sysfs number). */
   readonly line: number;
@@ -43,4 +63,11 @@ export interface GpioOutput {
 export interface GpioController {
   openInput(line: number, options?: GpioInputOptions): Promise<GpioInput>;
   openOutput(line: number, options: GpioOutputOptions): Promise<GpioOutput>;
+  /**
+   * Opens an output *keeping* the level it is already driven at, when it is one (a line a
+   * previous gateway process left exported as an output: sysfs exports outlive their
+   * process), so a restart reads the state back from the hardware instead of driving it.
+   * A controller that cannot read a line without driving it leaves this out.
+   */
+  openOutputKeeping?(line: number, options: GpioKeepOptions): Promise<GpioKeptOutput>;
 }

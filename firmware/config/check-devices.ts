@@ -10,7 +10,9 @@
  *      only with the same line settings and different unit addresses; paths are /dev/… or virtual:NAME;
  *   5. a fan's temperature source names a thermometer of this gateway;
  *   6. an HVAC register map is one this build knows;
- *   7. warnings: plain read-only on a camera sends pictures unencrypted.
+ *   7. warnings: plain read-only on a camera sends pictures unencrypted; a fan with a
+ *      temperature source whose onStop leaves it below full speed (nothing watches that
+ *      temperature while the gateway is down).
  * A conflict is reported on the later entry, naming the earlier one and its line.
  */
 import type { Reporter } from './reporter.js';
@@ -79,6 +81,10 @@ export function checkDevices(input: DeviceCheckInput, report: Reporter): void {
         claim(`pwm ${d.pwm.chip} ${d.pwm.channel}`, `pwmchip${d.pwm.chip} channel ${d.pwm.channel}`, d, 'pwm', pwmFix);
         claim(`gpio ${d.tachLine}`, `GPIO${d.tachLine}`, d, 'tachLine', lineFix);
         if (d.temperature !== undefined && input.usable(d, 'temperature', 'source')) checkSource(d.name, d.temperature.source, input.names, p(d, 'temperature', 'source'), report);
+        if (d.temperature !== undefined && d.onStop !== undefined && input.usable(d, 'onStop') && (d.onStop === 'hold' || (typeof d.onStop === 'object' && d.onStop.speed < 100))) {
+          const speed = d.onStop === 'hold' ? 'at whatever speed it was running' : `at ${d.onStop.speed} %`;
+          report({ severity: 'warning', path: p(d, 'onStop'), message: `while the gateway is stopped nothing watches "${d.temperature.source}", and the fan stays ${speed}`, fix: 'leave onStop out (safe: full speed) unless the room cannot overheat while the gateway is down' });
+        }
         break;
       case 'door':
       case 'safe':

@@ -26,6 +26,7 @@ export {
   type HostPort,
   type HvacConfig,
   type I2cTarget,
+  type FanPolicyConfig,
   type LightingConfig,
   type LightingPolicyConfig,
   type LockConfig,

@@ -5,6 +5,9 @@
  *
  * Must hold: every schema error is reported (allErrors), each once; ajv's bookkeeping errors
  * ("must match "then" schema") are dropped because the error inside the `then` says it better.
+ * A `oneOf` (a word or an object: `onStop: hold` or `{ speed: 40 }`) gives one sentence: when
+ * the value has the shape of a branch (an object), that branch's own errors; when it has the
+ * shape of none, one "is not allowed" with the setting's description (`oneOfIssues`).
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import schema from './gateway.schema.json' with { type: 'json' };
@@ -34,7 +37,7 @@ export function schemaIssues(validate: ValidateFunction, data: unknown): SchemaI
   if (validate(data)) return [];
   const seen = new Set<string>();
   const out: SchemaIssue[] = [];
-  for (const e of validate.errors ?? []) {
+  for (const e of oneOfIssues(validate.errors ?? [])) {
     const found = translate(e);
     if (found === undefined) continue;
     const subject = e.keyword === 'required' ? [...found.path, String((e.params as Json).missingProperty)] : e.keyword === 'additionalProperties' ? [] : found.path;
@@ -57,6 +60,8 @@ function translate(e: ErrorObject): Omit<SchemaIssue, 'subject'> | undefined {
   switch (e.keyword) {
     case 'if':
       return undefined;
+    case 'oneOf':
+      return { path, key: false, message: `${shown(e.data, field)} is not allowed`, fix: hint };
     case 'required': {
       const missing = String(p.missingProperty);
       const prop = resolve(asJson(asJson(parent.properties)[missing]));
@@ -109,6 +114,25 @@ function translate(e: ErrorObject): Omit<SchemaIssue, 'subject'> | undefined {
     default:
       return { path, key: false, message: e.message ?? `fails the schema's ${e.keyword}`, fix: hint };
   }
+}
+
+/**
+ * The errors of each failed `oneOf`, reduced to what helps: a branch error deeper than the
+ * value, or other than a type/enum/const mismatch at it, means the value has that branch's
+ * shape: those errors stay, the mismatches of the other branches and the oneOf go. Else only
+ * the oneOf stays.
+ */
+function oneOfIssues(errors: readonly ErrorObject[]): ErrorObject[] {
+  const drop = new Set<ErrorObject>();
+  for (const o of errors) {
+    if (o.keyword !== 'oneOf') continue;
+    const branch = errors.filter((e) => e.schemaPath.startsWith(`${o.schemaPath}/`));
+    const mismatch = (e: ErrorObject): boolean => e.instancePath === o.instancePath && ['type', 'enum', 'const'].includes(e.keyword);
+    const shaped = branch.some((e) => !mismatch(e));
+    for (const e of branch) if (!shaped || mismatch(e)) drop.add(e);
+    if (shaped) drop.add(o);
+  }
+  return errors.filter((e) => !drop.has(e));
 }
 
 /** "/devices/3/pwm" → ["devices", 3, "pwm"] (RFC 6901 unescaping). */

@@ -78,12 +78,19 @@ export interface ThermometerConfig extends DeviceCommon {
   readonly i2c: I2cTarget;
 }
 
+/** What a fan does at a gateway stop or start: keep its speed, its safe speed (full), or this speed (%). */
+export type FanPolicyConfig = 'hold' | 'safe' | { readonly speed: number };
+
 export interface FanConfig extends DeviceCommon {
   readonly kind: 'fan';
   readonly pwm: PwmRef;
   readonly tachLine: number;
   readonly pulsesPerRevolution: number;
   readonly temperature?: { readonly source: string; readonly thresholdC: number; readonly hysteresisC?: number };
+  /** Default 'hold': the last commanded speed, remembered in stateDir, once the temperature source has read. */
+  readonly onBoot?: FanPolicyConfig;
+  /** Default 'safe': full speed while the gateway is down (nothing watches the temperature then). */
+  readonly onStop?: FanPolicyConfig;
 }
 
 export interface LockConfig extends DeviceCommon {

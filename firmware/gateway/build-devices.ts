@@ -16,7 +16,7 @@ import { createCamera, createDoor, createFan, createHvac, createLighting, create
 import { RtuMaster } from '../../drivers/index.js';
 import type { BusStats } from './bus-stats.js';
 import type { OutputStore } from './output-store.js';
-import type { DeviceConfig, FanConfig, HvacConfig, LightingPolicyConfig, LockConfig } from '../config/index.js';
+import type { DeviceConfig, FanConfig, FanPolicyConfig, HvacConfig, LightingPolicyConfig, LockConfig } from '../config/index.js';
 import type { GatewayHardware } from './hardware.js';
 
 /** The register maps this build has, by their config name (firmware/config KNOWN_REGISTER_MAPS). */
@@ -110,6 +110,8 @@ function fanOptions(c: FanConfig, common: Common, hardware: GatewayHardware, byN
     pulsesPerRevolution: c.pulsesPerRevolution,
     ...(failSafe === undefined ? {} : { failSafe }),
     ...(ms === undefined ? {} : { windowMs: ms }),
+    ...(c.onBoot === undefined ? {} : { onBoot: fanPolicy(c.onBoot) }),
+    ...(c.onStop === undefined ? {} : { onStop: fanPolicy(c.onStop) }),
   };
 }
 
@@ -153,6 +155,10 @@ function lightingState(v: unknown): LightingState | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const { on, levelPct } = v as Record<string, unknown>;
   return typeof on === 'boolean' && typeof levelPct === 'number' && levelPct >= 0 && levelPct <= 100 ? { on, levelPct } : undefined;
+}
+
+function fanPolicy(p: FanPolicyConfig): OutputPolicy<number> {
+  return p === 'hold' || p === 'safe' ? p : { value: p.speed };
 }
 
 /** A remembered fan speed (%), or undefined. */

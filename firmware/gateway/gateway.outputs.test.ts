@@ -59,6 +59,20 @@ describe('outputs across restarts', () => {
     expect(fanOf(second).read()).toMatchObject({ speed: 40, output: 40, failSafe: false });
   });
 
+  it("the fan's onStop/onBoot in gateway.yaml: hold keeps its speed through the stop; a boot speed replaces the remembered one once the thermometer has read", async () => {
+    shared = mkdtempSync(join(tmpdir(), 'pia-outputs-'));
+    const fanOf = (t: MemoryGateway): Device => t.gateway.devices.find((d) => d.name === 'rack-fan')?.device ?? expect.fail('no rack-fan');
+    const withFan = (extra: Record<string, unknown>) => (devices: readonly Record<string, unknown>[]): Record<string, unknown>[] => devices.map((d) => (d.name === 'rack-fan' ? { ...d, ...extra } : d));
+    const first = await run(shared, withFan({ onStop: 'hold' }));
+    await first.clock.settle(fanOf(first).set('speed', 40));
+    await first.clock.settle(first.gateway.close());
+    expect(first.building.parts.fan.dutyFraction).toBe(0.4);
+
+    const second = await run(shared, withFan({ onBoot: { speed: 70 } }));
+    expect(fanOf(second).read()).toMatchObject({ speed: 70, output: 100 });
+    await expect.poll(async () => (await second.clock.advance(500), second.building.parts.fan.dutyFraction), { timeout: 10_000, interval: 1 }).toBe(0.7);
+  });
+
   it("onStop/onBoot 'safe' in gateway.yaml: off at stop, off at start, whatever was remembered", async () => {
     shared = mkdtempSync(join(tmpdir(), 'pia-outputs-'));
     const safe = (devices: readonly Record<string, unknown>[]): Record<string, unknown>[] => devices.map((d) => (d.name === 'office-lights' ? { ...d, onStop: 'safe', onBoot: 'safe' } : d));

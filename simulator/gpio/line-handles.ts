@@ -120,6 +120,11 @@ export class VirtualOutput implements GpioOutput {
     }
     return Promise.resolve();
   }
+
+  /** Its process ended: the handle refuses further use, the line stays driven. */
+  detach(): void {
+    this.closed = true;
+  }
 }
 
 function closedError(line: number): GpioError {

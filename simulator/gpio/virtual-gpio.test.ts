@@ -155,6 +155,34 @@ describe('VirtualGpioController: outputs', () => {
     await expect(out.write(0)).rejects.toMatchObject({ kind: 'closed' });
   });
 
+  it('a process that ends without closing leaves its output driven; the next one keeps it with openOutputKeeping', async () => {
+    const { gpio } = setup();
+    const seen: LineDrive[] = [];
+    gpio.onOutput(20, (d) => seen.push(d));
+    const first = await gpio.openOutput(20, { initial: 0, activeLow: true }); // physical 1
+    const tach = await gpio.openInput(6);
+    gpio.endProcess();
+    await expect(first.write(1)).rejects.toMatchObject({ kind: 'closed' });
+    await expect(tach.read()).rejects.toMatchObject({ kind: 'closed' });
+    expect([gpio.level(20), gpio.mode(20), gpio.mode(6)]).toEqual([1, 'output', 'unused']);
+    const next = await gpio.openOutputKeeping(20, { fallback: 1, activeLow: true });
+    expect(next.kept).toBe(0);
+    expect(seen).toEqual([1]); // never released, never re-driven
+    await next.output.write(1);
+    expect(seen).toEqual([1, 0]);
+    await expect(gpio.openOutputKeeping(20, { fallback: 0 })).rejects.toMatchObject({ kind: 'busy' });
+  });
+
+  it('openOutputKeeping on a line nobody drives exports it at the fallback; openOutput moves a kept line', async () => {
+    const { gpio } = setup();
+    const fresh = await gpio.openOutputKeeping(21, { fallback: 1 });
+    expect([fresh.kept, gpio.level(21)]).toEqual([undefined, 1]);
+    gpio.endProcess();
+    await gpio.openOutput(21, { initial: 0 });
+    expect(gpio.level(21)).toBe(0);
+    await expect(gpio.openOutputKeeping(22, { fallback: 3 as Level })).rejects.toMatchObject({ kind: 'invalid' });
+  });
+
   it('the output wins over a part on the same line', async () => {
     const { gpio } = setup();
     gpio.drive(21, 0);

@@ -19,10 +19,14 @@
  * Outputs: `openOutput` drives the initial level at once (exported straight into it, as the
  * onoff driver does), so `onOutput` listeners never see another level first. Closing an
  * output returns the pin to an input (bcm2835_pmx_free sets GPIO_IN): the line floats.
+ * A process that ends without closing its lines (`endProcess`: a SIGKILL, or a stop that holds
+ * its outputs) leaves its outputs exported and driven, as sysfs does; the next process opens
+ * them with `openOutputKeeping` and finds their level (drivers/gpio/sysfs-line.ts), or with
+ * `openOutput`, which moves them to its initial level.
  */
 import type { Clock, TimerHandle } from '../../common/index.js';
 import { GpioError } from '../../drivers/gpio/index.js';
-import type { GpioController, GpioInput, GpioInputOptions, GpioOutput, GpioOutputOptions, Level } from '../../drivers/gpio/index.js';
+import type { GpioController, GpioInput, GpioInputOptions, GpioKeepOptions, GpioKeptOutput, GpioOutput, GpioOutputOptions, Level } from '../../drivers/gpio/index.js';
 import { VirtualInput, VirtualOutput, toPhysical } from './line-handles.js';
 
 export type Pull = 'up' | 'down';
@@ -47,6 +51,8 @@ interface LineState {
   part: LineDrive;
   /** Physical level the gateway drives, when the line is an output. */
   output: Level | undefined;
+  /** The gateway's handle on its output; undefined when the line is not one, or its process ended. */
+  outputHandle: VirtualOutput | undefined;
   input: VirtualInput | undefined;
   readonly outputListeners: Set<(drive: LineDrive) => void>;
   bounceTimers: TimerHandle[];
@@ -60,7 +66,7 @@ export class VirtualGpioController implements GpioController {
     this.clock = options.clock;
     const n = options.lines ?? 28;
     for (let i = 0; i < n; i++) {
-      this.lines.push({ pull: i <= 8 ? 'up' : 'down', part: 'z', output: undefined, input: undefined, outputListeners: new Set(), bounceTimers: [] });
+      this.lines.push({ pull: i <= 8 ? 'up' : 'down', part: 'z', output: undefined, outputHandle: undefined, input: undefined, outputListeners: new Set(), bounceTimers: [] });
     }
   }
 
@@ -78,13 +84,35 @@ export class VirtualGpioController implements GpioController {
   openOutput(line: number, options: GpioOutputOptions): Promise<GpioOutput> {
     return attempt(() => {
       const s = this.claim(line);
-      if (options.initial !== 0 && options.initial !== 1) {
-        throw new GpioError('invalid', `GPIO ${line}: initial level must be 0 or 1, got ${String(options.initial)}`);
-      }
+      checkLevel(line, 'initial', options.initial);
       const activeLow = options.activeLow ?? false;
       this.setOutput(line, s, toPhysical(options.initial, activeLow));
-      return new VirtualOutput(this, line, activeLow);
+      return (s.outputHandle = new VirtualOutput(this, line, activeLow));
     });
+  }
+
+  /** As the onoff driver's: a line still driven by an ended process keeps its level (module comment). */
+  openOutputKeeping(line: number, options: GpioKeepOptions): Promise<GpioKeptOutput> {
+    return attempt(() => {
+      const s = this.claim(line);
+      checkLevel(line, 'fallback', options.fallback);
+      const activeLow = options.activeLow ?? false;
+      const kept = s.output === undefined ? undefined : toPhysical(s.output, activeLow);
+      if (kept === undefined) this.setOutput(line, s, toPhysical(options.fallback, activeLow));
+      return { output: (s.outputHandle = new VirtualOutput(this, line, activeLow)), kept };
+    });
+  }
+
+  /**
+   * The gateway process ends without closing its lines (SIGKILL, or a stop that holds its
+   * outputs): its handles stop working; its outputs stay exported and driven.
+   */
+  endProcess(): void {
+    for (const s of this.lines) {
+      s.outputHandle?.detach();
+      s.outputHandle = undefined;
+      void s.input?.close();
+    }
   }
 
   // ---- part side ----------------------------------------------------------------------
@@ -162,6 +190,7 @@ export class VirtualGpioController implements GpioController {
       s.input = undefined;
       return;
     }
+    s.outputHandle = undefined;
     if (s.output === undefined) return;
     this.change(line, (st) => (st.output = undefined));
     for (const l of [...s.outputListeners]) l('z');
@@ -169,8 +198,8 @@ export class VirtualGpioController implements GpioController {
 
   private claim(line: number): LineState {
     const s = this.state(line);
-    const mode = this.mode(line);
-    if (mode !== 'unused') throw new GpioError('busy', `GPIO ${line} is already open as an ${mode}: close the other handle first`);
+    const held = s.input !== undefined ? 'input' : s.outputHandle !== undefined ? 'output' : undefined;
+    if (held !== undefined) throw new GpioError('busy', `GPIO ${line} is already open as an ${held}: close the other handle first`);
     return s;
   }
 
@@ -214,6 +243,10 @@ function attempt<T>(fn: () => T): Promise<T> {
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
+}
+
+function checkLevel(line: number, what: string, level: Level): void {
+  if (level !== 0 && level !== 1) throw new GpioError('invalid', `GPIO ${line}: ${what} level must be 0 or 1, got ${String(level)}`);
 }
 
 function physicalOf(s: LineState): Level {

@@ -90,7 +90,7 @@ describe('transactions on one connection (sqlite-async.ts)', () => {
       await expect(tx.addNode({ ...newNode('gateway', 'dup'), id: board.id }, t0)).rejects.toMatchObject({ kind: 'conflict' });
       await tx.recordEnrollment({ stationId: station.id, requestKey: 'r', nodeId: board.id });
     });
-    expect((await store.listNodes()).map((n) => n.label)).toEqual(['line-1', 'board-7']);
+    expect((await store.listNodes()).map((n) => n.label).sort()).toEqual(['board-7', 'line-1']); // same created time: listed by random ID
     expect((await store.findEnrollment(station.id, 'r'))?.nodeId).toBe(board.id);
     expect(await store.listGrants()).toEqual([]);
   });

@@ -11,7 +11,7 @@ import { ManualClock } from '../../common/index.js';
 import { LoginVerifier } from '../accounts/index.js';
 import { countingHasher } from '../accounts/test-support.js';
 import { AdminApi } from '../admin-api.js';
-import { MasterKey, openSqliteStore, type GrantRecord, type NodeRecord, type SqliteTrustStore } from '../store/index.js';
+import { MasterKey, openSqliteStore, type GrantRecord, type NodeRecord, type TrustStore } from '../store/index.js';
 import { startWebServer, type WebServer } from './server.js';
 import { SessionTable } from './sessions.js';
 
@@ -37,7 +37,7 @@ export interface Login {
 
 export interface WebFixture {
   readonly url: string;
-  readonly store: SqliteTrustStore;
+  readonly store: TrustStore;
   readonly audit: MemoryAuditLog;
   readonly clock: ManualClock;
   readonly web: WebServer;
@@ -51,8 +51,9 @@ export interface WebFixture {
 
 export const TICKET_S = 120;
 
-export async function startWebFixture(): Promise<WebFixture> {
-  const store = openSqliteStore({ path: ':memory:', masterKey: MasterKey.fromBytes(randomBytes(32)) });
+/** `wrap`: what the server sees in place of the in-memory store (e.g. a flaky one). */
+export async function startWebFixture(wrap: (store: TrustStore) => TrustStore = (s) => s): Promise<WebFixture> {
+  const store = wrap(openSqliteStore({ path: ':memory:', masterKey: MasterKey.fromBytes(randomBytes(32)) }));
   const audit = createMemoryAuditLog();
   const clock = new ManualClock();
   const now = (): Date => new Date(Date.parse('2025-06-01T12:00:00Z') + clock.now());
