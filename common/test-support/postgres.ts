@@ -105,7 +105,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const pgCtlStart = (): Promise<void> =>
     exec('pg_ctl', [
       'start', '-D', data, '-w', '-t', String(timeout), '-l', log, '-o',
-      `-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=60`,
+      `-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB -c max_parallel_workers_per_gather=0`,
     ], (timeout + 10) * 1000);
   // Step 4: a port taken between freeTcpPort and the server's bind gets one more try.
   for (let attempt = 0; ; attempt++) {
