@@ -19,25 +19,24 @@ export interface PgTarget {
   readonly secrets: readonly string[];
 }
 
+/** scheme://[user[:password]@][host[:port]][/database][?query] — as node-postgres reads it (the host may be empty: a unix socket named by ?host=). */
+const PG_URL = /^(postgres(?:ql)?):\/\/(?:([^:@/?#]*)(?::([^@/?#]*))?@)?(\[[^\]]*\]|[^:/?#]*)(?::(\d*))?(\/[^?#]*)?(?:\?([^#]*))?$/;
+
 export function pgTarget(url: string): PgTarget {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    u = new URL('invalid:');
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+  const m = PG_URL.exec(url);
+  if (m === null) {
     throw new StoreError('invalid', 'the database URL is not a PostgreSQL URL; write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE (the URL is not repeated here: it may hold a password)', 'database');
   }
-  const secrets = [u.password, safeDecode(u.password), u.searchParams.get('password') ?? ''].filter((s) => s.length > 0);
-  const shown = new URL(u.href);
-  shown.password = '';
-  shown.searchParams.delete('password');
-  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || decodeURIComponent(u.username) || 'postgres';
+  const [, scheme, user = '', password = '', host = '', port = '', path = '', query = ''] = m;
+  const params = new URLSearchParams(query);
+  const secrets = [password, safeDecode(password), params.get('password') ?? ''].filter((x) => x.length > 0);
+  params.delete('password');
+  const rest = params.toString();
+  const database = safeDecode(path.replace(/^\//, '')) || safeDecode(user) || 'postgres';
   return {
-    location: shown.href,
-    host: u.hostname || (u.searchParams.get('host') ?? 'localhost'),
-    port: u.port || '5432',
+    location: `${scheme}://${user === '' ? '' : `${user}@`}${host}${port === '' ? '' : `:${port}`}${path}${rest === '' ? '' : `?${rest}`}`,
+    host: host.replace(/^\[|\]$/g, '') || (params.get('host') ?? 'localhost'),
+    port: port || (params.get('port') ?? '5432'),
     database,
     secrets,
   };
