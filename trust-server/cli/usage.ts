@@ -57,6 +57,15 @@ usage:
       password ends its open sessions. The last active admin can be neither removed,
       disabled nor demoted.
 
+  pia-trust policy export [--out FILE]
+  pia-trust policy check FILE [--json]
+  pia-trust policy apply FILE [--json]
+      policy as code: groups, owners and grants as one YAML file with a tests: block of
+      "node X may / may not do R on gateway G device D". export writes the server's policy
+      (never over an existing file); check shows the changes apply would make and runs the
+      tests; apply makes the changes in one step, audited, only when every test holds.
+      Through the admin API, like node and grant.
+
   pia-trust audit verify [--state DIR | --file F]
       recompute the audit hash chain; name the first broken record
   pia-trust audit tail [-n N] [--json] [--state DIR | --file F]
@@ -70,4 +79,5 @@ exit codes:
   4  the server refused: invalid input, unknown node, grant or account, the last active
      admin, wrong token
   5  serve could not start: state directory, master key, database or ports
+  6  policy check|apply: a test in the policy file does not hold (apply changed nothing)
 `;
