@@ -17,11 +17,13 @@
  *   words in the admin API, the CLI and MyNet Manager.
  */
 import type { AuditLog, AuditRecord, AuditVerifyResult } from '../common/audit/index.js';
-import type { GrantRecord, NodeRecord, TrustStore, TrustStoreOps } from './store/types.js';
+import type { NodeRecord, TrustStore, TrustStoreOps } from './store/types.js';
 import { grantInput, InputError, nodeIdInput, nodeInput, ownerBody, tailCount, type NodeInput } from './admin-input.js';
 import { makeCredential, NODE_KEY_BYTES, type Credential } from '../pia/credential/index.js';
 import { newNodeIdText, type RandomBytes } from './node-ids.js';
 import { MAX_TICKET_LIFETIME_S } from '../pia/phase3/index.js';
+import { grantAuditFields } from './grant-audit.js';
+import { applyPolicyAnswer, checkPolicyAnswer, exportPolicyAnswer, type PolicyApiDeps } from './admin-policy.js';
 import { addAccount, atomically, listAccounts, removeAccount, setAccountDisabled, setAccountPassword, setAccountRole, ADMIN_ACTOR, type Actor } from './admin-accounts.js';
 
 export interface AdminApiDeps {
@@ -149,7 +151,7 @@ export class AdminApi {
       if (g.kind !== 'gateway') throw new InputError(`"gateway": node ${g.id} (${g.label}) is a ${g.kind}, not a gateway; name the gateway whose devices the grant opens`);
       if (g.status !== 'active') throw new InputError(`"gateway": node ${g.id} (${g.label}) is revoked; a grant on it would never apply`);
       const grant = await tx.addGrant(input, now());
-      audit.append('grant-added', { ...grantFields(grant), ...actor });
+      audit.append('grant-added', { ...grantAuditFields(grant), ...actor });
       return { status: 201, body: { grant } };
     });
   }
@@ -161,7 +163,7 @@ export class AdminApi {
       const missing = new NotFound(`no grant ${id}; 'pia-trust grant list' shows the grants`);
       if (grant === undefined) throw missing;
       if (!(await tx.removeGrant(id))) throw missing;
-      audit.append('grant-removed', { ...grantFields(grant), ...actor });
+      audit.append('grant-removed', { ...grantAuditFields(grant), ...actor });
       return { status: 200, body: { removed: grant, ...effect(this.ticketLifetimeS) } };
     });
   }
@@ -191,6 +193,24 @@ export class AdminApi {
     return setAccountRole(this.#d, name, body, actor, on);
   }
 
+  /** Policy as code (admin-policy.ts). */
+  exportPolicy(): Promise<ApiAnswer> {
+    return exportPolicyAnswer(this.#policyDeps());
+  }
+
+  checkPolicy(body: unknown): Promise<ApiAnswer> {
+    return checkPolicyAnswer(this.#policyDeps(), body);
+  }
+
+  applyPolicy(body: unknown, actor: Actor = ADMIN_ACTOR): Promise<ApiAnswer> {
+    return applyPolicyAnswer(this.#policyDeps(), body, actor);
+  }
+
+  #policyDeps(): PolicyApiDeps {
+    const { store, audit, now } = this.#d;
+    return { store, audit, now };
+  }
+
   auditTail(n: string | null): ApiAnswer {
     const records: AuditRecord[] = this.#d.audit.tail(tailCount(n));
     return { status: 200, body: { records } };
@@ -207,16 +227,4 @@ export class AdminApi {
     if (node === undefined) throw new NotFound(`no node ${id} is registered; 'pia-trust node list' shows the nodes`);
     return node;
   }
-}
-
-function grantFields(g: GrantRecord): Record<string, string | string[]> {
-  return {
-    grantId: g.id,
-    subject: g.subject,
-    gateway: g.gateway,
-    devices: g.devices,
-    rights: [...g.rights],
-    ...(g.notBefore === undefined ? {} : { notBefore: g.notBefore }),
-    ...(g.notAfter === undefined ? {} : { notAfter: g.notAfter }),
-  };
 }

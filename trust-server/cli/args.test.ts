@@ -43,6 +43,15 @@ describe('parseTrustArgs', () => {
     expect(parseTrustArgs(['audit', 'verify', '--file', '/x/a.log'])).toEqual({ command: 'audit-verify', file: '/x/a.log' });
   });
 
+  it('policy export|check|apply: the file, --out, --json; refusals name the fix', () => {
+    expect(parseTrustArgs(['policy', 'export', '--out', 'p.yaml', '--state', '/s'])).toEqual({ command: 'policy-export', target: { stateDir: '/s' }, out: 'p.yaml' });
+    expect(parseTrustArgs(['policy', 'check', 'p.yaml'])).toMatchObject({ command: 'policy-check', file: 'p.yaml', json: false });
+    expect(parseTrustArgs(['policy', 'apply', 'p.yaml', '--json'])).toMatchObject({ command: 'policy-apply', file: 'p.yaml', json: true });
+    expect(() => parseTrustArgs(['policy', 'apply'])).toThrow(/needs the policy file: pia-trust policy apply FILE/);
+    expect(() => parseTrustArgs(['policy', 'check', 'a.yaml', 'b.yaml'])).toThrow(/unexpected argument 'b.yaml'.*one policy file/);
+    expect(() => parseTrustArgs(['policy', 'check', 'a.yaml', '--out', 'x'])).toThrow(/--out does not apply to 'pia-trust policy check'/);
+  });
+
   it('MyNet Manager commands: node add --owner, node owner, user disable|enable|role', () => {
     expect(parseTrustArgs(['node', 'add', '--kind', 'gateway', '--label', 'gw', '--owner', 'alice', '--state', '/s'])).toEqual({ command: 'node-add', target: { stateDir: '/s' }, kind: 'gateway', label: 'gw', owner: 'alice' });
     expect(parseTrustArgs(['node', 'owner', ID.toUpperCase(), 'alice', '--state', '/s'])).toEqual({ command: 'node-owner', target: { stateDir: '/s' }, id: ID, owner: 'alice', json: false });

@@ -66,6 +66,8 @@ export type TrustCommand =
   | { readonly command: 'user-disable' | 'user-enable'; readonly target: ApiTarget; readonly name: string; readonly json: boolean }
   | { readonly command: 'user-role'; readonly target: ApiTarget; readonly name: string; readonly role: AccountRole; readonly json: boolean }
   | { readonly command: 'web-fingerprint'; readonly stateDir: string }
+  | { readonly command: 'policy-export'; readonly target: ApiTarget; readonly out?: string }
+  | { readonly command: 'policy-check' | 'policy-apply'; readonly target: ApiTarget; readonly file: string; readonly json: boolean }
   | { readonly command: 'audit-verify'; readonly file: string }
   | { readonly command: 'audit-tail'; readonly file: string; readonly count: number; readonly json: boolean };
 
@@ -252,6 +254,20 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
       only([...CONNECT, 'json']);
       positionals(2, 'options only');
       return { command: 'user-list', target: target(), json: v.json === true };
+    case 'policy export': {
+      only([...CONNECT, 'out']);
+      positionals(2, 'options only (--out FILE to write a file)');
+      const out = nonEmpty('--out', v.out);
+      return { command: 'policy-export', target: target(), ...(out === undefined ? {} : { out }) };
+    }
+    case 'policy check':
+    case 'policy apply': {
+      only([...CONNECT, 'json']);
+      const file = pos[2];
+      if (file === undefined || file === '') throw new UsageError(`'pia-trust ${name}' needs the policy file: pia-trust ${name} FILE ('pia-trust policy export --out FILE' writes one to start from)`);
+      positionals(3, 'one policy file');
+      return { command: name === 'policy check' ? 'policy-check' : 'policy-apply', target: target(), file, json: v.json === true };
+    }
     case 'web fingerprint':
       only(['state']);
       positionals(2, 'options only');
@@ -268,7 +284,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
       return { command: 'audit-tail', file, count, json: v.json === true };
     }
     default:
-      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke|owner, grant add|list|remove, user add|list|remove|passwd|disable|enable|role, web fingerprint, audit verify|tail (see 'pia-trust --help')`);
+      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke|owner, grant add|list|remove, user add|list|remove|passwd|disable|enable|role, policy export|check|apply, web fingerprint, audit verify|tail (see 'pia-trust --help')`);
   }
 }
 

@@ -2,7 +2,7 @@
  * `pia-trust serve`: start the trusted server (server.ts), say where it listens (never a key
  * or the token), log phase-3 events, and stop cleanly on SIGINT/SIGTERM (exit 0). A failure to
  * start → its message (the thing, the problem, the fix) and exit 5; a --database-file that
- * cannot be used → exit 2; the PostgreSQL database out of reach (--database) → exit 6.
+ * cannot be used → exit 2; the PostgreSQL database out of reach (--database) → exit 7.
  *
  * Under systemd (NOTIFY_SOCKET; trust-server/systemd/pia-trust.service, Type=notify):
  *  1. READY=1 with a STATUS= line once every listener is up (startTrustServer resolves only

@@ -24,7 +24,7 @@ usage:
       still holds the master key, the admin token and the audit log. The password: in
       --database-file FILE instead (one line, the whole URL; the file mode 0600), or in
       PGPASSWORD, never on the command line. The first start creates the tables (the role
-      needs CREATE on the database). Unreachable at start: exit 6.
+      needs CREATE on the database). Unreachable at start: exit 7.
 
   pia-trust web fingerprint [--state DIR]
       print the SHA-256 fingerprint (AA:BB:...) of DIR's MyNet Manager certificate, for
@@ -64,6 +64,15 @@ usage:
       password ends its open sessions. The last active admin can be neither removed,
       disabled nor demoted.
 
+  pia-trust policy export [--out FILE]
+  pia-trust policy check FILE [--json]
+  pia-trust policy apply FILE [--json]
+      policy as code: groups, owners and grants as one YAML file with a tests: block of
+      "node X may / may not do R on gateway G device D". export writes the server's policy
+      (never over an existing file); check shows the changes apply would make and runs the
+      tests; apply makes the changes in one step, audited, only when every test holds.
+      Through the admin API, like node and grant.
+
   pia-trust audit verify [--state DIR | --file F]
       recompute the audit hash chain; name the first broken record
   pia-trust audit tail [-n N] [--json] [--state DIR | --file F]
@@ -77,6 +86,7 @@ exit codes:
   4  the server refused: invalid input, unknown node, grant or account, the last active
      admin, wrong token
   5  serve could not start: state directory, master key, database or ports
-  6  serve --database: the PostgreSQL database cannot be reached (not running, refused the
+  6  policy check|apply: a test in the policy file does not hold (apply changed nothing)
+  7  serve --database: the PostgreSQL database cannot be reached (not running, refused the
      login, no such database)
 `;
