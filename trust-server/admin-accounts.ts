@@ -15,7 +15,7 @@
  * - an account that is removed, disabled, demoted or given a new password loses its live web
  *   sessions (`endSessions`).
  */
-import type { AuditLog } from '../common/audit/index.js';
+import type { AsyncAuditLog } from '../common/audit/index.js';
 import { InputError } from './admin-input.js';
 import type { AccountRecord, TrustStore, TrustStoreOps } from './store/types.js';
 
@@ -25,7 +25,7 @@ export const ADMIN_ACTOR: Actor = { by: 'admin' };
 
 export interface AccountApiDeps {
   readonly store: TrustStore;
-  readonly audit: AuditLog;
+  readonly audit: AsyncAuditLog;
   readonly now: () => Date;
   readonly endSessions?: (account: string) => void;
 }
@@ -58,7 +58,7 @@ export async function addAccount(d: AccountApiDeps, body: unknown, actor: Actor 
   const passwordHash = text(o, 'passwordHash');
   const account = await atomically(d.store, on, async (tx) => {
     const added = await tx.addAccount({ name, role, passwordHash }, d.now());
-    d.audit.append('account-added', named(added, actor));
+    await d.audit.append('account-added', named(added, actor));
     return added;
   });
   return { status: 201, body: { account } };
@@ -70,7 +70,7 @@ export async function removeAccount(d: AccountApiDeps, name: string, actor: Acto
     const found = await existing(tx, name);
     await keepAnAdmin(tx, found, 'removed');
     if (!(await tx.removeAccount(name))) throw missing(name);
-    d.audit.append('account-removed', named(found, actor));
+    await d.audit.append('account-removed', named(found, actor));
     return found;
   });
   d.endSessions?.(account.name);
@@ -84,7 +84,7 @@ export async function setAccountPassword(d: AccountApiDeps, name: string, body: 
   const account = await atomically(d.store, on, async (tx) => {
     await existing(tx, name);
     const changed = await tx.setAccountPassword(name, passwordHash, d.now());
-    d.audit.append('account-password-changed', named(changed, actor));
+    await d.audit.append('account-password-changed', named(changed, actor));
     return changed;
   });
   d.endSessions?.(account.name);
@@ -98,7 +98,7 @@ export async function setAccountDisabled(d: AccountApiDeps, name: string, disabl
     if (before.disabled === disabled) return { account: before, changed: false };
     if (disabled) await keepAnAdmin(tx, before, 'disabled');
     const changed = await tx.setAccountDisabled(name, disabled, d.now());
-    d.audit.append(disabled ? 'account-disabled' : 'account-enabled', named(changed, actor));
+    await d.audit.append(disabled ? 'account-disabled' : 'account-enabled', named(changed, actor));
     return { account: changed, changed: true };
   });
   if (answer.changed && disabled) d.endSessions?.(answer.account.name);
@@ -114,7 +114,7 @@ export async function setAccountRole(d: AccountApiDeps, name: string, body: unkn
     if (before.role === role) return { account: before, changed: false };
     if (role !== 'admin') await keepAnAdmin(tx, before, 'demoted');
     const changed = await tx.setAccountRole(name, role, d.now());
-    d.audit.append('account-role-changed', { ...named(changed, actor), previousRole: before.role });
+    await d.audit.append('account-role-changed', { ...named(changed, actor), previousRole: before.role });
     return { account: changed, changed: true };
   });
   if (answer.changed) d.endSessions?.(answer.account.name);

@@ -16,7 +16,7 @@
  *   the access (`effect()`: the server's ticket lifetime, docs/protocol.md §9.6), the same
  *   words in the admin API, the CLI and MyNet Manager.
  */
-import type { AuditLog, AuditRecord, AuditVerifyResult } from '../common/audit/index.js';
+import type { AsyncAuditLog, AuditRecord, AuditVerifyResult } from '../common/audit/index.js';
 import type { NodeRecord, TrustStore, TrustStoreOps } from './store/types.js';
 import { grantInput, InputError, nodeIdInput, nodeInput, ownerBody, tailCount, type NodeInput } from './admin-input.js';
 import { makeCredential, NODE_KEY_BYTES, type Credential } from '../pia/credential/index.js';
@@ -28,7 +28,7 @@ import { addAccount, atomically, listAccounts, removeAccount, setAccountDisabled
 
 export interface AdminApiDeps {
   readonly store: TrustStore;
-  readonly audit: AuditLog;
+  readonly audit: AsyncAuditLog;
   readonly now: () => Date;
   readonly random: RandomBytes;
   /** The trusted server's PIA endpoint and ID, as credentials name them. */
@@ -92,7 +92,7 @@ export class AdminApi {
     try {
       const node = await atomically(store, on, async (tx) => {
         const added = await tx.addNode({ id: newNodeIdText(random), kind: input.kind, label: input.label, key, groups: input.groups, ...(input.owner === undefined ? {} : { owner: input.owner }) }, now());
-        audit.append('node-enrolled', { nodeId: added.id, kind: added.kind, label: added.label, groups: [...added.groups], ...(added.owner === undefined ? {} : { owner: added.owner }), ...actor });
+        await audit.append('node-enrolled', { nodeId: added.id, kind: added.kind, label: added.label, groups: [...added.groups], ...(added.owner === undefined ? {} : { owner: added.owner }), ...actor });
         return added;
       });
       const credential = makeCredential(node, key, this.#d.server);
@@ -110,7 +110,7 @@ export class AdminApi {
       if (node.kind === 'server') throw new InputError(`node ${node.id} is this trusted server's own identity and cannot be revoked; to retire the server, move its state directory away`);
       if (node.status === 'revoked') return { status: 200, body: { node, changed: false, ...effect(this.ticketLifetimeS) } };
       const revoked = await tx.revokeNode(node.id, now());
-      audit.append('node-revoked', { nodeId: node.id, kind: node.kind, label: node.label, ...actor });
+      await audit.append('node-revoked', { nodeId: node.id, kind: node.kind, label: node.label, ...actor });
       return { status: 200, body: { node: revoked, changed: true, ...effect(this.ticketLifetimeS) } };
     });
   }
@@ -123,7 +123,7 @@ export class AdminApi {
       const owner = ownerBody(body);
       if (node.kind === 'server') throw new InputError(`node ${node.id} is this trusted server's own identity; it has no owner`);
       const changed = await tx.setOwner(node.id, owner);
-      audit.append('node-owner-changed', { nodeId: node.id, label: node.label, owner: owner ?? null, previousOwner: node.owner ?? null, ...actor });
+      await audit.append('node-owner-changed', { nodeId: node.id, label: node.label, owner: owner ?? null, previousOwner: node.owner ?? null, ...actor });
       return { status: 200, body: { node: changed } };
     });
   }
@@ -151,7 +151,7 @@ export class AdminApi {
       if (g.kind !== 'gateway') throw new InputError(`"gateway": node ${g.id} (${g.label}) is a ${g.kind}, not a gateway; name the gateway whose devices the grant opens`);
       if (g.status !== 'active') throw new InputError(`"gateway": node ${g.id} (${g.label}) is revoked; a grant on it would never apply`);
       const grant = await tx.addGrant(input, now());
-      audit.append('grant-added', { ...grantAuditFields(grant), ...actor });
+      await audit.append('grant-added', { ...grantAuditFields(grant), ...actor });
       return { status: 201, body: { grant } };
     });
   }
@@ -163,7 +163,7 @@ export class AdminApi {
       const missing = new NotFound(`no grant ${id}; 'pia-trust grant list' shows the grants`);
       if (grant === undefined) throw missing;
       if (!(await tx.removeGrant(id))) throw missing;
-      audit.append('grant-removed', { ...grantAuditFields(grant), ...actor });
+      await audit.append('grant-removed', { ...grantAuditFields(grant), ...actor });
       return { status: 200, body: { removed: grant, ...effect(this.ticketLifetimeS) } };
     });
   }
@@ -211,13 +211,13 @@ export class AdminApi {
     return { store, audit, now };
   }
 
-  auditTail(n: string | null): ApiAnswer {
-    const records: AuditRecord[] = this.#d.audit.tail(tailCount(n));
+  async auditTail(n: string | null): Promise<ApiAnswer> {
+    const records: AuditRecord[] = await this.#d.audit.tail(tailCount(n));
     return { status: 200, body: { records } };
   }
 
-  auditVerify(): ApiAnswer {
-    const result: AuditVerifyResult = this.#d.audit.verify();
+  async auditVerify(): Promise<ApiAnswer> {
+    const result: AuditVerifyResult = await this.#d.audit.verify();
     return { status: 200, body: { ...result } };
   }
 

@@ -1,5 +1,6 @@
 /** The admin API over HTTP, in-process: token, nodes (credential once), revocation, grants, audit, errors. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fromSyncAuditLog } from '../common/audit/index.js';
 import { isLoopback, startAdminHttp } from './admin-http.js';
 import { AdminApi } from './admin-api.js';
 import { startAdminFixture, SERVER, type AdminFixture } from './test-support/index.js';
@@ -38,7 +39,7 @@ describe('admin API: the bearer token', () => {
     expect(isLoopback('0.0.0.0')).toBe(false);
     expect(isLoopback('::')).toBe(false);
     expect(isLoopback('192.0.2.1')).toBe(false);
-    const api = new AdminApi({ store: f.store, audit: f.audit, now: () => new Date(), random: (n) => new Uint8Array(n), server: SERVER });
+    const api = new AdminApi({ store: f.store, audit: fromSyncAuditLog(f.audit), now: () => new Date(), random: (n) => new Uint8Array(n), server: SERVER });
     await expect(startAdminHttp({ address: '0.0.0.0', port: 0, token: f.token, api, log: () => undefined })).rejects.toThrow(/not a loopback address.*--allow-remote-admin/);
     const warnings: string[] = [];
     const open = await startAdminHttp({ address: '0.0.0.0', port: 0, token: f.token, api, allowRemote: true, log: (_l, m) => warnings.push(m) });

@@ -5,14 +5,14 @@
  * Must hold: check changes nothing; apply changes everything or nothing, only when every test
  * in the file holds (else 422 with the report); a bad file is a 400 naming the entry.
  */
-import type { AuditLog } from '../common/audit/index.js';
+import type { AsyncAuditLog } from '../common/audit/index.js';
 import { InputError } from './admin-input.js';
 import { applyPolicy, checkPolicy, exportPolicy, MAX_POLICY_BYTES, PolicyError, PolicyTestsFailed } from './policy/index.js';
 import type { GrantRecord, TrustStore } from './store/types.js';
 
 export interface PolicyApiDeps {
   readonly store: TrustStore;
-  readonly audit: AuditLog;
+  readonly audit: AsyncAuditLog;
   readonly now: () => Date;
   /** Told of the grants a policy apply removed, once committed. */
   readonly grantsRemoved?: (grants: readonly GrantRecord[]) => void;

@@ -20,7 +20,7 @@
  * audit record, unsealed (no ticket: the decision was never made), never a grant nor a crash.
  */
 import type { Clock } from '../common/index.js';
-import type { AuditLog, JsonValue } from '../common/audit/index.js';
+import type { AsyncAuditLog, JsonValue } from '../common/audit/index.js';
 import { formatEndpoint } from '../pia/discovery/index.js';
 import type { AuthorityAnswer, AuthoritySource, TrustAuthority } from '../pia/node/index.js';
 import {
@@ -53,7 +53,7 @@ import type { GrantRecord, TrustStore } from './store/types.js';
 
 export interface ServerAuthorityDeps {
   readonly store: TrustStore;
-  readonly audit: AuditLog;
+  readonly audit: AsyncAuditLog;
   /** The server's own node ID (kind server): B for a P3_REQ sent to the server. */
   readonly serverId: string;
   readonly serverLabel?: string;
@@ -86,8 +86,8 @@ export class ServerAuthority implements TrustAuthority {
     this.#deps = {
       lookupNode: (id) => lookupNode(d.store, id),
       grantsFor: (a, b) => grantsBothWays(d.store, nodeIdToText(a), nodeIdToText(b), d.now()),
-      audit: (record) => {
-        d.audit.append(record.event, auditFields(record));
+      audit: async (record) => {
+        await d.audit.append(record.event, auditFields(record));
       },
       random: { bytes: d.random },
       rateLimiter: limiter,
@@ -100,8 +100,8 @@ export class ServerAuthority implements TrustAuthority {
     this.#enrollDeps = {
       lookupNode: this.#deps.lookupNode,
       decide: enrollmentDecider({ store: d.store, now: d.now, random: d.random }),
-      audit: (record) => {
-        d.audit.append(record.event, auditFields(record));
+      audit: async (record) => {
+        await d.audit.append(record.event, auditFields(record));
       },
       random: this.#deps.random,
       rateLimiter: limiter,
@@ -132,14 +132,14 @@ export class ServerAuthority implements TrustAuthority {
     try {
       answer = await authorize(message, { key, ...optional(source) }, this.#deps);
     } catch (err) {
-      if (err instanceof StoreError && err.kind === 'unavailable') return this.#unavailable(message, key, source, err);
+      if (err instanceof StoreError && err.kind === 'unavailable') return await this.#unavailable(message, key, source, err);
       throw err;
     }
     return { ...(answer.reply === undefined ? {} : { reply: answer.reply }), ...(answer.keys === undefined ? {} : { install: answer.keys }) };
   }
 
   /** The store could not be read: a refusal (reason 8, unauthenticated), audited before it leaves. */
-  #unavailable(message: Uint8Array, key: string, source: AuthoritySource, err: StoreError): AuthorityAnswer {
+  async #unavailable(message: Uint8Array, key: string, source: AuthoritySource, err: StoreError): Promise<AuthorityAnswer> {
     const msg = decodeP3(message); // authorize decoded it already
     const why = `trusted server unavailable: ${err.message}`;
     const empty = new Uint8Array(0);
@@ -154,11 +154,11 @@ export class ServerAuthority implements TrustAuthority {
       why,
     });
     if (msg.kind === 'vouch') {
-      this.#d.audit.append('phase3-denied', auditFields(record(msg.idA, nodeIdToText(msg.idB), false, msg.t)));
+      await this.#d.audit.append('phase3-denied', auditFields(record(msg.idA, nodeIdToText(msg.idB), false, msg.t)));
       return { reply: encodeP3({ kind: 'verdict', nB: msg.nB, t: msg.t, status: P3Status.Denied, reason: P3Reason.ServerUnreachable, ticketA: empty, ticketB: empty }) };
     }
     if (msg.kind !== 'req') throw err;
-    this.#d.audit.append('phase3-denied', auditFields(record(msg.idA, this.#d.serverId, true, source.transcript ?? empty)));
+    await this.#d.audit.append('phase3-denied', auditFields(record(msg.idA, this.#d.serverId, true, source.transcript ?? empty)));
     return { reply: encodeP3({ kind: 'resp', nA: msg.nA, status: P3Status.Denied, reason: P3Reason.ServerUnreachable, spiB: 0, ticketA: empty, macFR: empty }) };
   }
 

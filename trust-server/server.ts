@@ -8,7 +8,9 @@
  *   2. the store: the state directory's SQLite file, or PostgreSQL with `database` (serve
  *      --database; docs/trust-server.md); a master key that does not open the database is
  *      refused here, and so is a database out of reach (StoreError 'unavailable'); the audit
- *      log (the chain continues from its last record);
+ *      log (the chain continues from its last record): on PostgreSQL the database's
+ *      audit_log table, one chain for every server (store/pg-audit.ts), else the state
+ *      directory's file;
  *   3. the server's own identity (kind server), made and audited on the first start;
  *   4. the PIA node on --pia with the --suite list, else the CPU's order (logged once), its
  *      authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts),
@@ -28,7 +30,7 @@
 import { isIPv4 } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from '../common/index.js';
-import { openFileAuditLog, type AuditLog } from '../common/audit/index.js';
+import { fromSyncAuditLog, openFileAuditLog, type AsyncAuditLog } from '../common/audit/index.js';
 import { FileLatchStore } from '../pia/discovery/index.js';
 import { PiaNode, openUdpTransport, type DatagramTransport, type Endpoint, type UdpTransportOptions } from '../pia/node/index.js';
 import { describeSuiteChoice, suiteChoice, type SuiteId } from '../pia/index.js';
@@ -47,7 +49,7 @@ import { startWebServer } from './web/server.js';
 import { SessionTable } from './web/sessions.js';
 import { loadWebCertificate, type CertificateMaker } from './web/tls.js';
 import { ReportEndpoint, type ReportSink } from './reports/index.js';
-import { openPostgresStore, openSqliteStore, StoreError, type GatewayReport, type MasterKey, type NodeRecord, type StoreEngine, type TrustStore } from './store/index.js';
+import { openPostgresAuditLog, openPostgresStore, openSqliteStore, StoreError, type GatewayReport, type MasterKey, type NodeRecord, type StoreEngine, type TrustStore } from './store/index.js';
 
 export interface TrustServerOptions {
   readonly stateDir: string;
@@ -128,7 +130,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     const token = ensureAdminToken(paths.adminToken, random);
     const store = await openStore(paths, master.key, o.database);
     closers.push(() => store.close());
-    const audit = openFileAuditLog(paths.audit, { now, warn });
+    const audit = await openAudit(paths, o.database, now, warn);
     closers.push(() => audit.close());
     const self = await ensureServerIdentity(store, audit, random, now);
 
@@ -230,6 +232,16 @@ function serverTicketLifetime(seconds: number | undefined): number {
   return seconds === undefined ? MAX_TICKET_LIFETIME_S : checkTicketLifetime(seconds);
 }
 
+/** Step 2's audit log: the database's audit_log table with `database`, else the state directory's file. */
+async function openAudit(paths: StatePaths, database: string | undefined, now: () => Date, warn: (m: string) => void): Promise<AsyncAuditLog> {
+  try {
+    return database === undefined ? fromSyncAuditLog(openFileAuditLog(paths.audit, { now, warn })) : await openPostgresAuditLog({ url: database, now });
+  } catch (err) {
+    if (err instanceof StoreError) throw new StateError(err.message, { cause: err });
+    throw err;
+  }
+}
+
 /** Step 2: PostgreSQL when `database` (a URL) is given, else the state directory's SQLite file. */
 async function openStore(paths: StatePaths, masterKey: MasterKey, database: string | undefined): Promise<TrustStore> {
   try {
@@ -241,14 +253,14 @@ async function openStore(paths: StatePaths, masterKey: MasterKey, database: stri
 }
 
 /** The server's own node (kind server): made, with a random key, and audited on the first start. */
-async function ensureServerIdentity(store: TrustStore, audit: AuditLog, random: RandomBytes, now: () => Date): Promise<NodeRecord> {
+async function ensureServerIdentity(store: TrustStore, audit: AsyncAuditLog, random: RandomBytes, now: () => Date): Promise<NodeRecord> {
   const existing = (await store.listNodes()).find((n) => n.kind === 'server');
   if (existing !== undefined) return existing;
   const key = random(NODE_KEY_BYTES);
   try {
     return await store.transaction(async (tx) => {
       const node = await tx.addNode({ id: newNodeIdText(random), kind: 'server', label: 'trusted server', key }, now());
-      audit.append('node-enrolled', { nodeId: node.id, kind: node.kind, label: node.label, by: 'first-start' });
+      await audit.append('node-enrolled', { nodeId: node.id, kind: node.kind, label: node.label, by: 'first-start' });
       return node;
     });
   } finally {

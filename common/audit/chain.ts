@@ -75,32 +75,83 @@ export interface AuditLine {
 
 /** Verifies a whole log, line by line (the order in the header comment). */
 export function verifyChain(lines: Iterable<AuditLine>): AuditVerifyResult {
-  let head = EMPTY_HEAD;
-  let records = 0;
+  const check = new ChainCheck();
   const iterator = lines[Symbol.iterator]();
   for (let step = iterator.next(); step.done !== true; step = iterator.next()) {
-    const { text, line, terminated } = step.value;
-    const fail = (reason: Exclude<AuditVerifyResult, { ok: true }>['reason'], seq: number | undefined, message: string): AuditVerifyResult => ({ ok: false, line, seq, reason, message: `line ${line}: ${message}`, records });
-    if (!terminated) return fail('incomplete-last-line', undefined, 'the file ends inside this line (a write cut short by a crash or power cut); opening the log moves it aside to .partial');
-    const record = parseRecord(text);
-    if (typeof record === 'string') return fail('unparseable', undefined, `not an audit record (${record})`);
-    const expected = head.seq + 1;
-    if (record.seq !== expected) {
-      if (record.seq < expected) return fail('seq-out-of-order', record.seq, `seq ${record.seq} where ${expected} was expected: records repeated or reordered`);
-      const later = findSeq(iterator, expected);
-      if (later !== undefined) return fail('seq-out-of-order', record.seq, `seq ${record.seq} where ${expected} was expected; seq ${expected} appears later (line ${later}): records were reordered`);
-      const missing = record.seq - expected === 1 ? `record seq ${expected} is missing` : `records seq ${expected}–${record.seq - 1} are missing`;
-      return fail('seq-gap', record.seq, `${missing} (this line has seq ${record.seq}): records were removed`);
-    }
-    if (record.prev !== head.hash) {
-      const of = head.seq === 0 ? 'the 64 zeros that start the chain' : `the hash of record seq ${head.seq}`;
-      return fail('prev-mismatch', record.seq, `record seq ${record.seq}: "prev" is not ${of}: a record before it was changed or replaced`);
-    }
-    if (!hashMatches(record)) return fail('hash-mismatch', record.seq, `record seq ${record.seq}: its hash does not match its content: the record was changed`);
-    head = { seq: record.seq, hash: record.hash };
-    records += 1;
+    const outcome = check.line(step.value);
+    if (outcome === undefined) continue;
+    if (typeof outcome !== 'number') return outcome;
+    return check.misplaced(step.value, outcome, findSeq(iterator, outcome));
   }
-  return { ok: true, records, lastHash: head.hash };
+  return check.result();
+}
+
+/**
+ * The same verification over lines that arrive asynchronously (a database read in batches):
+ * the same order, the same messages, only one line in memory at a time.
+ */
+export async function verifyChainAsync(lines: AsyncIterable<AuditLine>): Promise<AuditVerifyResult> {
+  const check = new ChainCheck();
+  const iterator = lines[Symbol.asyncIterator]();
+  try {
+    for (let step = await iterator.next(); step.done !== true; step = await iterator.next()) {
+      const outcome = check.line(step.value);
+      if (outcome === undefined) continue;
+      if (typeof outcome !== 'number') return outcome;
+      for (let rest = await iterator.next(); rest.done !== true; rest = await iterator.next()) {
+        const r = parseRecord(rest.value.text);
+        if (typeof r !== 'string' && r.seq === outcome) return check.misplaced(step.value, outcome, rest.value.line);
+      }
+      return check.misplaced(step.value, outcome, undefined);
+    }
+    return check.result();
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+type Failure = Exclude<AuditVerifyResult, { ok: true }>;
+
+/** The running state of a verification: the head so far and the records that verified. */
+class ChainCheck {
+  #head: ChainHead = EMPTY_HEAD;
+  #records = 0;
+
+  /** Checks one line: undefined when it verified; a failure; or the expected seq when the line has another (the caller looks ahead for it). */
+  line({ text, line, terminated }: AuditLine): Failure | number | undefined {
+    if (!terminated) return this.#fail(line, 'incomplete-last-line', undefined, 'the file ends inside this line (a write cut short by a crash or power cut); opening the log moves it aside to .partial');
+    const record = parseRecord(text);
+    if (typeof record === 'string') return this.#fail(line, 'unparseable', undefined, `not an audit record (${record})`);
+    const expected = this.#head.seq + 1;
+    if (record.seq !== expected) {
+      if (record.seq < expected) return this.#fail(line, 'seq-out-of-order', record.seq, `seq ${record.seq} where ${expected} was expected: records repeated or reordered`);
+      return expected;
+    }
+    if (record.prev !== this.#head.hash) {
+      const of = this.#head.seq === 0 ? 'the 64 zeros that start the chain' : `the hash of record seq ${this.#head.seq}`;
+      return this.#fail(line, 'prev-mismatch', record.seq, `record seq ${record.seq}: "prev" is not ${of}: a record before it was changed or replaced`);
+    }
+    if (!hashMatches(record)) return this.#fail(line, 'hash-mismatch', record.seq, `record seq ${record.seq}: its hash does not match its content: the record was changed`);
+    this.#head = { seq: record.seq, hash: record.hash };
+    this.#records += 1;
+    return undefined;
+  }
+
+  /** The failure of a line whose seq is past `expected`; `later` is the line where `expected` appears, if it does. */
+  misplaced({ text, line }: AuditLine, expected: number, later: number | undefined): Failure {
+    const seq = (parseRecord(text) as AuditRecord).seq;
+    if (later !== undefined) return this.#fail(line, 'seq-out-of-order', seq, `seq ${seq} where ${expected} was expected; seq ${expected} appears later (line ${later}): records were reordered`);
+    const missing = seq - expected === 1 ? `record seq ${expected} is missing` : `records seq ${expected}–${seq - 1} are missing`;
+    return this.#fail(line, 'seq-gap', seq, `${missing} (this line has seq ${seq}): records were removed`);
+  }
+
+  result(): AuditVerifyResult {
+    return { ok: true, records: this.#records, lastHash: this.#head.hash };
+  }
+
+  #fail(line: number, reason: Failure['reason'], seq: number | undefined, message: string): Failure {
+    return { ok: false, line, seq, reason, message: `line ${line}: ${message}`, records: this.#records };
+  }
 }
 
 function findSeq(rest: Iterator<AuditLine>, seq: number): number | undefined {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
+import { createMemoryAuditLog, fromSyncAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
 import { ManualClock } from '../../common/index.js';
 import { MasterKey, openSqliteStore, type SqliteTrustStore } from '../store/index.js';
 import { LoginVerifier, sourceKey } from './login.js';
@@ -22,7 +22,7 @@ beforeEach(async () => {
   clock = new ManualClock();
   counted = countingHasher();
   await store.addAccount({ name: 'alice', role: 'owner', passwordHash: await counted.hasher.hash(PW) }, new Date());
-  login = new LoginVerifier({ store, audit, clock, hasher: counted.hasher });
+  login = new LoginVerifier({ store, audit: fromSyncAuditLog(audit), clock, hasher: counted.hasher });
 });
 
 const events = (): string[] => audit.all().map((r) => r.event);
@@ -48,7 +48,7 @@ describe('verifyLogin', () => {
   it('refuses a disabled account even with the right password, after the same scrypt work', async () => {
     const disabled = new LoginVerifier({
       store: { getAccount: async (n) => ({ ...((await store.getAccount(n)) ?? { name: n, role: 'owner', created: '', updated: '' }), disabled: true }), accountPasswordHash: (n) => store.accountPasswordHash(n) },
-      audit,
+      audit: fromSyncAuditLog(audit),
       clock,
       hasher: counted.hasher,
     });
@@ -80,7 +80,7 @@ describe('verifyLogin', () => {
     // A token comes back after 3 minutes: the right password then works.
     await clock.advance(3 * MIN);
     expect((await login.verifyLogin('alice', PW, '203.0.113.1')).ok).toBe(true);
-    login.flush();
+    await login.flush();
     expect(audit.all().at(-1)).toMatchObject({ event: 'login-limited-summary', account: 'alice', refused: 49, overSeconds: 180 });
     // Other accounts were never affected.
     expect(await login.verifyLogin('nobody', WRONG, '203.0.113.2')).toEqual({ ok: false, reason: 'refused' });
@@ -102,7 +102,7 @@ describe('verifyLogin', () => {
   });
 
   it('keeps at most maxKeys pending summaries: the oldest is written out when another key is limited', async () => {
-    const small = new LoginVerifier({ store, audit, clock, hasher: counted.hasher, limits: { sourceFailures: 1, maxKeys: 2 } });
+    const small = new LoginVerifier({ store, audit: fromSyncAuditLog(audit), clock, hasher: counted.hasher, limits: { sourceFailures: 1, maxKeys: 2 } });
     for (const src of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
       await small.verifyLogin('nobody', WRONG, src);
       await small.verifyLogin('nobody', WRONG, src);
@@ -110,7 +110,7 @@ describe('verifyLogin', () => {
     }
     const summaries = audit.all().filter((r) => r.event === 'login-limited-summary');
     expect(summaries).toEqual([expect.objectContaining({ source: '192.0.2.1', refused: 1 })]);
-    small.flush();
+    await small.flush();
     expect(audit.all().filter((r) => r.event === 'login-limited-summary').map((r) => r.source)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
   });
 
@@ -131,7 +131,7 @@ describe('verifyLogin', () => {
   it('never puts the password in the audit log or the answer', async () => {
     await login.verifyLogin('alice', PW, '192.0.2.1');
     for (let i = 0; i < 30; i++) await login.verifyLogin('alice', WRONG, '192.0.2.1');
-    login.flush();
+    await login.flush();
     const text = audit.lines.join('\n');
     expect(text).not.toContain(PW);
     expect(text).not.toContain(WRONG);

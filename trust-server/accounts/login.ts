@@ -22,7 +22,7 @@
  * cost more than it brings): memory by the buckets' and summaries' `maxKeys`.
  */
 import { isIPv6 } from 'node:net';
-import type { AuditLog } from '../../common/audit/index.js';
+import type { AsyncAuditLog } from '../../common/audit/index.js';
 import { TokenBuckets, type Clock } from '../../common/index.js';
 import type { AccountRecord, TrustStore } from '../store/index.js';
 import { ACCOUNT_NAME } from '../store/index.js';
@@ -43,7 +43,7 @@ export type LoginResult = { readonly ok: true; readonly account: AccountRecord }
 
 export interface LoginDeps {
   readonly store: Pick<TrustStore, 'getAccount' | 'accountPasswordHash'>;
-  readonly audit: AuditLog;
+  readonly audit: AsyncAuditLog;
   readonly clock: Clock;
   readonly hasher?: PasswordHasher;
   readonly limits?: Partial<LoginLimits>;
@@ -89,46 +89,55 @@ export class LoginVerifier {
     if (stored === undefined) await this.#hasher.burn(password);
     else matches = await this.#hasher.verify(password, stored);
     if (matches && record !== undefined && !record.disabled) {
-      this.#d.audit.append('login-succeeded', { account: record.name, role: record.role, source });
+      await this.#d.audit.append('login-succeeded', { account: record.name, role: record.role, source });
       return { ok: true, account: record };
     }
     src.tokens -= 1;
     acc.tokens -= 1;
     const why = record === undefined ? 'unknown-account' : record.disabled ? 'account-disabled' : 'wrong-password';
-    this.#d.audit.append('login-failed', { account, source, why });
+    await this.#d.audit.append('login-failed', { account, source, why });
     return { ok: false, reason: 'refused' };
   }
 
   /** Writes the pending summaries (at shutdown, so no count is lost). */
-  flush(): void {
-    for (const [key, s] of this.#suppressed) this.#summary(key, s, this.#d.clock.now());
+  async flush(): Promise<void> {
+    const pending = [...this.#suppressed].map(([key, s]) => summary(key, s, this.#d.clock.now()));
     this.#suppressed.clear();
+    await this.#write(pending);
   }
 
-  #limited(key: string, windowMs: number, who: Record<string, string>, now: number): LoginResult {
+  async #limited(key: string, windowMs: number, who: Record<string, string>, now: number): Promise<LoginResult> {
     const s = this.#suppressed.get(key);
     if (s !== undefined && now - s.since < s.windowMs) {
       s.count += 1;
       return { ok: false, reason: 'limited' };
     }
-    if (s !== undefined) this.#summary(key, s, now);
+    // The table changes before any await, so concurrent attempts see it whole; the records follow in order.
+    const pending: (Record<string, string | number> | undefined)[] = [];
+    if (s !== undefined) pending.push(summary(key, s, now));
     this.#suppressed.delete(key);
     this.#suppressed.set(key, { since: now, windowMs, count: 0 });
     while (this.#suppressed.size > this.#limits.maxKeys) {
       const [oldKey, old] = this.#suppressed.entries().next().value ?? [];
       if (oldKey === undefined || old === undefined) break;
-      this.#summary(oldKey, old, now);
+      pending.push(summary(oldKey, old, now));
       this.#suppressed.delete(oldKey);
     }
-    this.#d.audit.append('login-limited', { ...who, windowSeconds: Math.round(windowMs / 1000) });
+    await this.#write(pending);
+    await this.#d.audit.append('login-limited', { ...who, windowSeconds: Math.round(windowMs / 1000) });
     return { ok: false, reason: 'limited' };
   }
 
-  #summary(key: string, s: Suppressed, now: number): void {
-    if (s.count === 0) return;
-    const [kind, ...rest] = key.split(':');
-    this.#d.audit.append('login-limited-summary', { [kind === 'source' ? 'source' : 'account']: rest.join(':'), refused: s.count, overSeconds: Math.round((now - s.since) / 1000) });
+  async #write(summaries: readonly (Record<string, string | number> | undefined)[]): Promise<void> {
+    for (const fields of summaries) if (fields !== undefined) await this.#d.audit.append('login-limited-summary', fields);
   }
+}
+
+/** The fields of a "login-limited-summary" record, or undefined when nothing was refused. */
+function summary(key: string, s: Suppressed, now: number): Record<string, string | number> | undefined {
+  if (s.count === 0) return undefined;
+  const [kind, ...rest] = key.split(':');
+  return { [kind === 'source' ? 'source' : 'account']: rest.join(':'), refused: s.count, overSeconds: Math.round((now - s.since) / 1000) };
 }
 
 /**

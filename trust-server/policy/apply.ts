@@ -15,7 +15,7 @@
  * the audit log (only its hash).
  */
 import { createHash } from 'node:crypto';
-import type { AuditLog } from '../../common/audit/index.js';
+import type { AsyncAuditLog } from '../../common/audit/index.js';
 import { grantAuditFields } from '../grant-audit.js';
 import type { GrantRecord, TrustStore, TrustStoreOps } from '../store/index.js';
 import { runPolicyTests, type TestOutcome } from './evaluate.js';
@@ -26,7 +26,7 @@ import type { PolicyState } from './state.js';
 
 export interface PolicyDeps {
   readonly store: TrustStore;
-  readonly audit: AuditLog;
+  readonly audit: AsyncAuditLog;
   readonly now: () => Date;
   /** After a commit that removed grants (step 5). */
   readonly afterCommit?: (removed: readonly GrantRecord[]) => void;
@@ -78,7 +78,7 @@ export async function applyPolicy(d: PolicyDeps, text: string, actor: Readonly<R
     if (!dry.testsHold) throw new PolicyTestsFailed(dry);
     if (isEmptyPlan(plan)) return { report: dry, removed: [] };
     await makeChanges(tx, d, plan, { ...actor, via: 'policy', policy: sha256 });
-    d.audit.append('policy-applied', { policy: sha256, groupsChanged: plan.groupChanges.length, ownersChanged: plan.ownerChanges.length, grantsAdded: plan.grantsAdded.length, grantsRemoved: plan.grantsRemoved.length, ...actor });
+    await d.audit.append('policy-applied', { policy: sha256, groupsChanged: plan.groupChanges.length, ownersChanged: plan.ownerChanges.length, grantsAdded: plan.grantsAdded.length, grantsRemoved: plan.grantsRemoved.length, ...actor });
     return { report: { ...dry, applied: true }, removed: plan.grantsRemoved };
   });
   if (removed.length > 0) d.afterCommit?.(removed);
@@ -102,19 +102,19 @@ async function makeChanges(tx: TrustStoreOps, d: PolicyDeps, plan: PolicyPlan, a
   const now = d.now();
   for (const c of plan.groupChanges) {
     await tx.setGroups(c.node.id, c.to);
-    d.audit.append('node-groups-changed', { nodeId: c.node.id, label: c.node.label, groups: [...c.to], previousGroups: [...c.from], ...actor });
+    await d.audit.append('node-groups-changed', { nodeId: c.node.id, label: c.node.label, groups: [...c.to], previousGroups: [...c.from], ...actor });
   }
   for (const c of plan.ownerChanges) {
     await tx.setOwner(c.node.id, c.to);
-    d.audit.append('node-owner-changed', { nodeId: c.node.id, label: c.node.label, owner: c.to ?? null, previousOwner: c.from ?? null, ...actor });
+    await d.audit.append('node-owner-changed', { nodeId: c.node.id, label: c.node.label, owner: c.to ?? null, previousOwner: c.from ?? null, ...actor });
   }
   for (const g of plan.grantsRemoved) {
     await tx.removeGrant(g.id);
-    d.audit.append('grant-removed', { ...grantAuditFields(g), ...actor });
+    await d.audit.append('grant-removed', { ...grantAuditFields(g), ...actor });
   }
   for (const g of plan.grantsAdded) {
     const added = await tx.addGrant(g, now);
-    d.audit.append('grant-added', { ...grantAuditFields(added), ...actor });
+    await d.audit.append('grant-added', { ...grantAuditFields(added), ...actor });
   }
 }
 

@@ -9,3 +9,5 @@ export { openPostgresStore, type PostgresStoreOptions, type PostgresTrustStore }
 export { SCHEMA_VERSION } from './migrations.js';
 export { GROUP_PREFIX } from './validate.js';
 export { STORE_OPS } from './ops.js';
+export { openPostgresAuditLog, AUDIT_BATCH, type PostgresAuditLog, type PostgresAuditLogOptions } from './pg-audit.js';
+export { grantServerRole, serverRoleGrants } from './pg-roles.js';

@@ -69,7 +69,7 @@ describe('schema migrations', () => {
     expect((await store.gatewayReport(node.id))?.firmware).toBe('1.0');
     await store.close();
     const check = new Database(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     check.close();
   });
 

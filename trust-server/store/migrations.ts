@@ -84,6 +84,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Version 4 means the same on both engines: on PostgreSQL it makes the audit_log table
+    // (pg-migrations.ts); on SQLite the audit log stays a file in the state directory.
+    description: 'audit log table (PostgreSQL only; nothing on SQLite)',
+    sql: 'SELECT 1;',
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

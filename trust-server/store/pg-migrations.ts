@@ -97,6 +97,27 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // docs/trust-server.md "The audit log on PostgreSQL": one hash chain for every server
+    // (pg-audit.ts). `line` is the record's exact JSON line, as the file log writes it. The
+    // trigger refuses UPDATE, DELETE and TRUNCATE for every role, the owner included (only an
+    // owner's explicit ALTER TABLE … DISABLE TRIGGER gets past it).
+    description: 'audit log (append only: one hash chain for every server)',
+    sql: `
+      CREATE TABLE audit_log (
+        seq  bigint PRIMARY KEY CHECK (seq >= 1),
+        line text NOT NULL
+      );
+      CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP
+          USING ERRCODE = 'P0001', HINT = 'audit records are never changed or removed; export them (pia-trust audit export) to archive';
+      END;
+      $fn$;
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+    `,
+  },
 ];
 
 const VERSION_TABLE = `

@@ -1,6 +1,6 @@
 /** An admin API on 127.0.0.1 (any free port) over an in-memory store and audit log, for tests. */
 import { randomBytes } from 'node:crypto';
-import { createMemoryAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
+import { createMemoryAuditLog, fromSyncAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
 import { AdminApi } from '../admin-api.js';
 import { startAdminHttp, type AdminHttp } from '../admin-http.js';
 import { MasterKey, openSqliteStore, type TrustStore } from '../store/index.js';
@@ -25,7 +25,7 @@ export async function startAdminFixture(now: () => Date = () => new Date(), tick
   const store = wrap(openSqliteStore({ path: ':memory:', masterKey: MasterKey.fromBytes(randomBytes(32)) }));
   const audit = createMemoryAuditLog({ now });
   const token = randomBytes(32).toString('base64url');
-  const api = new AdminApi({ store, audit, now, random: (n) => new Uint8Array(randomBytes(n)), server: SERVER, ...(ticketLifetimeS === undefined ? {} : { ticketLifetimeS }) });
+  const api = new AdminApi({ store, audit: fromSyncAuditLog(audit), now, random: (n) => new Uint8Array(randomBytes(n)), server: SERVER, ...(ticketLifetimeS === undefined ? {} : { ticketLifetimeS }) });
   const http = await startAdminHttp({ address: '127.0.0.1', port: 0, token, api, log: () => undefined });
   return {
     http,

@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ManualClock } from '../../common/index.js';
-import { createMemoryAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
+import { createMemoryAuditLog, fromSyncAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
 import {
   decodeDeniedTicket,
   decodeEnrollError,
@@ -85,7 +85,7 @@ export async function startAuthorityFixture(rateLimits?: { perSourcePerSecond?: 
   };
   Object.assign(f, { store, audit, clock, now: new Date('2025-06-01T12:00:00Z'), add });
   const server = await add('server', 'trusted server');
-  const authority = new ServerAuthority({ store, audit, serverId: server.id, clock, now: () => f.now, random: rand, log: () => undefined, ...(rateLimits === undefined ? {} : { rateLimits }) });
+  const authority = new ServerAuthority({ store, audit: fromSyncAuditLog(audit), serverId: server.id, clock, now: () => f.now, random: rand, log: () => undefined, ...(rateLimits === undefined ? {} : { rateLimits }) });
   Object.assign(f, { server, authority });
   f.source = (t, port = 4500) => ({ peer: { address: '2001:db8::b', port }, transcript: t, dhSecret: rand(32), reserveSpi: () => 0x1234_5678 });
   f.vouch = async (a, b, o = {}) => {

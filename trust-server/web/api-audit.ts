@@ -25,9 +25,9 @@ export interface AuditFilter {
 }
 
 /** The newest `limit` visible records that match, newest first. */
-export function scopedAudit(d: WebApiDeps, scope: Scope, f: AuditFilter, limit: number): AuditRecord[] {
+export async function scopedAudit(d: WebApiDeps, scope: Scope, f: AuditFilter, limit: number): Promise<AuditRecord[]> {
   const out: AuditRecord[] = [];
-  const records = d.audit.tail(AUDIT_SCAN);
+  const records = await d.audit.tail(AUDIT_SCAN);
   for (let i = records.length - 1; i >= 0 && out.length < limit; i--) {
     const r = records[i];
     if (r === undefined || !matches(r, f) || !scope.auditVisible(r)) continue;
@@ -44,7 +44,7 @@ function matches(r: AuditRecord, f: AuditFilter): boolean {
   return true;
 }
 
-export function auditSearch(d: WebApiDeps, c: WebCall): ApiAnswer {
+export async function auditSearch(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   const q = c.query;
   for (const k of q.keys()) if (!['event', 'node', 'account', 'since', 'limit'].includes(k)) throw new InputError(`unknown query parameter "${k.slice(0, 40)}"; the filters are event, node, account, since, limit`);
   const f: { event?: string; node?: string; account?: string; since?: string } = {};
@@ -69,8 +69,8 @@ export function auditSearch(d: WebApiDeps, c: WebCall): ApiAnswer {
   const limitText = nonEmpty(q.get('limit'));
   const limit = limitText === undefined ? 100 : Number(limitText);
   if (!/^\d+$/.test(limitText ?? '100') || limit < 1 || limit > MAX_AUDIT_LIMIT) throw new InputError(`"limit" must be a whole number 1–${MAX_AUDIT_LIMIT}`);
-  const records = scopedAudit(d, c.scope, f, limit);
-  const v = d.audit.verify();
+  const records = await scopedAudit(d, c.scope, f, limit);
+  const v = await d.audit.verify();
   const verify = v.ok ? { ok: true, records: v.records, lastHash: v.lastHash } : { ok: false, records: v.records, firstBad: { line: v.line, seq: v.seq ?? null, reason: v.reason, message: v.message } };
   return { status: 200, body: { records, verify } };
 }

@@ -2,7 +2,7 @@
  * What every web API operation gets: the caller's scope (scope.ts), the actor its audit
  * records name, the path parameters, the JSON body and the query; and the server's parts.
  */
-import type { AuditLog } from '../../common/audit/index.js';
+import type { AsyncAuditLog } from '../../common/audit/index.js';
 import type { AdminApi, ApiAnswer } from '../admin-api.js';
 import type { Actor } from '../admin-accounts.js';
 import { InputError } from '../admin-input.js';
@@ -13,7 +13,7 @@ export interface WebApiDeps {
   /** The admin API's operations: the web API validates and audits through them. */
   readonly admin: AdminApi;
   readonly store: TrustStore;
-  readonly audit: AuditLog;
+  readonly audit: AsyncAuditLog;
   readonly now: () => Date;
   /** Hashes a password the page sent (accounts/password-hash.ts). */
   readonly hasher: { hash(password: string): Promise<string> };

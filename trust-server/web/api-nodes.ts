@@ -57,7 +57,7 @@ export async function nodeDetail(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> 
   const node = c.scope.node(nodeIdInput(c.params[0], 'id'));
   const report = node.kind === 'gateway' ? await d.store.gatewayReport(node.id) : undefined;
   const grants = c.scope.grants((await d.store.listGrants()).filter((g) => g.gateway === node.id || g.subject === node.id));
-  const audit = scopedAudit(d, c.scope, { node: node.id }, 50);
+  const audit = await scopedAudit(d, c.scope, { node: node.id }, 50);
   return {
     status: 200,
     body: { node, report: report === undefined ? null : { firmware: report.firmware, reportedAt: report.reportedAt }, devices: report?.devices ?? [], grants, audit },

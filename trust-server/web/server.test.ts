@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
+import { createMemoryAuditLog, fromSyncAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
 import { ManualClock } from '../../common/index.js';
 import { LoginVerifier } from '../accounts/index.js';
 import { countingHasher } from '../accounts/test-support.js';
@@ -66,8 +66,8 @@ afterEach(async () => {
 });
 
 async function start(tls: boolean, limits = {}): Promise<string> {
-  const login = new LoginVerifier({ store, audit, clock, hasher: countingHasher().hasher, limits });
-  web = await startWebServer({ address: '127.0.0.1', port: 0, ...(tls ? { tls: TLS } : {}), login, sessions, audit, log: (_l, m) => logs.push(m) });
+  const login = new LoginVerifier({ store, audit: fromSyncAuditLog(audit), clock, hasher: countingHasher().hasher, limits });
+  web = await startWebServer({ address: '127.0.0.1', port: 0, ...(tls ? { tls: TLS } : {}), login, sessions, audit: fromSyncAuditLog(audit), log: (_l, m) => logs.push(m) });
   return web.url;
 }
 
@@ -101,8 +101,8 @@ describe('MyNet Manager web listener', () => {
   });
 
   it('refuses a non-loopback plain-HTTP bind with the fix', async () => {
-    const login = new LoginVerifier({ store, audit, clock });
-    await expect(startWebServer({ address: '0.0.0.0', port: 0, login, sessions, audit, log: () => undefined })).rejects.toThrow(/not a loopback address.*no TLS certificate/);
+    const login = new LoginVerifier({ store, audit: fromSyncAuditLog(audit), clock });
+    await expect(startWebServer({ address: '0.0.0.0', port: 0, login, sessions, audit: fromSyncAuditLog(audit), log: () => undefined })).rejects.toThrow(/not a loopback address.*no TLS certificate/);
   });
 
   it('answers a wrong password and an unknown name with the same 401, and no cookie', async () => {

@@ -21,7 +21,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AuditLog } from '../../common/audit/index.js';
+import type { AsyncAuditLog } from '../../common/audit/index.js';
 import { MAX_TICKET_LIFETIME_S } from '../../pia/phase3/index.js';
 import type { LoginResult } from '../accounts/index.js';
 import { AccountNotFound } from '../admin-accounts.js';
@@ -55,7 +55,7 @@ export interface WebServerOptions {
   readonly tls?: WebTls;
   readonly login: { verifyLogin(name: string, password: string, source: string): Promise<LoginResult> };
   readonly sessions: SessionTable;
-  readonly audit: AuditLog;
+  readonly audit: AsyncAuditLog;
   readonly log: (level: 'info' | 'warn', message: string) => void;
   /** The session JSON API (/api/fleet, /api/nodes, …); without it only /api/me. */
   readonly api?: WebApiDeps;
@@ -189,7 +189,7 @@ async function api(ctx: Ctx, method: string, path: string, req: IncomingMessage,
     const allowed = path === '/logout' ? 'POST' : 'GET';
     if (method !== allowed) throw methodNotAllowed(res, allowed);
     if (path === '/api/me') send(res, 200, { account: session.account, csrfToken: session.csrfToken });
-    else logout(ctx, id, session, source, res);
+    else await logout(ctx, id, session, source, res);
     return;
   }
   const deps = o.api;
@@ -250,9 +250,9 @@ async function login(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promi
   send(res, 200, { csrfToken: session.csrfToken, account: session.account });
 }
 
-function logout(ctx: Ctx, id: string, session: Session, source: string, res: ServerResponse): void {
+async function logout(ctx: Ctx, id: string, session: Session, source: string, res: ServerResponse): Promise<void> {
   ctx.o.sessions.end(id);
-  ctx.o.audit.append('logout', { account: session.account.name, role: session.account.role, source });
+  await ctx.o.audit.append('logout', { account: session.account.name, role: session.account.role, source });
   res.setHeader('Set-Cookie', clearSessionCookie(ctx.secure));
   res.writeHead(204, { 'Cache-Control': 'no-store' });
   res.end();

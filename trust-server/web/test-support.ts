@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { createMemoryAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
+import { createMemoryAuditLog, fromSyncAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
 import { ManualClock } from '../../common/index.js';
 import { LoginVerifier } from '../accounts/index.js';
 import { countingHasher } from '../accounts/test-support.js';
@@ -61,7 +61,7 @@ export async function startWebFixture(wrap: (store: TrustStore) => TrustStore = 
   const hash = await hasher.hash(PASSWORD);
   for (const [name, role] of [['root', 'admin'], ['alice', 'owner'], ['bob', 'owner']] as const) await store.addAccount({ name, role, passwordHash: hash }, now());
   const sessions = new SessionTable(clock);
-  const admin = new AdminApi({ store, audit, now, random: randomBytes, server: { address: '::1', port: 4500, id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301' }, endSessions: (n) => void sessions.endAccount(n) });
+  const admin = new AdminApi({ store, audit: fromSyncAuditLog(audit), now, random: randomBytes, server: { address: '::1', port: 4500, id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301' }, endSessions: (n) => void sessions.endAccount(n) });
   const node = async (kind: 'gateway' | 'operator', label: string, owner: string): Promise<NodeRecord> => (await admin.addNode({ kind, label, owner })).body.node as NodeRecord;
   const nodes = { gwA: await node('gateway', 'alice-gw', 'alice'), opA: await node('operator', 'alice-op', 'alice'), gwB: await node('gateway', 'bob-gw', 'bob'), opB: await node('operator', 'bob-op', 'bob') };
   const devices = [
@@ -73,8 +73,8 @@ export async function startWebFixture(wrap: (store: TrustStore) => TrustStore = 
   const grant = async (subject: NodeRecord, gateway: NodeRecord): Promise<GrantRecord> => (await admin.addGrant({ subject: subject.id, gateway: gateway.id, devices: 'fan', rights: ['read'] })).body.grant as GrantRecord;
   const grants = { onA: await grant(nodes.opA, nodes.gwA), onB: await grant(nodes.opB, nodes.gwB) };
   const logs: string[] = [];
-  const login = new LoginVerifier({ store, audit, clock, hasher });
-  const web = await startWebServer({ address: '127.0.0.1', port: 0, login, sessions, audit, log: (_l, m) => logs.push(m), api: { admin, store, audit, now, hasher }, ticketLifetimeS: TICKET_S });
+  const login = new LoginVerifier({ store, audit: fromSyncAuditLog(audit), clock, hasher });
+  const web = await startWebServer({ address: '127.0.0.1', port: 0, login, sessions, audit: fromSyncAuditLog(audit), log: (_l, m) => logs.push(m), api: { admin, store, audit: fromSyncAuditLog(audit), now, hasher }, ticketLifetimeS: TICKET_S });
 
   const call: WebFixture['call'] = (method, path, o = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
