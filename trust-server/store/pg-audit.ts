@@ -38,6 +38,8 @@ export interface PostgresAuditLogOptions {
   /** Connections (default 2: appends take turns on the lock anyway). */
   readonly poolSize?: number;
   readonly connectTimeoutMs?: number;
+  /** Rows per read of verify and `lines()` (default AUDIT_BATCH). */
+  readonly batch?: number;
 }
 
 export interface PostgresAuditLog extends AsyncAuditLog {
@@ -82,18 +84,18 @@ export async function openPostgresAuditLog(options: PostgresAuditLogOptions): Pr
     }
   };
 
-  async function* lines(batch = AUDIT_BATCH): AsyncGenerator<AuditLine> {
+  async function* lines(batch = options.batch ?? AUDIT_BATCH): AsyncGenerator<AuditLine> {
     let after = 0n;
     let line = 0;
     for (;;) {
-      const rows = (await guarded('read', () => pool.query<{ seq: string; line: string }>('SELECT seq::text AS seq, line FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [after.toString(), batch]))).rows;
+      const rows = (await guarded('read', () => pool.query<{ seqtext: string; line: string }>('SELECT seq::text AS seqtext, line FROM audit_log WHERE seq > $1 ORDER BY audit_log.seq LIMIT $2', [after.toString(), batch]))).rows;
       for (const row of rows) {
         line += 1;
         yield { text: row.line, line, terminated: true };
       }
       const last = rows.at(-1);
       if (last === undefined || rows.length < batch) return;
-      after = BigInt(last.seq);
+      after = BigInt(last.seqtext);
     }
   }
 
