@@ -39,8 +39,31 @@ describe('parseTrustArgs', () => {
       body: { subject: 'group:ops', gateway: GW, devices: 'rack1-*', rights: ['read', 'call:unlock'], notAfter: '2030-01-01T00:00:00Z' },
     });
     expect(parseTrustArgs(['grant', 'remove', 'g1'])).toMatchObject({ command: 'grant-remove', id: 'g1' });
-    expect(parseTrustArgs(['audit', 'tail', '-n', '5', '--state', '/s'])).toEqual({ command: 'audit-tail', file: '/s/audit.log', count: 5, json: false });
-    expect(parseTrustArgs(['audit', 'verify', '--file', '/x/a.log'])).toEqual({ command: 'audit-verify', file: '/x/a.log' });
+    expect(parseTrustArgs(['audit', 'tail', '-n', '5', '--state', '/s'])).toEqual({ command: 'audit-tail', source: { file: '/s/audit.log' }, count: 5, json: false });
+    expect(parseTrustArgs(['audit', 'verify', '--file', '/x/a.log'])).toEqual({ command: 'audit-verify', source: { file: '/x/a.log' } });
+  });
+
+  it('reads the audit log from the database, exports it, and grants the server role', () => {
+    const url = 'postgres://owner@db.example:5432/pia';
+    expect(parseTrustArgs(['audit', 'verify', '--database', url])).toEqual({ command: 'audit-verify', source: { database: { url } } });
+    expect(parseTrustArgs(['audit', 'tail', '--json', '--database-file', '/etc/pia/db.url'])).toEqual({ command: 'audit-tail', source: { database: { file: '/etc/pia/db.url' } }, count: 20, json: true });
+    expect(parseTrustArgs(['audit', 'export', '--database', url, '--out', '/tmp/a.jsonl'])).toEqual({ command: 'audit-export', database: { url }, out: '/tmp/a.jsonl' });
+    expect(parseTrustArgs(['audit', 'export', '--database', url])).toEqual({ command: 'audit-export', database: { url } });
+    expect(parseTrustArgs(['db', 'grant', '--database', url, '--role', 'pia_server'])).toEqual({ command: 'db-grant', database: { url }, role: 'pia_server' });
+    const refused = (args: string[]): string => {
+      try {
+        parseTrustArgs(args);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refused(['audit', 'verify', '--database', 'postgres://u:secret@h/d', '--file', '/x'])).toMatch(/give the audit log's place once/);
+    expect(refused(['audit', 'export', '--out', '/x'])).toMatch(/'pia-trust audit export' needs the database/);
+    expect(refused(['audit', 'export', '--database', 'postgres://u:secret@h/d', '--json'])).toMatch(/--json does not apply to 'pia-trust audit export'/);
+    expect(refused(['db', 'grant', '--database', url])).toMatch(/needs --role NAME/);
+    expect(refused(['db', 'grant', '--database', url, '--role', 'Robert"; DROP'])).toMatch(/--role .*lower-case letters, digits and _/);
+    expect(refused(['audit', 'verify', '--database', 'mysql://u:secret@h/d'])).not.toContain('secret');
   });
 
   it('policy export|check|apply: the file, --out, --json; refusals name the fix', () => {

@@ -12,6 +12,7 @@ import { SuiteListError, parseSuiteNames, type SuiteId } from '../../pia/index.j
 import { MAX_TICKET_LIFETIME_S, type NodeKind } from '../../pia/phase3/index.js';
 import { ACCOUNT_NAME, ACCOUNT_ROLES, type AccountRole } from '../store/index.js';
 import { USAGE } from './usage.js';
+import { parseAuditArgs, type AuditCommand } from './args-audit.js';
 
 export { USAGE };
 
@@ -68,8 +69,7 @@ export type TrustCommand =
   | { readonly command: 'web-fingerprint'; readonly stateDir: string }
   | { readonly command: 'policy-export'; readonly target: ApiTarget; readonly out?: string }
   | { readonly command: 'policy-check' | 'policy-apply'; readonly target: ApiTarget; readonly file: string; readonly json: boolean }
-  | { readonly command: 'audit-verify'; readonly file: string }
-  | { readonly command: 'audit-tail'; readonly file: string; readonly count: number; readonly json: boolean };
+  | AuditCommand;
 
 /** Where a new password is read from: never an argument (argv is visible to every user). */
 export type PasswordSource = { readonly file: string } | { readonly stdin: true };
@@ -273,18 +273,12 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
       positionals(2, 'options only');
       return { command: 'web-fingerprint', stateDir };
     case 'audit verify':
-    case 'audit tail': {
-      const tail = name === 'audit tail';
-      only(tail ? ['state', 'file', 'n', 'json'] : ['state', 'file']);
-      positionals(2, 'options only');
-      const file = nonEmpty('--file', v.file) ?? `${stateDir}/audit.log`;
-      if (!tail) return { command: 'audit-verify', file };
-      const count = v.n === undefined ? 20 : Number(v.n);
-      if (v.n !== undefined && (!/^\d+$/.test(v.n) || count < 1 || count > 100_000)) throw new UsageError(`-n ${v.n}: must be a whole number 1–100000 (records to show; default 20)`);
-      return { command: 'audit-tail', file, count, json: v.json === true };
-    }
+    case 'audit tail':
+    case 'audit export':
+    case 'db grant':
+      return parseAuditArgs({ name, stateDir, values: v, only, positionals, nonEmpty, databaseOption, fail: (m) => new UsageError(m) });
     default:
-      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke|owner, grant add|list|remove, user add|list|remove|passwd|disable|enable|role, policy export|check|apply, web fingerprint, audit verify|tail (see 'pia-trust --help')`);
+      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke|owner, grant add|list|remove, user add|list|remove|passwd|disable|enable|role, policy export|check|apply, web fingerprint, audit verify|tail|export, db grant (see 'pia-trust --help')`);
   }
 }
 

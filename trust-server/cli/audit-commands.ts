@@ -1,7 +1,8 @@
 /**
  * `pia-trust audit verify` and `pia-trust audit tail`: read the audit file directly (read
  * only: nothing is moved, created or locked), so they work with the server down and never
- * disturb a running server's appends (docs/protocol.md §9.7).
+ * disturb a running server's appends (docs/protocol.md §9.7). The same on the database's
+ * audit_log table: audit-db-commands.ts.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { verifyAuditFile, type AuditVerifyResult } from '../../common/audit/index.js';
@@ -16,11 +17,16 @@ export function auditVerify(file: string, io: TrustIo): number {
   } catch (err) {
     throw new CliError(ExitCode.Usage, `${(err as Error).message} (--state DIR or --file F names it)`);
   }
+  return reportVerify(`audit log ${file}`, result, io);
+}
+
+/** The verdict of a verify, for a person; the exit code for a script. */
+export function reportVerify(what: string, result: AuditVerifyResult, io: TrustIo): number {
   if (result.ok) {
-    io.stdout.write(`audit log ${file}: ${result.records} records, chain intact; last hash ${result.lastHash} (keep it elsewhere: a chain alone cannot show records cut off its end)\n`);
+    io.stdout.write(`${what}: ${result.records} records, chain intact; last hash ${result.lastHash} (keep it elsewhere: a chain alone cannot show records cut off its end)\n`);
     return ExitCode.Ok;
   }
-  io.stdout.write(`audit log ${file}: BROKEN at ${result.message}; ${result.records} records before it verified\n`);
+  io.stdout.write(`${what}: BROKEN at ${result.message}; ${result.records} records before it verified\n`);
   return ExitCode.AuditBroken;
 }
 
@@ -32,6 +38,11 @@ export function auditTail(file: string, count: number, json: boolean, io: TrustI
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new CliError(ExitCode.Usage, `audit log ${file} cannot be read (${code}); check the path (--state DIR or --file F) and that you may read it`);
   }
+  return auditTailRecords(lines, json, io);
+}
+
+/** Prints records' lines as they are (--json) or one short line each. */
+export function auditTailRecords(lines: readonly string[], json: boolean, io: TrustIo): number {
   for (const text of lines) {
     if (json) {
       io.stdout.write(`${text}\n`);

@@ -7,6 +7,7 @@ import { nodeAdd, nodeList, nodeOwner, nodeRevoke, grantAdd, grantList, grantRem
 import { CliError } from './admin-client.js';
 import { parseTrustArgs, USAGE, UsageError, type TrustCommand } from './args.js';
 import { auditTail, auditVerify } from './audit-commands.js';
+import { auditExport, auditTailDatabase, auditVerifyDatabase, dbGrant } from './audit-db-commands.js';
 import { ExitCode } from './exit-codes.js';
 import type { TrustIo } from './io.js';
 import { policyCheckOrApply, policyExport } from './policy-commands.js';
@@ -75,8 +76,12 @@ async function run(c: TrustCommand, io: TrustIo): Promise<number> {
     case 'policy-apply':
       return policyCheckOrApply(c.target, 'apply', c.file, c.json, io);
     case 'audit-verify':
-      return auditVerify(c.file, io);
+      return 'file' in c.source ? auditVerify(c.source.file, io) : auditVerifyDatabase(c.source.database, io);
     case 'audit-tail':
-      return auditTail(c.file, c.count, c.json, io);
+      return 'file' in c.source ? auditTail(c.source.file, c.count, c.json, io) : auditTailDatabase(c.source.database, c.count, c.json, io);
+    case 'audit-export':
+      return auditExport(c.database, c.out, io);
+    case 'db-grant':
+      return dbGrant(c.database, c.role, io);
   }
 }

@@ -59,8 +59,9 @@ describe('pia-trust serve --database-file', () => {
     const aliceId = (JSON.parse(alice.stdout) as { id: string }).id;
     await stop(first);
     expect(first.stdout() + first.stderr()).not.toContain(cluster.password);
-    for (const f of ['master-key', 'admin-token', 'audit.log']) expect(existsSync(join(state, f)), f).toBe(true);
-    expect(existsSync(join(state, 'trust.db'))).toBe(false);
+    for (const f of ['master-key', 'admin-token']) expect(existsSync(join(state, f)), f).toBe(true);
+    // The store and the audit log are in the database, not the state directory.
+    for (const f of ['trust.db', 'audit.log']) expect(existsSync(join(state, f)), f).toBe(false);
 
     // The rows are in the database (keys wrapped: 60 bytes, never the 32 of a key).
     const client = new pg.Client({ connectionString: url });
@@ -78,6 +79,22 @@ describe('pia-trust serve --database-file', () => {
     expect(list.code).toBe(0);
     expect((JSON.parse(list.stdout) as { id: string }[]).map((n) => n.id)).toContain(aliceId);
     await stop(again);
+
+    // The audit records of both runs are one chain in the database: verify, tail, export.
+    const verify = await cli(['audit', 'verify', '--database-file', file]);
+    expect(verify.code).toBe(0);
+    const lastHash = /2 records, chain intact; last hash ([0-9a-f]{64})/.exec(verify.stdout)?.[1];
+    expect(verify.stdout).toContain(`audit log in ${shown}: 2 records, chain intact`);
+    const tail = await cli(['audit', 'tail', '--json', '--database-file', file]);
+    expect(tail.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { event: string; label: string }).label)).toEqual(['trusted server', 'alice']);
+    const out = join(root, 'served-audit.jsonl');
+    const exported = await cli(['audit', 'export', '--database-file', file, '--out', out]);
+    expect(exported.code).toBe(0);
+    expect(exported.stderr).toContain(`exported 2 records from the audit log in ${shown} to ${out}; last hash ${lastHash}`);
+    const offline = await cli(['audit', 'verify', '--file', out]);
+    expect(offline.stdout).toBe(`audit log ${out}: 2 records, chain intact; last hash ${lastHash} (keep it elsewhere: a chain alone cannot show records cut off its end)\n`);
+    expect(await cli(['audit', 'export', '--database-file', file, '--out', out])).toMatchObject({ code: 2, stderr: expect.stringContaining('the file exists; give a new name (export never overwrites)') as unknown });
+    for (const r of [verify, tail, exported]) expect(r.stdout + r.stderr).not.toContain(cluster.password);
   }, 60_000);
 });
 

@@ -20,8 +20,9 @@ usage:
       --suite: the PIA suites offered and accepted, preferred first (aes-gcm, chacha20);
       default both, in this CPU's order (aes-gcm first with AES instructions), logged at start.
       --database postgres://USER@HOST:PORT/DATABASE: keep the registry, grants, accounts and
-      reports in PostgreSQL (several servers may share it) instead of DIR's SQLite file; DIR
-      still holds the master key, the admin token and the audit log. The password: in
+      reports in PostgreSQL (several servers may share it) instead of DIR's SQLite file, and
+      the audit log too (one hash chain for every server, table audit_log); DIR still holds
+      the master key and the admin token. The password: in
       --database-file FILE instead (one line, the whole URL; the file mode 0600), or in
       PGPASSWORD, never on the command line. The first start creates the tables (the role
       needs CREATE on the database). Unreachable at start: exit 5.
@@ -73,10 +74,19 @@ usage:
       tests; apply makes the changes in one step, audited, only when every test holds.
       Through the admin API, like node and grant.
 
-  pia-trust audit verify [--state DIR | --file F]
+  pia-trust audit verify [--state DIR | --file F | --database URL | --database-file FILE]
       recompute the audit hash chain; name the first broken record
-  pia-trust audit tail [-n N] [--json] [--state DIR | --file F]
-      show the last N records (default 20); both read the file and work with the server down
+  pia-trust audit tail [-n N] [--json] [--state DIR | --file F | --database URL | --database-file FILE]
+      show the last N records (default 20); both read the file (or the database's audit_log
+      table, in batches) and work with the server down
+  pia-trust audit export (--database URL | --database-file FILE) [--out FILE]
+      write the database's audit log as JSON lines (the file form; --out is never
+      overwritten, mode 0600) for 'pia-trust audit verify --file FILE' offline: the same
+      result and last hash
+  pia-trust db grant (--database OWNER_URL | --database-file FILE) --role NAME
+      as the schema owner: let role NAME (created beforehand) run 'serve --database' with
+      SELECT, INSERT, UPDATE, DELETE on the store's tables and only SELECT, INSERT on
+      audit_log (no role may change or remove an audit record: a trigger refuses it)
 
 exit codes:
   0  ok (serve: stopped by a signal; audit verify: the chain is intact)
@@ -86,6 +96,7 @@ exit codes:
   4  the server refused: invalid input, unknown node, grant or account, the last active
      admin, wrong token
   5  serve could not start: state directory, master key, ports, or the database (with
-     --database: not running, refused the login, no such database)
+     --database: not running, refused the login, no such database); audit and db
+     commands with --database: the database is out of reach
   6  policy check|apply: a test in the policy file does not hold (apply changed nothing)
 `;

@@ -56,7 +56,7 @@ describe('schema', () => {
     expect(store.location).toBe(url.replace(`:${cluster.password}@`, '@'));
     expect(await sql(url, 'SELECT version FROM schema_version')).toEqual([{ version: SCHEMA_VERSION }]);
     const tables = (await sql<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).map((r) => r.tablename);
-    expect(tables).toEqual(['audit_log', 'accounts', 'enrollments', 'gateway_reports', 'grants', 'meta', 'node_groups', 'nodes', 'schema_version']);
+    expect(tables).toEqual(['accounts', 'audit_log', 'enrollments', 'gateway_reports', 'grants', 'meta', 'node_groups', 'nodes', 'schema_version']);
   });
 
   it('is made once when several servers open a new database together', async () => {
