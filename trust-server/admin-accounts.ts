@@ -8,7 +8,8 @@
  *   the store checks the hash's form, and no answer carries it;
  * - every change is audited (account-added, account-removed, account-password-changed,
  *   account-disabled, account-enabled, account-role-changed: the account's name and role and
- *   who did it, never the hash) inside the store transaction that makes it;
+ *   who did it, never the hash) inside the store transaction that makes it (the caller's,
+ *   when it passes its `tx`, else one of its own, checks included);
  * - the last active admin can be neither removed, disabled nor demoted (someone must be able
  *   to manage the accounts);
  * - an account that is removed, disabled, demoted or given a new password loses its live web
@@ -16,7 +17,7 @@
  */
 import type { AuditLog } from '../common/audit/index.js';
 import { InputError } from './admin-input.js';
-import type { AccountRecord, TrustStore } from './store/types.js';
+import type { AccountRecord, TrustStore, TrustStoreOps } from './store/types.js';
 
 /** Who made a change, as its audit record names it. */
 export type Actor = Readonly<Record<string, string>>;
@@ -40,18 +41,23 @@ export class AccountNotFound extends Error {
 
 const missing = (name: string): AccountNotFound => new AccountNotFound(`no account "${name.slice(0, 64)}"; 'pia-trust user list' shows the accounts`);
 
-export function listAccounts(d: AccountApiDeps): AccountAnswer {
-  return { status: 200, body: { accounts: d.store.listAccounts() } };
+/** Runs `work` on `on` (a caller's transaction), or else in a transaction of its own. */
+export function atomically<T>(store: TrustStore, on: TrustStoreOps | undefined, work: (tx: TrustStoreOps) => Promise<T>): Promise<T> {
+  return on === undefined ? store.transaction(work) : work(on);
+}
+
+export async function listAccounts(d: AccountApiDeps): Promise<AccountAnswer> {
+  return { status: 200, body: { accounts: await d.store.listAccounts() } };
 }
 
 /** POST /api/accounts {name, role, passwordHash}. */
-export function addAccount(d: AccountApiDeps, body: unknown, actor: Actor = ADMIN_ACTOR): AccountAnswer {
+export async function addAccount(d: AccountApiDeps, body: unknown, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<AccountAnswer> {
   const o = fields(body, ['name', 'role', 'passwordHash'], '{"name": "alice", "role": "owner", "passwordHash": "scrypt$…"}');
   const name = text(o, 'name');
   const role = roleText(text(o, 'role'));
   const passwordHash = text(o, 'passwordHash');
-  const account = d.store.transaction(() => {
-    const added = d.store.addAccount({ name, role, passwordHash }, d.now());
+  const account = await atomically(d.store, on, async (tx) => {
+    const added = await tx.addAccount({ name, role, passwordHash }, d.now());
     d.audit.append('account-added', named(added, actor));
     return added;
   });
@@ -59,24 +65,25 @@ export function addAccount(d: AccountApiDeps, body: unknown, actor: Actor = ADMI
 }
 
 /** DELETE /api/accounts/:name. */
-export function removeAccount(d: AccountApiDeps, name: string, actor: Actor = ADMIN_ACTOR): AccountAnswer {
-  const account = existing(d, name);
-  keepAnAdmin(d, account, 'removed');
-  d.store.transaction(() => {
-    if (!d.store.removeAccount(name)) throw missing(name);
-    d.audit.append('account-removed', named(account, actor));
+export async function removeAccount(d: AccountApiDeps, name: string, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<AccountAnswer> {
+  const account = await atomically(d.store, on, async (tx) => {
+    const found = await existing(tx, name);
+    await keepAnAdmin(tx, found, 'removed');
+    if (!(await tx.removeAccount(name))) throw missing(name);
+    d.audit.append('account-removed', named(found, actor));
+    return found;
   });
   d.endSessions?.(account.name);
   return { status: 200, body: { removed: account } };
 }
 
 /** POST /api/accounts/:name/password {passwordHash}. */
-export function setAccountPassword(d: AccountApiDeps, name: string, body: unknown, actor: Actor = ADMIN_ACTOR): AccountAnswer {
+export async function setAccountPassword(d: AccountApiDeps, name: string, body: unknown, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<AccountAnswer> {
   const o = fields(body, ['passwordHash'], '{"passwordHash": "scrypt$…"}');
   const passwordHash = text(o, 'passwordHash');
-  existing(d, name);
-  const account = d.store.transaction(() => {
-    const changed = d.store.setAccountPassword(name, passwordHash, d.now());
+  const account = await atomically(d.store, on, async (tx) => {
+    await existing(tx, name);
+    const changed = await tx.setAccountPassword(name, passwordHash, d.now());
     d.audit.append('account-password-changed', named(changed, actor));
     return changed;
   });
@@ -85,33 +92,33 @@ export function setAccountPassword(d: AccountApiDeps, name: string, body: unknow
 }
 
 /** POST /api/accounts/:name/disable and …/enable (idempotent: no change, no record). */
-export function setAccountDisabled(d: AccountApiDeps, name: string, disabled: boolean, actor: Actor = ADMIN_ACTOR): AccountAnswer {
-  const before = existing(d, name);
-  if (before.disabled === disabled) return { status: 200, body: { account: before, changed: false } };
-  if (disabled) keepAnAdmin(d, before, 'disabled');
-  const account = d.store.transaction(() => {
-    const changed = d.store.setAccountDisabled(name, disabled, d.now());
+export async function setAccountDisabled(d: AccountApiDeps, name: string, disabled: boolean, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<AccountAnswer> {
+  const answer = await atomically(d.store, on, async (tx) => {
+    const before = await existing(tx, name);
+    if (before.disabled === disabled) return { account: before, changed: false };
+    if (disabled) await keepAnAdmin(tx, before, 'disabled');
+    const changed = await tx.setAccountDisabled(name, disabled, d.now());
     d.audit.append(disabled ? 'account-disabled' : 'account-enabled', named(changed, actor));
-    return changed;
+    return { account: changed, changed: true };
   });
-  if (disabled) d.endSessions?.(account.name);
-  return { status: 200, body: { account, changed: true } };
+  if (answer.changed && disabled) d.endSessions?.(answer.account.name);
+  return { status: 200, body: answer };
 }
 
 /** POST /api/accounts/:name/role {role}. */
-export function setAccountRole(d: AccountApiDeps, name: string, body: unknown, actor: Actor = ADMIN_ACTOR): AccountAnswer {
+export async function setAccountRole(d: AccountApiDeps, name: string, body: unknown, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<AccountAnswer> {
   const o = fields(body, ['role'], '{"role": "owner"}');
   const role = roleText(text(o, 'role'));
-  const before = existing(d, name);
-  if (before.role === role) return { status: 200, body: { account: before, changed: false } };
-  if (role !== 'admin') keepAnAdmin(d, before, 'demoted');
-  const account = d.store.transaction(() => {
-    const changed = d.store.setAccountRole(name, role, d.now());
+  const answer = await atomically(d.store, on, async (tx) => {
+    const before = await existing(tx, name);
+    if (before.role === role) return { account: before, changed: false };
+    if (role !== 'admin') await keepAnAdmin(tx, before, 'demoted');
+    const changed = await tx.setAccountRole(name, role, d.now());
     d.audit.append('account-role-changed', { ...named(changed, actor), previousRole: before.role });
-    return changed;
+    return { account: changed, changed: true };
   });
-  d.endSessions?.(account.name);
-  return { status: 200, body: { account, changed: true } };
+  if (answer.changed) d.endSessions?.(answer.account.name);
+  return { status: 200, body: answer };
 }
 
 /**
@@ -123,16 +130,16 @@ function named(changed: AccountRecord, actor: Actor): Record<string, string> {
   return actor.account === undefined ? { account: changed.name, role: changed.role, ...actor } : { target: changed.name, targetRole: changed.role, ...actor };
 }
 
-function existing(d: AccountApiDeps, name: string): AccountRecord {
-  const account = d.store.getAccount(name);
+async function existing(ops: TrustStoreOps, name: string): Promise<AccountRecord> {
+  const account = await ops.getAccount(name);
   if (account === undefined) throw missing(name);
   return account;
 }
 
 /** Refuses to take away the last active admin. */
-function keepAnAdmin(d: AccountApiDeps, account: AccountRecord, what: string): void {
+async function keepAnAdmin(ops: TrustStoreOps, account: AccountRecord, what: string): Promise<void> {
   if (account.role !== 'admin' || account.disabled) return;
-  const others = d.store.listAccounts().filter((a) => a.role === 'admin' && !a.disabled && a.name !== account.name);
+  const others = (await ops.listAccounts()).filter((a) => a.role === 'admin' && !a.disabled && a.name !== account.name);
   if (others.length === 0) {
     throw new InputError(`account "${account.name}" is the last active admin and cannot be ${what}: nobody could manage the accounts then; add or enable another admin first (pia-trust user add NAME --role admin …)`);
   }

@@ -5,7 +5,9 @@
  * Must hold:
  * - every change is appended to the audit log (node-enrolled, node-revoked, grant-added,
  *   grant-removed) inside the store transaction that makes it: a change whose record cannot
- *   be written is rolled back, and the record is on disk before the answer goes out;
+ *   be written is rolled back, and the record is on disk before the answer goes out. Each
+ *   change runs on the `TrustStoreOps` it is given (a caller's transaction, e.g. several grants
+ *   added together) or else in a transaction of its own, its checks and its change together;
  * - a node's key leaves only once, in the credential of the answer that created it; no other
  *   answer, and no audit record, carries a key;
  * - each change's record names who made it: `by: 'admin'` for the admin API (bearer token),
@@ -15,12 +17,12 @@
  *   words in the admin API, the CLI and MyNet Manager.
  */
 import type { AuditLog, AuditRecord, AuditVerifyResult } from '../common/audit/index.js';
-import type { GrantRecord, NodeRecord, TrustStore } from './store/types.js';
+import type { GrantRecord, NodeRecord, TrustStore, TrustStoreOps } from './store/types.js';
 import { grantInput, InputError, nodeIdInput, nodeInput, ownerBody, tailCount, type NodeInput } from './admin-input.js';
 import { makeCredential, NODE_KEY_BYTES, type Credential } from '../pia/credential/index.js';
 import { newNodeIdText, type RandomBytes } from './node-ids.js';
 import { MAX_TICKET_LIFETIME_S } from '../pia/phase3/index.js';
-import { addAccount, listAccounts, removeAccount, setAccountDisabled, setAccountPassword, setAccountRole, ADMIN_ACTOR, type Actor } from './admin-accounts.js';
+import { addAccount, atomically, listAccounts, removeAccount, setAccountDisabled, setAccountPassword, setAccountRole, ADMIN_ACTOR, type Actor } from './admin-accounts.js';
 
 export interface AdminApiDeps {
   readonly store: TrustStore;
@@ -62,130 +64,131 @@ export class AdminApi {
     return this.#d.ticketLifetimeS ?? MAX_TICKET_LIFETIME_S;
   }
 
-  health(): ApiAnswer {
-    const nodes = this.#d.store.listNodes();
-    return { status: 200, body: { ok: true, server: this.#d.server, nodes: nodes.length, grants: this.#d.store.listGrants().length, ticketLifetimeS: this.ticketLifetimeS } };
+  async health(): Promise<ApiAnswer> {
+    const nodes = await this.#d.store.listNodes();
+    const grants = await this.#d.store.listGrants();
+    return { status: 200, body: { ok: true, server: this.#d.server, nodes: nodes.length, grants: grants.length, ticketLifetimeS: this.ticketLifetimeS } };
   }
 
-  listNodes(): ApiAnswer {
-    return { status: 200, body: { nodes: this.#d.store.listNodes() } };
+  async listNodes(): Promise<ApiAnswer> {
+    return { status: 200, body: { nodes: await this.#d.store.listNodes() } };
   }
 
-  getNode(idText: string): ApiAnswer {
-    return { status: 200, body: { node: this.#node(idText) } };
+  async getNode(idText: string): Promise<ApiAnswer> {
+    return { status: 200, body: { node: await this.#node(this.#d.store, idText) } };
   }
 
   /** POST /api/nodes: a new node with a fresh ID and key; the credential is returned once. */
-  addNode(body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
-    return this.addCheckedNode(nodeInput(body), actor);
+  addNode(body: unknown, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
+    return this.addCheckedNode(nodeInput(body), actor, on);
   }
 
   /** addNode after the caller's own checks of `input` (the web API's scoping). */
-  addCheckedNode(input: NodeInput, actor: Actor = ADMIN_ACTOR): ApiAnswer {
+  async addCheckedNode(input: NodeInput, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
     const { store, audit, random, now } = this.#d;
     const key = random(NODE_KEY_BYTES);
-    const node = store.transaction(() => {
-      const added = store.addNode({ id: newNodeIdText(random), kind: input.kind, label: input.label, key, groups: input.groups, ...(input.owner === undefined ? {} : { owner: input.owner }) }, now());
-      audit.append('node-enrolled', { nodeId: added.id, kind: added.kind, label: added.label, groups: [...added.groups], ...(added.owner === undefined ? {} : { owner: added.owner }), ...actor });
-      return added;
-    });
-    const credential = makeCredential(node, key, this.#d.server);
-    key.fill(0);
-    return { status: 201, body: { node, credential } };
+    try {
+      const node = await atomically(store, on, async (tx) => {
+        const added = await tx.addNode({ id: newNodeIdText(random), kind: input.kind, label: input.label, key, groups: input.groups, ...(input.owner === undefined ? {} : { owner: input.owner }) }, now());
+        audit.append('node-enrolled', { nodeId: added.id, kind: added.kind, label: added.label, groups: [...added.groups], ...(added.owner === undefined ? {} : { owner: added.owner }), ...actor });
+        return added;
+      });
+      const credential = makeCredential(node, key, this.#d.server);
+      return { status: 201, body: { node, credential } };
+    } finally {
+      key.fill(0);
+    }
   }
 
   /** POST /api/nodes/:id/revoke: idempotent (a second call changes and logs nothing). */
-  revokeNode(idText: string, actor: Actor = ADMIN_ACTOR): ApiAnswer {
-    const node = this.#node(idText);
-    if (node.kind === 'server') throw new InputError(`node ${node.id} is this trusted server's own identity and cannot be revoked; to retire the server, move its state directory away`);
-    if (node.status === 'revoked') return { status: 200, body: { node, changed: false, ...effect(this.ticketLifetimeS) } };
+  revokeNode(idText: string, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
     const { store, audit, now } = this.#d;
-    const revoked = store.transaction(() => {
-      const r = store.revokeNode(node.id, now());
+    return atomically(store, on, async (tx) => {
+      const node = await this.#node(tx, idText);
+      if (node.kind === 'server') throw new InputError(`node ${node.id} is this trusted server's own identity and cannot be revoked; to retire the server, move its state directory away`);
+      if (node.status === 'revoked') return { status: 200, body: { node, changed: false, ...effect(this.ticketLifetimeS) } };
+      const revoked = await tx.revokeNode(node.id, now());
       audit.append('node-revoked', { nodeId: node.id, kind: node.kind, label: node.label, ...actor });
-      return r;
+      return { status: 200, body: { node: revoked, changed: true, ...effect(this.ticketLifetimeS) } };
     });
-    return { status: 200, body: { node: revoked, changed: true, ...effect(this.ticketLifetimeS) } };
   }
 
   /** POST /api/nodes/:id/owner {owner: NAME | null}: audited as node-owner-changed. */
-  setNodeOwner(idText: string, body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
-    const node = this.#node(idText);
-    const owner = ownerBody(body);
-    if (node.kind === 'server') throw new InputError(`node ${node.id} is this trusted server's own identity; it has no owner`);
+  setNodeOwner(idText: string, body: unknown, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
     const { store, audit } = this.#d;
-    const changed = store.transaction(() => {
-      const r = store.setOwner(node.id, owner);
+    return atomically(store, on, async (tx) => {
+      const node = await this.#node(tx, idText);
+      const owner = ownerBody(body);
+      if (node.kind === 'server') throw new InputError(`node ${node.id} is this trusted server's own identity; it has no owner`);
+      const changed = await tx.setOwner(node.id, owner);
       audit.append('node-owner-changed', { nodeId: node.id, label: node.label, owner: owner ?? null, previousOwner: node.owner ?? null, ...actor });
-      return r;
+      return { status: 200, body: { node: changed } };
     });
-    return { status: 200, body: { node: changed } };
   }
 
-  listGrants(filter: { subject?: string | null; gateway?: string | null } = {}): ApiAnswer {
+  async listGrants(filter: { subject?: string | null; gateway?: string | null } = {}): Promise<ApiAnswer> {
     const f: { subject?: string; gateway?: string } = {};
     if (filter.subject !== undefined && filter.subject !== null) f.subject = filter.subject.startsWith('group:') ? filter.subject : nodeIdInput(filter.subject, 'subject');
     if (filter.gateway !== undefined && filter.gateway !== null) f.gateway = nodeIdInput(filter.gateway, 'gateway');
-    return { status: 200, body: { grants: this.#d.store.listGrants(f) } };
+    return { status: 200, body: { grants: await this.#d.store.listGrants(f) } };
   }
 
   /** POST /api/grants: the subject and gateway must be registered and active. */
-  addGrant(body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
+  addGrant(body: unknown, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
     const { store, audit, now } = this.#d;
     const input = grantInput(body, now());
-    if (!input.subject.startsWith('group:')) {
-      const s = store.getNode(input.subject);
-      if (s === undefined) throw new InputError(`"subject": no node ${input.subject} is registered; 'pia-trust node list' shows the nodes`);
-      if (s.status !== 'active') throw new InputError(`"subject": node ${s.id} (${s.label}) is revoked; a grant to it would never apply`);
-      if (s.kind === 'server') throw new InputError(`"subject": node ${s.id} is the trusted server itself; grant to an operator, a gateway or a group`);
-    }
-    const g = store.getNode(input.gateway);
-    if (g === undefined) throw new InputError(`"gateway": no node ${input.gateway} is registered; 'pia-trust node list' shows the nodes`);
-    if (g.kind !== 'gateway') throw new InputError(`"gateway": node ${g.id} (${g.label}) is a ${g.kind}, not a gateway; name the gateway whose devices the grant opens`);
-    if (g.status !== 'active') throw new InputError(`"gateway": node ${g.id} (${g.label}) is revoked; a grant on it would never apply`);
-    const grant = store.transaction(() => {
-      const added = store.addGrant(input, now());
-      audit.append('grant-added', { ...grantFields(added), ...actor });
-      return added;
+    return atomically(store, on, async (tx) => {
+      if (!input.subject.startsWith('group:')) {
+        const s = await tx.getNode(input.subject);
+        if (s === undefined) throw new InputError(`"subject": no node ${input.subject} is registered; 'pia-trust node list' shows the nodes`);
+        if (s.status !== 'active') throw new InputError(`"subject": node ${s.id} (${s.label}) is revoked; a grant to it would never apply`);
+        if (s.kind === 'server') throw new InputError(`"subject": node ${s.id} is the trusted server itself; grant to an operator, a gateway or a group`);
+      }
+      const g = await tx.getNode(input.gateway);
+      if (g === undefined) throw new InputError(`"gateway": no node ${input.gateway} is registered; 'pia-trust node list' shows the nodes`);
+      if (g.kind !== 'gateway') throw new InputError(`"gateway": node ${g.id} (${g.label}) is a ${g.kind}, not a gateway; name the gateway whose devices the grant opens`);
+      if (g.status !== 'active') throw new InputError(`"gateway": node ${g.id} (${g.label}) is revoked; a grant on it would never apply`);
+      const grant = await tx.addGrant(input, now());
+      audit.append('grant-added', { ...grantFields(grant), ...actor });
+      return { status: 201, body: { grant } };
     });
-    return { status: 201, body: { grant } };
   }
 
-  removeGrant(id: string, actor: Actor = ADMIN_ACTOR): ApiAnswer {
+  removeGrant(id: string, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
     const { store, audit } = this.#d;
-    const grant = store.listGrants().find((x) => x.id === id);
-    const missing = new NotFound(`no grant ${id}; 'pia-trust grant list' shows the grants`);
-    if (grant === undefined) throw missing;
-    store.transaction(() => {
-      if (!store.removeGrant(id)) throw missing;
+    return atomically(store, on, async (tx) => {
+      const grant = (await tx.listGrants()).find((x) => x.id === id);
+      const missing = new NotFound(`no grant ${id}; 'pia-trust grant list' shows the grants`);
+      if (grant === undefined) throw missing;
+      if (!(await tx.removeGrant(id))) throw missing;
       audit.append('grant-removed', { ...grantFields(grant), ...actor });
+      return { status: 200, body: { removed: grant, ...effect(this.ticketLifetimeS) } };
     });
-    return { status: 200, body: { removed: grant, ...effect(this.ticketLifetimeS) } };
   }
 
   /** Accounts (admin-accounts.ts): only password hashes come in, nothing secret goes out. */
-  listAccounts(): ApiAnswer {
+  listAccounts(): Promise<ApiAnswer> {
     return listAccounts(this.#d);
   }
 
-  addAccount(body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
-    return addAccount(this.#d, body, actor);
+  addAccount(body: unknown, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
+    return addAccount(this.#d, body, actor, on);
   }
 
-  removeAccount(name: string, actor: Actor = ADMIN_ACTOR): ApiAnswer {
-    return removeAccount(this.#d, name, actor);
+  removeAccount(name: string, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
+    return removeAccount(this.#d, name, actor, on);
   }
 
-  setAccountPassword(name: string, body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
-    return setAccountPassword(this.#d, name, body, actor);
+  setAccountPassword(name: string, body: unknown, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
+    return setAccountPassword(this.#d, name, body, actor, on);
   }
 
-  setAccountDisabled(name: string, disabled: boolean, actor: Actor = ADMIN_ACTOR): ApiAnswer {
-    return setAccountDisabled(this.#d, name, disabled, actor);
+  setAccountDisabled(name: string, disabled: boolean, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
+    return setAccountDisabled(this.#d, name, disabled, actor, on);
   }
 
-  setAccountRole(name: string, body: unknown, actor: Actor = ADMIN_ACTOR): ApiAnswer {
-    return setAccountRole(this.#d, name, body, actor);
+  setAccountRole(name: string, body: unknown, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
+    return setAccountRole(this.#d, name, body, actor, on);
   }
 
   auditTail(n: string | null): ApiAnswer {
@@ -198,9 +201,9 @@ export class AdminApi {
     return { status: 200, body: { ...result } };
   }
 
-  #node(idText: string): NodeRecord {
+  async #node(ops: TrustStoreOps, idText: string): Promise<NodeRecord> {
     const id = nodeIdInput(idText, 'id');
-    const node = this.#d.store.getNode(id);
+    const node = await ops.getNode(id);
     if (node === undefined) throw new NotFound(`no node ${id} is registered; 'pia-trust node list' shows the nodes`);
     return node;
   }

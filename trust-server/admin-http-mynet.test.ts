@@ -43,7 +43,7 @@ describe('admin API: node owners', () => {
     await account(fx, 'alice', 'owner');
     const gw = await node(fx, { kind: 'gateway', label: 'rack1-gw', owner: 'alice' });
     expect(gw.owner).toBe('alice');
-    expect(fx.store.getNode(gw.id)?.owner).toBe('alice');
+    expect((await fx.store.getNode(gw.id))?.owner).toBe('alice');
     expect(fx.audit.all().at(-1)).toMatchObject({ event: 'node-enrolled', nodeId: gw.id, owner: 'alice', by: 'admin' });
     expect(((await fx.call('GET', `/api/nodes/${gw.id}`)).json.node as { owner?: string }).owner).toBe('alice');
 
@@ -54,7 +54,7 @@ describe('admin API: node owners', () => {
     const malformed = await fx.call('POST', '/api/nodes', { kind: 'operator', label: 'laptop', owner: 'Not An Account' });
     expect(malformed.status).toBe(400);
     expect(malformed.json.error).toMatch(/"owner" must be an account name \(1–64 of a-z 0-9 \. _ -\) or null for no owner/);
-    expect(fx.store.listNodes().map((n) => n.label)).toEqual(['rack1-gw']);
+    expect((await fx.store.listNodes()).map((n) => n.label)).toEqual(['rack1-gw']);
     expect(fx.audit.all()).toHaveLength(before);
   });
 
@@ -69,7 +69,7 @@ describe('admin API: node owners', () => {
     const none = await fx.call('POST', `/api/nodes/${gw.id}/owner`, { owner: null });
     expect(none.status).toBe(200);
     expect((none.json.node as { owner?: string }).owner).toBeUndefined();
-    expect(fx.store.getNode(gw.id)?.owner).toBeUndefined();
+    expect((await fx.store.getNode(gw.id))?.owner).toBeUndefined();
     expect(changes(fx).map((r) => [r.event, r.nodeId, r.owner, r.previousOwner, r.by])).toEqual([
       ['node-owner-changed', gw.id, 'bob', 'alice', 'admin'],
       ['node-owner-changed', gw.id, null, 'bob', 'admin'],
@@ -84,7 +84,7 @@ describe('admin API: node owners', () => {
     expect(refused.status).toBe(409);
     expect(refused.json.error).toContain(gw.id);
     expect(refused.json.error).toMatch(/give each another owner or none first \(pia-trust node owner ID ACCOUNT\|--none\), then remove the account/);
-    expect(fx.store.getAccount('alice')).toBeDefined();
+    expect(await fx.store.getAccount('alice')).toBeDefined();
     expect((await fx.call('POST', `/api/nodes/${gw.id}/owner`, { owner: null })).status).toBe(200);
     expect((await fx.call('DELETE', '/api/accounts/alice')).json).toMatchObject({ removed: { name: 'alice' } });
     expect(changes(fx).map((r) => [r.event, r.by])).toEqual([['node-owner-changed', 'admin'], ['account-removed', 'admin']]);
@@ -94,7 +94,7 @@ describe('admin API: node owners', () => {
     const fx = await fixture();
     await account(fx, 'alice', 'owner');
     const gw = await node(fx, { kind: 'gateway', label: 'gw' });
-    const server = fx.store.addNode({ id: '5e5e5e5e-0000-4000-8000-000000000005', kind: 'server', label: 'trusted server', key: randomBytes(32) }, new Date());
+    const server = await fx.store.addNode({ id: '5e5e5e5e-0000-4000-8000-000000000005', kind: 'server', label: 'trusted server', key: randomBytes(32) }, new Date());
     const cases: [string, unknown, number, RegExp][] = [
       [gw.id, {}, 400, /"owner" is missing; send \{"owner": "alice"\} or \{"owner": null\} for no owner/],
       [gw.id, { owner: 'alice', colour: 'red' }, 400, /unknown field "colour"; the fields are owner/],
@@ -113,7 +113,7 @@ describe('admin API: node owners', () => {
     }
     const get = await fx.call('GET', `/api/nodes/${gw.id}/owner`);
     expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
-    expect(fx.store.getNode(gw.id)?.owner).toBeUndefined();
+    expect((await fx.store.getNode(gw.id))?.owner).toBeUndefined();
     expect(changes(fx)).toEqual([]);
   });
 });
@@ -130,7 +130,7 @@ describe('admin API: accounts disabled, enabled, given a role', () => {
     expect((await fx.call('POST', '/api/accounts/alice/enable')).json.changed).toBe(false);
     expect((await fx.call('POST', '/api/accounts/alice/role', { role: 'admin' })).json).toMatchObject({ changed: true, account: { name: 'alice', role: 'admin' } });
     expect((await fx.call('POST', '/api/accounts/alice/role', { role: 'admin' })).json.changed).toBe(false);
-    expect(fx.store.getAccount('alice')).toMatchObject({ role: 'admin', disabled: false });
+    expect(await fx.store.getAccount('alice')).toMatchObject({ role: 'admin', disabled: false });
     expect(changes(fx).map((r) => [r.event, r.account, r.role, r.by])).toEqual([
       ['account-disabled', 'alice', 'owner', 'admin'],
       ['account-enabled', 'alice', 'owner', 'admin'],
@@ -156,7 +156,7 @@ describe('admin API: accounts disabled, enabled, given a role', () => {
       expect(r.status, path).toBe(400);
       expect(r.json.error).toBe(`account "ops" is the last active admin and cannot be ${what}: nobody could manage the accounts then; add or enable another admin first (pia-trust user add NAME --role admin …)`);
     }
-    expect(fx.store.getAccount('ops')).toMatchObject({ role: 'admin', disabled: false });
+    expect(await fx.store.getAccount('ops')).toMatchObject({ role: 'admin', disabled: false });
     expect(fx.audit.all()).toHaveLength(before);
 
     expect((await fx.call('POST', '/api/accounts/spare/enable')).status).toBe(200);
@@ -185,7 +185,7 @@ describe('admin API: accounts disabled, enabled, given a role', () => {
       expect(r.json.error).toMatch(message);
     }
     expect((await fx.call('GET', '/api/accounts/alice/disable')).status).toBe(405);
-    expect(fx.store.getAccount('alice')).toMatchObject({ role: 'owner', disabled: false });
+    expect(await fx.store.getAccount('alice')).toMatchObject({ role: 'owner', disabled: false });
     expect(changes(fx)).toEqual([]);
   });
 });

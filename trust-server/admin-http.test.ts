@@ -59,7 +59,7 @@ describe('admin API: nodes', () => {
     const key = cred.key as string;
     expect(Buffer.from(key, 'base64')).toHaveLength(32);
     expect(r.headers.get('cache-control')).toBe('no-store');
-    expect(Buffer.from(f.store.nodeKey(node.id) ?? []).toString('base64')).toBe(key);
+    expect(Buffer.from((await f.store.nodeKey(node.id)) ?? []).toString('base64')).toBe(key);
 
     const one = await f.call('GET', `/api/nodes/${node.id}`);
     const all = await f.call('GET', '/api/nodes');

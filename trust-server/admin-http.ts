@@ -6,7 +6,8 @@
  *   2. every request: `Authorization: Bearer <token>` checked in constant time → else 401;
  *   3. route (ROUTES below) → else 404 (unknown path) or 405 (known path, other method);
  *   4. body (POST): at most 16 KiB of JSON → else 413 / 400;
- *   5. answer: the operation's status and JSON; an InputError → 400 {error}, NotFound → 404;
+ *   5. answer: the operation's status and JSON; an InputError → 400 {error}, NotFound → 404,
+ *      a store that cannot be reached (StoreError 'unavailable') → 503 {error} with its message;
  *      anything else → 500 {error} with the details in the server's log only.
  *
  * Must hold: no answer other than POST /api/nodes carries a key; answers are `no-store`.
@@ -21,7 +22,7 @@ import { StoreError, type StoreErrorKind } from './store/index.js';
 
 const MAX_BODY = 16 * 1024;
 /** The store's refusals a client can fix; its other errors are the server's (500). */
-const STORE_STATUS: Partial<Record<StoreErrorKind, number>> = { invalid: 400, 'not-found': 404, conflict: 409 };
+const STORE_STATUS: Partial<Record<StoreErrorKind, number>> = { invalid: 400, 'not-found': 404, conflict: 409, unavailable: 503 };
 
 export interface AdminHttpOptions {
   readonly address: string;
@@ -41,7 +42,7 @@ export interface AdminHttp {
   close(): Promise<void>;
 }
 
-type Handler = (api: AdminApi, params: readonly string[], body: unknown, query: URLSearchParams) => ApiAnswer;
+type Handler = (api: AdminApi, params: readonly string[], body: unknown, query: URLSearchParams) => ApiAnswer | Promise<ApiAnswer>;
 interface Route {
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly path: RegExp;
@@ -112,7 +113,7 @@ async function handle(o: AdminHttpOptions, req: IncomingMessage, res: ServerResp
     }
     const params = (route.path.exec(url.pathname) ?? []).slice(1).map(pathParam);
     const body = route.body === true ? await readJson(req) : undefined;
-    const answer = route.run(o.api, params, body, url.searchParams);
+    const answer = await route.run(o.api, params, body, url.searchParams);
     send(res, answer.status, answer.body);
   } catch (err) {
     if (err instanceof InputError) send(res, 400, { error: err.message });

@@ -12,10 +12,10 @@ const granted = (t: GrantedTicket | DeniedTicket | undefined): GrantedTicket => 
 
 describe('ServerAuthority: P3_VOUCH', () => {
   it('grants a registered, granted pair: both tickets carry K_AB, the peer and the grant; audited; last seen set', async () => {
-    const f = startAuthorityFixture();
-    const alice = f.add('operator', 'alice');
-    const gw = f.add('gateway', 'rack1-gw');
-    const g = f.store.addGrant({ subject: alice.id, gateway: gw.id, devices: 'rack1-*', rights: ['read', 'call:unlock'], notAfter: '2025-06-01T12:05:00Z' }, f.now);
+    const f = await startAuthorityFixture();
+    const alice = await f.add('operator', 'alice');
+    const gw = await f.add('gateway', 'rack1-gw');
+    const g = await f.store.addGrant({ subject: alice.id, gateway: gw.id, devices: 'rack1-*', rights: ['read', 'call:unlock'], notAfter: '2025-06-01T12:05:00Z' }, f.now);
     const { verdict, forA, forB } = await f.vouch(alice, gw);
     expect([verdict.status, verdict.reason]).toEqual([0, 0]);
     const a = granted(forA);
@@ -29,31 +29,31 @@ describe('ServerAuthority: P3_VOUCH', () => {
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ event: 'phase3-granted', requester: alice.id, responder: gw.id, direct: false, grants: [g.id], lifetimeS: 300 });
     expect(f.audit.lines.join()).not.toContain(Buffer.from(a.kAB).toString('hex'));
-    expect(f.store.getNode(alice.id)?.lastSeen).toBe('2025-06-01T12:00:00.000Z');
-    expect(f.store.getNode(gw.id)?.lastSeen).toBe('2025-06-01T12:00:00.000Z');
+    expect((await f.store.getNode(alice.id))?.lastSeen).toBe('2025-06-01T12:00:00.000Z');
+    expect((await f.store.getNode(gw.id))?.lastSeen).toBe('2025-06-01T12:00:00.000Z');
   });
 
   it('finds grants both ways (a gateway that initiates toward its operator) and through groups', async () => {
-    const f = startAuthorityFixture();
-    const bob = f.add('operator', 'bob', ['ops']);
-    const gw = f.add('gateway', 'gw');
-    const g = f.store.addGrant({ subject: 'group:ops', gateway: gw.id, devices: '*', rights: ['read'] }, f.now);
+    const f = await startAuthorityFixture();
+    const bob = await f.add('operator', 'bob', ['ops']);
+    const gw = await f.add('gateway', 'gw');
+    const g = await f.store.addGrant({ subject: 'group:ops', gateway: gw.id, devices: '*', rights: ['read'] }, f.now);
     const { verdict, forB } = await f.vouch(gw, bob); // A = the gateway, B = the operator
     expect(verdict.status).toBe(0);
     expect(granted(forB).grants.map((x) => x.id)).toEqual([g.id]);
-    expect(grantsBothWays(f.store, bob.id, gw.id, f.now)).toEqual([{ id: g.id, devices: '*', rights: ['read'] }]);
-    expect(grantsBothWays(f.store, gw.id, bob.id, f.now)).toHaveLength(1);
+    expect(await grantsBothWays(f.store, bob.id, gw.id, f.now)).toEqual([{ id: g.id, devices: '*', rights: ['read'] }]);
+    expect(await grantsBothWays(f.store, gw.id, bob.id, f.now)).toHaveLength(1);
   });
 
   it('denies and says why: no grant (5), revoked (2), a man in the middle (4), a wrong partner (6), unknown (1), bad MAC_B (3)', async () => {
-    const f = startAuthorityFixture();
-    const alice = f.add('operator', 'alice');
-    const gw = f.add('gateway', 'gw');
-    const other = f.add('gateway', 'other');
+    const f = await startAuthorityFixture();
+    const alice = await f.add('operator', 'alice');
+    const gw = await f.add('gateway', 'gw');
+    const other = await f.add('gateway', 'other');
     const noGrant = await f.vouch(alice, gw);
     expect([noGrant.verdict.status, noGrant.verdict.reason]).toEqual([1, 5]);
     expect(noGrant.forB).toMatchObject({ kind: 'denied', reason: 5 });
-    f.store.addGrant({ subject: alice.id, gateway: gw.id, devices: '*', rights: ['read'] }, f.now);
+    await f.store.addGrant({ subject: alice.id, gateway: gw.id, devices: '*', rights: ['read'] }, f.now);
 
     const mitm = await f.vouch(alice, gw, { tA: rand(32) });
     expect(mitm.verdict.reason).toBe(4);
@@ -69,7 +69,7 @@ describe('ServerAuthority: P3_VOUCH', () => {
     const bad = await f.vouch(alice, impostor);
     expect([bad.verdict.reason, bad.verdict.ticketB.length, bad.verdict.ticketA.length]).toEqual([3, 0, 0]);
 
-    f.store.revokeNode(alice.id, f.now);
+    await f.store.revokeNode(alice.id, f.now);
     const revoked = await f.vouch(alice, gw);
     expect(revoked.verdict.reason).toBe(2);
     expect(revoked.forA).toMatchObject({ kind: 'denied', reason: 2 });
@@ -80,10 +80,10 @@ describe('ServerAuthority: P3_VOUCH', () => {
   });
 
   it('rate limits per ID (7, unsealed, counted and not audited)', async () => {
-    const f = startAuthorityFixture({ perIdPerSecond: 3 });
-    const alice = f.add('operator', 'alice');
-    const gw = f.add('gateway', 'gw');
-    f.store.addGrant({ subject: alice.id, gateway: gw.id, devices: '*', rights: ['read'] }, f.now);
+    const f = await startAuthorityFixture({ perIdPerSecond: 3 });
+    const alice = await f.add('operator', 'alice');
+    const gw = await f.add('gateway', 'gw');
+    await f.store.addGrant({ subject: alice.id, gateway: gw.id, devices: '*', rights: ['read'] }, f.now);
     const reasons: number[] = [];
     for (let i = 0; i < 5; i++) reasons.push((await f.vouch(alice, gw, { port: 5000 + i })).verdict.reason);
     expect(reasons).toEqual([0, 0, 0, 7, 7]);
@@ -94,7 +94,7 @@ describe('ServerAuthority: P3_VOUCH', () => {
   });
 
   it('drops what it does not serve: garbage, a P3_FIN, a P3_REQ without a transcript', async () => {
-    const f = startAuthorityFixture();
+    const f = await startAuthorityFixture();
     expect(await f.authority.handle(Uint8Array.of(1, 17, 0), f.source(rand(32)))).toEqual({});
     expect(await f.authority.handle(encodeP3({ kind: 'fin', nA: rand(32), macFI: rand(32) }), f.source(rand(32)))).toEqual({});
     const req = encodeP3({ kind: 'req', nA: rand(32), idA: f.server.bytes, idBStar: f.server.bytes, spiA: 0x1000, macA: rand(32) });
@@ -108,46 +108,46 @@ describe('ServerAuthority: ENROLL (§9.8)', () => {
   const boardId = '0b0a0d00-0000-4000-8000-0000000000b1';
 
   it('register: created once, the same key again → created false, another key → refused 9 and audited', async () => {
-    const f = startAuthorityFixture();
-    const station = f.add('station', 'line-1');
+    const f = await startAuthorityFixture();
+    const station = await f.add('station', 'line-1');
     const key = rand(32);
     const req = { op: 'register', id: nodeIdFromText(boardId), key, label: 'board-17', kind: 'gateway' } as const;
     const first = await f.enroll(station, req);
     expect(first.result.status).toBe(0);
     expect(first.opened).toMatchObject({ created: true });
-    expect(f.store.getNode(boardId)).toMatchObject({ kind: 'gateway', label: 'board-17', status: 'active' });
-    expect(hex(f.store.nodeKey(boardId))).toBe(hex(key));
+    expect(await f.store.getNode(boardId)).toMatchObject({ kind: 'gateway', label: 'board-17', status: 'active' });
+    expect(hex(await f.store.nodeKey(boardId))).toBe(hex(key));
     const again = await f.enroll(station, { ...req, key: Uint8Array.from(key) });
     expect(again.opened).toMatchObject({ created: false });
     const clash = await f.enroll(station, { ...req, key: rand(32) });
     expect([clash.result.status, clash.result.reason]).toEqual([1, 9]);
     expect(clash.opened).toMatchObject({ error: expect.stringMatching(/already registered with a different key/) as unknown });
-    expect(hex(f.store.nodeKey(boardId))).toBe(hex(key));
+    expect(hex(await f.store.nodeKey(boardId))).toBe(hex(key));
     expect(f.audit.all().map((r) => [r.event, r.created ?? r.reason])).toEqual([['node-enrolled', true], ['node-enrolled', false], ['enroll-denied', 9]]);
     expect(f.audit.lines.join()).not.toContain(Buffer.from(key).toString('base64'));
   });
 
   it('generate: a fresh ID and key; the same requestId again → the same ID and key, created false', async () => {
-    const f = startAuthorityFixture();
-    const station = f.add('station', 'line-1');
+    const f = await startAuthorityFixture();
+    const station = await f.add('station', 'line-1');
     const req = { op: 'generate', requestId: '7e57aaaa-0000-4000-8000-000000000001', label: 'board-18', kind: 'operator' } as const;
     const first = await f.enroll(station, req);
     const r1 = first.opened as { id: Uint8Array; key: Uint8Array; created: boolean };
     expect(r1.created).toBe(true);
     const id = nodeIdToText(r1.id);
-    expect(hex(f.store.nodeKey(id))).toBe(hex(r1.key));
+    expect(hex(await f.store.nodeKey(id))).toBe(hex(r1.key));
     const again = (await f.enroll(station, req)).opened as { id: Uint8Array; key: Uint8Array; created: boolean };
     expect([nodeIdToText(again.id), again.created]).toEqual([id, false]);
     expect(Buffer.from(again.key).equals(Buffer.from(r1.key))).toBe(true);
     const other = (await f.enroll(station, { ...req, requestId: '7e57aaaa-0000-4000-8000-000000000002' })).opened as { id: Uint8Array };
     expect(nodeIdToText(other.id)).not.toBe(id);
-    expect(f.store.listNodes().filter((n) => n.label === 'board-18')).toHaveLength(2);
+    expect((await f.store.listNodes()).filter((n) => n.label === 'board-18')).toHaveLength(2);
   });
 
   it('nothing from a caller that is not an active station: unknown (10), wrong key (3), an operator (10, sealed), revoked (10)', async () => {
-    const f = startAuthorityFixture();
-    const station = f.add('station', 'line-1');
-    const operator = f.add('operator', 'alice');
+    const f = await startAuthorityFixture();
+    const station = await f.add('station', 'line-1');
+    const operator = await f.add('operator', 'alice');
     const req = { op: 'generate', requestId: '7e57aaaa-0000-4000-8000-000000000003', label: 'b', kind: 'gateway' } as const;
     const stranger = { ...station, bytes: nodeIdFromText('3f2504e0-4f89-41d3-9a0c-0305e82c3301'), id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301' };
     const unknown = await f.enroll(stranger, req);
@@ -157,9 +157,9 @@ describe('ServerAuthority: ENROLL (§9.8)', () => {
     const notStation = await f.enroll(operator, req);
     expect(notStation.result.reason).toBe(10);
     expect(notStation.opened).toMatchObject({ error: expect.stringMatching(/a operator, not a station/) as unknown });
-    f.store.revokeNode(station.id, f.now);
+    await f.store.revokeNode(station.id, f.now);
     expect((await f.enroll(station, req)).result.reason).toBe(10);
-    expect(f.store.listNodes()).toHaveLength(3); // server, station, operator: nothing added
+    expect(await f.store.listNodes()).toHaveLength(3); // server, station, operator: nothing added
     expect(f.audit.all().map((r) => [r.event, r.reason, r.station])).toEqual([
       ['enroll-denied', 10, stranger.id],
       ['enroll-denied', 3, station.id],

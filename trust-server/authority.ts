@@ -14,7 +14,10 @@
  * Must hold: one rate limiter for the whole server (§9.5 step 1: per source, per ID, 200/s in
  * all), shared by vouches, direct requests and enrollments; no answer leaves before its audit
  * record is on disk (authorize awaits `audit`; the file log fsyncs); keys are unwrapped per
- * lookup and the raw bytes wiped once wrapped in a NodeKey.
+ * lookup and the raw bytes wiped once wrapped in a NodeKey. The store is asynchronous and may
+ * be out of reach (StoreError 'unavailable'): `authorize` lets a failing dep's error out, so
+ * that error is answered here with a refusal, reason 8 and "trusted server unavailable" in its
+ * audit record, unsealed (no ticket: the decision was never made), never a grant nor a crash.
  */
 import type { Clock } from '../common/index.js';
 import type { AuditLog, JsonValue } from '../common/audit/index.js';
@@ -22,6 +25,10 @@ import { formatEndpoint } from '../pia/discovery/index.js';
 import type { AuthorityAnswer, AuthoritySource, TrustAuthority } from '../pia/node/index.js';
 import {
   authorize,
+  decodeP3,
+  encodeP3,
+  P3Reason,
+  P3Status,
   checkTicketLifetime,
   serveEnroll,
   fileNodeKey,
@@ -41,6 +48,7 @@ import {
 import type { NodeId } from '../pia/phase3/index.js';
 import { enrollmentDecider } from './enrollment.js';
 import type { RandomBytes } from './node-ids.js';
+import { StoreError } from './store/errors.js';
 import type { GrantRecord, TrustStore } from './store/types.js';
 
 export interface ServerAuthorityDeps {
@@ -70,8 +78,10 @@ export class ServerAuthority implements TrustAuthority {
   readonly counters: AuthorityCounters = { rateLimited: 0, undecodable: 0, unexpected: 0 };
   readonly #deps: AuthorityDeps;
   readonly #enrollDeps: EnrollDeps;
+  readonly #d: ServerAuthorityDeps;
 
   constructor(d: ServerAuthorityDeps) {
+    this.#d = d;
     const limiter = new VouchRateLimiter(d.clock, d.rateLimits);
     this.#deps = {
       lookupNode: (id) => lookupNode(d.store, id),
@@ -118,8 +128,38 @@ export class ServerAuthority implements TrustAuthority {
       this.#count(type === undefined ? 'undecodable' : 'unexpected');
       return {};
     }
-    const answer = await authorize(message, { key, ...optional(source) }, this.#deps);
+    let answer: Awaited<ReturnType<typeof authorize>>;
+    try {
+      answer = await authorize(message, { key, ...optional(source) }, this.#deps);
+    } catch (err) {
+      if (err instanceof StoreError && err.kind === 'unavailable') return this.#unavailable(message, key, source, err);
+      throw err;
+    }
     return { ...(answer.reply === undefined ? {} : { reply: answer.reply }), ...(answer.keys === undefined ? {} : { install: answer.keys }) };
+  }
+
+  /** The store could not be read: a refusal (reason 8, unauthenticated), audited before it leaves. */
+  #unavailable(message: Uint8Array, key: string, source: AuthoritySource, err: StoreError): AuthorityAnswer {
+    const msg = decodeP3(message); // authorize decoded it already
+    const why = `trusted server unavailable: ${err.message}`;
+    const empty = new Uint8Array(0);
+    const record = (requester: Uint8Array, responder: string, direct: boolean, t: Uint8Array): Phase3AuditRecord => ({
+      event: 'phase3-denied',
+      requester: nodeIdToText(requester),
+      responder,
+      direct,
+      source: key,
+      transcript: Buffer.from(t).toString('hex'),
+      reason: P3Reason.ServerUnreachable,
+      why,
+    });
+    if (msg.kind === 'vouch') {
+      this.#d.audit.append('phase3-denied', auditFields(record(msg.idA, nodeIdToText(msg.idB), false, msg.t)));
+      return { reply: encodeP3({ kind: 'verdict', nB: msg.nB, t: msg.t, status: P3Status.Denied, reason: P3Reason.ServerUnreachable, ticketA: empty, ticketB: empty }) };
+    }
+    if (msg.kind !== 'req') throw err;
+    this.#d.audit.append('phase3-denied', auditFields(record(msg.idA, this.#d.serverId, true, source.transcript ?? empty)));
+    return { reply: encodeP3({ kind: 'resp', nA: msg.nA, status: P3Status.Denied, reason: P3Reason.ServerUnreachable, spiB: 0, ticketA: empty, macFR: empty }) };
   }
 
   #count(what: 'rate-limited' | 'undecodable' | 'unexpected'): void {
@@ -137,11 +177,11 @@ function optional(s: AuthoritySource): { transcript?: Uint8Array; dhSecret?: Uin
 }
 
 /** The registry's view of a node, its key as an HMAC oracle (§9.1); the raw bytes wiped. */
-export function lookupNode(store: TrustStore, id: NodeId): RegisteredNode | undefined {
+export async function lookupNode(store: TrustStore, id: NodeId): Promise<RegisteredNode | undefined> {
   const text = nodeIdToText(id);
-  const node = store.getNode(text);
+  const node = await store.getNode(text);
   if (node === undefined) return undefined;
-  const raw = store.nodeKey(text);
+  const raw = await store.nodeKey(text);
   if (raw === undefined) return undefined;
   try {
     return { kind: node.kind, status: node.status, label: node.label, key: fileNodeKey(raw) };
@@ -155,10 +195,11 @@ export function lookupNode(store: TrustStore, id: NodeId): RegisteredNode | unde
  * gateway B), and those whose gateway is `a` and subject `b` (a gateway that initiates toward
  * its operator). `validS` counts to notAfter on the server's clock.
  */
-export function grantsBothWays(store: TrustStore, a: string, b: string, now: Date): GrantOffer[] {
+export async function grantsBothWays(store: TrustStore, a: string, b: string, now: Date): Promise<GrantOffer[]> {
   const seen = new Set<string>();
   const out: GrantOffer[] = [];
-  for (const g of [...store.grantsFor(a, b, now), ...store.grantsFor(b, a, now)]) {
+  const [there, back] = [await store.grantsFor(a, b, now), await store.grantsFor(b, a, now)];
+  for (const g of [...there, ...back]) {
     if (seen.has(g.id)) continue;
     seen.add(g.id);
     out.push(offer(g, now));
@@ -167,8 +208,8 @@ export function grantsBothWays(store: TrustStore, a: string, b: string, now: Dat
 }
 
 /** The grants `subject` holds on `gateway` (one way only: a gateway's query for its uplink's subject, docs/protocol.md §9.10). */
-export function grantsOneWay(store: TrustStore, subject: string, gateway: string, now: Date): GrantOffer[] {
-  return store.grantsFor(subject, gateway, now).map((g) => offer(g, now));
+export async function grantsOneWay(store: TrustStore, subject: string, gateway: string, now: Date): Promise<GrantOffer[]> {
+  return (await store.grantsFor(subject, gateway, now)).map((g) => offer(g, now));
 }
 
 function offer(g: GrantRecord, now: Date): GrantOffer {

@@ -11,6 +11,9 @@
  * Each addition is one store transaction with its enrollment record (the idempotency key is
  * "register:<id>" or "generate:<requestId>", per station), so a retry after a crash finds it.
  *
+ * A store that cannot be reached (StoreError 'unavailable') → denied 8 "trusted server
+ * unavailable" (audited by serveEnroll like any denial), never an enrollment half made.
+ *
  * Must hold: the board's key leaves only in the result (serveEnroll seals it under W_E');
  * keys compared in constant time; the request's key bytes wiped once used.
  */
@@ -28,12 +31,13 @@ export interface EnrollmentDeps {
 }
 
 export function enrollmentDecider(d: EnrollmentDeps): EnrollDecide {
-  return (station, request) => {
+  return async (station, request) => {
     try {
-      return decide(d, nodeIdToText(station.id), request);
+      return await decide(d, nodeIdToText(station.id), request);
     } catch (err) {
       // A value the store refuses (a label it does not take) or a conflicting record: the station's to fix.
       if (err instanceof StoreError && (err.kind === 'invalid' || err.kind === 'conflict')) return { status: 'denied', reason: P3Reason.Malformed, text: err.message };
+      if (err instanceof StoreError && err.kind === 'unavailable') return { status: 'denied', reason: P3Reason.ServerUnreachable, text: `trusted server unavailable: ${err.message}` };
       throw err;
     } finally {
       if (request.op === 'register') request.key.fill(0);
@@ -41,42 +45,42 @@ export function enrollmentDecider(d: EnrollmentDeps): EnrollDecide {
   };
 }
 
-function decide(d: EnrollmentDeps, stationId: string, req: EnrollRequest): EnrollDecision {
+async function decide(d: EnrollmentDeps, stationId: string, req: EnrollRequest): Promise<EnrollDecision> {
   const { store, now, random } = d;
-  store.touchNode(stationId, now()); // authenticated: its seal opened (serveEnroll)
+  await store.touchNode(stationId, now()); // authenticated: its seal opened (serveEnroll)
   const denied = (reason: P3Reason, text: string): EnrollDecision => ({ status: 'denied', reason, text });
   if (req.op === 'register') {
     const id = nodeIdToText(req.id);
-    const existing = store.getNode(id);
+    const existing = await store.getNode(id);
     if (existing !== undefined) {
-      const stored = store.nodeKey(id);
+      const stored = await store.nodeKey(id);
       const same = stored !== undefined && stored.length === req.key.length && timingSafeEqual(stored, req.key);
       stored?.fill(0);
       if (!same) return denied(P3Reason.Malformed, `node ${id} is already registered with a different key; a board keeps one ID and key (generate a new ID instead)`);
       if (existing.status !== 'active') return denied(P3Reason.Revoked, `node ${id} (${existing.label}) is registered but revoked`);
       return { status: 'enrolled', result: { id: req.id, created: false } };
     }
-    store.transaction(() => {
-      store.addNode({ id, kind: req.kind, label: req.label, key: req.key }, now());
-      store.recordEnrollment({ requestKey: `register:${id}`, stationId, nodeId: id });
+    await store.transaction(async (tx) => {
+      await tx.addNode({ id, kind: req.kind, label: req.label, key: req.key }, now());
+      await tx.recordEnrollment({ requestKey: `register:${id}`, stationId, nodeId: id });
     });
     return { status: 'enrolled', result: { id: req.id, created: true } };
   }
   const requestKey = `generate:${req.requestId}`;
-  const previous = store.findEnrollment(stationId, requestKey);
+  const previous = await store.findEnrollment(stationId, requestKey);
   if (previous !== undefined) {
-    const node = store.getNode(previous.nodeId);
+    const node = await store.getNode(previous.nodeId);
     if (node === undefined) return denied(P3Reason.UnknownNode, `request ${req.requestId} enrolled node ${previous.nodeId}, which is no longer registered`);
     if (node.status !== 'active') return denied(P3Reason.Revoked, `request ${req.requestId} enrolled node ${node.id} (${node.label}), since revoked`);
-    const key = store.nodeKey(node.id);
+    const key = await store.nodeKey(node.id);
     if (key === undefined) return denied(P3Reason.UnknownNode, `node ${node.id} has no key`);
     return { status: 'enrolled', result: { id: nodeIdFromText(node.id), key, created: false } };
   }
   const id = newNodeIdText(random);
   const key = random(NODE_KEY_BYTES);
-  store.transaction(() => {
-    store.addNode({ id, kind: req.kind, label: req.label, key }, now());
-    store.recordEnrollment({ requestKey, stationId, nodeId: id });
+  await store.transaction(async (tx) => {
+    await tx.addNode({ id, kind: req.kind, label: req.label, key }, now());
+    await tx.recordEnrollment({ requestKey, stationId, nodeId: id });
   });
   return { status: 'enrolled', result: { id: nodeIdFromText(id), key, created: true } };
 }

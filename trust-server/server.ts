@@ -98,7 +98,7 @@ export interface TrustServer {
   /** The longest ticket this server grants (s): a removed grant stops working within it. */
   readonly ticketLifetimeS: number;
   /** /pia/report on the PIA node: gateways' device lists and health (its counters; the newest report per gateway). */
-  readonly reports: { readonly endpoint: ReportEndpoint; latest(gatewayId: string): GatewayReport | undefined };
+  readonly reports: { readonly endpoint: ReportEndpoint; latest(gatewayId: string): Promise<GatewayReport | undefined> };
   /** MyNet Manager's URL and certificate fingerprint, when --web is on. */
   readonly web?: { readonly url: string; readonly fingerprint: string; readonly certCreated: boolean };
   close(): Promise<void>;
@@ -124,7 +124,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     closers.push(() => store.close());
     const audit = openFileAuditLog(paths.audit, { now, warn });
     closers.push(() => audit.close());
-    const self = ensureServerIdentity(store, audit, random, now);
+    const self = await ensureServerIdentity(store, audit, random, now);
 
     const latches = await FileLatchStore.open({ file: paths.latches, log: warn });
     closers.push(() => latches.flush().catch((e: Error) => warn(`latch store: ${e.message}`)));
@@ -202,16 +202,16 @@ function openReports(o: TrustServerOptions, node: PiaNode, store: TrustStore, cl
     now,
     sink: o.reportSink ?? store,
     log: o.log,
-    isActiveGateway: (id) => {
-      const n = store.getNode(id);
+    isActiveGateway: async (id) => {
+      const n = await store.getNode(id);
       return n?.kind === 'gateway' && n.status === 'active';
     },
     grants: {
       maxLifetimeS: ticketLifetimeS,
-      lookup: (subject, gateway) => {
-        const n = store.getNode(subject);
+      lookup: async (subject, gateway) => {
+        const n = await store.getNode(subject);
         if (n === undefined || n.status !== 'active') return { found: false };
-        return { found: true, label: n.label, offers: grantsOneWay(store, subject, gateway, now()) };
+        return { found: true, label: n.label, offers: await grantsOneWay(store, subject, gateway, now()) };
       },
     },
   });
@@ -233,13 +233,13 @@ function openStore(paths: StatePaths, masterKey: Parameters<typeof openSqliteSto
 }
 
 /** The server's own node (kind server): made, with a random key, and audited on the first start. */
-function ensureServerIdentity(store: TrustStore, audit: AuditLog, random: RandomBytes, now: () => Date): NodeRecord {
-  const existing = store.listNodes().find((n) => n.kind === 'server');
+async function ensureServerIdentity(store: TrustStore, audit: AuditLog, random: RandomBytes, now: () => Date): Promise<NodeRecord> {
+  const existing = (await store.listNodes()).find((n) => n.kind === 'server');
   if (existing !== undefined) return existing;
   const key = random(NODE_KEY_BYTES);
   try {
-    return store.transaction(() => {
-      const node = store.addNode({ id: newNodeIdText(random), kind: 'server', label: 'trusted server', key }, now());
+    return await store.transaction(async (tx) => {
+      const node = await tx.addNode({ id: newNodeIdText(random), kind: 'server', label: 'trusted server', key }, now());
       audit.append('node-enrolled', { nodeId: node.id, kind: node.kind, label: node.label, by: 'first-start' });
       return node;
     });

@@ -22,8 +22,8 @@ afterEach(async () => {
 const REPORT = `coap://[${TRUST_SERVER.address}]/pia/report`;
 const body = JSON.stringify({ v: 1, seq: 9_999_999_999_999, fw: '6.6.6', part: 0, parts: 1, devices: [['fake', 'fan', 'ok']] });
 
-async function until(g: TrustedGateway, cond: () => boolean, maxMs = 60_000): Promise<void> {
-  for (let spent = 0; !cond(); spent += 100) {
+async function until(g: TrustedGateway, cond: () => boolean | Promise<boolean>, maxMs = 60_000): Promise<void> {
+  for (let spent = 0; !(await cond()); spent += 100) {
     if (spent > maxMs) throw new Error(`not within ${maxMs} simulated ms`);
     await g.clock.advance(100);
   }
@@ -33,8 +33,8 @@ describe("the gateway's report to the trusted server", () => {
   it('lands in the store with names, kinds, statuses and the firmware; a failed device is reported again within the debounce', async () => {
     t = await trustedGateway();
     const g = t;
-    await until(g, () => g.report(g.gatewayId) !== undefined);
-    const first = g.report(g.gatewayId)!;
+    await until(g, async () => (await g.report(g.gatewayId)) !== undefined);
+    const first = (await g.report(g.gatewayId))!;
     expect(first.firmware).toBe(FIRMWARE);
     expect(first.devices.map((d) => [d.name, d.kind, d.status])).toEqual(g.gateway.devices.map((d) => [d.name, d.kind, 'ok']));
     expect(Number.isNaN(Date.parse(first.reportedAt))).toBe(false);
@@ -45,9 +45,9 @@ describe("the gateway's report to the trusted server", () => {
     g.building.parts.sht31.faults.inject('nack');
     await until(g, () => g.gateway.device('rack-temp')?.health().status === 'failed');
     const failedAt = g.clock.now();
-    await until(g, () => g.report(g.gatewayId)?.devices.find((d) => d.name === 'rack-temp')?.status === 'failed', DEBOUNCE_MS + 2_000);
+    await until(g, async () => (await g.report(g.gatewayId))?.devices.find((d) => d.name === 'rack-temp')?.status === 'failed', DEBOUNCE_MS + 2_000);
     expect(g.clock.now() - failedAt).toBeLessThanOrEqual(DEBOUNCE_MS + 2_000);
-    const second = g.report(g.gatewayId)!;
+    const second = (await g.report(g.gatewayId))!;
     expect(second.devices.find((d) => d.name === 'rack-temp')).toMatchObject({ kind: 'thermometer', status: 'failed', detail: expect.any(String) });
     expect(second.devices.filter((d) => d.name !== 'rack-temp' && d.name !== 'rack-fan').every((d) => d.status === 'ok')).toBe(true);
     expect(g.server.reports.endpoint.counters).toMatchObject({ unauthenticated: 0, rejected: 0 });
@@ -67,7 +67,7 @@ describe("the gateway's report to the trusted server", () => {
     const secondAt = g.gateway.report().lastAttemptMs ?? 0;
     expect(secondAt - firstAt).toBeGreaterThanOrEqual(5_000);
     expect(warnings()[1]).toMatch(/retrying in 10 s$/);
-    await until(g, () => g.report(g.gatewayId) !== undefined);
+    await until(g, async () => (await g.report(g.gatewayId)) !== undefined);
     expect((g.gateway.report().lastOkMs ?? 0) - secondAt).toBeGreaterThanOrEqual(10_000);
     expect(g.gateway.health()).toMatchObject({ report: { outcome: 'ok', reports: 1, failures: 2 } });
   });
@@ -75,8 +75,8 @@ describe("the gateway's report to the trusted server", () => {
   it('an operator at phase 3 and a peer at phase 2 are answered 4.01; nothing is stored, nothing is logged, both are counted', async () => {
     t = await trustedGateway();
     const g = t;
-    await until(g, () => g.report(g.gatewayId) !== undefined);
-    const before = g.report(g.gatewayId);
+    await until(g, async () => (await g.report(g.gatewayId)) !== undefined);
+    const before = await g.report(g.gatewayId);
     const linesBefore = g.serverLog.length;
 
     const alice = await g.operator('alice', '2001:db8:a::1');
@@ -94,8 +94,8 @@ describe("the gateway's report to the trusted server", () => {
     expect(atPhase2.ctx.phase).toBe(2);
     expect(atPhase2.diagnostic).toMatch(/needs PIA phase 3/);
 
-    expect(g.report(g.gatewayId)).toEqual(before);
-    expect(g.report(alice.id)).toBeUndefined();
+    expect(await g.report(g.gatewayId)).toEqual(before);
+    expect(await g.report(alice.id)).toBeUndefined();
     expect(g.server.reports.endpoint.counters.unauthenticated).toBe(2);
     expect(g.serverLog.slice(linesBefore).filter((l) => /report/.test(l))).toEqual([]);
   });

@@ -21,7 +21,7 @@ beforeEach(async () => {
   audit = createMemoryAuditLog();
   clock = new ManualClock();
   counted = countingHasher();
-  store.addAccount({ name: 'alice', role: 'owner', passwordHash: await counted.hasher.hash(PW) }, new Date());
+  await store.addAccount({ name: 'alice', role: 'owner', passwordHash: await counted.hasher.hash(PW) }, new Date());
   login = new LoginVerifier({ store, audit, clock, hasher: counted.hasher });
 });
 
@@ -47,7 +47,7 @@ describe('verifyLogin', () => {
 
   it('refuses a disabled account even with the right password, after the same scrypt work', async () => {
     const disabled = new LoginVerifier({
-      store: { getAccount: (n) => ({ ...(store.getAccount(n) ?? { name: n, role: 'owner', created: '', updated: '' }), disabled: true }), accountPasswordHash: (n) => store.accountPasswordHash(n) },
+      store: { getAccount: async (n) => ({ ...((await store.getAccount(n)) ?? { name: n, role: 'owner', created: '', updated: '' }), disabled: true }), accountPasswordHash: (n) => store.accountPasswordHash(n) },
       audit,
       clock,
       hasher: counted.hasher,

@@ -83,8 +83,8 @@ export class LoginVerifier {
     const acc = this.#accounts.take(account, now);
     if (acc.tokens < 1) return this.#limited(`account:${account}`, this.#limits.accountWindowMs, { account }, now);
 
-    const record = valid ? this.#d.store.getAccount(name) : undefined;
-    const stored = valid ? this.#d.store.accountPasswordHash(name) : undefined;
+    const record = valid ? await this.#d.store.getAccount(name) : undefined;
+    const stored = valid ? await this.#d.store.accountPasswordHash(name) : undefined;
     let matches = false;
     if (stored === undefined) await this.#hasher.burn(password);
     else matches = await this.#hasher.verify(password, stored);

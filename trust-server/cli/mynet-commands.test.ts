@@ -51,14 +51,14 @@ describe('pia-trust user disable|enable|role', () => {
     await account('ops', 'admin');
 
     expect(await run(['user', 'disable', 'alice'])).toEqual({ code: 0, stdout: 'account alice (owner) disabled: it cannot sign in to MyNet Manager, and its open sessions are ended\n', stderr: '' });
-    expect(fx.store.getAccount('alice')?.disabled).toBe(true);
+    expect((await fx.store.getAccount('alice'))?.disabled).toBe(true);
     expect((await run(['user', 'disable', 'alice'])).stdout).toBe('account alice (owner) was already disabled\n');
     expect((await run(['user', 'list'])).stdout).toMatch(/\nalice +owner +disabled /);
     expect(await run(['user', 'enable', 'alice'])).toEqual({ code: 0, stdout: 'account alice (owner) enabled: it can sign in to MyNet Manager again\n', stderr: '' });
     expect((await run(['user', 'enable', 'alice'])).stdout).toBe('account alice (owner) was already enabled\n');
 
     expect(await run(['user', 'role', 'alice', 'admin'])).toEqual({ code: 0, stdout: 'account alice is now admin; its open MyNet Manager sessions are ended (it signs in again with the new role)\n', stderr: '' });
-    expect(fx.store.getAccount('alice')?.role).toBe('admin');
+    expect((await fx.store.getAccount('alice'))?.role).toBe('admin');
     expect((await run(['user', 'role', 'alice', 'admin'])).stdout).toBe('account alice is already admin\n');
 
     const json = await run(['user', 'role', 'alice', 'owner', '--json']);
@@ -85,7 +85,7 @@ describe('pia-trust user disable|enable|role', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(lastAdmin(what));
     }
-    expect(fx.store.getAccount('ops')).toMatchObject({ role: 'admin', disabled: false });
+    expect(await fx.store.getAccount('ops')).toMatchObject({ role: 'admin', disabled: false });
     expect(events()).toEqual([]);
 
     // A second active admin lifts it; a disabled admin does not count.
@@ -110,13 +110,13 @@ describe('pia-trust node add --owner and node owner', () => {
     const added = await run(['node', 'add', '--kind', 'gateway', '--label', 'rack1-gw', '--owner', 'alice']);
     const id = (JSON.parse(added.stdout) as { id: string }).id;
     expect(added.stderr).toContain(`node ${id} (gateway "rack1-gw", owned by alice) added.`);
-    expect(fx.store.getNode(id)?.owner).toBe('alice');
+    expect((await fx.store.getNode(id))?.owner).toBe('alice');
     expect(fx.audit.all().find((r) => r.event === 'node-enrolled')).toMatchObject({ nodeId: id, owner: 'alice', by: 'admin' });
 
     expect(await run(['node', 'owner', id, 'bob'])).toEqual({ code: 0, stdout: `node ${id} (gateway "rack1-gw") is now owned by bob\n`, stderr: '' });
     expect((await run(['node', 'list'])).stdout).toMatch(new RegExp(`^ID +KIND +STATUS +LABEL +GROUPS +OWNER +LAST SEEN\\n${id} +gateway +active +rack1-gw +- +bob +never\\n`));
     expect(await run(['node', 'owner', id, '--none'])).toEqual({ code: 0, stdout: `node ${id} (gateway "rack1-gw") now has no owner\n`, stderr: '' });
-    expect(fx.store.getNode(id)?.owner).toBeUndefined();
+    expect((await fx.store.getNode(id))?.owner).toBeUndefined();
     const json = JSON.parse((await run(['node', 'owner', id, 'alice', '--json'])).stdout) as { node: { id: string; owner: string } };
     expect(json.node).toMatchObject({ id, owner: 'alice' });
 
@@ -132,7 +132,7 @@ describe('pia-trust node add --owner and node owner', () => {
     expect(r.code).toBe(4);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/there is no account "nobody"; add it first \(pia-trust user add NAME --role owner\) or name an existing one \(pia-trust user list\)/);
-    expect(fx.store.listNodes()).toEqual([]);
+    expect(await fx.store.listNodes()).toEqual([]);
     const id = await node('gateway', 'gw');
     expect((await run(['node', 'owner', id, 'nobody'])).stderr).toMatch(/there is no account "nobody"/);
     const unknown = await run(['node', 'owner', '3f2504e0-4f89-41d3-9a0c-0305e82c3301', '--none']);

@@ -52,7 +52,7 @@ describe('pia-trust user', () => {
   it('adds from a file and from stdin, lists, changes a password, removes; each change is one audit record naming the account', async () => {
     expect(await run(['user', 'add', 'alice', '--role', 'owner', '--password-file', passwordFile(`${PW}\n`)])).toEqual({ code: 0, stdout: 'account alice (owner) added\n', stderr: '' });
     expect((await run(['user', 'add', 'ops.admin', '--role', 'admin', '--password-stdin'], `${PW2}\n`)).code).toBe(0);
-    const hash = fx.store.accountPasswordHash('alice') ?? '';
+    const hash = (await fx.store.accountPasswordHash('alice')) ?? '';
     expect(hash).toMatch(/^scrypt\$16\$1\$1\$/);
     expect(await counted.hasher.verify(PW, hash)).toBe(true);
 
@@ -63,9 +63,9 @@ describe('pia-trust user', () => {
     expect(JSON.stringify(json)).not.toContain('scrypt');
 
     expect(await run(['user', 'passwd', 'alice', '--password-stdin'], PW2)).toMatchObject({ code: 0, stdout: 'password of account alice changed\n' });
-    expect(await counted.hasher.verify(PW2, fx.store.accountPasswordHash('alice') ?? '')).toBe(true);
+    expect(await counted.hasher.verify(PW2, (await fx.store.accountPasswordHash('alice')) ?? '')).toBe(true);
     expect(await run(['user', 'remove', 'alice'])).toMatchObject({ code: 0, stdout: 'account alice (owner) removed\n' });
-    expect(fx.store.getAccount('alice')).toBeUndefined();
+    expect(await fx.store.getAccount('alice')).toBeUndefined();
 
     expect(fx.audit.all().map((r) => [r.event, r.account, r.role])).toEqual([
       ['account-added', 'alice', 'owner'],
@@ -82,7 +82,7 @@ describe('pia-trust user', () => {
     expect(r).toEqual({ code: 2, stdout: '', stderr: `pia-trust: password file ${f}: mode 0644 lets others read it; run 'chmod 600 ${f}' (and choose a new password if others could have read it)\n` });
     expect((await run(['user', 'add', 'alice', '--role', 'owner', '--password-file', passwordFile(PW, 0o640)])).code).toBe(2);
     expect((await run(['user', 'add', 'alice', '--role', 'owner', '--password-file', join(dir, 'missing')])).stderr).toMatch(/password file .*missing: cannot read \(ENOENT\); check the --password-file path/);
-    expect(fx.store.listAccounts()).toEqual([]);
+    expect(await fx.store.listAccounts()).toEqual([]);
     expect(fx.audit.all()).toEqual([]);
   });
 
@@ -90,7 +90,7 @@ describe('pia-trust user', () => {
     const short = await run(['user', 'add', 'alice', '--role', 'owner', '--password-stdin'], 'short-pw\n');
     expect(short).toEqual({ code: 2, stdout: '', stderr: 'pia-trust: the password on stdin: the password is too short; use at least 12 characters (a passphrase of several words is easiest)\n' });
     expect((await run(['user', 'add', 'alice', '--role', 'owner', '--password-stdin'], '\n')).stderr).toBe('pia-trust: the password on stdin is empty; write the password alone on one line\n');
-    expect(fx.store.listAccounts()).toEqual([]);
+    expect(await fx.store.listAccounts()).toEqual([]);
   });
 
   it('refuses bad arguments with exit 2, never taking or echoing a password given as an argument', async () => {
@@ -110,7 +110,7 @@ describe('pia-trust user', () => {
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
     expect(counted.calls()).toBe(0);
-    expect(fx.store.listAccounts()).toEqual([]);
+    expect(await fx.store.listAccounts()).toEqual([]);
   });
 
   it('the server refuses (exit 4) a duplicate, and passwd or remove of an unknown account', async () => {

@@ -16,7 +16,8 @@ import { seededRandom } from '../../pia/handshake/test-support/index.js';
 import { PiaNode, createMemoryNetwork, type Endpoint } from '../../pia/node/index.js';
 import { startTrustServer, type TrustServer } from '../server.js';
 import { cli } from '../test-support/index.js';
-import { REPORTS_PER_MINUTE } from './endpoint.js';
+import { StoreError } from '../store/index.js';
+import { REPORTS_PER_MINUTE, ReportEndpoint } from './endpoint.js';
 import { LatestReports } from './latest.js';
 
 const SERVER: Endpoint = { address: '2001:db8:f::1', port: 4500 };
@@ -124,6 +125,31 @@ describe('/pia/report on the trusted server', () => {
     await f.clock.advance(6_000);
     expect((await f.post(report(100, 0, 1, [['a', 'fan', 'failed']]))).codeText).toBe('2.04');
     expect(f.stored.get(f.gatewayId)?.devices[0]?.status).toBe('failed');
+  });
+
+  it('a registry the server cannot read (its store out of reach) answers 5.03 and logs once, never a crash', async () => {
+    f = await fixture();
+    const fx = f;
+    const unreachable = new ReportEndpoint({
+      node: fx.server.node,
+      clock: fx.clock,
+      now: () => new Date(),
+      sink: fx.stored,
+      log: (l, m) => void fx.log.push(`${l}: ${m}`),
+      port: 5684,
+      isActiveGateway: () => Promise.reject(new StoreError('unavailable', 'trust database postgres://db.example/pia cannot be reached (connection refused)')),
+    });
+    try {
+      const uri = `coap://[${SERVER.address}]:5684/pia/report`;
+      for (const seq of [1, 2]) {
+        const r = await fx.post(report(seq, 0, 1, [['a', 'fan', 'ok']]), { uri });
+        expect([r.codeText, r.diagnostic]).toEqual(['5.03', 'the trusted server cannot read its registry now; retry later']);
+      }
+      expect(fx.stored.size).toBe(0);
+      expect(fx.log.filter((l) => l.includes('the store could not be read'))).toEqual(['warn: /pia/report, /pia/grants: the store could not be read: trust database postgres://db.example/pia cannot be reached (connection refused)']);
+    } finally {
+      await unreachable.close();
+    }
   });
 
   it('a gateway revoked since its phase 3 gets 4.01 and nothing is stored', async () => {

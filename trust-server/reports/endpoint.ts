@@ -19,7 +19,8 @@
  *      a report is telemetry, not a decision.
  * Must hold: an answer's payload is a short diagnostic at most; refusals of authenticated
  * gateways are logged at most once a minute per gateway; a sink that throws is a 5.00 and a
- * log line, never a crash.
+ * log line, never a crash; a store that cannot be reached (StoreError 'unavailable', the
+ * store's calls are asynchronous) is a 5.03, logged at most once a minute.
  */
 import { TokenBuckets, type Clock } from '../../common/index.js';
 import {
@@ -62,8 +63,10 @@ export interface GatewayReport {
 
 /** Where complete reports go: the store (`TrustStore.recordGatewayReport`). */
 export interface ReportSink {
-  recordGatewayReport(report: GatewayReport): void;
+  recordGatewayReport(report: GatewayReport): void | Promise<void>;
 }
+
+type Answer = { code: number; diagnostic?: string; options?: CoapOption[]; payload?: Uint8Array };
 
 export interface ReportCounters {
   /** Complete reports handed to the sink. */
@@ -87,7 +90,7 @@ export interface ReportEndpointOptions {
   readonly sink: ReportSink;
   readonly log: (level: 'info' | 'warn', message: string) => void;
   /** Is this node ID an active gateway in the registry now? (revoked since its ticket → 4.01) */
-  readonly isActiveGateway?: (nodeId: string) => boolean;
+  readonly isActiveGateway?: (nodeId: string) => boolean | Promise<boolean>;
   /** Message IDs and jitter; default Math.random. */
   readonly random?: () => number;
   /** Inner UDP port; default 5683. */
@@ -130,13 +133,29 @@ export class ReportEndpoint {
       if (m.type === 'CON') void this.#messenger.send(emptyMessage('RST', m.messageId), inbound.from, { local: inbound.meta.local, ctx: inbound.meta.ctx });
       return;
     }
-    const answer = this.#answer(inbound);
+    void this.#answer(inbound)
+      .catch((e: unknown) => this.#unavailable(e))
+      .then((answer) => this.#reply(inbound, answer));
+  }
+
+  #reply(inbound: Inbound, answer: Answer): void {
+    const m = inbound.message;
     const base = { code: answer.code, token: m.token, options: answer.options ?? [], payload: answer.payload ?? (answer.diagnostic === undefined ? new Uint8Array(0) : diagnostic(answer.diagnostic)) };
     const reply = m.type === 'CON' ? { ...base, type: 'ACK' as const, messageId: m.messageId } : { ...base, type: 'NON' as const, messageId: this.#messenger.nextMessageId() };
     void this.#messenger.reply(inbound, reply);
   }
 
-  #answer(inbound: Inbound): { code: number; diagnostic?: string; options?: CoapOption[]; payload?: Uint8Array } {
+  /** A store call that failed before the answer (the registry could not be read): 5.03. */
+  #unavailable(e: unknown): Answer {
+    const bucket = this.#warnings.take('\0store', this.#o.clock.now());
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      this.#o.log('warn', `/pia/report, /pia/grants: the store could not be read: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return { code: CoapCode.ServiceUnavailable, diagnostic: 'the trusted server cannot read its registry now; retry later' };
+  }
+
+  async #answer(inbound: Inbound): Promise<Answer> {
     const m = inbound.message;
     let path: string[];
     try {
@@ -153,7 +172,7 @@ export class ReportEndpoint {
       return { code: CoapCode.Unauthorized, diagnostic: ctx.phase !== 3 ? 'a report needs PIA phase 3 with this trusted server (a gateway credential)' : 'only a gateway reports its devices' };
     }
     const gateway = ctx.peerIdentity.nodeId;
-    if (this.#o.isActiveGateway !== undefined && !this.#o.isActiveGateway(gateway)) {
+    if (this.#o.isActiveGateway !== undefined && !(await this.#o.isActiveGateway(gateway))) {
       this.counters.unauthenticated++;
       return { code: CoapCode.Unauthorized, diagnostic: 'this gateway is not an active gateway in the registry' };
     }
@@ -191,11 +210,11 @@ export class ReportEndpoint {
   }
 
   /** GET /pia/grants (subject-grants.ts): the same phase-3 gateway check as a report, then the answer. */
-  #grants(inbound: Inbound, grants: NonNullable<ReportEndpointOptions['grants']>): { code: number; diagnostic?: string; options?: CoapOption[]; payload?: Uint8Array } {
+  async #grants(inbound: Inbound, grants: NonNullable<ReportEndpointOptions['grants']>): Promise<Answer> {
     const m = inbound.message;
     if (m.code !== CoapCode.GET) return { code: CoapCode.MethodNotAllowed, diagnostic: '/pia/grants takes GET only' };
     const ctx = inbound.meta.ctx;
-    if (ctx.phase !== 3 || ctx.peerIdentity.kind !== 'gateway' || (this.#o.isActiveGateway !== undefined && !this.#o.isActiveGateway(ctx.peerIdentity.nodeId))) {
+    if (ctx.phase !== 3 || ctx.peerIdentity.kind !== 'gateway' || (this.#o.isActiveGateway !== undefined && !(await this.#o.isActiveGateway(ctx.peerIdentity.nodeId)))) {
       this.counters.unauthenticated++;
       return { code: CoapCode.Unauthorized, diagnostic: 'grant queries need PIA phase 3 with this trusted server as an active gateway' };
     }
@@ -212,15 +231,15 @@ export class ReportEndpoint {
     } catch {
       return { code: CoapCode.BadRequest, diagnostic: 'Uri-Query is not UTF-8' };
     }
-    const answer = answerGrantsQuery(query, gateway, grants.lookup, grants.maxLifetimeS);
+    const answer = await answerGrantsQuery(query, gateway, grants.lookup, grants.maxLifetimeS);
     if (!answer.ok) return { code: answer.status === 'bad-request' ? CoapCode.BadRequest : answer.status === 'not-found' ? CoapCode.NotFound : CoapCode.ServiceUnavailable, diagnostic: answer.diagnostic };
     this.counters.grantQueries++;
     return { code: CoapCode.Content, options: [uintOption(CoapOptionNumber.ContentFormat, ContentFormat.Json)], payload: new TextEncoder().encode(answer.json) };
   }
 
-  #store(gateway: string, firmware: string, devices: readonly ReportedDevice[]): { code: number; diagnostic?: string } {
+  async #store(gateway: string, firmware: string, devices: readonly ReportedDevice[]): Promise<{ code: number; diagnostic?: string }> {
     try {
-      this.#o.sink.recordGatewayReport({ gateway, firmware, devices, reportedAt: this.#o.now().toISOString() });
+      await this.#o.sink.recordGatewayReport({ gateway, firmware, devices, reportedAt: this.#o.now().toISOString() });
     } catch (e) {
       this.#o.log('warn', `report of gateway ${gateway} not stored: ${e instanceof Error ? e.message : String(e)}`);
       return { code: CoapCode.InternalServerError, diagnostic: 'the report could not be stored; retry later' };

@@ -24,16 +24,17 @@ export const GRANTS_VERSION = 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What the store says of a subject (step 3) and its grants on one gateway (step 4). */
-export type SubjectLookup = (subject: string, gateway: string) => { readonly found: false } | { readonly found: true; readonly label: string; readonly offers: readonly GrantOffer[] };
+export type SubjectFound = { readonly found: false } | { readonly found: true; readonly label: string; readonly offers: readonly GrantOffer[] };
+export type SubjectLookup = (subject: string, gateway: string) => SubjectFound | Promise<SubjectFound>;
 
 export type GrantsAnswer = { readonly ok: true; readonly json: string } | { readonly ok: false; readonly status: 'bad-request' | 'not-found' | 'too-large'; readonly diagnostic: string };
 
-export function answerGrantsQuery(query: readonly string[], gateway: string, lookup: SubjectLookup, maxLifetimeS: number): GrantsAnswer {
+export async function answerGrantsQuery(query: readonly string[], gateway: string, lookup: SubjectLookup, maxLifetimeS: number): Promise<GrantsAnswer> {
   const subject = query.length === 1 && query[0]?.startsWith('subject=') === true ? query[0].slice('subject='.length).toLowerCase() : undefined;
   if (subject === undefined || !UUID.test(subject)) {
     return { ok: false, status: 'bad-request', diagnostic: 'query: send exactly subject=<node ID> (a UUID from pia-trust node add)' };
   }
-  const found = subject === gateway.toLowerCase() ? ({ found: false } as const) : lookup(subject, gateway);
+  const found = subject === gateway.toLowerCase() ? ({ found: false } as const) : await lookup(subject, gateway);
   if (!found.found) return { ok: false, status: 'not-found', diagnostic: `subject ${subject} is not an active node of this trusted server; register it with pia-trust node add` };
   const plan = ticketGrants(found.offers, maxLifetimeS);
   const grants = (plan?.grants ?? []).map((g) => ({ id: g.id, devices: g.devices, rights: g.rights, validS: g.validS }));

@@ -1,7 +1,7 @@
 /**
  * The store's errors: a message for a person (the thing, the problem, the fix; never a key)
  * and a kind for a program (the admin API maps invalid → 400, not-found → 404,
- * conflict → 409; the others stop the server at start).
+ * conflict → 409, unavailable → 503; the others stop the server at start).
  */
 export type StoreErrorKind =
   /** A value given to the store is not acceptable (`field` names it). */
@@ -17,7 +17,14 @@ export type StoreErrorKind =
   /** A schema migration step failed (the database stays at the previous version). */
   | 'migration-failed'
   /** Stored data does not decode (a wrapped key that does not open for its row). */
-  | 'corrupt';
+  | 'corrupt'
+  /**
+   * The database cannot be reached (connection refused, lost, timed out): an engine that talks
+   * to a server. The message names the location (never a password) and the fix. Phase 3
+   * answers a request it cannot decide because of it with a refusal ("trusted server
+   * unavailable"), never a grant.
+   */
+  | 'unavailable';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

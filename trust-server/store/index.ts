@@ -1,5 +1,5 @@
 /** The trusted server's store (docs/protocol.md §9): registry, grants, enrollments, master key. */
-export type { TrustStore, NodeRecord, NewNode, NodeStatus, GrantRecord, NewGrant, Right, EnrollmentRecord, AccountRecord, AccountRole, GatewayReport, ReportedDevice } from './types.js';
+export type { TrustStore, TrustStoreOps, StoreEngine, NodeRecord, NewNode, NodeStatus, GrantRecord, NewGrant, Right, EnrollmentRecord, AccountRecord, AccountRole, GatewayReport, ReportedDevice } from './types.js';
 export { ACCOUNT_NAME, ACCOUNT_ROLES } from './sqlite-accounts.js';
 export { MAX_REPORTED_DEVICES } from './sqlite-reports.js';
 export { StoreError, type StoreErrorKind } from './errors.js';
@@ -7,3 +7,4 @@ export { MasterKey, loadMasterKey, generateMasterKeyFile, MASTER_KEY_ENV, type L
 export { openSqliteStore, type SqliteStoreOptions, type SqliteTrustStore } from './sqlite-store.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { GROUP_PREFIX } from './validate.js';
+export { STORE_OPS } from './ops.js';

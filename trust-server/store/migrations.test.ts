@@ -15,8 +15,8 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 describe('schema migrations', () => {
-  it('brings an empty database to the current version with every table', () => {
-    openSqliteStore({ path, masterKey: masterA() }).close();
+  it('brings an empty database to the current version with every table', async () => {
+    await openSqliteStore({ path, masterKey: masterA() }).close();
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
@@ -25,13 +25,13 @@ describe('schema migrations', () => {
     raw.close();
   });
 
-  it('reopens a current database without re-running steps', () => {
+  it('reopens a current database without re-running steps', async () => {
     const store = openSqliteStore({ path, masterKey: masterA() });
-    store.addNode(newNode('operator', 'a'), at('2025-03-01T00:00:00Z'));
-    store.close();
+    await store.addNode(newNode('operator', 'a'), at('2025-03-01T00:00:00Z'));
+    await store.close();
     const again = openSqliteStore({ path, masterKey: masterA() });
-    expect(again.listNodes()).toHaveLength(1);
-    again.close();
+    expect(await again.listNodes()).toHaveLength(1);
+    await again.close();
   });
 
   /** A database as an older release left it: the first `steps` migrations, one node in it. */
@@ -45,29 +45,29 @@ describe('schema migrations', () => {
   }
   const HASH = `scrypt$16$1$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}`;
 
-  it('migrates a version-1 database (before accounts) in place, keeping its nodes, and accounts then work', () => {
+  it('migrates a version-1 database (before accounts) in place, keeping its nodes, and accounts then work', async () => {
     const node = oldDatabase(1);
     const store = openSqliteStore({ path, masterKey: masterA() });
-    expect(store.getNode(node.id)).toMatchObject({ id: node.id, label: 'rack1-gw', owner: undefined });
-    expect(Buffer.from(store.nodeKey(node.id) ?? [])).toEqual(node.key);
-    expect(store.listAccounts()).toEqual([]);
-    const added = store.addAccount({ name: 'alice', role: 'owner', passwordHash: HASH }, at('2025-03-02T00:00:00Z'));
+    expect(await store.getNode(node.id)).toMatchObject({ id: node.id, label: 'rack1-gw', owner: undefined });
+    expect(Buffer.from((await store.nodeKey(node.id)) ?? [])).toEqual(node.key);
+    expect(await store.listAccounts()).toEqual([]);
+    const added = await store.addAccount({ name: 'alice', role: 'owner', passwordHash: HASH }, at('2025-03-02T00:00:00Z'));
     expect(added).toEqual({ name: 'alice', role: 'owner', created: '2025-03-02T00:00:00.000Z', updated: '2025-03-02T00:00:00.000Z', disabled: false });
-    store.close();
+    await store.close();
     const check = new Database(path, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     check.close();
   });
 
-  it('migrates a version-2 database (before owners and reports): nodes kept without an owner, then owners and reports work', () => {
+  it('migrates a version-2 database (before owners and reports): nodes kept without an owner, then owners and reports work', async () => {
     const node = oldDatabase(2);
     const store = openSqliteStore({ path, masterKey: masterA() });
-    expect(store.getNode(node.id)?.owner).toBeUndefined();
-    store.addAccount({ name: 'alice', role: 'owner', passwordHash: HASH }, at('2025-03-02T00:00:00Z'));
-    expect(store.setOwner(node.id, 'alice').owner).toBe('alice');
-    store.recordGatewayReport({ gateway: node.id, firmware: '1.0', devices: [], reportedAt: '2025-03-02T00:00:00Z' });
-    expect(store.gatewayReport(node.id)?.firmware).toBe('1.0');
-    store.close();
+    expect((await store.getNode(node.id))?.owner).toBeUndefined();
+    await store.addAccount({ name: 'alice', role: 'owner', passwordHash: HASH }, at('2025-03-02T00:00:00Z'));
+    expect((await store.setOwner(node.id, 'alice')).owner).toBe('alice');
+    await store.recordGatewayReport({ gateway: node.id, firmware: '1.0', devices: [], reportedAt: '2025-03-02T00:00:00Z' });
+    expect((await store.gatewayReport(node.id))?.firmware).toBe('1.0');
+    await store.close();
     const check = new Database(path, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(3);
     check.close();

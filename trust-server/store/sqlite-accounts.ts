@@ -7,10 +7,11 @@
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
-import type { AccountRecord, AccountRole, TrustStore } from './types.js';
+import type { SynchronousOps } from './ops.js';
+import type { AccountRecord, AccountRole } from './types.js';
 import { nowText } from './validate.js';
 
-export type AccountOps = Pick<TrustStore, 'addAccount' | 'getAccount' | 'listAccounts' | 'removeAccount' | 'setAccountPassword' | 'accountPasswordHash' | 'setAccountDisabled' | 'setAccountRole'>;
+export type AccountOps = Pick<SynchronousOps, 'addAccount' | 'getAccount' | 'listAccounts' | 'removeAccount' | 'setAccountPassword' | 'accountPasswordHash' | 'setAccountDisabled' | 'setAccountRole'>;
 
 export const ACCOUNT_NAME = /^[a-z0-9._-]{1,64}$/;
 export const ACCOUNT_ROLES: readonly AccountRole[] = ['admin', 'owner'];

@@ -10,10 +10,11 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
 import { enrollmentRecord, grantRecord, type EnrollmentRow, type GrantRow } from './sqlite-rows.js';
-import type { EnrollmentRecord, GrantRecord, NewGrant, NodeRecord, TrustStore } from './types.js';
+import type { SynchronousOps } from './ops.js';
+import type { EnrollmentRecord, GrantRecord, NewGrant, NodeRecord } from './types.js';
 import { deviceSelector, nodeIdText, nowText, rights as checkRights, subjectText, validityWindow } from './validate.js';
 
-export type GrantOps = Pick<TrustStore, 'addGrant' | 'removeGrant' | 'listGrants' | 'grantsFor' | 'findEnrollment' | 'recordEnrollment'>;
+export type GrantOps = Pick<SynchronousOps, 'addGrant' | 'removeGrant' | 'listGrants' | 'grantsFor' | 'findEnrollment' | 'recordEnrollment'>;
 
 const GRANT_COLUMNS = 'id, subject, gateway, devices, rights, not_before, not_after, created';
 

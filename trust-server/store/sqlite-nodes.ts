@@ -11,10 +11,11 @@ import { StoreError } from './errors.js';
 import { unwrapNodeKey, wrapNodeKey, NODE_KEY_BYTES } from './key-wrap.js';
 import type { MasterKey } from './master-key.js';
 import { NODE_COLUMNS, nodeRecord, type NodeRow } from './sqlite-rows.js';
-import type { NewNode, NodeRecord, TrustStore } from './types.js';
+import type { SynchronousOps } from './ops.js';
+import type { NewNode, NodeRecord } from './types.js';
 import { groupNames, label, nodeIdText, nodeKind, nowText } from './validate.js';
 
-export type NodeOps = Pick<TrustStore, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'revokeNode' | 'touchNode' | 'setGroups' | 'setOwner'>;
+export type NodeOps = Pick<SynchronousOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'revokeNode' | 'touchNode' | 'setGroups' | 'setOwner'>;
 
 export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: ((n: number) => Uint8Array) | undefined): NodeOps {
   const selectNode = db.prepare<[string], NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE id = ?`);

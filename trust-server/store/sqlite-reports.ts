@@ -10,10 +10,11 @@
  */
 import type Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
-import type { GatewayReport, NodeRecord, ReportedDevice, TrustStore } from './types.js';
+import type { SynchronousOps } from './ops.js';
+import type { GatewayReport, NodeRecord, ReportedDevice } from './types.js';
 import { isoTime, nodeIdText } from './validate.js';
 
-export type ReportOps = Pick<TrustStore, 'recordGatewayReport' | 'gatewayReport'>;
+export type ReportOps = Pick<SynchronousOps, 'recordGatewayReport' | 'gatewayReport'>;
 
 export const MAX_REPORTED_DEVICES = 256;
 const DEVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;

@@ -1,11 +1,15 @@
-import { randomUUID } from 'node:crypto';
+/**
+ * What only the SQLite engine has (the contract suite, contract/, covers the rest): the file
+ * across close and reopen, its mode and WAL, and how the asynchronous face (sqlite-async.ts)
+ * keeps one connection's transaction whole.
+ */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError } from './errors.js';
 import { openSqliteStore, type SqliteTrustStore } from './sqlite-store.js';
 import { at, masterA, newNode, tempDir } from './test-support.js';
+import type { TrustStoreOps } from './types.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let path: string;
@@ -21,144 +25,116 @@ beforeEach(() => {
   tmp = tempDir('pia-store-');
   path = join(tmp.dir, 'trust.db');
 });
-afterEach(() => {
-  for (const s of opened.splice(0)) s.close();
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close();
   tmp.cleanup();
 });
 
-describe('node registry', () => {
-  it('adds, gets and lists nodes; the key comes back only through nodeKey', () => {
-    const store = open();
-    const alice = newNode('operator', 'alice', ['night-shift', 'admins']);
-    const gw = newNode('gateway', 'rack1-gw');
-    const rec = store.addNode(alice, t0);
-    expect(rec).toEqual({ id: alice.id, kind: 'operator', label: 'alice', status: 'active', created: '2025-03-01T08:00:00.000Z', lastSeen: undefined, revokedAt: undefined, groups: ['admins', 'night-shift'] });
-    expect(JSON.stringify(rec)).not.toContain(alice.key.toString('hex'));
-    store.addNode(gw, at('2025-03-01T09:00:00Z'));
-    expect(store.getNode(alice.id.toUpperCase())).toEqual(rec);
-    expect(store.listNodes().map((n) => n.label)).toEqual(['alice', 'rack1-gw']);
-    expect(Buffer.from(store.nodeKey(alice.id)!).equals(alice.key)).toBe(true);
-    expect(Buffer.from(store.nodeKey(gw.id)!).equals(gw.key)).toBe(true);
-    expect(store.nodeKey(randomUUID())).toBeUndefined();
-    expect(store.getNode('not-a-uuid')).toBeUndefined();
-  });
-
-  it('refuses a duplicate ID with a clear conflict', () => {
-    const store = open();
-    const alice = newNode('operator', 'alice');
-    store.addNode(alice, t0);
-    const dup = { ...newNode('gateway', 'other'), id: alice.id };
-    expect(() => store.addNode(dup, t0)).toThrow(new StoreError('conflict', `node ID ${alice.id} is already registered (operator "alice", active); use a new random ID for a new node`));
-    expect(Buffer.from(store.nodeKey(alice.id)!).equals(alice.key)).toBe(true);
-  });
-
-  it.each([
-    ['id', { id: 'nope' }, /id "nope" is not a node ID: write it as a UUID/],
-    ['id', { id: '00000000-0000-0000-0000-000000000000' }, /all-zero ID, which means "any"/],
-    ['kind', { kind: 'printer' }, /kind "printer" is not a node kind; use one of gateway, operator, station, server/],
-    ['label', { label: '' }, /label must be 1–64 characters/],
-    ['key', { key: Buffer.alloc(16) }, /must be 32 bytes \(256 bits\), got 16/],
-    ['groups[1]', { groups: ['ok', 'bad name'] }, /groups\[1\]: group name "bad name"/],
-  ])('refuses an invalid %s, naming it', (field, change, message) => {
-    const store = open();
-    const bad = { ...newNode('operator', 'x'), ...change } as Parameters<SqliteTrustStore['addNode']>[0];
-    expect(() => store.addNode(bad, t0)).toThrow(message);
-    try {
-      store.addNode(bad, t0);
-    } catch (err) {
-      expect(err).toMatchObject({ kind: 'invalid', field });
-    }
-    expect(store.listNodes()).toEqual([]);
-  });
-
-  it('revokes (once: the first revokedAt stays), touches and sets groups', () => {
-    const store = open();
-    const alice = newNode('operator', 'alice');
-    store.addNode(alice, t0);
-    store.touchNode(alice.id, at('2025-03-02T10:00:00Z'));
-    expect(store.getNode(alice.id)?.lastSeen).toBe('2025-03-02T10:00:00.000Z');
-    expect(store.setGroups(alice.id, ['ops', 'ops', 'night']).groups).toEqual(['night', 'ops']);
-    expect(store.setGroups(alice.id, []).groups).toEqual([]);
-    const revoked = store.revokeNode(alice.id, at('2025-03-03T00:00:00Z'));
-    expect(revoked).toMatchObject({ status: 'revoked', revokedAt: '2025-03-03T00:00:00.000Z' });
-    expect(store.revokeNode(alice.id, at('2025-03-04T00:00:00Z')).revokedAt).toBe('2025-03-03T00:00:00.000Z');
-    expect(store.nodeKey(alice.id)).toBeDefined();
-    store.touchNode(randomUUID(), t0); // unknown: no-op
-    const missing = randomUUID();
-    expect(() => store.revokeNode(missing, t0)).toThrow(`node ${missing} is not registered`);
-    expect(() => store.setGroups(missing, [])).toThrow(/is not registered/);
-  });
-});
-
-describe('enrollment records (§9.8 idempotency)', () => {
-  it('records, finds, accepts the same record again and refuses a different answer', () => {
-    const store = open();
-    const station = newNode('station', 'line-1');
-    const board = newNode('gateway', 'board-7');
-    store.addNode(station, t0);
-    store.addNode(board, t0);
-    const rec = { stationId: station.id, requestKey: 'req-1', nodeId: board.id };
-    expect(store.findEnrollment(station.id, 'req-1')).toBeUndefined();
-    store.recordEnrollment(rec);
-    store.recordEnrollment(rec);
-    expect(store.findEnrollment(station.id, 'req-1')).toEqual({ requestKey: 'req-1', stationId: station.id, nodeId: board.id });
-    expect(store.findEnrollment(board.id, 'req-1')).toBeUndefined();
-    expect(() => store.recordEnrollment({ ...rec, nodeId: station.id })).toThrow(/already enrolled node .* a retry must repeat the same request/);
-    expect(() => store.recordEnrollment({ ...rec, stationId: randomUUID(), requestKey: 'r2' })).toThrow(/stationId .* is not a registered node/);
-  });
-});
-
-describe('transactions', () => {
-  it('commits all or nothing', () => {
-    const store = open();
-    const station = newNode('station', 'line-1');
-    store.addNode(station, t0);
-    const board = newNode('gateway', 'board-7');
-    expect(() =>
-      store.transaction(() => {
-        store.addNode(board, t0);
-        store.recordEnrollment({ stationId: station.id, requestKey: 'r', nodeId: board.id });
-        throw new Error('crash before the answer');
-      }),
-    ).toThrow('crash before the answer');
-    expect(store.getNode(board.id)).toBeUndefined();
-    expect(store.findEnrollment(station.id, 'r')).toBeUndefined();
-    store.transaction(() => {
-      store.addNode(board, t0);
-      store.recordEnrollment({ stationId: station.id, requestKey: 'r', nodeId: board.id });
-    });
-    expect(store.findEnrollment(station.id, 'r')?.nodeId).toBe(board.id);
-  });
-});
-
-describe('restart', () => {
-  it('keeps registry, keys, groups, grants and enrollments across close and reopen', () => {
+describe('the database file', () => {
+  it('keeps registry, keys, groups, grants and enrollments across close and reopen', async () => {
     const first = open();
+    expect([first.engine, first.location, first.path]).toEqual(['sqlite', path, path]);
     const alice = newNode('operator', 'alice', ['ops']);
     const gw = newNode('gateway', 'gw');
     const station = newNode('station', 'line-1');
-    for (const n of [alice, gw, station]) first.addNode(n, t0);
-    first.revokeNode(station.id, at('2025-03-05T00:00:00Z'));
-    const grant = first.addGrant({ subject: 'group:ops', gateway: gw.id, devices: 'rack1-*', rights: ['read', 'call:snapshot'], notAfter: '2026-01-01T00:00:00Z' }, t0);
-    first.recordEnrollment({ stationId: station.id, requestKey: 'k', nodeId: gw.id });
-    const nodesBefore = first.listNodes();
-    first.close();
+    for (const n of [alice, gw, station]) await first.addNode(n, t0);
+    await first.revokeNode(station.id, at('2025-03-05T00:00:00Z'));
+    const grant = await first.addGrant({ subject: 'group:ops', gateway: gw.id, devices: 'rack1-*', rights: ['read', 'call:snapshot'], notAfter: '2026-01-01T00:00:00Z' }, t0);
+    await first.recordEnrollment({ stationId: station.id, requestKey: 'k', nodeId: gw.id });
+    const nodesBefore = await first.listNodes();
+    await first.close();
 
     const second = open();
-    expect(second.listNodes()).toEqual(nodesBefore);
-    expect(Buffer.from(second.nodeKey(alice.id)!).equals(alice.key)).toBe(true);
-    expect(second.listGrants()).toEqual([grant]);
-    expect(second.grantsFor(alice.id, gw.id, at('2025-06-01T00:00:00Z'))).toEqual([grant]);
-    expect(second.findEnrollment(station.id, 'k')?.nodeId).toBe(gw.id);
+    expect(await second.listNodes()).toEqual(nodesBefore);
+    expect(Buffer.from((await second.nodeKey(alice.id))!).equals(alice.key)).toBe(true);
+    expect(await second.listGrants()).toEqual([grant]);
+    expect(await second.grantsFor(alice.id, gw.id, at('2025-06-01T00:00:00Z'))).toEqual([grant]);
+    expect((await second.findEnrollment(station.id, 'k'))?.nodeId).toBe(gw.id);
   });
 
-  it('creates the database file (and its WAL) with mode 0600, in WAL mode', () => {
+  it('creates the database file (and its WAL) with mode 0600, in WAL mode', async () => {
     const store = open();
-    store.addNode(newNode('operator', 'a'), t0);
+    await store.addNode(newNode('operator', 'a'), t0);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
+  });
+
+  it('a committed transaction is on disk for another connection; an open one is not', async () => {
+    const store = open();
+    const board = newNode('gateway', 'board');
+    const reader = new Database(path, { readonly: true });
+    const count = (): number => (reader.prepare('SELECT count(*) AS n FROM nodes').get() as { n: number }).n;
+    await store.transaction(async (tx) => {
+      await tx.addNode(board, t0);
+      expect(count()).toBe(0);
+    });
+    expect(count()).toBe(1);
+    reader.close();
+  });
+});
+
+describe('transactions on one connection (sqlite-async.ts)', () => {
+  it("the engine's own short transactions become savepoints inside: a refused call rolls back alone, the rest commits", async () => {
+    const store = open();
+    const station = newNode('station', 'line-1');
+    const board = newNode('gateway', 'board-7');
+    await store.transaction(async (tx) => {
+      await tx.addNode(station, t0);
+      await tx.addNode(board, t0);
+      // addGrant's own transaction: its insert is refused after the node checks (revoked subject).
+      await tx.revokeNode(station.id, t0);
+      await expect(tx.addGrant({ subject: station.id, gateway: board.id, devices: '*', rights: ['read'] }, t0)).rejects.toThrow(/is revoked/);
+      await expect(tx.addNode({ ...newNode('gateway', 'dup'), id: board.id }, t0)).rejects.toMatchObject({ kind: 'conflict' });
+      await tx.recordEnrollment({ stationId: station.id, requestKey: 'r', nodeId: board.id });
+    });
+    expect((await store.listNodes()).map((n) => n.label).sort()).toEqual(['board-7', 'line-1']); // same created time: listed by random ID
+    expect((await store.findEnrollment(station.id, 'r'))?.nodeId).toBe(board.id);
+    expect(await store.listGrants()).toEqual([]);
+  });
+
+  it('refuses a call on the store itself, or a nested transaction, from inside its own transaction (it would wait forever)', async () => {
+    const store = open();
+    const n = newNode('operator', 'a');
+    const error = await store
+      .transaction(async (tx) => {
+        await tx.addNode(n, t0);
+        await store.getNode(n.id);
+      })
+      .catch((e: unknown) => e as Error);
+    expect((error as Error).message).toMatch(/inside its own transaction would wait for that transaction forever; make it through the transaction's tx/);
+    await expect(store.transaction(() => store.transaction(() => Promise.resolve(1)))).rejects.toThrow(/inside its own transaction/);
+    expect(await store.getNode(n.id)).toBeUndefined();
+  });
+
+  it('refuses a call through a tx kept after its transaction ended', async () => {
+    const store = open();
+    let kept: TrustStoreOps | undefined;
+    await store.transaction((tx) => {
+      kept = tx;
+      return Promise.resolve();
+    });
+    await expect(kept!.listNodes()).rejects.toThrow(/listNodes was called through a transaction's tx after that transaction ended/);
+  });
+
+  it('close waits for an open transaction to end, then closes', async () => {
+    const store = open();
+    const n = newNode('operator', 'a');
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const tx = store.transaction(async (t) => {
+      await t.addNode(n, t0);
+      await held;
+    });
+    const closing = store.close();
+    release();
+    await tx;
+    await closing;
+    const again = open();
+    expect((await again.getNode(n.id))?.label).toBe('a');
   });
 });

@@ -10,6 +10,9 @@
  *   4. the key check (key-wrap.ts): sealed on a new database, opened on an existing one; a
  *      master key that does not open it is refused here, before any node key is touched.
  *
+ * Opening is synchronous; every call after it is asynchronous (sqlite-async.ts: one
+ * connection, calls in turn, a transaction that other callers wait for).
+ *
  * Must hold: the master key never enters the database; a node key is in it only wrapped.
  */
 import { randomBytes } from 'node:crypto';
@@ -24,6 +27,7 @@ import { sqliteAccountOps } from './sqlite-accounts.js';
 import { sqliteGrantOps } from './sqlite-grants.js';
 import { sqliteNodeOps } from './sqlite-nodes.js';
 import { sqliteReportOps } from './sqlite-reports.js';
+import { asyncSqlite } from './sqlite-async.js';
 import type { TrustStore } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -35,6 +39,7 @@ export interface SqliteStoreOptions {
 }
 
 export interface SqliteTrustStore extends TrustStore {
+  readonly engine: 'sqlite';
   readonly path: string;
 }
 
@@ -65,23 +70,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteTrustStore {
   }
 
   const nodes = sqliteNodeOps(db, masterKey, random);
-  const grants = sqliteGrantOps(db, (id) => nodes.getNode(id), () => uuidV4(random(16)));
-  let closed = false;
-  return {
-    path,
+  const sync = {
     ...nodes,
-    ...grants,
+    ...sqliteGrantOps(db, (id) => nodes.getNode(id), () => uuidV4(random(16))),
     ...sqliteAccountOps(db),
     ...sqliteReportOps(db, (id) => nodes.getNode(id)),
-    transaction<T>(fn: () => T): T {
-      return db.transaction(fn)();
-    },
-    close(): void {
-      if (closed) return;
-      closed = true;
-      db.close();
-    },
   };
+  return { engine: 'sqlite', location: path, path, ...asyncSqlite(db, sync, path) };
 }
 
 /** Step 1: create the file with mode 0600 if it does not exist (never truncates). */

@@ -18,18 +18,18 @@ beforeEach(() => {
   tmp = tempDir('pia-secrecy-');
   path = join(tmp.dir, 'trust.db');
 });
-afterEach(() => {
-  for (const s of opened.splice(0)) s.close();
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close();
   tmp.cleanup();
 });
 
-function populated(): { keys: Buffer[]; ids: string[] } {
+async function populated(): Promise<{ keys: Buffer[]; ids: string[] }> {
   const store = openSqliteStore({ path, masterKey: masterA() });
   const nodes = [newNode('operator', 'alice', ['ops']), newNode('gateway', 'gw'), newNode('station', 'line-1'), newNode('operator', 'bob')];
-  for (const n of nodes) store.addNode(n, t0);
-  store.addGrant({ subject: nodes[0]!.id, gateway: nodes[1]!.id, devices: '*', rights: ['read'] }, t0);
-  store.revokeNode(nodes[3]!.id, t0);
-  store.close();
+  for (const n of nodes) await store.addNode(n, t0);
+  await store.addGrant({ subject: nodes[0]!.id, gateway: nodes[1]!.id, devices: '*', rights: ['read'] }, t0);
+  await store.revokeNode(nodes[3]!.id, t0);
+  await store.close();
   return { keys: nodes.map((n) => n.key), ids: nodes.map((n) => n.id) };
 }
 
@@ -39,8 +39,8 @@ function allFileBytes(file: string): Buffer {
 }
 
 describe('a database copied without its master key yields no key', () => {
-  it('refuses to open the copy under a different master key, at open', () => {
-    populated();
+  it('refuses to open the copy under a different master key, at open', async () => {
+    await populated();
     const copy = join(tmp.dir, 'copy.db');
     copyFileSync(path, copy);
     expect(() => openSqliteStore({ path: copy, masterKey: masterB() })).toThrow(
@@ -49,11 +49,11 @@ describe('a database copied without its master key yields no key', () => {
     // and the right key still opens the copy
     const ok = openSqliteStore({ path: copy, masterKey: masterA() });
     opened.push(ok);
-    expect(ok.listNodes()).toHaveLength(4);
+    expect(await ok.listNodes()).toHaveLength(4);
   });
 
-  it('holds no node key in its bytes: not raw, not hex, not base64', () => {
-    const { keys } = populated();
+  it('holds no node key in its bytes: not raw, not hex, not base64', async () => {
+    const { keys } = await populated();
     const bytes = allFileBytes(path);
     expect(bytes.length).toBeGreaterThan(4096);
     const text = bytes.toString('latin1');
@@ -65,8 +65,8 @@ describe('a database copied without its master key yields no key', () => {
     }
   });
 
-  it('holds no node key in any row read directly (no store)', () => {
-    const { keys } = populated();
+  it('holds no node key in any row read directly (no store)', async () => {
+    const { keys } = await populated();
     const raw = new Database(path, { readonly: true });
     const tables = raw.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['nodes', 'grants', 'meta']));
@@ -82,17 +82,17 @@ describe('a database copied without its master key yields no key', () => {
     for (const key of keys) for (const cell of cells) expect(cell.indexOf(key)).toBe(-1);
   });
 
-  it('holds no key while the store is open either (the WAL before a checkpoint)', () => {
+  it('holds no key while the store is open either (the WAL before a checkpoint)', async () => {
     const store = openSqliteStore({ path, masterKey: masterA() });
     opened.push(store);
     const n = newNode('operator', 'carol');
-    store.addNode(n, t0);
+    await store.addNode(n, t0);
     expect(existsSync(`${path}-wal`)).toBe(true);
     expect(allFileBytes(path).indexOf(n.key)).toBe(-1);
   });
 
-  it('refuses a wrong master key even when the key-check row is gone (a node key decides)', () => {
-    populated();
+  it('refuses a wrong master key even when the key-check row is gone (a node key decides)', async () => {
+    await populated();
     const raw = new Database(path);
     raw.prepare("DELETE FROM meta WHERE name = 'key_check'").run();
     raw.close();
@@ -101,8 +101,8 @@ describe('a database copied without its master key yields no key', () => {
 });
 
 describe('a wrapped key is bound to its node ID', () => {
-  it('fails to unwrap when the row is moved to another ID', () => {
-    const { ids, keys } = populated();
+  it('fails to unwrap when the row is moved to another ID', async () => {
+    const { ids, keys } = await populated();
     const [alice, gw] = [ids[0]!, ids[1]!];
     const raw = new Database(path);
     raw.pragma('foreign_keys = OFF');
@@ -112,10 +112,10 @@ describe('a wrapped key is bound to its node ID', () => {
 
     const store = openSqliteStore({ path, masterKey: masterA() });
     opened.push(store);
-    expect(Buffer.from(store.nodeKey(alice)!).equals(keys[0]!)).toBe(true);
+    expect(Buffer.from((await store.nodeKey(alice))!).equals(keys[0]!)).toBe(true);
     let error: unknown;
     try {
-      store.nodeKey(gw);
+      await store.nodeKey(gw);
     } catch (err) {
       error = err;
     }
@@ -123,8 +123,8 @@ describe('a wrapped key is bound to its node ID', () => {
     expect((error as Error).message).not.toContain(keys[0]!.toString('hex'));
   });
 
-  it('fails to unwrap when the row’s ID is changed', () => {
-    const { ids } = populated();
+  it('fails to unwrap when the row’s ID is changed', async () => {
+    const { ids } = await populated();
     const moved = '11111111-2222-4333-8444-555555555555';
     const raw = new Database(path);
     raw.pragma('foreign_keys = OFF');
@@ -132,6 +132,6 @@ describe('a wrapped key is bound to its node ID', () => {
     raw.close();
     const store = openSqliteStore({ path, masterKey: masterA() });
     opened.push(store);
-    expect(() => store.nodeKey(moved)).toThrow(/does not open under the master key for this node ID/);
+    await expect(store.nodeKey(moved)).rejects.toThrow(/does not open under the master key for this node ID/);
   });
 });

@@ -3,6 +3,10 @@
  * keys, grants (partner registrations), groups, and enrollment idempotency records. SQLite is
  * the embedded default (sqlite-store.ts); the server and the admin API use only this interface.
  *
+ * Every method is asynchronous: an engine may talk to a database server over a network
+ * (PostgreSQL), so a call may wait, and fail with a StoreError of kind 'unavailable'. Several
+ * calls that must commit together run inside `transaction`, through its `tx` only.
+ *
  * Must hold:
  * - a node key is stored only wrapped (AEAD) under the master key, which never enters the
  *   database: a copy of the database alone yields no key;
@@ -106,49 +110,59 @@ export interface AccountRecord {
   readonly disabled: boolean;
 }
 
-export interface TrustStore {
-  addNode(node: NewNode, now: Date): NodeRecord;
-  getNode(id: string): NodeRecord | undefined;
-  listNodes(): NodeRecord[];
+/** Every data operation; what a transaction's callback receives. */
+export interface TrustStoreOps {
+  addNode(node: NewNode, now: Date): Promise<NodeRecord>;
+  getNode(id: string): Promise<NodeRecord | undefined>;
+  listNodes(): Promise<NodeRecord[]>;
   /** The unwrapped key, for the phase-3 HMACs; undefined for an unknown node. */
-  nodeKey(id: string): Uint8Array | undefined;
-  revokeNode(id: string, now: Date): NodeRecord;
-  touchNode(id: string, now: Date): void;
-  setGroups(id: string, groups: readonly string[]): NodeRecord;
+  nodeKey(id: string): Promise<Uint8Array | undefined>;
+  revokeNode(id: string, now: Date): Promise<NodeRecord>;
+  touchNode(id: string, now: Date): Promise<void>;
+  setGroups(id: string, groups: readonly string[]): Promise<NodeRecord>;
   /** Sets or clears (undefined) the owning account; the account must exist. */
-  setOwner(id: string, owner: string | undefined): NodeRecord;
+  setOwner(id: string, owner: string | undefined): Promise<NodeRecord>;
 
-  addGrant(grant: NewGrant, now: Date): GrantRecord;
-  removeGrant(id: string): boolean;
-  listGrants(filter?: { subject?: string; gateway?: string }): GrantRecord[];
+  addGrant(grant: NewGrant, now: Date): Promise<GrantRecord>;
+  removeGrant(id: string): Promise<boolean>;
+  listGrants(filter?: { subject?: string; gateway?: string }): Promise<GrantRecord[]>;
   /** Grants whose subject is the node or one of its groups, for that gateway, valid at `now`. */
-  grantsFor(subjectId: string, gatewayId: string, now: Date): GrantRecord[];
+  grantsFor(subjectId: string, gatewayId: string, now: Date): Promise<GrantRecord[]>;
 
-  findEnrollment(stationId: string, requestKey: string): EnrollmentRecord | undefined;
-  recordEnrollment(record: EnrollmentRecord): void;
+  findEnrollment(stationId: string, requestKey: string): Promise<EnrollmentRecord | undefined>;
+  recordEnrollment(record: EnrollmentRecord): Promise<void>;
 
   /** `passwordHash` is `scrypt$N$r$p$salt$hash` (accounts/password-hash.ts); never a password. */
-  addAccount(account: { name: string; role: AccountRole; passwordHash: string }, now: Date): AccountRecord;
-  getAccount(name: string): AccountRecord | undefined;
-  listAccounts(): AccountRecord[];
+  addAccount(account: { name: string; role: AccountRole; passwordHash: string }, now: Date): Promise<AccountRecord>;
+  getAccount(name: string): Promise<AccountRecord | undefined>;
+  listAccounts(): Promise<AccountRecord[]>;
   /** False for an unknown account; a conflict error when it owns nodes (naming them). */
-  removeAccount(name: string): boolean;
-  setAccountPassword(name: string, passwordHash: string, now: Date): AccountRecord;
+  removeAccount(name: string): Promise<boolean>;
+  setAccountPassword(name: string, passwordHash: string, now: Date): Promise<AccountRecord>;
   /** For the login check only; undefined for an unknown account. */
-  accountPasswordHash(name: string): string | undefined;
+  accountPasswordHash(name: string): Promise<string | undefined>;
   /** A disabled account cannot log in; its sessions end. */
-  setAccountDisabled(name: string, disabled: boolean, now: Date): AccountRecord;
-  setAccountRole(name: string, role: AccountRole, now: Date): AccountRecord;
+  setAccountDisabled(name: string, disabled: boolean, now: Date): Promise<AccountRecord>;
+  setAccountRole(name: string, role: AccountRole, now: Date): Promise<AccountRecord>;
 
   /** Replaces the gateway's report (its node must exist and be a gateway). */
-  recordGatewayReport(report: GatewayReport): void;
-  gatewayReport(gatewayId: string): GatewayReport | undefined;
+  recordGatewayReport(report: GatewayReport): Promise<void>;
+  gatewayReport(gatewayId: string): Promise<GatewayReport | undefined>;
+}
 
+export type StoreEngine = 'sqlite' | 'postgres';
+
+export interface TrustStore extends TrustStoreOps {
+  readonly engine: StoreEngine;
+  /** Where the data lives, for messages: a file path, or a postgres URL WITHOUT its password. */
+  readonly location: string;
   /**
-   * Runs `fn` (synchronous) atomically: every store call inside commits together or not at all
-   * (an enrollment's addNode + recordEnrollment). Nested calls join the outer transaction.
+   * Runs `fn` atomically: every call it makes through `tx` commits together or not at all.
+   * Calls made on the store itself (not through `tx`) by other callers while it runs do not
+   * see its uncommitted changes and are not part of it (SQLite: they wait until it ends;
+   * PostgreSQL: they run on other connections). No nesting: `tx` has no `transaction`.
+   * A thrown error rolls back and is rethrown unchanged.
    */
-  transaction<T>(fn: () => T): T;
-
-  close(): void;
+  transaction<T>(fn: (tx: TrustStoreOps) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
 }

@@ -17,9 +17,12 @@ export interface AdminFixture {
   close(): Promise<void>;
 }
 
-/** `ticketLifetimeS`: the server's ticket lifetime its revoke and remove answers name (default 600). */
-export async function startAdminFixture(now: () => Date = () => new Date(), ticketLifetimeS?: number): Promise<AdminFixture> {
-  const store = openSqliteStore({ path: ':memory:', masterKey: MasterKey.fromBytes(randomBytes(32)) });
+/**
+ * `ticketLifetimeS`: the server's ticket lifetime its revoke and remove answers name (default
+ * 600). `wrap`: what the API sees in place of the in-memory store (e.g. a flaky one).
+ */
+export async function startAdminFixture(now: () => Date = () => new Date(), ticketLifetimeS?: number, wrap: (store: TrustStore) => TrustStore = (s) => s): Promise<AdminFixture> {
+  const store = wrap(openSqliteStore({ path: ':memory:', masterKey: MasterKey.fromBytes(randomBytes(32)) }));
   const audit = createMemoryAuditLog({ now });
   const token = randomBytes(32).toString('base64url');
   const api = new AdminApi({ store, audit, now, random: (n) => new Uint8Array(randomBytes(n)), server: SERVER, ...(ticketLifetimeS === undefined ? {} : { ticketLifetimeS }) });
@@ -42,7 +45,7 @@ export async function startAdminFixture(now: () => Date = () => new Date(), tick
     },
     async close() {
       await http.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -53,7 +53,7 @@ export interface AuthorityFixture {
   readonly server: TestNode;
   /** Wall clock the server sees (grant windows, "last seen"). */
   now: Date;
-  add(kind: NodeKind, label: string, groups?: readonly string[]): TestNode;
+  add(kind: NodeKind, label: string, groups?: readonly string[]): Promise<TestNode>;
   source(t: Uint8Array, port?: number): AuthoritySource;
   /** B vouches for A; `tA` is the T A saw (a man in the middle gives each side its own). */
   vouch(a: TestNode, b: TestNode, o?: { t?: Uint8Array; tA?: Uint8Array; idBStar?: NodeId; port?: number }): Promise<VouchOutcome>;
@@ -73,18 +73,18 @@ export interface EnrollOutcome {
   readonly opened: EnrollResult | { error: string } | undefined;
 }
 
-export function startAuthorityFixture(rateLimits?: { perSourcePerSecond?: number; perIdPerSecond?: number; serverPerSecond?: number }): AuthorityFixture {
-  const store = openSqliteStore({ path: ':memory:', masterKey: MasterKey.fromBytes(rand(32)) });
+/** `store`: the store the authority reads (default: a fresh SQLite store in memory). */
+export async function startAuthorityFixture(rateLimits?: { perSourcePerSecond?: number; perIdPerSecond?: number; serverPerSecond?: number }, store: TrustStore = openSqliteStore({ path: ':memory:', masterKey: MasterKey.fromBytes(rand(32)) })): Promise<AuthorityFixture> {
   const clock = new ManualClock(1_000_000);
   const f = {} as AuthorityFixture;
   const audit = createMemoryAuditLog({ now: () => f.now });
-  const add = (kind: NodeKind, label: string, groups?: readonly string[]): TestNode => {
+  const add = async (kind: NodeKind, label: string, groups?: readonly string[]): Promise<TestNode> => {
     const raw = rand(32);
-    const node = store.addNode({ id: randomUUID(), kind, label, key: raw, ...(groups === undefined ? {} : { groups }) }, f.now);
+    const node = await store.addNode({ id: randomUUID(), kind, label, key: raw, ...(groups === undefined ? {} : { groups }) }, f.now);
     return { id: node.id, bytes: nodeIdFromText(node.id), key: fileNodeKey(raw), raw };
   };
   Object.assign(f, { store, audit, clock, now: new Date('2025-06-01T12:00:00Z'), add });
-  const server = add('server', 'trusted server');
+  const server = await add('server', 'trusted server');
   const authority = new ServerAuthority({ store, audit, serverId: server.id, clock, now: () => f.now, random: rand, log: () => undefined, ...(rateLimits === undefined ? {} : { rateLimits }) });
   Object.assign(f, { server, authority });
   f.source = (t, port = 4500) => ({ peer: { address: '2001:db8::b', port }, transcript: t, dhSecret: rand(32), reserveSpi: () => 0x1234_5678 });

@@ -27,7 +27,7 @@ async function hashed(d: WebApiDeps, password: unknown): Promise<string> {
 
 const name = (c: WebCall): string => c.params[0] ?? '';
 
-export function listAccounts(d: WebApiDeps, c: WebCall): ApiAnswer {
+export function listAccounts(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   c.scope.requireAdmin('/api/accounts');
   return d.admin.listAccounts();
 }
@@ -46,22 +46,22 @@ export async function setPassword(d: WebApiDeps, c: WebCall): Promise<ApiAnswer>
   return d.admin.setAccountPassword(name(c), { passwordHash: await hashed(d, o.password) }, c.actor);
 }
 
-export function disable(d: WebApiDeps, c: WebCall): ApiAnswer {
+export function disable(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   c.scope.requireAdmin('/api/accounts/:name/disable');
   return d.admin.setAccountDisabled(name(c), true, c.actor);
 }
 
-export function enable(d: WebApiDeps, c: WebCall): ApiAnswer {
+export function enable(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   c.scope.requireAdmin('/api/accounts/:name/enable');
   return d.admin.setAccountDisabled(name(c), false, c.actor);
 }
 
-export function setRole(d: WebApiDeps, c: WebCall): ApiAnswer {
+export function setRole(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   c.scope.requireAdmin('/api/accounts/:name/role');
   return d.admin.setAccountRole(name(c), c.body, c.actor);
 }
 
-export function removeAccount(d: WebApiDeps, c: WebCall): ApiAnswer {
+export function removeAccount(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   c.scope.requireAdmin('/api/accounts/:name');
   return d.admin.removeAccount(name(c), c.actor);
 }

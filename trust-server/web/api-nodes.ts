@@ -25,14 +25,15 @@ export const ONLINE_WITHIN_MS = 3 * 60_000;
 const MAX_DEVICE_NAMES = 64;
 const DEVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function fleet(d: WebApiDeps, c: WebCall): ApiAnswer {
+export async function fleet(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   const now = d.now().getTime();
   const recent = (t: string | undefined): boolean => t !== undefined && now - Date.parse(t) <= ONLINE_WITHIN_MS;
-  const gateways = c.scope.nodes().filter((n) => n.kind === 'gateway').map((n) => {
-    const report: GatewayReport | undefined = d.store.gatewayReport(n.id);
+  const gateways = [];
+  for (const n of c.scope.nodes().filter((x) => x.kind === 'gateway')) {
+    const report: GatewayReport | undefined = await d.store.gatewayReport(n.id);
     const health = { ok: 0, degraded: 0, failed: 0 };
     for (const dev of report?.devices ?? []) health[dev.status]++;
-    return {
+    gateways.push({
       id: n.id,
       label: n.label,
       owner: n.owner ?? null,
@@ -43,8 +44,8 @@ export function fleet(d: WebApiDeps, c: WebCall): ApiAnswer {
       devices: report?.devices.length ?? 0,
       health,
       reportedAt: report?.reportedAt ?? null,
-    };
-  });
+    });
+  }
   return { status: 200, body: { gateways } };
 }
 
@@ -52,10 +53,10 @@ export function listNodes(_d: WebApiDeps, c: WebCall): ApiAnswer {
   return { status: 200, body: { nodes: c.scope.nodes() } };
 }
 
-export function nodeDetail(d: WebApiDeps, c: WebCall): ApiAnswer {
+export async function nodeDetail(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   const node = c.scope.node(nodeIdInput(c.params[0], 'id'));
-  const report = node.kind === 'gateway' ? d.store.gatewayReport(node.id) : undefined;
-  const grants = c.scope.grants(d.store.listGrants().filter((g) => g.gateway === node.id || g.subject === node.id));
+  const report = node.kind === 'gateway' ? await d.store.gatewayReport(node.id) : undefined;
+  const grants = c.scope.grants((await d.store.listGrants()).filter((g) => g.gateway === node.id || g.subject === node.id));
   const audit = scopedAudit(d, c.scope, { node: node.id }, 50);
   return {
     status: 200,
@@ -73,34 +74,34 @@ export async function enroll(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
     if (input.owner !== undefined && input.owner !== c.scope.viewer.name) throw new InputError(`"owner": an owner enrolls nodes for their own account only; leave it out or send "${c.scope.viewer.name}"`);
   }
   const owner = admin ? input.owner : c.scope.viewer.name;
-  const answer = d.admin.addCheckedNode({ ...input, ...(owner === undefined ? {} : { owner }) }, c.actor);
+  const answer = await d.admin.addCheckedNode({ ...input, ...(owner === undefined ? {} : { owner }) }, c.actor);
   const credential = answer.body.credential;
   const qr = await credentialQrSvg(JSON.stringify(credential));
   return { status: 201, body: { ...answer.body, ...qr } };
 }
 
-export function revoke(d: WebApiDeps, c: WebCall): ApiAnswer {
+export async function revoke(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   const node = c.scope.node(nodeIdInput(c.params[0], 'id'));
-  const answer = d.admin.revokeNode(node.id, c.actor);
+  const answer = await d.admin.revokeNode(node.id, c.actor);
   return { status: answer.status, body: { ...answer.body, ...effect(c.ticketLifetimeS) } };
 }
 
-export function setOwner(d: WebApiDeps, c: WebCall): ApiAnswer {
+export function setOwner(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   c.scope.requireAdmin('/api/nodes/:id/owner');
   return d.admin.setNodeOwner(nodeIdInput(c.params[0], 'id'), c.body, c.actor);
 }
 
-export function listGrants(d: WebApiDeps, c: WebCall): ApiAnswer {
+export async function listGrants(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   const gateway = c.query.get('gateway');
   const gw = gateway === null ? undefined : c.scope.gateway(nodeIdInput(gateway, 'gateway')).id;
-  return { status: 200, body: { grants: c.scope.grants(d.store.listGrants(gw === undefined ? {} : { gateway: gw })) } };
+  return { status: 200, body: { grants: c.scope.grants(await d.store.listGrants(gw === undefined ? {} : { gateway: gw })) } };
 }
 
 /**
  * POST /api/grants {subject, gateway, devices, rights, notBefore?, notAfter?}: `devices` is a
  * selector (one grant) or a list of device names (one grant per name, added together).
  */
-export function addGrants(d: WebApiDeps, c: WebCall): ApiAnswer {
+export async function addGrants(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   const o = bodyFields(c.body, ['subject', 'gateway', 'devices', 'rights', 'notBefore', 'notAfter'], '{"subject": ID, "gateway": ID, "devices": ["fan"], "rights": ["read"]}');
   if (!c.scope.isAdmin) {
     // Only myself: the subject is a node the owner owns, on a gateway the owner owns.
@@ -110,15 +111,20 @@ export function addGrants(d: WebApiDeps, c: WebCall): ApiAnswer {
     if (subject.kind !== 'operator') throw new InputError(`"subject": node ${subject.id} (${subject.label}) is a ${subject.kind}; grant to an operator credential you enrolled`);
   }
   const selectors = deviceSelectors(o.devices);
-  const grants = d.store.transaction(() => selectors.map((devices) => d.admin.addGrant({ ...o, devices }, c.actor).body.grant as GrantRecord));
+  // One transaction for them all (its tx passed to each addGrant): every grant or none.
+  const grants = await d.store.transaction(async (tx) => {
+    const added: GrantRecord[] = [];
+    for (const devices of selectors) added.push((await d.admin.addGrant({ ...o, devices }, c.actor, tx)).body.grant as GrantRecord);
+    return added;
+  });
   return { status: 201, body: { grants } };
 }
 
-export function removeGrant(d: WebApiDeps, c: WebCall): ApiAnswer {
+export async function removeGrant(d: WebApiDeps, c: WebCall): Promise<ApiAnswer> {
   const id = c.params[0] ?? '';
-  const grant = d.store.listGrants().find((g) => g.id === id);
+  const grant = (await d.store.listGrants()).find((g) => g.id === id);
   if (grant === undefined || !c.scope.grantVisible(grant)) throw new NotFound(`no grant ${id.slice(0, 64)}; the grant list shows the grants you can remove`);
-  const answer = d.admin.removeGrant(grant.id, c.actor);
+  const answer = await d.admin.removeGrant(grant.id, c.actor);
   return { status: 200, body: { ...answer.body, ...effect(c.ticketLifetimeS) } };
 }
 

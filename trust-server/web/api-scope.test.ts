@@ -64,7 +64,7 @@ describe('owner scoping, per endpoint: owner A vs owner B vs admin', () => {
   });
 
   it('changes on another owner\'s things are 404 and change nothing', async () => {
-    const before = { nodes: f.store.listNodes(), grants: f.store.listGrants(), audit: f.audit.lines.length };
+    const before = { nodes: await f.store.listNodes(), grants: await f.store.listGrants(), audit: f.audit.lines.length };
     const refused = [
       await f.call('POST', `/api/nodes/${f.nodes.opB.id}/revoke`, { as: alice }),
       await f.call('DELETE', `/api/grants/${f.grants.onB.id}`, { as: alice }),
@@ -77,7 +77,7 @@ describe('owner scoping, per endpoint: owner A vs owner B vs admin', () => {
       await f.call('DELETE', '/api/accounts/bob', { as: alice }),
     ];
     expect(refused.map((a) => a.status)).toEqual(refused.map(() => 404));
-    expect({ nodes: f.store.listNodes(), grants: f.store.listGrants(), audit: f.audit.lines.length }).toEqual(before);
+    expect({ nodes: await f.store.listNodes(), grants: await f.store.listGrants(), audit: f.audit.lines.length }).toEqual(before);
   });
 
   it('an owner enrolls an operator owned by themselves (credential once, QR, no-store, audited without the key), not a gateway', async () => {

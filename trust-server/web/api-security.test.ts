@@ -9,7 +9,7 @@ beforeEach(async () => {
 });
 afterEach(() => f.close());
 
-const snapshot = (): unknown => ({ nodes: f.store.listNodes(), grants: f.store.listGrants(), accounts: f.store.listAccounts(), audit: f.audit.lines.length });
+const snapshot = async (): Promise<unknown> => ({ nodes: await f.store.listNodes(), grants: await f.store.listGrants(), accounts: await f.store.listAccounts(), audit: f.audit.lines.length });
 
 describe('MyNet Manager API security', () => {
   it('every change without the CSRF token (or with a wrong one) is refused with 403 and changes nothing', async () => {
@@ -27,14 +27,14 @@ describe('MyNet Manager API security', () => {
       ['DELETE', '/api/accounts/bob', undefined],
       ['POST', '/logout', undefined],
     ];
-    const before = snapshot();
+    const before = await snapshot();
     for (const [method, path, body] of changes) {
       for (const csrf of [false, 'wrong-token'] as const) {
         const a = await f.call(method, path, { as: root, csrf, body });
         expect([method, path, a.status]).toEqual([method, path, 403]);
       }
     }
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
     expect((await f.call('GET', '/api/me', { as: root })).status).toBe(200);
     // counted, and logged once a minute with the count (not audited: no intent is proven)
     expect(f.web.refusals.csrf).toBe(changes.length * 2);
@@ -59,7 +59,7 @@ describe('MyNet Manager API security', () => {
   });
 
   it('a body over 16 KiB is 413, unknown fields are 400 naming them, and nothing changes', async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const big = await f.call('POST', '/api/nodes', { as: root, raw: JSON.stringify({ kind: 'operator', label: 'x', pad: 'x'.repeat(17 * 1024) }) });
     expect(big.status).toBe(413);
     const unknown = await f.call('POST', '/api/nodes', { as: root, body: { kind: 'operator', label: 'x', colour: 'red', size: 1 } });
@@ -68,7 +68,7 @@ describe('MyNet Manager API security', () => {
     expect(f.logs.filter((l) => l.includes('bodies over the size limit (413): 1 so far'))).toHaveLength(1);
     const bad = await f.call('POST', '/api/grants', { as: root, raw: '{not json' });
     expect(bad.status).toBe(400);
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('login checks Origin: another site is 403, counted and not audited; the own origin logs in', async () => {
@@ -99,12 +99,12 @@ describe('MyNet Manager API security', () => {
       const a = await f.call(m, p, { as: root, body });
       expect([a.status, a.json.error]).toEqual([400, expect.stringMatching(/account "root" is the last active admin and cannot be (disabled|demoted|removed)/)]);
     }
-    expect(f.store.getAccount('root')).toMatchObject({ role: 'admin', disabled: false });
+    expect(await f.store.getAccount('root')).toMatchObject({ role: 'admin', disabled: false });
     const added = await f.call('POST', '/api/accounts', { as: root, body: { name: 'root2', role: 'admin', password: 'a-long-enough-password' } });
     expect(added.status).toBe(201);
     expect(JSON.stringify(f.audit.lines)).not.toContain('a-long-enough-password');
     expect((await f.call('POST', '/api/accounts/root/role', { as: root, body: { role: 'owner' } })).status).toBe(200);
-    expect(f.store.getAccount('root')?.role).toBe('owner');
+    expect((await f.store.getAccount('root'))?.role).toBe('owner');
   });
 
   it('an account owning nodes is not removed: the refusal names the nodes and the fix', async () => {

@@ -57,8 +57,8 @@ beforeAll(async () => {
     ids[key ?? ''] = ((await admin('POST', '/api/nodes', { kind, label, owner })).node as { id: string }).id;
   }
   const store = openSqliteStore({ path: server.paths.database, masterKey: loadMasterKey({ file: server.paths.masterKey }) });
-  store.recordGatewayReport({ gateway: ids.gwA ?? '', firmware: 'a-1.0', devices: [{ name: 'fan', kind: 'fan', status: 'ok' }, { name: 'door', kind: 'door-lock', status: 'degraded' }], reportedAt: new Date().toISOString() });
-  store.close();
+  await store.recordGatewayReport({ gateway: ids.gwA ?? '', firmware: 'a-1.0', devices: [{ name: 'fan', kind: 'fan', status: 'ok' }, { name: 'door', kind: 'door-lock', status: 'degraded' }], reportedAt: new Date().toISOString() });
+  await store.close();
   chrome = await launchChromium();
 }, 60_000);
 

@@ -27,9 +27,14 @@ export class Scope {
   readonly viewer: Viewer;
   readonly #nodes: ReadonlyMap<string, NodeRecord>;
 
-  constructor(viewer: Viewer, store: Pick<TrustStore, 'listNodes'>) {
+  /** The viewer's scope over the store's nodes as they are now (read once per request). */
+  static async load(viewer: Viewer, store: Pick<TrustStore, 'listNodes'>): Promise<Scope> {
+    return new Scope(viewer, await store.listNodes());
+  }
+
+  constructor(viewer: Viewer, nodes: readonly NodeRecord[]) {
     this.viewer = viewer;
-    this.#nodes = new Map(store.listNodes().map((n) => [n.id, n]));
+    this.#nodes = new Map(nodes.map((n) => [n.id, n]));
   }
 
   get isAdmin(): boolean {

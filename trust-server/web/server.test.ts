@@ -54,7 +54,7 @@ beforeEach(async () => {
   audit = createMemoryAuditLog();
   clock = new ManualClock();
   const { hasher } = countingHasher();
-  store.addAccount({ name: 'alice', role: 'owner', passwordHash: await hasher.hash(PW) }, new Date());
+  await store.addAccount({ name: 'alice', role: 'owner', passwordHash: await hasher.hash(PW) }, new Date());
   sessions = new SessionTable(clock);
   logs = [];
 });
@@ -62,7 +62,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await web?.close();
   web = undefined;
-  store.close();
+  await store.close();
 });
 
 async function start(tls: boolean, limits = {}): Promise<string> {

@@ -154,6 +154,7 @@ async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Prom
     else if (err instanceof StoreError && err.kind === 'invalid') send(res, 400, { error: err.message });
     else if (err instanceof StoreError && err.kind === 'not-found') send(res, 404, { error: err.message });
     else if (err instanceof StoreError && err.kind === 'conflict') send(res, 409, { error: err.message });
+    else if (err instanceof StoreError && err.kind === 'unavailable') send(res, 503, { error: err.message });
     else {
       o.log('warn', `MyNet Manager ${method} ${path.slice(0, 80)}: ${err instanceof Error ? err.message : String(err)}`);
       send(res, 500, { error: 'internal error; the server log has the details' });
@@ -178,7 +179,7 @@ function noteRefusal(ctx: Ctx, status: number, hadCookie: boolean): void {
 async function api(ctx: Ctx, method: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { o } = ctx;
   const id = sessionCookie(req.headers.cookie) ?? '';
-  const session = live(o, id);
+  const session = await live(o, id);
   if (session === undefined) throw new HttpError(401, 'Your session ended; log in again');
   if (CHANGING.has(method) && !csrfMatches(session, req.headers[CSRF_HEADER])) {
     throw new HttpError(403, `missing or wrong ${CSRF_HEADER} header; send the csrfToken the login answer gave (reload the page to get it again)`);
@@ -202,7 +203,7 @@ async function api(ctx: Ctx, method: string, path: string, req: IncomingMessage,
   const body = route.body === true ? await readJsonBody(req, MAX_API_BODY, '{"label": "alice-laptop", "kind": "operator"}') : undefined;
   const viewer = { name: session.account.name, role: session.account.role === 'admin' ? ('admin' as const) : ('owner' as const) };
   const answer = await route.run(deps, {
-    scope: new Scope(viewer, deps.store),
+    scope: await Scope.load(viewer, deps.store),
     actor: { account: viewer.name, via: 'web' },
     params,
     body,
@@ -213,10 +214,10 @@ async function api(ctx: Ctx, method: string, path: string, req: IncomingMessage,
 }
 
 /** The live session of the cookie, its role refreshed from the store; a removed or disabled account's session ends here. */
-function live(o: WebServerOptions, id: string): Session | undefined {
+async function live(o: WebServerOptions, id: string): Promise<Session | undefined> {
   const session = o.sessions.touch(id);
   if (session === undefined || o.api === undefined) return session;
-  const account = o.api.store.getAccount(session.account.name);
+  const account = await o.api.store.getAccount(session.account.name);
   if (account === undefined || account.disabled) {
     o.sessions.end(id);
     return undefined;

@@ -11,7 +11,7 @@ import { ManualClock } from '../../common/index.js';
 import { LoginVerifier } from '../accounts/index.js';
 import { countingHasher } from '../accounts/test-support.js';
 import { AdminApi } from '../admin-api.js';
-import { MasterKey, openSqliteStore, type GrantRecord, type NodeRecord, type SqliteTrustStore } from '../store/index.js';
+import { MasterKey, openSqliteStore, type GrantRecord, type NodeRecord, type TrustStore } from '../store/index.js';
 import { startWebServer, type WebServer } from './server.js';
 import { SessionTable } from './sessions.js';
 
@@ -37,7 +37,7 @@ export interface Login {
 
 export interface WebFixture {
   readonly url: string;
-  readonly store: SqliteTrustStore;
+  readonly store: TrustStore;
   readonly audit: MemoryAuditLog;
   readonly clock: ManualClock;
   readonly web: WebServer;
@@ -51,26 +51,27 @@ export interface WebFixture {
 
 export const TICKET_S = 120;
 
-export async function startWebFixture(): Promise<WebFixture> {
-  const store = openSqliteStore({ path: ':memory:', masterKey: MasterKey.fromBytes(randomBytes(32)) });
+/** `wrap`: what the server sees in place of the in-memory store (e.g. a flaky one). */
+export async function startWebFixture(wrap: (store: TrustStore) => TrustStore = (s) => s): Promise<WebFixture> {
+  const store = wrap(openSqliteStore({ path: ':memory:', masterKey: MasterKey.fromBytes(randomBytes(32)) }));
   const audit = createMemoryAuditLog();
   const clock = new ManualClock();
   const now = (): Date => new Date(Date.parse('2025-06-01T12:00:00Z') + clock.now());
   const { hasher } = countingHasher();
   const hash = await hasher.hash(PASSWORD);
-  for (const [name, role] of [['root', 'admin'], ['alice', 'owner'], ['bob', 'owner']] as const) store.addAccount({ name, role, passwordHash: hash }, now());
+  for (const [name, role] of [['root', 'admin'], ['alice', 'owner'], ['bob', 'owner']] as const) await store.addAccount({ name, role, passwordHash: hash }, now());
   const sessions = new SessionTable(clock);
   const admin = new AdminApi({ store, audit, now, random: randomBytes, server: { address: '::1', port: 4500, id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301' }, endSessions: (n) => void sessions.endAccount(n) });
-  const node = (kind: 'gateway' | 'operator', label: string, owner: string): NodeRecord => admin.addNode({ kind, label, owner }).body.node as NodeRecord;
-  const nodes = { gwA: node('gateway', 'alice-gw', 'alice'), opA: node('operator', 'alice-op', 'alice'), gwB: node('gateway', 'bob-gw', 'bob'), opB: node('operator', 'bob-op', 'bob') };
+  const node = async (kind: 'gateway' | 'operator', label: string, owner: string): Promise<NodeRecord> => (await admin.addNode({ kind, label, owner })).body.node as NodeRecord;
+  const nodes = { gwA: await node('gateway', 'alice-gw', 'alice'), opA: await node('operator', 'alice-op', 'alice'), gwB: await node('gateway', 'bob-gw', 'bob'), opB: await node('operator', 'bob-op', 'bob') };
   const devices = [
     { name: 'fan', kind: 'fan', status: 'ok' as const },
     { name: 'door', kind: 'door-lock', status: 'failed' as const, detail: 'no answer' },
   ];
-  store.recordGatewayReport({ gateway: nodes.gwA.id, firmware: 'a-1.0', devices, reportedAt: now().toISOString() });
-  store.recordGatewayReport({ gateway: nodes.gwB.id, firmware: 'b-2.0', devices, reportedAt: now().toISOString() });
-  const grant = (subject: NodeRecord, gateway: NodeRecord): GrantRecord => admin.addGrant({ subject: subject.id, gateway: gateway.id, devices: 'fan', rights: ['read'] }).body.grant as GrantRecord;
-  const grants = { onA: grant(nodes.opA, nodes.gwA), onB: grant(nodes.opB, nodes.gwB) };
+  await store.recordGatewayReport({ gateway: nodes.gwA.id, firmware: 'a-1.0', devices, reportedAt: now().toISOString() });
+  await store.recordGatewayReport({ gateway: nodes.gwB.id, firmware: 'b-2.0', devices, reportedAt: now().toISOString() });
+  const grant = async (subject: NodeRecord, gateway: NodeRecord): Promise<GrantRecord> => (await admin.addGrant({ subject: subject.id, gateway: gateway.id, devices: 'fan', rights: ['read'] })).body.grant as GrantRecord;
+  const grants = { onA: await grant(nodes.opA, nodes.gwA), onB: await grant(nodes.opB, nodes.gwB) };
   const logs: string[] = [];
   const login = new LoginVerifier({ store, audit, clock, hasher });
   const web = await startWebServer({ address: '127.0.0.1', port: 0, login, sessions, audit, log: (_l, m) => logs.push(m), api: { admin, store, audit, now, hasher }, ticketLifetimeS: TICKET_S });
@@ -118,7 +119,7 @@ export async function startWebFixture(): Promise<WebFixture> {
     },
     async close() {
       await web.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -39,7 +39,7 @@ export interface TrustedGateway {
   readonly net: MemoryNetwork;
   readonly server: TrustServer;
   /** The gateway's newest report as the server stored it (the store; with `sinkFails`, the sink in its place). */
-  report(gatewayId: string): GatewayReport | undefined;
+  report(gatewayId: string): Promise<GatewayReport | undefined>;
   readonly serverLog: string[];
   readonly building: VirtualBuilding;
   readonly gateway: Gateway;
@@ -166,7 +166,7 @@ export async function trustedGateway(o: TrustedGatewayOptions = {}): Promise<Tru
       clock,
       net,
       server,
-      report: (id) => (o.sinkFails === undefined ? server.reports.latest(id) : stored.get(id)),
+      report: (id) => (o.sinkFails === undefined ? server.reports.latest(id) : Promise.resolve(stored.get(id))),
       serverLog,
       building,
       gateway,
