@@ -100,7 +100,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     // 5. PIA
     const network = o.network ?? udpNetwork();
     const pia = await steps.open('pia', () => openPia(o, credential, addresses, network, wall));
-    const revocations = await steps.open('revocations', () => openRevocations(o, pia, credential.serverId));
+    const revocations = await steps.open('revocations', () => openRevocations(o, pia, credential.serverId, addresses));
     // 6. CoAP
     const served = servedDevices(config, running.runner, setup);
     const coap = await steps.open('coap', () => serveDevices(o, { served, addresses, pia, network, records, metrics: metricsRef, closing: () => closing }));

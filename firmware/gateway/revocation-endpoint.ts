@@ -2,7 +2,7 @@
  * The gateway's /pia/revocations resource (docs/protocol.md §9.11): the trusted server tells
  * the gateway which nodes it revoked and which grants it removed, over the gateway's own
  * phase-3 association with it, and the gateway acts at once. CoAP (RFC 7252) on the gateway's
- * PIA node, inner UDP port REVOCATION_PORT (5683 is the devices'), one Messenger of its own.
+ * PIA node, inner UDP port REVOCATION_PORT (the devices' ports are gateway.coapPort, 5683, and up), one Messenger of its own.
  *
  * One request:
  *   1. not a request → Reset for a CON, else ignored; another path → 4.04; not POST → 4.05;
@@ -24,8 +24,12 @@ import type { Clock } from '../../common/index.js';
 import type { PiaNode } from '../../pia/node/index.js';
 import { decodeRevocationNotice, MAX_NOTICE_JSON_BYTES, type RevocationNotice } from '../../pia/phase3/index.js';
 
-/** The gateway's inner UDP port for notices from its trusted server (§9.11). */
-export const REVOCATION_PORT = 5685;
+/**
+ * The gateway's inner UDP port for notices from its trusted server (§9.11): below the standard
+ * CoAP port where devices are served (loopback addressing counts device ports up from
+ * gateway.coapPort), so no device server shares it (start-steps.ts refuses a config that would).
+ */
+export const REVOCATION_PORT = 5682;
 export const REVOCATIONS_PATH = ['pia', 'revocations'] as const;
 
 export interface RevocationEndpointOptions {

@@ -33,7 +33,7 @@ import type { Endpoint } from '../../pia/node/index.js';
 import { nothingToClose, type Opened } from './steps.js';
 import type { GatewayOptions } from './types.js';
 import { SubjectGrants } from './subject-grants.js';
-import { RevocationEndpoint } from './revocation-endpoint.js';
+import { RevocationEndpoint, REVOCATION_PORT } from './revocation-endpoint.js';
 import { UplinkBridge } from './uplink-bridge.js';
 import { UplinkCommands } from './uplink-commands.js';
 
@@ -166,7 +166,11 @@ export async function openPia(o: GatewayOptions, credential: LoadedIdentity, a: 
 }
 
 /** 5. Notices from the trusted server (docs/protocol.md §9.11): revoked nodes and removed grants, acted on at once. */
-export function openRevocations(o: GatewayOptions, pia: PiaEndpoint, serverId: string): Opened<RevocationEndpoint> {
+export function openRevocations(o: GatewayOptions, pia: PiaEndpoint, serverId: string, a: Addresses): Opened<RevocationEndpoint> {
+  const clash = a.setup.endpoints.find((e) => e.port === REVOCATION_PORT);
+  if (clash !== undefined) {
+    throw new GatewayStartError(`gateway.coapPort ${o.config.gateway.coapPort} in ${o.config.source.file}: device "${clash.name}" would be served on inner port ${REVOCATION_PORT}, where the trusted server's revocation notices arrive (docs/protocol.md §9.11); set gateway.coapPort to ${REVOCATION_PORT + 1} or above (5683, the CoAP port, is the default)`);
+  }
   const endpoint = new RevocationEndpoint({ node: pia.node, clock: o.clock, serverId, log: lines(o.logger.child({ component: 'revocations' })), ...(o.random === undefined ? {} : { random: o.random }) });
   return { value: endpoint, close: () => endpoint.close() };
 }
