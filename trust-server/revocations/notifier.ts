@@ -12,7 +12,7 @@
  *   3. each notice is delivered (`deliver`: CoAP POST /pia/revocations over the gateway's own
  *      association with the server, coap-delivery.ts) until the gateway acknowledges it
  *      ('ok'): after a failure ('retry': no association now, no answer, 5.xx) again after
- *      RETRY_FIRST_MS, doubling to RETRY_MAX_MS; a refusal ('refused': 4.xx, the gateway will
+ *      RETRY_FIRST_MS, doubling to RETRY_MAX_MS, the last try at the give-up time; a refusal ('refused': 4.xx, the gateway will
  *      not take it) ends it with one warning;
  *   4. bounded: a notice is given up `giveUpMs` after it was made (the ticket lifetime, at most
  *      the 180 s hard limit: by then no association it was about can exist), with one warning;
@@ -160,14 +160,14 @@ export class RevocationNotifier {
         return;
       case 'retry':
         p.lastDetail = outcome.detail;
-        if (now + p.waitMs >= p.deadlineMs) {
+        if (now >= p.deadlineMs) {
           this.#pending.delete(p);
           this.counters.gaveUp++;
           this.#o.log('warn', `revocation notice ${p.notice.seq} to gateway ${p.gateway} not acknowledged within ${Math.round(this.giveUpMs / 1000)} s (last: ${p.lastDetail}); given up: no association it was about can still exist`);
           return;
         }
         this.counters.retries++;
-        p.timer = this.#o.clock.setTimeout(() => void this.#attempt(p), p.waitMs);
+        p.timer = this.#o.clock.setTimeout(() => void this.#attempt(p), Math.min(p.waitMs, p.deadlineMs - now)); // the last try at the deadline
         p.waitMs = Math.min(RETRY_MAX_MS, p.waitMs * 2);
         return;
     }
