@@ -27,6 +27,7 @@ const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   'console-weight': async () => (await import('./console-page-weight.js')).main(),
   'console-rss': async () => (await import('./console-rss.js')).main(),
   metrics: async () => (await import('./metrics-scrape.js')).main(),
+  revocation: async () => (await import('./revocation.js')).main(),
 };
 
 const wanted = process.argv.slice(2);
