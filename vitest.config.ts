@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
  * - **system**: tests that drive something outside this Node process: our programs started as
  *   processes (`process`), socat ptys (`pty`, `socat`), network namespaces (`netns`), libcoap
  *   (`libcoap`), mbpoll (`mbpoll`), tshark (`tshark`), Mosquitto (`mosquitto`), headless Chromium
- *   (`chromium`: the web pages, driven by playwright-core), the whole demo
+ *   (`chromium`: the web pages, driven by playwright-core), a throw-away PostgreSQL cluster
+ *   (`postgres`: common/test-support/postgres.ts), the whole demo
  *   (`e2e`), or long runs (`soak`). Its global setup fails first, with the install command,
  *   when a tool is missing.
  * - **unit**: everything else: in-process, loopback sockets at most, no Debian package needed.
@@ -16,7 +17,7 @@ import { defineConfig } from 'vitest/config';
  * the import of the module graph was most of its time. So a unit test must leave no global
  * state behind (process-wide settings, timers, listeners): what it changes, it restores.
  */
-const SYSTEM = ['**/*.{process,pty,socat,netns,libcoap,mbpoll,tshark,mosquitto,chromium,e2e,soak}.test.ts'];
+const SYSTEM = ['**/*.{process,pty,socat,netns,libcoap,mbpoll,tshark,mosquitto,chromium,postgres,e2e,soak}.test.ts'];
 const EXCLUDE = ['node_modules/**', 'dist/**'];
 
 export default defineConfig({

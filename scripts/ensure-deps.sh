@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the project needs on a fresh Debian machine with Node >= 20:
 #   - npm packages (npm ci when node_modules is missing or older than package-lock.json);
-#   - for `test`: the Debian packages the tests drive (socat, mbpoll, libcoap3-bin, iproute2, tshark, mosquitto, openssl, chromium, python3, systemd),
+#   - for `test`: the Debian packages the tests drive (socat, mbpoll, libcoap3-bin, iproute2, tshark, mosquitto, openssl, chromium, python3, systemd, postgresql),
 #     via apt-get when root (noninteractive: tshark's "non-root capture" question takes its default, no).
 # Usage: sh scripts/ensure-deps.sh [run|test]
 set -eu
@@ -20,6 +20,7 @@ if [ "$purpose" = test ]; then
   [ -x /usr/bin/chromium ] || debian_packages="$debian_packages chromium"
   command -v python3 >/dev/null 2>&1 || debian_packages="$debian_packages python3"
   { command -v systemd-analyze && command -v systemd-notify; } >/dev/null 2>&1 || debian_packages="$debian_packages systemd"
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || debian_packages="$debian_packages postgresql"
 fi
 if [ -n "$debian_packages" ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -17,6 +17,7 @@ const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: '/usr/bin/chromium', debianPackage: 'chromium' }, // *.chromium.test.ts: MyNet Manager and the console in a real browser
   { command: 'systemd-analyze', debianPackage: 'systemd' }, // scripts/packaging: the systemd units verified and scored
   { command: 'systemd-notify', debianPackage: 'systemd' }, // common/systemd: notifications go through it (Node has no unix datagram sockets)
+  { command: '/usr/lib/postgresql/*/bin/initdb', debianPackage: 'postgresql' }, // *.postgres.test.ts: a throw-away cluster (common/test-support/postgres.ts)
 ];
 
 export default function setup(): void {

@@ -23,6 +23,8 @@ import { makeCredential, NODE_KEY_BYTES, type Credential } from '../pia/credenti
 import { newNodeIdText, type RandomBytes } from './node-ids.js';
 import { MAX_TICKET_LIFETIME_S } from '../pia/phase3/index.js';
 import type { Withdrawal } from './revocations/index.js';
+import { grantAuditFields } from './grant-audit.js';
+import { applyPolicyAnswer, checkPolicyAnswer, exportPolicyAnswer, type PolicyApiDeps } from './admin-policy.js';
 import { addAccount, atomically, listAccounts, removeAccount, setAccountDisabled, setAccountPassword, setAccountRole, ADMIN_ACTOR, type Actor } from './admin-accounts.js';
 
 export interface AdminApiDeps {
@@ -160,7 +162,7 @@ export class AdminApi {
       if (g.kind !== 'gateway') throw new InputError(`"gateway": node ${g.id} (${g.label}) is a ${g.kind}, not a gateway; name the gateway whose devices the grant opens`);
       if (g.status !== 'active') throw new InputError(`"gateway": node ${g.id} (${g.label}) is revoked; a grant on it would never apply`);
       const grant = await tx.addGrant(input, now());
-      audit.append('grant-added', { ...grantFields(grant), ...actor });
+      audit.append('grant-added', { ...grantAuditFields(grant), ...actor });
       return { status: 201, body: { grant } };
     });
   }
@@ -173,7 +175,7 @@ export class AdminApi {
       const missing = new NotFound(`no grant ${id}; 'pia-trust grant list' shows the grants`);
       if (grant === undefined) throw missing;
       if (!(await tx.removeGrant(id))) throw missing;
-      audit.append('grant-removed', { ...grantFields(grant), ...actor });
+      audit.append('grant-removed', { ...grantAuditFields(grant), ...actor });
       removed = grant;
       return { status: 200, body: { removed: grant, ...effect(this.ticketLifetimeS) } };
     });
@@ -206,6 +208,25 @@ export class AdminApi {
     return setAccountRole(this.#d, name, body, actor, on);
   }
 
+  /** Policy as code (admin-policy.ts). */
+  exportPolicy(): Promise<ApiAnswer> {
+    return exportPolicyAnswer(this.#policyDeps());
+  }
+
+  checkPolicy(body: unknown): Promise<ApiAnswer> {
+    return checkPolicyAnswer(this.#policyDeps(), body);
+  }
+
+  applyPolicy(body: unknown, actor: Actor = ADMIN_ACTOR): Promise<ApiAnswer> {
+    return applyPolicyAnswer(this.#policyDeps(), body, actor);
+  }
+
+  #policyDeps(): PolicyApiDeps {
+    const { store, audit, now, accessWithdrawn } = this.#d;
+    // The grants an apply removed reach the gateways once it committed (docs/protocol.md §9.11).
+    return { store, audit, now, ...(accessWithdrawn === undefined ? {} : { grantsRemoved: (gs) => accessWithdrawn({ grants: gs.map((g) => ({ id: g.id, gateway: g.gateway })) }) }) };
+  }
+
   auditTail(n: string | null): ApiAnswer {
     const records: AuditRecord[] = this.#d.audit.tail(tailCount(n));
     return { status: 200, body: { records } };
@@ -222,16 +243,4 @@ export class AdminApi {
     if (node === undefined) throw new NotFound(`no node ${id} is registered; 'pia-trust node list' shows the nodes`);
     return node;
   }
-}
-
-function grantFields(g: GrantRecord): Record<string, string | string[]> {
-  return {
-    grantId: g.id,
-    subject: g.subject,
-    gateway: g.gateway,
-    devices: g.devices,
-    rights: [...g.rights],
-    ...(g.notBefore === undefined ? {} : { notBefore: g.notBefore }),
-    ...(g.notAfter === undefined ? {} : { notAfter: g.notAfter }),
-  };
 }

@@ -5,7 +5,7 @@
  *      logged: the token then crosses the network in clear unless a TLS proxy fronts it);
  *   2. every request: `Authorization: Bearer <token>` checked in constant time → else 401;
  *   3. route (ROUTES below) → else 404 (unknown path) or 405 (known path, other method);
- *   4. body (POST): at most 16 KiB of JSON → else 413 / 400;
+ *   4. body (POST): at most 16 KiB of JSON (a policy file: MAX_POLICY_BODY) → else 413 / 400;
  *   5. answer: the operation's status and JSON; an InputError → 400 {error}, NotFound → 404,
  *      a store that cannot be reached (StoreError 'unavailable') → 503 {error} with its message;
  *      anything else → 500 {error} with the details in the server's log only.
@@ -18,6 +18,7 @@ import { bearerMatches } from './admin-token.js';
 import { InputError } from './admin-input.js';
 import { NotFound, type AdminApi, type ApiAnswer } from './admin-api.js';
 import { AccountNotFound } from './admin-accounts.js';
+import { MAX_POLICY_BODY } from './admin-policy.js';
 import { StoreError, type StoreErrorKind } from './store/index.js';
 
 const MAX_BODY = 16 * 1024;
@@ -47,6 +48,8 @@ interface Route {
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly path: RegExp;
   readonly body?: true;
+  /** The body's limit when not MAX_BODY (the policy file). */
+  readonly maxBody?: number;
   readonly run: Handler;
 }
 
@@ -68,6 +71,9 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', path: new RegExp(`^/api/accounts/${ID}/disable$`), run: (api, [name]) => api.setAccountDisabled(name ?? '', true) },
   { method: 'POST', path: new RegExp(`^/api/accounts/${ID}/enable$`), run: (api, [name]) => api.setAccountDisabled(name ?? '', false) },
   { method: 'POST', path: new RegExp(`^/api/accounts/${ID}/role$`), body: true, run: (api, [name], body) => api.setAccountRole(name ?? '', body) },
+  { method: 'GET', path: /^\/api\/policy$/, run: (api) => api.exportPolicy() },
+  { method: 'POST', path: /^\/api\/policy\/check$/, body: true, maxBody: MAX_POLICY_BODY, run: (api, _p, body) => api.checkPolicy(body) },
+  { method: 'POST', path: /^\/api\/policy\/apply$/, body: true, maxBody: MAX_POLICY_BODY, run: (api, _p, body) => api.applyPolicy(body) },
   { method: 'GET', path: /^\/api\/audit$/, run: (api, _p, _b, q) => api.auditTail(q.get('tail')) },
   { method: 'GET', path: /^\/api\/audit\/verify$/, run: (api) => api.auditVerify() },
 ];
@@ -112,7 +118,7 @@ async function handle(o: AdminHttpOptions, req: IncomingMessage, res: ServerResp
       return;
     }
     const params = (route.path.exec(url.pathname) ?? []).slice(1).map(pathParam);
-    const body = route.body === true ? await readJson(req) : undefined;
+    const body = route.body === true ? await readJson(req, route.maxBody ?? MAX_BODY) : undefined;
     const answer = await route.run(o.api, params, body, url.searchParams);
     send(res, answer.status, answer.body);
   } catch (err) {
@@ -144,12 +150,12 @@ class BodyError extends Error {
   }
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readJson(req: IncomingMessage, maxBody: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw new BodyError(413, `the body is over ${MAX_BODY} bytes; send one JSON object`);
+    if (size > maxBody) throw new BodyError(413, `the body is over ${maxBody} bytes; send one JSON object`);
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');

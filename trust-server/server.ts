@@ -5,7 +5,9 @@
  * Start:
  *   1. state directory (0700), master key (env, file, or created on the very first start),
  *      admin token (created on first start) — state-dir.ts, admin-token.ts;
- *   2. the store (a master key that does not open the database is refused here) and the audit
+ *   2. the store: the state directory's SQLite file, or PostgreSQL with `database` (serve
+ *      --database; docs/trust-server.md); a master key that does not open the database is
+ *      refused here, and so is a database out of reach (StoreError 'unavailable'); the audit
  *      log (the chain continues from its last record);
  *   3. the server's own identity (kind server), made and audited on the first start;
  *   4. the PIA node on --pia with the --suite list, else the CPU's order (logged once), its
@@ -46,10 +48,12 @@ import { SessionTable } from './web/sessions.js';
 import { loadWebCertificate, type CertificateMaker } from './web/tls.js';
 import { ReportEndpoint, type ReportSink } from './reports/index.js';
 import { openRevocations, VouchTracker, type Revocations } from './revocations/index.js';
-import { openSqliteStore, StoreError, type GatewayReport, type NodeRecord, type TrustStore } from './store/index.js';
+import { openPostgresStore, openSqliteStore, StoreError, type GatewayReport, type MasterKey, type NodeRecord, type StoreEngine, type TrustStore } from './store/index.js';
 
 export interface TrustServerOptions {
   readonly stateDir: string;
+  /** A PostgreSQL URL (serve --database): the store there instead of the state directory's trust.db. */
+  readonly database?: string;
   /** The PIA UDP bind (default [::]:4500 in the CLI; port 0 = any free port). */
   readonly pia: Endpoint;
   /** The admin API bind (default 127.0.0.1:4580 in the CLI; port 0 = any free port). */
@@ -96,6 +100,8 @@ export interface TrustServer {
   readonly adminUrl: string;
   readonly node: PiaNode;
   readonly firstStart: boolean;
+  /** The store's engine and where its data lives (a PostgreSQL URL without its password). */
+  readonly store: { readonly engine: StoreEngine; readonly location: string };
   /** The longest ticket this server grants (s): a removed grant stops working within it. */
   readonly ticketLifetimeS: number;
   /** /pia/report on the PIA node: gateways' device lists and health (its counters; the newest report per gateway). */
@@ -123,7 +129,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     const paths = ensureStateDir(o.stateDir, warn);
     const master = openMasterKey(paths, o.env, random);
     const token = ensureAdminToken(paths.adminToken, random);
-    const store = openStore(paths, master.key);
+    const store = await openStore(paths, master.key, o.database);
     closers.push(() => store.close());
     const audit = openFileAuditLog(paths.audit, { now, warn });
     closers.push(() => audit.close());
@@ -190,6 +196,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       adminUrl: http.url,
       node,
       firstStart: master.created,
+      store: { engine: store.engine, location: store.location },
       ticketLifetimeS,
       reports,
       revocations,
@@ -230,9 +237,10 @@ function serverTicketLifetime(seconds: number | undefined): number {
   return seconds === undefined ? MAX_TICKET_LIFETIME_S : checkTicketLifetime(seconds);
 }
 
-function openStore(paths: StatePaths, masterKey: Parameters<typeof openSqliteStore>[0]['masterKey']): TrustStore {
+/** Step 2: PostgreSQL when `database` (a URL) is given, else the state directory's SQLite file. */
+async function openStore(paths: StatePaths, masterKey: MasterKey, database: string | undefined): Promise<TrustStore> {
   try {
-    return openSqliteStore({ path: paths.database, masterKey });
+    return database === undefined ? openSqliteStore({ path: paths.database, masterKey }) : await openPostgresStore({ url: database, masterKey });
   } catch (err) {
     if (err instanceof StoreError) throw new StateError(err.message, { cause: err });
     throw err;

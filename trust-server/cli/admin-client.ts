@@ -20,7 +20,8 @@ export class CliError extends Error {
 
 const TIMEOUT_MS = 10_000;
 
-export async function callApi(target: ApiTarget, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Record<string, unknown>> {
+/** `accept`: statuses besides 2xx whose JSON is returned rather than thrown (a policy apply's 422 report). */
+export async function callApi(target: ApiTarget, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, accept: readonly number[] = []): Promise<Record<string, unknown>> {
   const paths = statePaths(target.stateDir);
   const start = `start it with 'pia-trust serve --state ${target.stateDir}'`;
   const base = target.api ?? readAdminUrl(paths);
@@ -53,7 +54,7 @@ export async function callApi(target: ApiTarget, method: 'GET' | 'POST' | 'DELET
   } catch {
     throw new CliError(ExitCode.Unreachable, `${base} answered ${res.status} without JSON: is it the pia-trust admin API? check --api`);
   }
-  if (res.ok) return answer;
+  if (res.ok || accept.includes(res.status)) return answer;
   const error = typeof answer.error === 'string' ? answer.error : `HTTP ${res.status}`;
   if (res.status === 401) throw new CliError(ExitCode.Refused, `the admin API refused the token (${error}); use the admin-token of the server's state directory (--state DIR or --token-file)`);
   throw new CliError(ExitCode.Refused, error);

@@ -43,6 +43,15 @@ describe('parseTrustArgs', () => {
     expect(parseTrustArgs(['audit', 'verify', '--file', '/x/a.log'])).toEqual({ command: 'audit-verify', file: '/x/a.log' });
   });
 
+  it('policy export|check|apply: the file, --out, --json; refusals name the fix', () => {
+    expect(parseTrustArgs(['policy', 'export', '--out', 'p.yaml', '--state', '/s'])).toEqual({ command: 'policy-export', target: { stateDir: '/s' }, out: 'p.yaml' });
+    expect(parseTrustArgs(['policy', 'check', 'p.yaml'])).toMatchObject({ command: 'policy-check', file: 'p.yaml', json: false });
+    expect(parseTrustArgs(['policy', 'apply', 'p.yaml', '--json'])).toMatchObject({ command: 'policy-apply', file: 'p.yaml', json: true });
+    expect(() => parseTrustArgs(['policy', 'apply'])).toThrow(/needs the policy file: pia-trust policy apply FILE/);
+    expect(() => parseTrustArgs(['policy', 'check', 'a.yaml', 'b.yaml'])).toThrow(/unexpected argument 'b.yaml'.*one policy file/);
+    expect(() => parseTrustArgs(['policy', 'check', 'a.yaml', '--out', 'x'])).toThrow(/--out does not apply to 'pia-trust policy check'/);
+  });
+
   it('MyNet Manager commands: node add --owner, node owner, user disable|enable|role', () => {
     expect(parseTrustArgs(['node', 'add', '--kind', 'gateway', '--label', 'gw', '--owner', 'alice', '--state', '/s'])).toEqual({ command: 'node-add', target: { stateDir: '/s' }, kind: 'gateway', label: 'gw', owner: 'alice' });
     expect(parseTrustArgs(['node', 'owner', ID.toUpperCase(), 'alice', '--state', '/s'])).toEqual({ command: 'node-owner', target: { stateDir: '/s' }, id: ID, owner: 'alice', json: false });
@@ -98,5 +107,25 @@ describe('parseTrustArgs', () => {
     ];
     for (const [args, message] of cases) expect(() => parseTrustArgs(args), args.join(' ')).toThrow(message);
     expect(() => parseTrustArgs(['serve', 'extra'])).toThrow(UsageError);
+  });
+});
+
+describe('serve --database / --database-file', () => {
+  it('takes a PostgreSQL URL or a file, not both, and never repeats a refused URL', () => {
+    expect(parseTrustArgs(['serve', '--database', 'postgres://trust@db.example:5432/trust'])).toMatchObject({ command: 'serve', database: { url: 'postgres://trust@db.example:5432/trust' } });
+    expect(parseTrustArgs(['serve', '--database', 'postgresql://trust@db/trust'])).toMatchObject({ database: { url: 'postgresql://trust@db/trust' } });
+    expect(parseTrustArgs(['serve', '--database-file', '/etc/pia-trust/database'])).toMatchObject({ database: { file: '/etc/pia-trust/database' } });
+    expect(parseTrustArgs(['serve'])).not.toHaveProperty('database');
+    expect(() => parseTrustArgs(['serve', '--database', 'postgres://a@b/c', '--database-file', 'f'])).toThrow(/give --database URL or --database-file FILE, not both/);
+    let error: unknown;
+    try {
+      parseTrustArgs(['serve', '--database', 'mysql://root:hunter2@db/trust']);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/--database: not a PostgreSQL URL; write --database postgres:\/\/USER@HOST:PORT\/DATABASE/);
+    expect((error as Error).message).not.toContain('hunter2');
+    expect(() => parseTrustArgs(['node', 'list', '--database', 'postgres://a@b/c'])).toThrow(/--database does not apply to 'pia-trust node list'/);
   });
 });

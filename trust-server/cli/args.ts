@@ -41,7 +41,12 @@ export interface ServeCommand {
   readonly ticketLifetimeS?: number;
   /** --suite: the PIA suites, preferred first; absent = both in the CPU's order (pia/suite-order.ts). */
   readonly suites?: readonly SuiteId[];
+  /** --database URL or --database-file FILE: the store on PostgreSQL instead of DIR's SQLite file. */
+  readonly database?: DatabaseSource;
 }
+
+/** Where the PostgreSQL URL comes from: the argument, or a 0600 file holding it (database-url.ts). */
+export type DatabaseSource = { readonly url: string } | { readonly file: string };
 
 export type TrustCommand =
   | { readonly command: 'help' }
@@ -61,6 +66,8 @@ export type TrustCommand =
   | { readonly command: 'user-disable' | 'user-enable'; readonly target: ApiTarget; readonly name: string; readonly json: boolean }
   | { readonly command: 'user-role'; readonly target: ApiTarget; readonly name: string; readonly role: AccountRole; readonly json: boolean }
   | { readonly command: 'web-fingerprint'; readonly stateDir: string }
+  | { readonly command: 'policy-export'; readonly target: ApiTarget; readonly out?: string }
+  | { readonly command: 'policy-check' | 'policy-apply'; readonly target: ApiTarget; readonly file: string; readonly json: boolean }
   | { readonly command: 'audit-verify'; readonly file: string }
   | { readonly command: 'audit-tail'; readonly file: string; readonly count: number; readonly json: boolean };
 
@@ -82,6 +89,8 @@ const OPTIONS = {
   'web-key': { type: 'string' },
   'ticket-lifetime': { type: 'string' },
   suite: { type: 'string' },
+  database: { type: 'string' },
+  'database-file': { type: 'string' },
   api: { type: 'string' },
   'token-file': { type: 'string' },
   kind: { type: 'string' },
@@ -146,7 +155,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
   };
   switch (name) {
     case 'serve':
-      only(['state', 'pia', 'admin', 'advertise', 'allow-remote-admin', 'web', 'web-cert', 'web-key', 'ticket-lifetime', 'suite']);
+      only(['state', 'pia', 'admin', 'advertise', 'allow-remote-admin', 'web', 'web-cert', 'web-key', 'ticket-lifetime', 'suite', 'database', 'database-file']);
       positionals(1, 'options only');
       return {
         ...webOptions(v.web, nonEmpty('--web-cert', v['web-cert']), nonEmpty('--web-key', v['web-key'])),
@@ -158,6 +167,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
         allowRemoteAdmin: v['allow-remote-admin'] === true,
         ...(v['ticket-lifetime'] === undefined ? {} : { ticketLifetimeS: ticketLifetime(v['ticket-lifetime']) }),
         ...(v.suite === undefined ? {} : { suites: suiteList(v.suite) }),
+        ...databaseOption(v.database, nonEmpty('--database-file', v['database-file'])),
       };
     case 'node add': {
       only([...CONNECT, 'kind', 'label', 'groups', 'out', 'owner']);
@@ -244,6 +254,20 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
       only([...CONNECT, 'json']);
       positionals(2, 'options only');
       return { command: 'user-list', target: target(), json: v.json === true };
+    case 'policy export': {
+      only([...CONNECT, 'out']);
+      positionals(2, 'options only (--out FILE to write a file)');
+      const out = nonEmpty('--out', v.out);
+      return { command: 'policy-export', target: target(), ...(out === undefined ? {} : { out }) };
+    }
+    case 'policy check':
+    case 'policy apply': {
+      only([...CONNECT, 'json']);
+      const file = pos[2];
+      if (file === undefined || file === '') throw new UsageError(`'pia-trust ${name}' needs the policy file: pia-trust ${name} FILE ('pia-trust policy export --out FILE' writes one to start from)`);
+      positionals(3, 'one policy file');
+      return { command: name === 'policy check' ? 'policy-check' : 'policy-apply', target: target(), file, json: v.json === true };
+    }
     case 'web fingerprint':
       only(['state']);
       positionals(2, 'options only');
@@ -260,7 +284,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
       return { command: 'audit-tail', file, count, json: v.json === true };
     }
     default:
-      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke|owner, grant add|list|remove, user add|list|remove|passwd|disable|enable|role, web fingerprint, audit verify|tail (see 'pia-trust --help')`);
+      throw new UsageError(`unknown command '${name}'; write one of: serve, node add|list|revoke|owner, grant add|list|remove, user add|list|remove|passwd|disable|enable|role, policy export|check|apply, web fingerprint, audit verify|tail (see 'pia-trust --help')`);
   }
 }
 
@@ -345,4 +369,13 @@ function adminEndpoint(text: string, allowRemote: boolean): EndpointArg {
     throw new UsageError(`--admin '${text}': ${e.address} is not a loopback address; the admin API listens on 127.0.0.1 or ::1 unless you add --allow-remote-admin (then front it with TLS: the bearer token would travel in clear)`);
   }
   return e;
+}
+
+/** --database URL | --database-file FILE (not both); the URL is never repeated in a refusal (it may hold a password). */
+function databaseOption(url: string | undefined, file: string | undefined): { database?: DatabaseSource } {
+  if (url !== undefined && file !== undefined) throw new UsageError('give --database URL or --database-file FILE, not both');
+  if (file !== undefined) return { database: { file } };
+  if (url === undefined) return {};
+  if (!/^postgres(ql)?:\/\/./.test(url)) throw new UsageError('--database: not a PostgreSQL URL; write --database postgres://USER@HOST:PORT/DATABASE (the password in --database-file FILE, or PGPASSWORD)');
+  return { database: { url } };
 }

@@ -9,6 +9,7 @@ import { parseTrustArgs, USAGE, UsageError, type TrustCommand } from './args.js'
 import { auditTail, auditVerify } from './audit-commands.js';
 import { ExitCode } from './exit-codes.js';
 import type { TrustIo } from './io.js';
+import { policyCheckOrApply, policyExport } from './policy-commands.js';
 import { runServe } from './serve.js';
 import { webFingerprint } from './web-commands.js';
 import { userAdd, userList, userPasswd, userRemove, userRole, userSetDisabled } from './user-commands.js';
@@ -67,6 +68,12 @@ async function run(c: TrustCommand, io: TrustIo): Promise<number> {
       return userRole(c.target, c.name, c.role, c.json, io);
     case 'web-fingerprint':
       return webFingerprint(c.stateDir, io);
+    case 'policy-export':
+      return policyExport(c.target, c.out, io);
+    case 'policy-check':
+      return policyCheckOrApply(c.target, 'check', c.file, c.json, io);
+    case 'policy-apply':
+      return policyCheckOrApply(c.target, 'apply', c.file, c.json, io);
     case 'audit-verify':
       return auditVerify(c.file, io);
     case 'audit-tail':

@@ -1,7 +1,8 @@
 /**
  * `pia-trust serve`: start the trusted server (server.ts), say where it listens (never a key
  * or the token), log phase-3 events, and stop cleanly on SIGINT/SIGTERM (exit 0). A failure to
- * start → its message (the thing, the problem, the fix) and exit 5.
+ * start → its message (the thing, the problem, the fix) and exit 5; a --database-file that
+ * cannot be used → exit 2; the PostgreSQL database out of reach (--database) → exit 7.
  *
  * Under systemd (NOTIFY_SOCKET; trust-server/systemd/pia-trust.service, Type=notify):
  *  1. READY=1 with a STATUS= line once every listener is up (startTrustServer resolves only
@@ -14,7 +15,9 @@ import { SystemdNotifier, systemClock } from '../../common/index.js';
 import { describeNodeEvent } from '../../pia/node/index.js';
 import { hostPort } from '../admin-http.js';
 import { startTrustServer, type TrustServer } from '../server.js';
+import { StoreError } from '../store/index.js';
 import type { ServeCommand } from './args.js';
+import { DatabaseUrlError, readDatabaseUrl } from './database-url.js';
 import { ExitCode } from './exit-codes.js';
 import type { TrustIo } from './io.js';
 
@@ -25,10 +28,19 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
   };
   const clock = io.clock ?? systemClock();
   const notifier = SystemdNotifier.fromEnv({ env: io.env, clock, log: { info: (m) => log('info', m), warn: (m) => log('warn', m) } });
+  let database: string | undefined;
+  try {
+    database = cmd.database === undefined ? undefined : readDatabaseUrl(cmd.database);
+  } catch (err) {
+    if (!(err instanceof DatabaseUrlError)) throw err;
+    io.stderr.write(`pia-trust serve: ${err.message}\n`);
+    return ExitCode.Usage;
+  }
   let server: TrustServer;
   try {
     server = await startTrustServer({
       stateDir: cmd.stateDir,
+      ...(database === undefined ? {} : { database }),
       pia: cmd.pia,
       admin: cmd.admin,
       ...(cmd.advertise === undefined ? {} : { advertise: cmd.advertise }),
@@ -42,12 +54,14 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
     });
   } catch (err) {
     io.stderr.write(`pia-trust serve: ${err instanceof Error ? err.message : String(err)}\n`);
-    return ExitCode.StartFailed;
+    const cause = err instanceof Error ? err.cause : undefined;
+    return cause instanceof StoreError && cause.kind === 'unavailable' ? ExitCode.DatabaseUnavailable : ExitCode.StartFailed;
   }
   server.node.onEvent((e) => {
     if (e.kind === 'phase3-up' || e.kind === 'phase3-denied' || e.kind === 'phase3-failed' || e.kind === 'sa-up' || e.kind === 'sa-closed') log('info', describeNodeEvent(e));
   });
   const { pia, advertised, adminUrl, paths } = server;
+  if (server.store.engine === 'postgres') log('info', `store: PostgreSQL ${server.store.location}`);
   if (server.firstStart) log('info', `first start: state directory ${paths.dir} created with master key ${paths.masterKey}; back it up apart from the database`);
   log('info', `trusted server ${server.serverId} serving phase 3 on PIA ${hostPort(pia.address, pia.port)} (credentials name ${hostPort(advertised.address, advertised.port)})`);
   if (server.web !== undefined) {

@@ -5,6 +5,7 @@ usage:
   pia-trust serve [--state DIR] [--pia [ADDR]:PORT] [--admin ADDR:PORT] [--advertise [ADDR]:PORT]
                   [--allow-remote-admin] [--web ADDR:PORT [--web-cert FILE --web-key FILE]]
                   [--ticket-lifetime SECONDS] [--suite chacha20,aes-gcm]
+                  [--database URL | --database-file FILE]
       run the phase-3 service on the PIA UDP port (default [::]:4500) and the JSON admin API
       (default 127.0.0.1:4580; a non-loopback --admin needs --allow-remote-admin). The first
       start creates DIR (default /var/lib/pia-trust, mode 0700) with a master key (unless
@@ -18,6 +19,12 @@ usage:
       or a revoked node keeps working on an existing association at most this long.
       --suite: the PIA suites offered and accepted, preferred first (aes-gcm, chacha20);
       default both, in this CPU's order (aes-gcm first with AES instructions), logged at start.
+      --database postgres://USER@HOST:PORT/DATABASE: keep the registry, grants, accounts and
+      reports in PostgreSQL (several servers may share it) instead of DIR's SQLite file; DIR
+      still holds the master key, the admin token and the audit log. The password: in
+      --database-file FILE instead (one line, the whole URL; the file mode 0600), or in
+      PGPASSWORD, never on the command line. The first start creates the tables (the role
+      needs CREATE on the database). Unreachable at start: exit 7.
 
   pia-trust web fingerprint [--state DIR]
       print the SHA-256 fingerprint (AA:BB:...) of DIR's MyNet Manager certificate, for
@@ -57,6 +64,15 @@ usage:
       password ends its open sessions. The last active admin can be neither removed,
       disabled nor demoted.
 
+  pia-trust policy export [--out FILE]
+  pia-trust policy check FILE [--json]
+  pia-trust policy apply FILE [--json]
+      policy as code: groups, owners and grants as one YAML file with a tests: block of
+      "node X may / may not do R on gateway G device D". export writes the server's policy
+      (never over an existing file); check shows the changes apply would make and runs the
+      tests; apply makes the changes in one step, audited, only when every test holds.
+      Through the admin API, like node and grant.
+
   pia-trust audit verify [--state DIR | --file F]
       recompute the audit hash chain; name the first broken record
   pia-trust audit tail [-n N] [--json] [--state DIR | --file F]
@@ -70,4 +86,7 @@ exit codes:
   4  the server refused: invalid input, unknown node, grant or account, the last active
      admin, wrong token
   5  serve could not start: state directory, master key, database or ports
+  6  policy check|apply: a test in the policy file does not hold (apply changed nothing)
+  7  serve --database: the PostgreSQL database cannot be reached (not running, refused the
+     login, no such database)
 `;

@@ -7,13 +7,13 @@
  * the column's foreign key).
  */
 import type Database from 'better-sqlite3';
-import { StoreError } from './errors.js';
-import { unwrapNodeKey, wrapNodeKey, NODE_KEY_BYTES } from './key-wrap.js';
+import { unwrapNodeKey, wrapNodeKey } from './key-wrap.js';
 import type { MasterKey } from './master-key.js';
+import { checkNewNode, corruptNodeKey, duplicateNode, lookupId, noSuchOwner, nodeNotFound } from './node-rules.js';
 import { NODE_COLUMNS, nodeRecord, type NodeRow } from './sqlite-rows.js';
 import type { SynchronousOps } from './ops.js';
 import type { NewNode, NodeRecord } from './types.js';
-import { groupNames, label, nodeIdText, nodeKind, nowText } from './validate.js';
+import { groupNames, nowText } from './validate.js';
 
 export type NodeOps = Pick<SynchronousOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'revokeNode' | 'touchNode' | 'setGroups' | 'setOwner'>;
 
@@ -33,20 +33,10 @@ export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: 
 
   /** The owner's name, checked: an account that exists. */
   const ownerName = (owner: string, nodeText: string): string => {
-    if (typeof owner !== 'string' || accountExists.get(owner) === undefined) {
-      throw new StoreError('invalid', `owner of node ${nodeText}: there is no account "${String(owner).slice(0, 64)}"; add it first (pia-trust user add NAME --role owner) or name an existing one (pia-trust user list)`, 'owner');
-    }
+    if (typeof owner !== 'string' || accountExists.get(owner) === undefined) throw noSuchOwner(owner, nodeText);
     return owner;
   };
 
-  /** A valid node ID in canonical form, or undefined (a lookup of garbage finds nothing). */
-  const lookupId = (id: string): string | undefined => {
-    try {
-      return nodeIdText(id);
-    } catch {
-      return undefined;
-    }
-  };
   const read = (id: string): NodeRecord | undefined => {
     const row = selectNode.get(id);
     return row === undefined ? undefined : nodeRecord(row, selectGroups.all(id).map((g) => g.group_name));
@@ -54,23 +44,16 @@ export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: 
   const mustRead = (id: string): NodeRecord => {
     const canonical = lookupId(id);
     const node = canonical === undefined ? undefined : read(canonical);
-    if (node === undefined) throw new StoreError('not-found', `node ${id} is not registered; list the nodes to find its ID`);
+    if (node === undefined) throw nodeNotFound(id);
     return node;
   };
 
   return {
     addNode(node: NewNode, now: Date): NodeRecord {
-      const id = nodeIdText(node.id);
-      const kind = nodeKind(node.kind);
-      const name = label(node.label);
-      const groups = groupNames(node.groups ?? []);
-      if (node.key.length !== NODE_KEY_BYTES) throw new StoreError('invalid', `key for node ${id} must be ${NODE_KEY_BYTES} bytes (256 bits), got ${node.key.length}`, 'key');
-      const created = nowText(now);
+      const { id, kind, label: name, groups, created } = checkNewNode(node, now);
       return db.transaction(() => {
         const existing = read(id);
-        if (existing !== undefined) {
-          throw new StoreError('conflict', `node ID ${id} is already registered (${existing.kind} "${existing.label}", ${existing.status}); use a new random ID for a new node`);
-        }
+        if (existing !== undefined) throw duplicateNode(id, existing);
         const owner = node.owner === undefined ? null : ownerName(node.owner, id);
         insertNode.run(id, kind, name, 'active', created, wrapNodeKey(master, id, node.key, random), owner);
         for (const g of groups) insertGroup.run(id, g);
@@ -94,9 +77,7 @@ export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: 
       const row = canonical === undefined ? undefined : selectKey.get(canonical);
       if (canonical === undefined || row === undefined) return undefined;
       const key = unwrapNodeKey(master, canonical, row.wrapped_key);
-      if (key === undefined) {
-        throw new StoreError('corrupt', `node ${canonical}: its stored key does not open under the master key for this node ID (the row was altered, or copied from another node); re-enroll the node with a new key`);
-      }
+      if (key === undefined) throw corruptNodeKey(canonical);
       return key;
     },
 

@@ -20,7 +20,7 @@ import { closeSync, constants, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
-import { keyCheckOpens, sealKeyCheck, unwrapNodeKey } from './key-wrap.js';
+import { KEY_CHECK_NAME, settleKeyCheck } from './key-check.js';
 import type { MasterKey } from './master-key.js';
 import { MIGRATIONS, applyMigrations } from './migrations.js';
 import { sqliteAccountOps } from './sqlite-accounts.js';
@@ -29,6 +29,7 @@ import { sqliteNodeOps } from './sqlite-nodes.js';
 import { sqliteReportOps } from './sqlite-reports.js';
 import { asyncSqlite } from './sqlite-async.js';
 import type { TrustStore } from './types.js';
+import { uuidV4 } from './validate.js';
 
 export interface SqliteStoreOptions {
   /** The database file, or ":memory:" (tests). */
@@ -42,8 +43,6 @@ export interface SqliteTrustStore extends TrustStore {
   readonly engine: 'sqlite';
   readonly path: string;
 }
-
-const KEY_CHECK_NAME = 'key_check';
 
 export function openSqliteStore(options: SqliteStoreOptions): SqliteTrustStore {
   const { path, masterKey } = options;
@@ -90,30 +89,10 @@ function createPrivate(path: string): void {
   }
 }
 
-/** Step 4. */
+/** Step 4 (key-check.ts). */
 function checkMasterKey(db: Database.Database, master: MasterKey, path: string, random: (n: number) => Uint8Array): void {
   const row = db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE name = ?').get(KEY_CHECK_NAME);
-  const wrong = new StoreError(
-    'wrong-master-key',
-    `trust database ${path} was created with a different master key: this one does not open it (no node key can be read with it); ` +
-      'start with the master key file or PIA_TRUST_MASTER_KEY this database was created with',
-  );
-  if (row !== undefined) {
-    if (!keyCheckOpens(master, row.value)) throw wrong;
-    return;
-  }
-  // No key check yet: a new database, or one whose check row was lost. Seal one only if no
-  // stored node key contradicts this master key.
-  const first = db.prepare<[], { id: string; wrapped_key: Buffer }>('SELECT id, wrapped_key FROM nodes ORDER BY created, id LIMIT 1').get();
-  if (first !== undefined && unwrapNodeKey(master, first.id, first.wrapped_key) === undefined) throw wrong;
-  db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run(KEY_CHECK_NAME, sealKeyCheck(master, random));
-}
-
-/** RFC 9562 §5.4 layout from 16 random bytes. */
-function uuidV4(bytes: Uint8Array): string {
-  const b = Buffer.from(bytes);
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const first = row === undefined ? db.prepare<[], { id: string; wrapped_key: Buffer }>('SELECT id, wrapped_key FROM nodes ORDER BY created, id LIMIT 1').get() : undefined;
+  const seal = settleKeyCheck(master, path, row?.value, first, random);
+  if (seal !== undefined) db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run(KEY_CHECK_NAME, seal);
 }

@@ -90,3 +90,12 @@ export function nowText(now: Date): string {
   if (!Number.isFinite(now.getTime())) throw invalid('now', 'the clock gave an invalid date');
   return now.toISOString();
 }
+
+/** A random UUID (RFC 9562 §5.4 layout) from 16 random bytes: grant IDs. */
+export function uuidV4(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes);
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
