@@ -23,6 +23,7 @@ afterEach(async () => {
 const C: Endpoint = { address: '2001:db8:c::1', port: 4500 };
 
 interface Setup {
+  readonly aliceIdentity: Parameters<Trio['add']>[2];
   readonly t: Trio;
   readonly a: P3Node;
   readonly b: P3Node;
@@ -58,7 +59,7 @@ async function setup(seed: string): Promise<Setup> {
     closers.push(async () => (await client.close(), await transport.close()));
     return tt.clock.settle(client.request('POST', { to: { address: B.address, port: REVOCATION_PORT }, path: ['pia', 'revocations'], query: [] }, { payload: JSON.stringify(body), contentFormat: format, via: B }));
   };
-  return { t: tt, a, b, endpoint, alice: alice.text, doorGrant, logs, post };
+  return { aliceIdentity: { phase3: { identity: alice.identity, trustServer: S } }, t: tt, a, b, endpoint, alice: alice.text, doorGrant, logs, post };
 }
 
 describe('revocation notices at the gateway (§9.11)', () => {
@@ -89,6 +90,30 @@ describe('revocation notices at the gateway (§9.11)', () => {
     expect(ctx.phase === 3 ? ctx.grants : []).toHaveLength(1);
     expect(s.a.of('peer-closed')).toEqual([]);
     expect(s.endpoint.counters).toMatchObject({ applied: 1, grantsWithdrawn: 1, associationsClosed: 0 });
+  });
+
+  it('a phase 3 that completes after the notice, with a ticket sealed before the change, is closed or narrowed as soon as it is up', async () => {
+    const s = await setup('rev-late');
+    expect((await s.post(s.t.server.node, { v: 1, seq: 1, nodes: [s.alice], grants: [] })).codeText).toBe('2.04');
+    // The test authority never heard of the revocation: it vouches for alice again, as a verdict on the way would.
+    const again = s.t.add('a-again', C, s.aliceIdentity);
+    await s.t.clock.settle(again.node.connect(B).then(() => again.node.phase3Ready(B)).catch(() => undefined));
+    await s.t.settle();
+    expect(again.of('peer-closed')).toMatchObject([{ reason: 'revoked' }]);
+    expect(s.b.node.associationsWith(s.alice)).toEqual([]);
+    expect(s.endpoint.counters.associationsClosed).toBe(2);
+  });
+
+  it('a removed grant is also taken from a phase 3 that completes after the notice', async () => {
+    const s = await setup('rev-late-grant');
+    expect((await s.post(s.t.server.node, { v: 1, seq: 1, nodes: [], grants: [s.doorGrant] })).codeText).toBe('2.04');
+    const again = s.t.add('a-again', C, s.aliceIdentity);
+    await s.t.clock.settle(again.node.connect(B).then(() => again.node.phase3Ready(B)));
+    await again.node.send(B, { srcPort: 5000, dstPort: 5683, payload: Uint8Array.of(3) });
+    await s.t.settle();
+    const ctx = s.b.inbox.at(-1)!.ctx;
+    expect(ctx).toMatchObject({ phase: 3, peer: { address: C.address }, grants: [{ devices: 'rack1-*' }] });
+    expect(ctx.phase === 3 ? ctx.grants : []).toHaveLength(1);
   });
 
   it('refuses anyone but the pinned trusted server: an operator at phase 3 gets 4.03, a phase-2 node 4.01; only counted', async () => {

@@ -17,7 +17,11 @@
  *      policy decides with, §7), the others untouched; the uplink subject's grants (§9.10)
  *      dropped and re-fetched when they held one (`onGrantsWithdrawn` listeners);
  *   6. 2.04, also for a repeat (steps 4–5 are idempotent): the server stops retrying on it.
- *      One log line per new notice (a seq above the last), naming what was done.
+ *      One log line per new notice (a seq above the last), naming what was done;
+ *   7. the notice's nodes and grants are remembered for REMEMBER_MS (the §3 hard limit: no
+ *      phase 3 the server decided before the change outlives it), at most REMEMBERED_MAX of
+ *      each: a phase 3 that completes after the notice with a ticket the server sealed before
+ *      the change (its verdict was on the way) is closed or narrowed as soon as it is up.
  */
 import { CoapCode, CoapOptionNumber, ContentFormat, Messenger, emptyMessage, isRequestCode, piaTransport, readUintOption, uintOption, uriPath, type CoapOption, type CoapTransport, type Inbound } from '../../coap/index.js';
 import type { Clock } from '../../common/index.js';
@@ -31,6 +35,9 @@ import { decodeRevocationNotice, MAX_NOTICE_JSON_BYTES, type RevocationNotice } 
  */
 export const REVOCATION_PORT = 5682;
 export const REVOCATIONS_PATH = ['pia', 'revocations'] as const;
+/** Step 7: how long a notice's nodes and grants are remembered (§3: the SA hard limit), and how many. */
+export const REMEMBER_MS = 180_000;
+export const REMEMBERED_MAX = 1_024;
 
 export interface RevocationEndpointOptions {
   readonly node: PiaNode;
@@ -69,6 +76,10 @@ export class RevocationEndpoint {
   readonly #transport: CoapTransport;
   readonly #messenger: Messenger;
   readonly #withdrawn = new Set<(grantIds: readonly string[]) => void>();
+  /** Step 7: node ID / grant ID → until when (clock ms). */
+  readonly #revokedNodes = new Map<string, number>();
+  readonly #removedGrants = new Map<string, number>();
+  readonly #unlisten: () => void;
   #lastSeq = -1;
 
   constructor(o: RevocationEndpointOptions) {
@@ -76,6 +87,9 @@ export class RevocationEndpoint {
     this.#serverId = o.serverId.toLowerCase();
     this.#transport = piaTransport(o.node, o.port ?? REVOCATION_PORT);
     this.#messenger = new Messenger({ transport: this.#transport, clock: o.clock, ...(o.random === undefined ? {} : { random: o.random }) }, (inbound) => void this.#receive(inbound));
+    this.#unlisten = o.node.onEvent((e) => {
+      if (e.kind === 'phase3-up' && (this.#revokedNodes.size > 0 || this.#removedGrants.size > 0)) void this.#late(e.peer, e.peerId);
+    });
   }
 
   /** Step 5: the uplink subject's grants (subject-grants.ts `withdraw`) listen here. */
@@ -85,6 +99,7 @@ export class RevocationEndpoint {
   }
 
   async close(): Promise<void> {
+    this.#unlisten();
     this.#withdrawn.clear();
     this.#messenger.close();
     await this.#transport.close();
@@ -155,6 +170,9 @@ export class RevocationEndpoint {
     }
     const pairs = node.withdrawGrants(n.grants);
     if (n.grants.length > 0) for (const l of this.#withdrawn) l(n.grants);
+    const until = this.#o.clock.now() + REMEMBER_MS;
+    for (const id of n.nodes) remember(this.#revokedNodes, id, until);
+    for (const id of n.grants) remember(this.#removedGrants, id, until);
     this.counters.applied++;
     this.counters.associationsClosed += closed;
     this.counters.grantsWithdrawn += pairs;
@@ -167,8 +185,27 @@ export class RevocationEndpoint {
     this.#o.log.info(`trusted server (notice ${n.seq}): ${what.join('; ')}`);
   }
 
+  /** Step 7: a phase 3 that came up after a notice, with a ticket sealed before the change. */
+  async #late(peer: { readonly address: string; readonly port: number }, peerId: string): Promise<void> {
+    const now = this.#o.clock.now();
+    for (const m of [this.#revokedNodes, this.#removedGrants]) for (const [id, until] of m) if (until <= now) m.delete(id);
+    const node = this.#o.node;
+    if (this.#revokedNodes.has(peerId.toLowerCase())) {
+      if (await node.closeAssociation(peer, 'revoked')) this.counters.associationsClosed++;
+      return;
+    }
+    if (this.#removedGrants.size > 0) this.counters.grantsWithdrawn += node.withdrawGrants([...this.#removedGrants.keys()]);
+  }
+
   #reject(code: number, text: string): Answer {
     this.counters.rejected++;
     return { code, diagnostic: text };
   }
+}
+
+/** Step 7's bounded memory: the oldest entry goes when full. */
+function remember(m: Map<string, number>, id: string, until: number): void {
+  m.delete(id);
+  m.set(id, until);
+  if (m.size > REMEMBERED_MAX) m.delete(m.keys().next().value ?? '');
 }
