@@ -18,7 +18,7 @@ afterEach(async () => {
   store = undefined;
 });
 
-async function setup(): Promise<{ api: AdminApi; told: Withdrawal[]; st: TrustStore; add(kind: string, label: string): Promise<string> }> {
+function setup(): { api: AdminApi; told: Withdrawal[]; st: TrustStore; add: (kind: string, label: string) => Promise<string> } {
   const st = openSqliteStore({ path: ':memory:', masterKey: MasterKey.fromBytes(randomBytes(32)) });
   store = st;
   const told: Withdrawal[] = [];
@@ -29,7 +29,7 @@ async function setup(): Promise<{ api: AdminApi; told: Withdrawal[]; st: TrustSt
 
 describe('the admin API and revocation notices (§9.11)', () => {
   it('a revoke and a grant removal are told after they commit; a repeated revoke is not', async () => {
-    const { api, told, add } = await setup();
+    const { api, told, add } = setup();
     const gw = await add('gateway', 'gw');
     const op = await add('operator', 'op');
     const grant = ((await api.addGrant({ subject: op, gateway: gw, devices: '*', rights: ['read'] })).body.grant as { id: string }).id;
@@ -40,14 +40,14 @@ describe('the admin API and revocation notices (§9.11)', () => {
   });
 
   it('inside a caller’s own transaction nothing is told (the caller does, after its commit)', async () => {
-    const { api, told, st, add } = await setup();
+    const { api, told, st, add } = setup();
     const op = await add('operator', 'op');
     await st.transaction((tx) => api.revokeNode(op, undefined, tx));
     expect(told).toEqual([]);
   });
 
   it('the grants a policy apply removed are told with their gateway', async () => {
-    const { api, told, add } = await setup();
+    const { api, told, add } = setup();
     const gw = await add('gateway', 'gw');
     const op = await add('operator', 'op');
     const old = ((await api.addGrant({ subject: op, gateway: gw, devices: '*', rights: ['control'] })).body.grant as { id: string }).id;
