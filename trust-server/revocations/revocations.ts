@@ -32,7 +32,12 @@ export function openRevocations(o: { readonly node: PiaNode; readonly clock: Clo
     notifier,
     withdraw: (w) => {
       try {
-        return notifier.withdraw(w);
+        const told = notifier.withdraw(w);
+        const items = [...(w.nodes ?? []).map((n) => `node ${n} revoked`), ...(w.grants ?? []).map((g) => `grant ${g.id} removed`)];
+        const what = items.length <= 4 ? items.join(', ') : `${w.nodes?.length ?? 0} node(s) revoked, ${w.grants?.length ?? 0} grant(s) removed`;
+        const whom = told.length <= 4 ? `gateway(s) ${told.join(', ')}` : `${told.length} gateways`;
+        o.log('info', `${what}: ${told.length === 0 ? 'no gateway holds an association it concerns' : `telling ${whom} now (docs/protocol.md §9.11)`}`);
+        return told;
       } catch (e) {
         o.log('warn', `revocation notices not sent (${e instanceof Error ? e.message : String(e)}); the gateways converge at their next rekey`);
         return [];
