@@ -13,11 +13,9 @@ export const ExitCode = {
   Unreachable: 3,
   /** The server refused the request: invalid input (400), unknown node or grant (404), wrong token (401). */
   Refused: 4,
-  /** `serve` could not start, or the state directory cannot be used (master key, database, ports). */
+  /** `serve` could not start, or the state directory cannot be used (master key, database, ports), including a PostgreSQL database out of reach (--database). */
   StartFailed: 5,
   /** `policy check|apply`: a test in the policy file does not hold (apply changed nothing). */
   PolicyTestsFailed: 6,
-  /** `serve --database`: the PostgreSQL database cannot be reached (refused, timed out, login or database name refused). */
-  DatabaseUnavailable: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

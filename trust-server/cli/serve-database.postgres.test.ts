@@ -4,7 +4,7 @@
  * directory keeping the master key and the token; and every way the database cannot be used
  * at start.
  *
- * Must hold: the password is in no output; a database out of reach at start is exit 7 with a
+ * Must hold: the password is in no output; a database out of reach at start is exit 5 with a
  * message naming the URL without its password and the fix; a --database-file its group or
  * others can read is refused (exit 2, `chmod 600`); a restart finds the same nodes.
  */
@@ -88,27 +88,27 @@ describe('pia-trust serve with a database it cannot use', () => {
     return { code: r.code, out: r.stdout + r.stderr };
   };
 
-  it('nothing listening: exit 7, naming the URL without its password and how to check', async () => {
+  it('nothing listening: exit 5, naming the URL without its password and how to check', async () => {
     const port = await freeTcpPort();
     const { code, out } = await refused(['--database', `postgres://trust:Hush-Hush-99@127.0.0.1:${port}/trust`]);
-    expect(code).toBe(7);
+    expect(code).toBe(5);
     expect(out).toContain(`trust database postgres://trust@127.0.0.1:${port}/trust is unavailable`);
     expect(out).toContain(`pg_isready -h 127.0.0.1 -p ${port}`);
     expect(out).not.toContain('Hush-Hush-99');
   });
 
-  it('a wrong password in the file: exit 7, the login refused, no password shown', async () => {
+  it('a wrong password in the file: exit 5, the login refused, no password shown', async () => {
     const file = databaseFile('wrong.url', cluster.urlOf('postgres').replace(`:${cluster.password}@`, ':Hush-Hush-99@'));
     const { code, out } = await refused(['--database-file', file]);
-    expect(code).toBe(7);
+    expect(code).toBe(5);
     expect(out).toMatch(/refused the login \(password authentication failed for user "pia_test"\)/);
     expect(out).not.toContain('Hush-Hush-99');
     expect(out).not.toContain(cluster.password);
   });
 
-  it('an unknown database: exit 7, naming createdb', async () => {
+  it('an unknown database: exit 5, naming createdb', async () => {
     const { code, out } = await refused(['--database-file', databaseFile('unknown.url', cluster.urlOf('nowhere'))]);
-    expect(code).toBe(7);
+    expect(code).toBe(5);
     expect(out).toContain('createdb -O USER nowhere');
     expect(out).not.toContain(cluster.password);
   });
@@ -121,9 +121,9 @@ describe('pia-trust serve with a database it cannot use', () => {
     expect(out).not.toContain(cluster.password);
   });
 
-  it('--help documents the options and exit code 7', async () => {
+  it('--help documents the options and the database under exit code 5', async () => {
     const help = await cli(['--help']);
     expect(help.stdout).toContain('[--database URL | --database-file FILE]');
-    expect(help.stdout).toMatch(/\n {2}7 {2}serve --database: the PostgreSQL database cannot be reached/);
+    expect(help.stdout).toMatch(/\n {2}5 {2}serve could not start: state directory, master key, ports, or the database \(with\n {5}--database: not running/);
   });
 });

@@ -2,7 +2,7 @@
  * `pia-trust serve`: start the trusted server (server.ts), say where it listens (never a key
  * or the token), log phase-3 events, and stop cleanly on SIGINT/SIGTERM (exit 0). A failure to
  * start → its message (the thing, the problem, the fix) and exit 5; a --database-file that
- * cannot be used → exit 2; the PostgreSQL database out of reach (--database) → exit 7.
+ * cannot be used → exit 2; the PostgreSQL database out of reach (--database) → exit 5, like any failed start.
  *
  * Under systemd (NOTIFY_SOCKET; trust-server/systemd/pia-trust.service, Type=notify):
  *  1. READY=1 with a STATUS= line once every listener is up (startTrustServer resolves only
@@ -15,7 +15,6 @@ import { SystemdNotifier, systemClock } from '../../common/index.js';
 import { describeNodeEvent } from '../../pia/node/index.js';
 import { hostPort } from '../admin-http.js';
 import { startTrustServer, type TrustServer } from '../server.js';
-import { StoreError } from '../store/index.js';
 import type { ServeCommand } from './args.js';
 import { DatabaseUrlError, readDatabaseUrl } from './database-url.js';
 import { ExitCode } from './exit-codes.js';
@@ -54,8 +53,7 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
     });
   } catch (err) {
     io.stderr.write(`pia-trust serve: ${err instanceof Error ? err.message : String(err)}\n`);
-    const cause = err instanceof Error ? err.cause : undefined;
-    return cause instanceof StoreError && cause.kind === 'unavailable' ? ExitCode.DatabaseUnavailable : ExitCode.StartFailed;
+    return ExitCode.StartFailed;
   }
   server.node.onEvent((e) => {
     if (e.kind === 'phase3-up' || e.kind === 'phase3-denied' || e.kind === 'phase3-failed' || e.kind === 'sa-up' || e.kind === 'sa-closed') log('info', describeNodeEvent(e));

@@ -24,7 +24,7 @@ usage:
       still holds the master key, the admin token and the audit log. The password: in
       --database-file FILE instead (one line, the whole URL; the file mode 0600), or in
       PGPASSWORD, never on the command line. The first start creates the tables (the role
-      needs CREATE on the database). Unreachable at start: exit 7.
+      needs CREATE on the database). Unreachable at start: exit 5.
 
   pia-trust web fingerprint [--state DIR]
       print the SHA-256 fingerprint (AA:BB:...) of DIR's MyNet Manager certificate, for
@@ -85,8 +85,7 @@ exit codes:
   3  the admin API cannot be reached (the server is not running, or --api is wrong)
   4  the server refused: invalid input, unknown node, grant or account, the last active
      admin, wrong token
-  5  serve could not start: state directory, master key, database or ports
+  5  serve could not start: state directory, master key, ports, or the database (with
+     --database: not running, refused the login, no such database)
   6  policy check|apply: a test in the policy file does not hold (apply changed nothing)
-  7  serve --database: the PostgreSQL database cannot be reached (not running, refused the
-     login, no such database)
 `;
