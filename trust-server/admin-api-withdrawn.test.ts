@@ -1,7 +1,7 @@
 /**
  * The admin API tells the revocation notifier what it withdrew (docs/protocol.md §9.11), once the
  * change committed: a revoked node, a removed grant with its gateway, the grants a policy apply
- * removed; nothing for a revoke that changed nothing, and nothing when the caller runs the
+ * removed and the nodes it took out of a group; nothing for a revoke that changed nothing, and nothing when the caller runs the
  * operation inside its own transaction (it calls after its commit).
  */
 import { randomBytes } from 'node:crypto';
@@ -53,6 +53,18 @@ describe('the admin API and revocation notices (§9.11)', () => {
     const old = ((await api.addGrant({ subject: op, gateway: gw, devices: '*', rights: ['control'] })).body.grant as { id: string }).id;
     const answer = await api.applyPolicy({ policy: `grants:\n  - subject: ${op}\n    gateway: ${gw}\n    devices: lobby-*\n    rights: [read]\n` });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    expect(told).toEqual([{ grants: [{ id: old, gateway: gw }] }]);
+    expect(told).toEqual([{ grants: [{ id: old, gateway: gw }], nodes: [] }]);
+  });
+
+  it('a node a policy apply takes out of a group is told (its associations are re-checked); one only added to a group is not', async () => {
+    const { api, told, add } = setup();
+    const gw = await add('gateway', 'gw');
+    const leaving = ((await api.addNode({ kind: 'operator', label: 'leaving', groups: ['ops'] })).body.node as { id: string }).id;
+    const joining = await add('operator', 'joining');
+    const grant = `grants:\n  - subject: group:ops\n    gateway: ${gw}\n    devices: "*"\n    rights: [read]\n`;
+    expect((await api.applyPolicy({ policy: `groups:\n  ops: [${leaving}]\n${grant}` })).status).toBe(200);
+    expect(told).toEqual([]); // the group grant added, nobody left a group: nothing withdrawn
+    expect((await api.applyPolicy({ policy: `groups:\n  ops: [${joining}]\n${grant}` })).status).toBe(200);
+    expect(told).toEqual([{ grants: [], nodes: [leaving] }]);
   });
 });

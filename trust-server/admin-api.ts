@@ -223,8 +223,9 @@ export class AdminApi {
 
   #policyDeps(): PolicyApiDeps {
     const { store, audit, now, accessWithdrawn } = this.#d;
-    // The grants an apply removed reach the gateways once it committed (docs/protocol.md §9.11).
-    return { store, audit, now, ...(accessWithdrawn === undefined ? {} : { grantsRemoved: (gs) => accessWithdrawn({ grants: gs.map((g) => ({ id: g.id, gateway: g.gateway })) }) }) };
+    // What an apply withdrew reaches the gateways once it committed (docs/protocol.md §9.11): the
+    // removed grants, and the nodes that left a group (their associations are closed and re-checked).
+    return { store, audit, now, ...(accessWithdrawn === undefined ? {} : { accessWithdrawn: (w) => accessWithdrawn({ grants: w.grants.map((g) => ({ id: g.id, gateway: g.gateway })), nodes: w.nodes }) }) };
   }
 
   auditTail(n: string | null): ApiAnswer {
