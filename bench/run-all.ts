@@ -28,6 +28,8 @@ const BENCHES: Readonly<Record<string, () => Promise<unknown>>> = {
   'console-rss': async () => (await import('./console-rss.js')).main(),
   metrics: async () => (await import('./metrics-scrape.js')).main(),
   'audit-postgres': async () => (await import('./audit-postgres.js')).main(),
+  'trust-fleet': async () => (await import('./trust-fleet.js')).main(),
+  revocation: async () => (await import('./revocation.js')).main(),
 };
 
 const wanted = process.argv.slice(2);

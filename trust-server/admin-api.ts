@@ -17,11 +17,12 @@
  *   words in the admin API, the CLI and MyNet Manager.
  */
 import type { AsyncAuditLog, AuditRecord, AuditVerifyResult } from '../common/audit/index.js';
-import type { NodeRecord, TrustStore, TrustStoreOps } from './store/types.js';
+import type { GrantRecord, NodeRecord, TrustStore, TrustStoreOps } from './store/types.js';
 import { grantInput, InputError, nodeIdInput, nodeInput, ownerBody, tailCount, type NodeInput } from './admin-input.js';
 import { makeCredential, NODE_KEY_BYTES, type Credential } from '../pia/credential/index.js';
 import { newNodeIdText, type RandomBytes } from './node-ids.js';
 import { MAX_TICKET_LIFETIME_S } from '../pia/phase3/index.js';
+import type { Withdrawal } from './revocations/index.js';
 import { grantAuditFields } from './grant-audit.js';
 import { applyPolicyAnswer, checkPolicyAnswer, exportPolicyAnswer, type PolicyApiDeps } from './admin-policy.js';
 import { addAccount, atomically, listAccounts, removeAccount, setAccountDisabled, setAccountPassword, setAccountRole, ADMIN_ACTOR, type Actor } from './admin-accounts.js';
@@ -37,6 +38,12 @@ export interface AdminApiDeps {
   readonly endSessions?: (account: string) => void;
   /** The longest phase-3 ticket the server grants (s; default 600, docs/protocol.md §9.6). */
   readonly ticketLifetimeS?: number;
+  /**
+   * Tells the gateways at once (docs/protocol.md §9.11, revocations/): called after a revoke or
+   * a grant removal committed. A caller that passes its own transaction (`on`) calls it after
+   * its commit instead.
+   */
+  readonly accessWithdrawn?: (w: Withdrawal) => void;
 }
 
 /** What a revocation or a removed grant answers: how long existing associations may keep it. */
@@ -103,16 +110,20 @@ export class AdminApi {
   }
 
   /** POST /api/nodes/:id/revoke: idempotent (a second call changes and logs nothing). */
-  revokeNode(idText: string, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
+  async revokeNode(idText: string, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
     const { store, audit, now } = this.#d;
-    return atomically(store, on, async (tx) => {
+    let revokedId: string | undefined;
+    const answer = await atomically(store, on, async (tx) => {
       const node = await this.#node(tx, idText);
       if (node.kind === 'server') throw new InputError(`node ${node.id} is this trusted server's own identity and cannot be revoked; to retire the server, move its state directory away`);
       if (node.status === 'revoked') return { status: 200, body: { node, changed: false, ...effect(this.ticketLifetimeS) } };
       const revoked = await tx.revokeNode(node.id, now());
       await audit.append('node-revoked', { nodeId: node.id, kind: node.kind, label: node.label, ...actor });
+      revokedId = node.id;
       return { status: 200, body: { node: revoked, changed: true, ...effect(this.ticketLifetimeS) } };
     });
+    if (on === undefined && revokedId !== undefined) this.#d.accessWithdrawn?.({ nodes: [revokedId] });
+    return answer;
   }
 
   /** POST /api/nodes/:id/owner {owner: NAME | null}: audited as node-owner-changed. */
@@ -156,16 +167,20 @@ export class AdminApi {
     });
   }
 
-  removeGrant(id: string, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
+  async removeGrant(id: string, actor: Actor = ADMIN_ACTOR, on?: TrustStoreOps): Promise<ApiAnswer> {
     const { store, audit } = this.#d;
-    return atomically(store, on, async (tx) => {
+    let removed: GrantRecord | undefined;
+    const answer = await atomically(store, on, async (tx) => {
       const grant = (await tx.listGrants()).find((x) => x.id === id);
       const missing = new NotFound(`no grant ${id}; 'pia-trust grant list' shows the grants`);
       if (grant === undefined) throw missing;
       if (!(await tx.removeGrant(id))) throw missing;
       await audit.append('grant-removed', { ...grantAuditFields(grant), ...actor });
+      removed = grant;
       return { status: 200, body: { removed: grant, ...effect(this.ticketLifetimeS) } };
     });
+    if (on === undefined && removed !== undefined) this.#d.accessWithdrawn?.({ grants: [{ id: removed.id, gateway: removed.gateway }] });
+    return answer;
   }
 
   /** Accounts (admin-accounts.ts): only password hashes come in, nothing secret goes out. */
@@ -207,8 +222,10 @@ export class AdminApi {
   }
 
   #policyDeps(): PolicyApiDeps {
-    const { store, audit, now } = this.#d;
-    return { store, audit, now };
+    const { store, audit, now, accessWithdrawn } = this.#d;
+    // What an apply withdrew reaches the gateways once it committed (docs/protocol.md §9.11): the
+    // removed grants, and the nodes that left a group (their associations are closed and re-checked).
+    return { store, audit, now, ...(accessWithdrawn === undefined ? {} : { accessWithdrawn: (w) => accessWithdrawn({ grants: w.grants.map((g) => ({ id: g.id, gateway: g.gateway })), nodes: w.nodes }) }) };
   }
 
   async auditTail(n: string | null): Promise<ApiAnswer> {

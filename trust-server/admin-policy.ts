@@ -7,15 +7,15 @@
  */
 import type { AsyncAuditLog } from '../common/audit/index.js';
 import { InputError } from './admin-input.js';
-import { applyPolicy, checkPolicy, exportPolicy, MAX_POLICY_BYTES, PolicyError, PolicyTestsFailed } from './policy/index.js';
-import type { GrantRecord, TrustStore } from './store/types.js';
+import { applyPolicy, checkPolicy, exportPolicy, MAX_POLICY_BYTES, PolicyError, PolicyTestsFailed, type PolicyWithdrawal } from './policy/index.js';
+import type { TrustStore } from './store/types.js';
 
 export interface PolicyApiDeps {
   readonly store: TrustStore;
   readonly audit: AsyncAuditLog;
   readonly now: () => Date;
-  /** Told of the grants a policy apply removed, once committed. */
-  readonly grantsRemoved?: (grants: readonly GrantRecord[]) => void;
+  /** Told of the access a policy apply withdrew (grants removed, nodes out of a group), once committed. */
+  readonly accessWithdrawn?: (withdrawn: PolicyWithdrawal) => void;
 }
 
 interface Answer {
@@ -34,7 +34,7 @@ export async function checkPolicyAnswer(d: PolicyApiDeps, body: unknown): Promis
 }
 
 export async function applyPolicyAnswer(d: PolicyApiDeps, body: unknown, actor: Readonly<Record<string, string>>): Promise<Answer> {
-  const deps = { ...d, ...(d.grantsRemoved === undefined ? {} : { afterCommit: d.grantsRemoved }) };
+  const deps = { ...d, ...(d.accessWithdrawn === undefined ? {} : { afterCommit: d.accessWithdrawn }) };
   try {
     const report = await asInput(() => applyPolicy(deps, policyText(body), actor));
     return { status: 200, body: { report } };

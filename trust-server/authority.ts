@@ -65,6 +65,8 @@ export interface ServerAuthorityDeps {
   readonly rateLimits?: VouchRateLimitOptions;
   /** The longest ticket granted, 1–600 s (default 600, docs/protocol.md §9.6). */
   readonly ticketLifetimeS?: number;
+  /** A granted vouch (not a request to the server itself), once audited: the revocation tracker (§9.11). */
+  readonly onGranted?: (requester: string, responder: string, lifetimeS: number) => void;
 }
 
 /** What is counted rather than logged (a flood must not grow the audit log, §9.5). */
@@ -88,6 +90,7 @@ export class ServerAuthority implements TrustAuthority {
       grantsFor: (a, b) => grantsBothWays(d.store, nodeIdToText(a), nodeIdToText(b), d.now()),
       audit: async (record) => {
         await d.audit.append(record.event, auditFields(record));
+        if (record.event === 'phase3-granted' && !record.direct) d.onGranted?.(record.requester, record.responder, record.lifetimeS ?? 0);
       },
       random: { bytes: d.random },
       rateLimiter: limiter,

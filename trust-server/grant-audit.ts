@@ -5,8 +5,12 @@
 import type { GrantRecord } from './store/types.js';
 
 export function grantAuditFields(g: GrantRecord): Record<string, string | string[]> {
+  return { grantId: g.id, ...grantContent(g) };
+}
+
+/** What a grant says, without its ID and creation time (as a policy file writes it). */
+export function grantContent(g: Omit<GrantRecord, 'id' | 'created'>): Record<string, string | string[]> {
   return {
-    grantId: g.id,
     subject: g.subject,
     gateway: g.gateway,
     devices: g.devices,

@@ -49,6 +49,7 @@ import { startWebServer } from './web/server.js';
 import { SessionTable } from './web/sessions.js';
 import { loadWebCertificate, type CertificateMaker } from './web/tls.js';
 import { ReportEndpoint, type ReportSink } from './reports/index.js';
+import { openRevocations, VouchTracker, type Revocations } from './revocations/index.js';
 import { openPostgresAuditLog, openPostgresStore, openSqliteStore, StoreError, type GatewayReport, type MasterKey, type NodeRecord, type StoreEngine, type TrustStore } from './store/index.js';
 
 export interface TrustServerOptions {
@@ -107,6 +108,8 @@ export interface TrustServer {
   readonly ticketLifetimeS: number;
   /** /pia/report on the PIA node: gateways' device lists and health (its counters; the newest report per gateway). */
   readonly reports: { readonly endpoint: ReportEndpoint; latest(gatewayId: string): Promise<GatewayReport | undefined> };
+  /** Revocation notices to the gateways (docs/protocol.md §9.11): `withdraw` is the one call for any change that withdraws access. */
+  readonly revocations: Revocations;
   /** MyNet Manager's URL and certificate fingerprint, when --web is on. */
   readonly web?: { readonly url: string; readonly fingerprint: string; readonly certCreated: boolean };
   close(): Promise<void>;
@@ -137,7 +140,8 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     const latches = await FileLatchStore.open({ file: paths.latches, log: warn });
     closers.push(() => latches.flush().catch((e: Error) => warn(`latch store: ${e.message}`)));
     const transport = await (o.openTransport ?? openUdpTransport)({ address: o.pia.address, port: o.pia.port, onError: (e) => warn(`PIA socket: ${e.message}`) });
-    const authority = new ServerAuthority({ store, audit, serverId: self.id, clock, now, random, log: o.log, ticketLifetimeS });
+    const tracker = new VouchTracker();
+    const authority = new ServerAuthority({ store, audit, serverId: self.id, clock, now, random, log: o.log, ticketLifetimeS, onGranted: (a, b, s) => tracker.record(a, b, s, clock.now()) });
     const keyLogPath = o.env.PIA_KEYLOG;
     let node: PiaNode;
     try {
@@ -157,7 +161,9 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       warn(`PIA bound to the wildcard ${hostPort(bound.address, bound.port)}: credentials will name ${hostPort(advertised.address, advertised.port)}, reachable from this host only; pass --advertise ADDR:PORT with the address nodes reach this server at`);
     }
     const sessions = new SessionTable(clock);
-    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id }, endSessions: (name) => void sessions.endAccount(name), ticketLifetimeS });
+    const revocations = openRevocations({ node, clock, tracker, ticketLifetimeS, log: o.log, wallNow: () => now().getTime() });
+    closers.push(() => revocations.close());
+    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id }, endSessions: (name) => void sessions.endAccount(name), ticketLifetimeS, accessWithdrawn: (w) => void revocations.withdraw(w) });
     const http: AdminHttp = await startAdminHttp({ address: o.admin.address, port: o.admin.port, token, api, allowRemote: o.allowRemoteAdmin === true, log: o.log });
     closers.push(() => http.close());
     writeAdminUrl(paths, http.url);
@@ -195,6 +201,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
       store: { engine: store.engine, location: store.location },
       ticketLifetimeS,
       reports,
+      revocations,
       close: closeAll,
     };
   } catch (err) {

@@ -46,6 +46,8 @@ export interface PostgresInstance {
   createDatabase(name: string): Promise<string>;
   /** The URL of database `name` (existing or not) with the superuser's credentials. */
   urlOf(name: string): string;
+  /** The running postmaster's process ID (from postmaster.pid): its children are the backends (benchmarks read their CPU time). */
+  postmasterPid(): number;
   /** SIGKILLs the postmaster: the database is lost mid-run (its backends end with it). */
   kill(): Promise<void>;
   /** Starts the cluster again on the same folder and port (after kill() or stop(false)). */
@@ -122,6 +124,11 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 
   const urlOf = (name: string): string => `postgres://${SUPERUSER}:${password}@127.0.0.1:${port}/${name}`;
+  const postmasterPid = (): number => {
+    const pid = Number.parseInt(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`postmaster.pid in ${data} names no process`);
+    return pid;
+  };
   let stopped = false;
   return {
     url: urlOf('postgres'),
@@ -141,9 +148,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       }
       return urlOf(name);
     },
+    postmasterPid,
     async kill(): Promise<void> {
-      const pid = Number.parseInt(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
-      if (!Number.isInteger(pid) || pid <= 0) throw new Error(`postmaster.pid in ${data} names no process`);
+      const pid = postmasterPid();
       process.kill(pid, 'SIGKILL');
       // Wait for the postmaster to be gone, so start() does not meet it.
       for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 25));

@@ -4,7 +4,6 @@
  * node with phase 3 through an in-process trusted server on [::1], /healthz and /metrics on
  * 127.0.0.1, a clean stop on the abort signal with the audit chain intact.
  */
-import { freeTcpPort, freeUdpPorts } from '../../common/test-support/index.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import { PiaNode, openUdpTransport } from '../../pia/node/index.js';
 import { MemoryTrust } from '../../pia/node/test-support/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
 import { runGatewayCli } from './run-gateway-cli.js';
+import { writeTestGatewayConfig } from './test-support.js';
 
 const DEMO = fileURLToPath(new URL('../config/examples/demo-building.yaml', import.meta.url));
 const tracker = new ProcessTracker();
@@ -90,20 +90,7 @@ describe('pia-gateway --config demo-building.yaml --simulated on real sockets', 
     const key = new Uint8Array(randomBytes(32));
     const gw = trust.register('gateway', 'run test', key);
     writeCredentialFile(join(dir, 'credential.json'), makeCredential({ id: gw.text, kind: 'gateway', label: 'run test' }, key, { address: '127.0.0.1', port: server.local.port, id: nodeIdToText(trust.serverId) }));
-    const coapBase = await freeUdpPorts(10);
-    const piaPort = await freeUdpPorts(1);
-    const adminPort = await freeTcpPort();
-    const file = join(dir, 'gateway.yaml');
-    writeFileSync(
-      file,
-      readFileSync(DEMO, 'utf8')
-        .replace('credential: demo-state/credential.json', 'credential: credential.json')
-        .replace('addressing: auto', 'addressing: loopback')
-        .replace('piaPort: 4500', `piaPort: ${piaPort}`)
-        .replace('coapPort: 5683', `coapPort: ${coapBase}`)
-        .replace('adminListen: 127.0.0.1:9464', `adminListen: 127.0.0.1:${adminPort}`)
-        .replace('stateDir: demo-state', 'stateDir: state'),
-    );
+    const { file, piaPort, coapBase, adminPort } = await writeTestGatewayConfig(dir);
     const stop = new AbortController();
     const run = io(stop.signal);
     const exit = runGatewayCli(['--config', file, '--simulated'], run.io);
@@ -164,19 +151,7 @@ describe('the pia-gateway process under a stand-in for systemd', () => {
     const key = new Uint8Array(randomBytes(32));
     // A trusted server nobody answers at: the gateway starts all the same (its trust check stays pending).
     writeCredentialFile(join(dir, 'credential.json'), makeCredential({ id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301', kind: 'gateway', label: 'process test' }, key, { address: '127.0.0.1', port: 9, id: '3f2504e0-4f89-41d3-9a0c-0305e82c3302' }));
-    const coapBase = await freeUdpPorts(10);
-    const piaPort = await freeUdpPorts(1);
-    const file = join(dir, 'gateway.yaml');
-    writeFileSync(
-      file,
-      readFileSync(DEMO, 'utf8')
-        .replace('credential: demo-state/credential.json', 'credential: credential.json')
-        .replace('addressing: auto', 'addressing: loopback')
-        .replace('piaPort: 4500', `piaPort: ${piaPort}`)
-        .replace('coapPort: 5683', `coapPort: ${coapBase}`)
-        .replace('adminListen: 127.0.0.1:9464', `adminListen: 127.0.0.1:${await freeTcpPort()}`)
-        .replace('stateDir: demo-state', 'stateDir: state'),
-    );
+    const { file } = await writeTestGatewayConfig(dir);
     const manager = await startNotifyManager(tracker, join(dir, 'notify.sock'));
     const gateway = tracker.start(TSX, ['firmware/cli/pia-gateway.ts', '--config', file, '--simulated'], { env: { NOTIFY_SOCKET: manager.socket, WATCHDOG_USEC: '400000' } });
     await gateway.waitFor(/serving 10 device\(s\)/);

@@ -8,22 +8,21 @@
  * back from the hardware, so from the state kept in stateDir/outputs.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditFile } from '../../common/audit/index.js';
 import { ManualClock, systemClock } from '../../common/index.js';
-import { ProcessTracker, TSX, freeTcpPort, freeUdpPorts, type TrackedProcess } from '../../common/test-support/index.js';
+import { ProcessTracker, TSX, type TrackedProcess } from '../../common/test-support/index.js';
 import { CoapClient, piaTransport } from '../../coap/index.js';
 import { makeCredential, writeCredentialFile } from '../../pia/credential/index.js';
 import { MemoryLatchStore } from '../../pia/discovery/index.js';
 import { PiaNode, openUdpTransport } from '../../pia/node/index.js';
 import { MemoryTrust } from '../../pia/node/test-support/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
+import { writeTestGatewayConfig } from './test-support.js';
 
-const DEMO = fileURLToPath(new URL('../config/examples/demo-building.yaml', import.meta.url));
 /** office-lights is the demo file's eighth device: its CoAP port in loopback addressing. */
 const LIGHTS_OFFSET = 7;
 const tracker = new ProcessTracker();
@@ -49,19 +48,7 @@ describe('pia-gateway run: the lights across a restart of the process', () => {
     const key = new Uint8Array(randomBytes(32));
     const gw = trust.register('gateway', 'restart test', key);
     writeCredentialFile(join(dir, 'credential.json'), makeCredential({ id: gw.text, kind: 'gateway', label: 'restart test' }, key, { address: '127.0.0.1', port: server.local.port, id: nodeIdToText(trust.serverId) }));
-    const coapBase = await freeUdpPorts(10);
-    const piaPort = await freeUdpPorts(1);
-    const file = join(dir, 'gateway.yaml');
-    writeFileSync(
-      file,
-      readFileSync(DEMO, 'utf8')
-        .replace('credential: demo-state/credential.json', 'credential: credential.json')
-        .replace('addressing: auto', 'addressing: loopback')
-        .replace('piaPort: 4500', `piaPort: ${piaPort}`)
-        .replace('coapPort: 5683', `coapPort: ${coapBase}`)
-        .replace('adminListen: 127.0.0.1:9464', `adminListen: 127.0.0.1:${await freeTcpPort()}`)
-        .replace('stateDir: demo-state', 'stateDir: state'),
-    );
+    const { file, piaPort, coapBase } = await writeTestGatewayConfig(dir);
     return { dir, file, gatewayId: gw.text, piaPort, coapBase };
   }
 

@@ -19,7 +19,9 @@
  *      is [::1] on loopback;
  *   5. PIA on [PIA address]:piaPort (pia-endpoint.ts; on loopback the socket is [::]:piaPort
  *      with [::1] as our address, so a trusted server on another host is reachable): latch
- *      store, discovery, phase 3;
+ *      store, discovery, phase 3; the trusted server's revocation notices on it
+ *      (revocation-endpoint.ts, docs/protocol.md §9.11: a revoked node's associations closed,
+ *      a removed grant taken from every association, at once);
  *   6. CoAP per device endpoint, plain and over PIA, and the directory of every device at the
  *      gateway's own address over PIA (serve-coap.ts), with the policy (access.ts), the
  *      audit trail (audit-trail.ts: phase 3, and any command that succeeded) and the count of
@@ -56,6 +58,7 @@ import {
   openHardware,
   openPia,
   openRecords,
+  openRevocations,
   openTrustReport,
   openUplink,
   servedDevices,
@@ -97,6 +100,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     // 5. PIA
     const network = o.network ?? udpNetwork();
     const pia = await steps.open('pia', () => openPia(o, credential, addresses, network, wall));
+    const revocations = await steps.open('revocations', () => openRevocations(o, pia, credential.serverId, addresses));
     // 6. CoAP
     const served = servedDevices(config, running.runner, setup);
     const coap = await steps.open('coap', () => serveDevices(o, { served, addresses, pia, network, records, metrics: metricsRef, closing: () => closing }));
@@ -122,7 +126,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         return { name: d.name, kind: d.kind, status: h.status, ...(h.lastError === undefined ? {} : { lastError: h.lastError.message }) };
       });
     const reporter = await steps.open('report', () => openTrustReport(o, pia, trustServer, reportDevices, wall));
-    const uplink = await steps.open('uplink', () => openUplink(o, id, served, { pia, trustServer, trail, wall, closing: () => closing, metrics: metricsRef }));
+    const uplink = await steps.open('uplink', () => openUplink(o, id, served, { pia, trustServer, trail, wall, closing: () => closing, metrics: metricsRef, revocations }));
     const metrics = new GatewayMetrics({
       ...(uplink === undefined ? {} : { uplink: () => uplink.health() }),
       devices: () => devices.map((d) => ({ name: d.name, kind: d.kind, health: d.health(), values: d.device.read(), properties: d.device.describe().properties })),
@@ -167,7 +171,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         // The stop order (module comment), not the reverse of the start: devices first.
         await steps.close('devices');
         await steps.close('uplink').catch((e: unknown) => log.warn(`stop: uplink: ${text(e)}`));
-        for (const step of ['report', 'coap', 'pia', 'own-address', 'addresses', 'admin'] as const) {
+        for (const step of ['report', 'coap', 'revocations', 'pia', 'own-address', 'addresses', 'admin'] as const) {
           await steps.close(step).catch((e: unknown) => log.warn(`stop: ${text(e)}`));
         }
         await steps.close('records');
@@ -191,6 +195,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       audit,
       observers: () => coap.servers.reduce((n, s) => n + s.observerCount, 0),
       report: () => reporter.status(),
+      revocations: () => ({ ...revocations.counters }),
       uplink: () => uplink?.health(),
       health,
       metrics: () => metrics.text(),

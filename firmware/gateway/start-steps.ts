@@ -33,6 +33,7 @@ import type { Endpoint } from '../../pia/node/index.js';
 import { nothingToClose, type Opened } from './steps.js';
 import type { GatewayOptions } from './types.js';
 import { SubjectGrants } from './subject-grants.js';
+import { RevocationEndpoint, REVOCATION_PORT } from './revocation-endpoint.js';
 import { UplinkBridge } from './uplink-bridge.js';
 import { UplinkCommands } from './uplink-commands.js';
 
@@ -43,7 +44,7 @@ export const UPLINK_QUEUE_FILE = 'uplink.db';
 /** Output devices' last commanded states (output-store.ts). */
 export const OUTPUTS_DIR = 'outputs';
 
-export type StepName = 'hardware' | 'audit' | 'devices' | 'records' | 'addresses' | 'own-address' | 'pia' | 'coap' | 'report' | 'uplink' | 'admin';
+export type StepName = 'hardware' | 'audit' | 'devices' | 'records' | 'addresses' | 'own-address' | 'pia' | 'revocations' | 'coap' | 'report' | 'uplink' | 'admin';
 
 export interface Lines {
   debug(m: string): void;
@@ -164,6 +165,16 @@ export async function openPia(o: GatewayOptions, credential: LoadedIdentity, a: 
   return { value: pia, close: () => pia.close() };
 }
 
+/** 5. Notices from the trusted server (docs/protocol.md §9.11): revoked nodes and removed grants, acted on at once. */
+export function openRevocations(o: GatewayOptions, pia: PiaEndpoint, serverId: string, a: Addresses): Opened<RevocationEndpoint> {
+  const clash = a.setup.endpoints.find((e) => e.port === REVOCATION_PORT);
+  if (clash !== undefined) {
+    throw new GatewayStartError(`gateway.coapPort ${o.config.gateway.coapPort} in ${o.config.source.file}: device "${clash.name}" would be served on inner port ${REVOCATION_PORT}, where the trusted server's revocation notices arrive (docs/protocol.md §9.11); set gateway.coapPort to ${REVOCATION_PORT + 1} or above (5683, the CoAP port, is the default)`);
+  }
+  const endpoint = new RevocationEndpoint({ node: pia.node, clock: o.clock, serverId, log: lines(o.logger.child({ component: 'revocations' })), ...(o.random === undefined ? {} : { random: o.random }) });
+  return { value: endpoint, close: () => endpoint.close() };
+}
+
 /** Each configured device with the endpoint it is served at and its policy, in config order. */
 export function servedDevices(config: GatewayConfig, runner: DeviceRunner, setup: AddressingSetup): ServedDevice[] {
   const byName = new Map(runner.devices.map((m) => [m.name, m]));
@@ -256,6 +267,8 @@ export interface UplinkNeeds {
   readonly wall: () => Date;
   readonly closing: () => boolean;
   readonly metrics: { readonly current?: GatewayMetrics };
+  /** Grants the trusted server withdrew (revocation-endpoint.ts): the subject's are re-fetched at once. */
+  readonly revocations?: Pick<RevocationEndpoint, 'onGrantsWithdrawn'>;
 }
 
 /**
@@ -281,6 +294,7 @@ export function openUplink(o: GatewayOptions, gatewayId: string, served: readonl
     return { value: bridge, close: () => bridge.close() };
   }
   const grants = new SubjectGrants({ node: needs.pia.node, trustServer: needs.trustServer, subject, clock: o.clock, log: lines(logger), ...(o.random === undefined ? {} : { random: o.random }) });
+  const unlistenWithdrawn = needs.revocations?.onGrantsWithdrawn((ids) => void grants.withdraw(ids)) ?? nothingToUnlisten;
   const broker = new URL(mqtt.url);
   const commands = new UplinkCommands({
     uplink,
@@ -299,8 +313,10 @@ export function openUplink(o: GatewayOptions, gatewayId: string, served: readonl
     onChange: (l) => grants.onChange(l),
     status: () => ({ subject, grants: grants.status(), commands: { ...commands.counters } }),
   });
-  return { value: bridge, close: async () => (await grants.close(), await bridge.close()) };
+  return { value: bridge, close: async () => (unlistenWithdrawn(), await grants.close(), await bridge.close()) };
 }
+
+function nothingToUnlisten(): void {}
 
 /** 7. The admin HTTP endpoint (/healthz, /metrics) on gateway.adminListen; undefined when disabled (null). */
 export async function openAdmin(o: GatewayOptions, handlers: AdminHandlers): Promise<Opened<AdminServer | undefined>> {

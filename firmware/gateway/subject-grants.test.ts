@@ -62,6 +62,24 @@ describe("the uplink subject's grants", () => {
     expect(changes()).toBe(2);
   });
 
+  it('withdraw (a notice from the trusted server, docs/protocol.md §9.11) drops the grant at once and asks again now', async () => {
+    const { g, s, changes } = await setup();
+    await until(g, () => s.current().grants.length === 1);
+    const id = s.current().grants[0]?.id ?? '';
+    expect(s.withdraw(['some-other-grant'])).toBe(false);
+    expect(changes()).toBe(1);
+    const removed = await g.admin(['grant', 'remove', id]);
+    expect(removed.code, removed.stderr).toBe(0);
+    await g.clock.advance(1_000); // the gateway's own subject grants hear the server's notice and ask again
+    const asked = g.server.reports.endpoint.counters.grantQueries;
+    expect(s.withdraw([id])).toBe(true);
+    expect(s.current().grants).toEqual([]);
+    expect(changes()).toBe(2);
+    await g.clock.advance(1_000);
+    expect(g.server.reports.endpoint.counters.grantQueries).toBeGreaterThan(asked); // re-fetched at once, not at 80 % of the lifetime
+    expect(s.current().grants).toEqual([]);
+  });
+
   it('none is kept beyond its validity while the trusted server is unreachable', async () => {
     const { g, s, warnings } = await setup();
     await until(g, () => s.current().grants.length === 1);

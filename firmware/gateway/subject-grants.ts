@@ -12,7 +12,9 @@
  *      kept only while still valid, a retry after RETRY_FIRST_MS doubling to RETRY_MAX_MS;
  *   4. `onChange` listeners hear of every change of the usable set: an answer that differs, and
  *      each expiry (a timer at the earliest `validS`), so discovery drops a command topic when
- *      its grant ends.
+ *      its grant ends;
+ *   5. `withdraw(ids)`: the trusted server withdrew grants (docs/protocol.md §9.11): those held
+ *      are dropped at once (listeners hear it) and a query goes out now, not at 80 %.
  * Must hold: `current()` never holds a grant beyond its validity (an expired one is gone, also
  * when no query got through); one query in flight at a time; close() stops every timer and
  * the client.
@@ -91,6 +93,18 @@ export class SubjectGrants {
 
   status(): SubjectGrantsStatus {
     return { ...this.#status, grants: this.current().grants.length };
+  }
+
+  /** Step 5: true when a held grant was among `grantIds` (then dropped, and the grants re-fetched now). */
+  withdraw(grantIds: readonly string[]): boolean {
+    const h = this.#held;
+    if (h === undefined || this.#closed || !h.grants.some((g) => grantIds.includes(g.id))) return false;
+    this.#held = { ...h, grants: h.grants.filter((g) => !grantIds.includes(g.id)) };
+    this.#o.log.info(`uplink subject ${this.#o.subject}: the trusted server withdrew grant(s) ${grantIds.join(', ')}; asking it again now`);
+    this.#changed();
+    this.#armExpiry();
+    this.#schedule(0);
+    return true;
   }
 
   onChange(listener: () => void): () => void {

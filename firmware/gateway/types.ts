@@ -14,6 +14,7 @@ import type { UplinkConfig, UplinkHealth } from '../uplink/index.js';
 import type { GatewayHardware, HostHardware } from './hardware.js';
 import type { GatewayNetwork, TrustState } from './pia-endpoint.js';
 import type { ReportStatus } from './trust-report.js';
+import type { RevocationCounters } from './revocation-endpoint.js';
 
 export interface GatewayOptions {
   readonly config: GatewayConfig;
@@ -78,6 +79,8 @@ export interface Gateway {
   observers(): number;
   /** The last report to the trusted server (docs/protocol.md §9.9): when, and how it went. */
   report(): ReportStatus;
+  /** The trusted server's revocation notices (docs/protocol.md §9.11): applied, refused, what they closed. */
+  revocations(): RevocationCounters;
   /** The MQTT uplink's state, queue depth and dropped count; undefined without an mqtt section. */
   uplink(): UplinkHealth | undefined;
   /** The /healthz document. */

@@ -11,7 +11,7 @@ export const ExitCode = {
   Usage: 2,
   /** Unreachable: nothing listens at the gateway's port (ICMP, at once), the gateway does not answer (PIA or CoAP), or it cannot reach the trusted server. */
   Unreachable: 3,
-  /** Not authorized: phase 3 denied by the trusted server (reason 6: not the gateway expected), or the gateway's policy refused (4.01, 4.03). */
+  /** Not authorized: phase 3 denied by the trusted server (reason 6: not the gateway expected), the gateway's policy refused (4.01, 4.03), or the gateway closed the association because the trusted server revoked this operator (CLOSE reason 3). */
   NotAuthorized: 4,
   /** Not found: no such device or resource (4.04, or a name the gateway's listing does not have). */
   NotFound: 5,

@@ -13,13 +13,14 @@
  *     one met for the first time is recorded in the known-gateways file;
  *  4. a CoAP client on an ephemeral inner port, every datagram routed through the gateway's SA;
  *  5. `ask` races each request with --timeout and the signal, and turns CoAP client failures
- *     into exit codes; `close` closes the client, the transport and the node on every path
+ *     into exit codes; `onGatewayClosed` hears the gateway's CLOSE (§6: reason 3 'revoked' when
+ *     the trusted server withdrew this operator's access, §9.11), so a long command ends at once; `close` closes the client, the transport and the node on every path
  *     (the node's CLOSE tells the gateway at once that this operator is gone, §6).
  */
 import { randomInt } from 'node:crypto';
 import { systemClock, type Clock } from '../../common/index.js';
 import { CoapClient, CoapClientError, piaTransport } from '../../coap/index.js';
-import { watchSends, type SendFailure } from '../../pia/node/index.js';
+import { watchSends, type CloseReason, type SendFailure } from '../../pia/node/index.js';
 import { CredentialError, loadIdentity, type LoadedIdentity } from '../../pia/credential/index.js';
 import { MemoryLatchStore } from '../../pia/discovery/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
@@ -38,6 +39,8 @@ export interface Session {
   readonly clock: Clock;
   /** Resolves with `p`, or rejects with a CommandError: CoAP failure, no answer within `timeoutMs` (default --timeout), signal. */
   ask<T>(what: string, p: Promise<T>, timeoutMs?: number): Promise<T>;
+  /** The gateway closed the association (CLOSE, docs/protocol.md §6) with this reason. */
+  onGatewayClosed(listener: (reason: CloseReason) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -120,6 +123,8 @@ export async function openSession(o: SessionOptions, io: PiactlIo): Promise<Sess
     client,
     clock: c.clock,
     ask: (what, p, timeoutMs = o.timeoutMs) => ask(c.clock, io.signal, what, p, timeoutMs),
+    // The node has one peer, the gateway (the trusted server is reached through it, §9.4).
+    onGatewayClosed: (listener) => c.node.onEvent((e) => (e.kind === 'peer-closed' ? listener(e.reason) : undefined)),
     async close() {
       await client.close();
       await transport.close();

@@ -68,8 +68,9 @@ exit codes:
   3    unreachable: nothing listens at the gateway's port (said at once), no answer from the
        gateway (PIA or CoAP), or it cannot reach the trusted server
   4    not authorized: phase 3 denied (the trusted server's reason is printed; reason 6: another
-       node than the gateway expected answered at the endpoint, both are named), or refused by
-       the gateway's policy (4.01, 4.03, with the gateway's reason)
+       node than the gateway expected answered at the endpoint, both are named), refused by
+       the gateway's policy (4.01, 4.03, with the gateway's reason), or the gateway closed the
+       association because the trusted server revoked this operator (watch ends at once)
   5    not found: no such device or resource (4.04)
   6    invalid: the device refused the value or the request (4.00; 4.05 on a read-only property)
   130  interrupted (Ctrl-C, SIGTERM) before the command completed; watch stops with 0

@@ -10,7 +10,9 @@
  *  4. stopping deregisters (GET with Observe 1, §3.6), bounded by --timeout;
  *  5. the observation ends from the other side: an error answer (the device went away: 4.04;
  *     the gateway shuts down: 5.03) → its exit code; an answer without Observe → the resource
- *     is not observable: its value is printed once, exit 6; no answer → exit 3.
+ *     is not observable: its value is printed once, exit 6; no answer → exit 3;
+ *  6. the gateway closes the association with CLOSE reason 3 'revoked' (docs/protocol.md §6,
+ *     §9.11: the trusted server withdrew this operator's access) → ends at once, exit 4, saying so.
  */
 import type { TimerHandle } from '../../common/index.js';
 import type { CoapResponse, ObservationEnd } from '../../coap/index.js';
@@ -31,7 +33,11 @@ type Stop =
   | { readonly kind: 'signal' }
   | { readonly kind: 'silent' }
   | { readonly kind: 'unreadable'; readonly error: unknown }
-  | { readonly kind: 'ended'; readonly end: ObservationEnd };
+  | { readonly kind: 'ended'; readonly end: ObservationEnd }
+  | { readonly kind: 'revoked' };
+
+/** Step 6's message: what happened, and what the operator can do. */
+export const REVOKED_MESSAGE = 'the gateway closed the association: access revoked by the trusted server';
 
 export async function runWatch(cmd: WatchCommand, s: Session, out: Output, signal: AbortSignal): Promise<number> {
   const r = await resolveTarget(s, cmd.target);
@@ -46,6 +52,7 @@ export async function runWatch(cmd: WatchCommand, s: Session, out: Output, signa
       s.clock.clearTimeout(firstTimer);
       signal.removeEventListener('abort', onAbort);
       unlisten();
+      unlistenClosed();
       resolve(why);
     };
     const onAbort = (): void => finish({ kind: 'signal' });
@@ -60,6 +67,7 @@ export async function runWatch(cmd: WatchCommand, s: Session, out: Output, signa
       }
       if (cmd.count !== undefined && ++printed >= cmd.count) finish({ kind: 'count' });
     });
+    const unlistenClosed = s.onGatewayClosed((reason) => (reason === 'revoked' ? finish({ kind: 'revoked' }) : undefined));
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
     void observation.ended.then((end) => finish({ kind: 'ended', end }));
@@ -77,6 +85,9 @@ export async function runWatch(cmd: WatchCommand, s: Session, out: Output, signa
       throw stop.error;
     case 'ended':
       return ended(stop.end, what, r, out);
+    case 'revoked':
+      void observation.cancel().catch(() => undefined); // nothing to deregister with: the association is gone
+      throw new CommandError(ExitCode.NotAuthorized, `${what}: ${REVOKED_MESSAGE} (CLOSE reason 3); ask its administrator for a grant again`);
   }
 }
 

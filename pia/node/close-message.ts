@@ -11,9 +11,10 @@ const CONTROL_VERSION = 1;
 /** §6: the control type of CLOSE (16–22 are phase 3's, §9.2). */
 export const CLOSE_TYPE = 32;
 
-export type CloseReason = 'done' | 'shutting-down' | 'unspecified';
+/** 1 done, 2 shutting down, 3 revoked (access withdrawn by the trusted server, §9.11). */
+export type CloseReason = 'done' | 'shutting-down' | 'revoked' | 'unspecified';
 
-const REASON_CODES: Readonly<Record<Exclude<CloseReason, 'unspecified'>, number>> = { done: 1, 'shutting-down': 2 };
+const REASON_CODES: Readonly<Record<Exclude<CloseReason, 'unspecified'>, number>> = { done: 1, 'shutting-down': 2, revoked: 3 };
 
 export function encodeClose(reason: Exclude<CloseReason, 'unspecified'>): Uint8Array {
   return Uint8Array.of(CONTROL_VERSION, CLOSE_TYPE, REASON_CODES[reason]);
@@ -28,5 +29,5 @@ export function isClose(payload: Uint8Array): boolean {
 export function closeReason(payload: Uint8Array): CloseReason | undefined {
   if (payload.length !== 3) return undefined;
   const code = payload[2];
-  return code === 1 ? 'done' : code === 2 ? 'shutting-down' : 'unspecified';
+  return code === 1 ? 'done' : code === 2 ? 'shutting-down' : code === 3 ? 'revoked' : 'unspecified';
 }

@@ -16,6 +16,7 @@ import type { ConnectOptions, OutboundDatagram, PiaNodeCounters, PiaNodeOptions,
 import type { ControlListener } from './phase3-driver.js';
 import { waitForPhase3 } from './phase3-wait.js';
 import type { Endpoint } from './transport.js';
+import { associationsWith, closeAssociation, withdrawGrants } from './withdraw.js';
 
 export type { DataListener } from './delivery.js';
 export type { EventListener } from './node-core.js';
@@ -101,6 +102,33 @@ export class PiaNode {
     const p = this.#core.table.find(peer);
     if (p?.current === undefined) return Promise.reject(new Error(`PIA control to ${formatEndpoint(peer)}: no SA with this peer; call connect() first`));
     return this.#core.sendControl(p, p.current, payload);
+  }
+
+  /**
+   * The peers phase 3 bound to `nodeId` (UUID text): whose ticket named that node (§9.4). A
+   * gateway asks it when the trusted server revokes a node (docs/protocol.md §9.11).
+   */
+  associationsWith(nodeId: string): PeerEndpoint[] {
+    return associationsWith(this.#core, nodeId);
+  }
+
+  /**
+   * Ends the association with `peer` now: a CLOSE with `reason` on its current pair (§6; 3 =
+   * 'revoked' when the trusted server withdrew the peer's access, §9.11), then every SA with it
+   * dropped and the peer forgotten. Resolves false when there was none.
+   */
+  async closeAssociation(peer: Endpoint, reason: Exclude<CloseReason, 'unspecified'>): Promise<boolean> {
+    const p = this.#core.table.find(peer);
+    if (p === undefined || this.#core.closed) return false;
+    return closeAssociation(this.#core, p, reason);
+  }
+
+  /**
+   * Removes the grants named by `grantIds` from every phase-3 pair's ticket (§9.6, §9.11): the
+   * next datagram's security context (§7) carries only the others. Returns how many pairs changed.
+   */
+  withdrawGrants(grantIds: readonly string[]): number {
+    return withdrawGrants(this.#core, grantIds);
   }
 
   /**

@@ -58,7 +58,8 @@ export class SaPair {
   received = 0;
   /** 2: keyed by a phase-2 exchange; 3: keyed by phase 3 (§9), `phase3` says by whom. */
   readonly phase: 2 | 3;
-  readonly phase3: Phase3Binding | undefined;
+  /** Replaced only to narrow its grants when the trusted server withdraws one (withdraw.ts, §9.11). */
+  phase3: Phase3Binding | undefined;
   /** §5 T of the phase-2 exchange (not secret); undefined on a phase-3 pair. */
   readonly transcript: Uint8Array | undefined;
   /** SPIs and suite, for events and security contexts (one object for the pair's life). */

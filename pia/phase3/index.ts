@@ -71,3 +71,13 @@ export {
 } from './enroll.js';
 export { P3Reason } from './types.js';
 export type { NodeId, NodeKey, NodeKind } from './types.js';
+export {
+  decodeRevocationNotice,
+  encodeRevocationNotice,
+  revocationNotices,
+  MAX_NOTICE_ENTRIES,
+  MAX_NOTICE_JSON_BYTES,
+  NOTICE_VERSION,
+  type NoticeDecoded,
+  type RevocationNotice,
+} from './revocation-notice.js';

@@ -4,31 +4,25 @@
  * active admin kept, and revoke / grant remove naming the server's ticket lifetime (not a
  * figure of the CLI's own: the fixture's server runs with 45 s).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countingHasher } from '../accounts/test-support.js';
-import { cli, startAdminFixture, type AdminFixture, type CliResult } from '../test-support/index.js';
+import { apiArgs, cli, startAdminFixture, type AdminFixture, type CliResult } from '../test-support/index.js';
 
 const LIFETIME_S = 45;
 const PW = 'a-long-enough-passphrase';
 
 let fx: AdminFixture;
-let dir: string;
+let cleanup: () => void;
 let api: string[];
 const hasher = countingHasher().hasher;
 
 beforeEach(async () => {
   fx = await startAdminFixture(() => new Date(), LIFETIME_S);
-  dir = mkdtempSync(join(tmpdir(), 'pia-mynet-cli-'));
-  const tokenFile = join(dir, 'admin-token');
-  writeFileSync(tokenFile, `${fx.token}\n`, { mode: 0o600 });
-  api = ['--api', fx.http.url, '--token-file', tokenFile];
+  ({ args: api, cleanup } = apiArgs(fx, 'pia-mynet-cli-'));
 });
 afterEach(async () => {
   await fx.close();
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 });
 
 const run = (args: readonly string[]): Promise<CliResult> => cli([...args, ...api], {}, { hasher });

@@ -4,28 +4,25 @@
  * and audits it, a failing test or a bad entry changes nothing, and an exported file is the
  * server's policy exactly (checking it again: no change).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countingHasher } from '../accounts/test-support.js';
-import { cli, startAdminFixture, type AdminFixture, type CliResult } from '../test-support/index.js';
+import { apiArgs, cli, startAdminFixture, type AdminFixture, type CliResult } from '../test-support/index.js';
 
 let fx: AdminFixture;
 let dir: string;
+let cleanup: () => void;
 let api: string[];
 const hasher = countingHasher().hasher;
 
 beforeEach(async () => {
   fx = await startAdminFixture();
-  dir = mkdtempSync(join(tmpdir(), 'pia-policy-cli-'));
-  const tokenFile = join(dir, 'admin-token');
-  writeFileSync(tokenFile, `${fx.token}\n`, { mode: 0o600 });
-  api = ['--api', fx.http.url, '--token-file', tokenFile];
+  ({ dir, args: api, cleanup } = apiArgs(fx, 'pia-policy-cli-'));
 });
 afterEach(async () => {
   await fx.close();
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 });
 
 const run = (args: readonly string[]): Promise<CliResult> => cli([...args, ...api], {}, { hasher });

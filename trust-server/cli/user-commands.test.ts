@@ -2,28 +2,26 @@
  * `pia-trust user …` in-process against an in-memory admin API: add/list/passwd/remove, the
  * audit records, every refusal, and the password never in any output, error or record.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countingHasher } from '../accounts/test-support.js';
-import { cli, startAdminFixture, type AdminFixture, type CliResult } from '../test-support/index.js';
+import { apiArgs, cli, startAdminFixture, type AdminFixture, type CliResult } from '../test-support/index.js';
 
 const PW = 'alice-first-passphrase';
 const PW2 = 'alice-second-passphrase';
 
 let fx: AdminFixture;
 let dir: string;
+let cleanup: () => void;
 let api: string[];
 let counted: ReturnType<typeof countingHasher>;
 const outputs: string[] = [];
 
 beforeEach(async () => {
   fx = await startAdminFixture();
-  dir = mkdtempSync(join(tmpdir(), 'pia-user-'));
-  const tokenFile = join(dir, 'admin-token');
-  writeFileSync(tokenFile, `${fx.token}\n`, { mode: 0o600 });
-  api = ['--api', fx.http.url, '--token-file', tokenFile, '--state', join(dir, 'state')];
+  ({ dir, args: api, cleanup } = apiArgs(fx, 'pia-user-'));
+  api.push('--state', join(dir, 'state'));
   counted = countingHasher();
   outputs.length = 0;
 });
@@ -32,7 +30,7 @@ afterEach(async () => {
   const everything = [...outputs, ...fx.audit.lines].join('\n');
   for (const pw of [PW, PW2, 'short-pw', 'as-an-argument-123']) expect(everything).not.toContain(pw);
   await fx.close();
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 });
 
 async function run(args: readonly string[], stdin?: string): Promise<CliResult> {

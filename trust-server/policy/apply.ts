@@ -9,7 +9,8 @@
  *      every change through the same transaction and appends one audit record per change
  *      (node-groups-changed, node-owner-changed, grant-removed, grant-added, with
  *      `via: "policy"` and the file's SHA-256) and one `policy-applied` summary — all or none;
- *   5. after the commit, `afterCommit` is told of the removed grants (the gateways are told).
+ *   5. after the commit, `afterCommit` is told what access was withdrawn: the removed grants, and
+ *      the nodes that left a group (their associations are re-checked: docs/protocol.md §9.11).
  *
  * Must hold: an empty plan changes nothing and appends nothing; the file's text never enters
  * the audit log (only its hash).
@@ -28,8 +29,14 @@ export interface PolicyDeps {
   readonly store: TrustStore;
   readonly audit: AsyncAuditLog;
   readonly now: () => Date;
-  /** After a commit that removed grants (step 5). */
-  readonly afterCommit?: (removed: readonly GrantRecord[]) => void;
+  /** After a commit that withdrew access (step 5). */
+  readonly afterCommit?: (withdrawn: PolicyWithdrawal) => void;
+}
+
+/** Access an applied policy withdrew: grants removed, and nodes that left a group. */
+export interface PolicyWithdrawal {
+  readonly grants: readonly GrantRecord[];
+  readonly nodes: readonly string[];
 }
 
 export interface PolicyReport {
@@ -72,16 +79,17 @@ export async function checkPolicy(d: PolicyDeps, text: string): Promise<PolicyRe
 export async function applyPolicy(d: PolicyDeps, text: string, actor: Readonly<Record<string, string>>): Promise<PolicyReport> {
   const doc = parsePolicy(text);
   const sha256 = sha256Of(text);
-  const { report, removed } = await d.store.transaction(async (tx) => {
+  const { report, withdrawn } = await d.store.transaction(async (tx) => {
     const { plan, outcomes, labelOf } = await evaluate(tx, doc, d.now());
     const dry = toReport(text, plan, outcomes, labelOf, false);
     if (!dry.testsHold) throw new PolicyTestsFailed(dry);
-    if (isEmptyPlan(plan)) return { report: dry, removed: [] };
+    if (isEmptyPlan(plan)) return { report: dry, withdrawn: { grants: [], nodes: [] } };
     await makeChanges(tx, d, plan, { ...actor, via: 'policy', policy: sha256 });
     await d.audit.append('policy-applied', { policy: sha256, groupsChanged: plan.groupChanges.length, ownersChanged: plan.ownerChanges.length, grantsAdded: plan.grantsAdded.length, grantsRemoved: plan.grantsRemoved.length, ...actor });
-    return { report: { ...dry, applied: true }, removed: plan.grantsRemoved };
+    const leftAGroup = plan.groupChanges.filter((c) => c.from.some((g) => !c.to.includes(g))).map((c) => c.node.id);
+    return { report: { ...dry, applied: true }, withdrawn: { grants: plan.grantsRemoved, nodes: leftAGroup } };
   });
-  if (removed.length > 0) d.afterCommit?.(removed);
+  if (withdrawn.grants.length + withdrawn.nodes.length > 0) d.afterCommit?.(withdrawn);
   return report;
 }
 

@@ -7,6 +7,7 @@
  * (export-plan round trip, tested).
  */
 import { Document, isScalar, isSeq } from 'yaml';
+import { grantContent } from '../grant-audit.js';
 import type { NodeRecord } from '../store/index.js';
 import { policyNodes, type PolicyState } from './state.js';
 
@@ -32,14 +33,7 @@ export function exportPolicy(state: PolicyState): string {
   const doc = new Document({
     groups: Object.fromEntries([...groups].sort(([a], [b]) => a.localeCompare(b)).map(([g, ids]) => [g, ids.sort((a, b) => byLabel(nodes.get(a), nodes.get(b)))])),
     owners: Object.fromEntries(owners.map((n) => [n.id, n.owner])),
-    grants: state.grants.map((g) => ({
-      subject: g.subject,
-      gateway: g.gateway,
-      devices: g.devices,
-      rights: [...g.rights],
-      ...(g.notBefore === undefined ? {} : { notBefore: g.notBefore }),
-      ...(g.notAfter === undefined ? {} : { notAfter: g.notAfter }),
-    })),
+    grants: state.grants.map(grantContent),
     tests: [],
   });
   doc.commentBefore = HEADER;

@@ -1,5 +1,8 @@
 /** An admin API on 127.0.0.1 (any free port) over an in-memory store and audit log, for tests. */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMemoryAuditLog, fromSyncAuditLog, type MemoryAuditLog } from '../../common/audit/index.js';
 import { AdminApi } from '../admin-api.js';
 import { startAdminHttp, type AdminHttp } from '../admin-http.js';
@@ -48,4 +51,15 @@ export async function startAdminFixture(now: () => Date = () => new Date(), tick
       await store.close();
     },
   };
+}
+
+/**
+ * The CLI's way to the fixture's admin API: a fresh folder holding its token file (0600) and
+ * the arguments `--api URL --token-file FILE`; `cleanup` removes the folder.
+ */
+export function apiArgs(fx: AdminFixture, prefix: string): { dir: string; args: string[]; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const tokenFile = join(dir, 'admin-token');
+  writeFileSync(tokenFile, `${fx.token}\n`, { mode: 0o600 });
+  return { dir, args: ['--api', fx.http.url, '--token-file', tokenFile], cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
