@@ -47,6 +47,7 @@ import {
 } from '../pia/phase3/index.js';
 import type { NodeId } from '../pia/phase3/index.js';
 import { enrollmentDecider } from './enrollment.js';
+import { LastSeenCoalescer, type LastSeenOptions } from './last-seen.js';
 import type { RandomBytes } from './node-ids.js';
 import { StoreError } from './store/errors.js';
 import type { GrantRecord, TrustStore } from './store/types.js';
@@ -67,6 +68,8 @@ export interface ServerAuthorityDeps {
   readonly ticketLifetimeS?: number;
   /** A granted vouch (not a request to the server itself), once audited: the revocation tracker (§9.11). */
   readonly onGranted?: (requester: string, responder: string, lifetimeS: number) => void;
+  /** How often a node's "last seen" is written at most (default once a minute per node: last-seen.ts). */
+  readonly lastSeen?: LastSeenOptions;
 }
 
 /** What is counted rather than logged (a flood must not grow the audit log, §9.5). */
@@ -85,6 +88,7 @@ export class ServerAuthority implements TrustAuthority {
   constructor(d: ServerAuthorityDeps) {
     this.#d = d;
     const limiter = new VouchRateLimiter(d.clock, d.rateLimits);
+    const lastSeen = new LastSeenCoalescer((id, now) => d.store.touchNode(id, now), d.lastSeen);
     this.#deps = {
       lookupNode: (id) => lookupNode(d.store, id),
       grantsFor: (a, b) => grantsBothWays(d.store, nodeIdToText(a), nodeIdToText(b), d.now()),
@@ -94,7 +98,7 @@ export class ServerAuthority implements TrustAuthority {
       },
       random: { bytes: d.random },
       rateLimiter: limiter,
-      touch: (id) => d.store.touchNode(nodeIdToText(id), d.now()),
+      touch: (id) => lastSeen.touch(nodeIdToText(id), d.now()),
       server: { id: nodeIdFromText(d.serverId), label: d.serverLabel ?? 'trusted server' },
       clock: d.clock,
       count: (what) => this.#count(what),

@@ -15,7 +15,7 @@
 import { canonicalNode, canonicalSubject, checkEnrollment, checkGrantNodes, checkNewGrant, enrollmentConflict, enrollmentNodeMissing, GRANT_COLUMNS } from './grant-rules.js';
 import { StoreError } from './errors.js';
 import { readNode, shareNodes } from './pg-nodes.js';
-import type { PgContext } from './pg-session.js';
+import { prepared, type PgContext } from './pg-session.js';
 import { enrollmentRecord, grantRecord, type EnrollmentRow, type GrantRow } from './sqlite-rows.js';
 import type { EnrollmentRecord, GrantRecord, NewGrant, TrustStoreOps } from './types.js';
 import { nodeIdText, nowText } from './validate.js';
@@ -33,10 +33,10 @@ export function pgGrantOps(ctx: PgContext, newId: () => string): PgGrantOps {
         const subject = g.subject.kind === 'node' ? await readNode(q, g.subject.text) : undefined;
         checkGrantNodes(g, subject, await readNode(q, g.gatewayId));
         const row = (
-          await q.query<GrantRow>(
+          await q.query<GrantRow>(prepared(
             `INSERT INTO grants (${GRANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${GRANT_COLUMNS}`,
             [newId(), g.subject.text, g.gatewayId, g.devices, g.rights, g.notBefore ?? null, g.notAfter ?? null, g.created],
-          )
+          ))
         ).rows[0];
         if (row === undefined) throw new StoreError('corrupt', 'a new grant vanished after insert');
         return grantRecord(row);
@@ -44,16 +44,16 @@ export function pgGrantOps(ctx: PgContext, newId: () => string): PgGrantOps {
     },
 
     async removeGrant(id: string): Promise<boolean> {
-      return ((await ctx.q.query('DELETE FROM grants WHERE id = $1', [id.toLowerCase()])).rowCount ?? 0) > 0;
+      return ((await ctx.q.query(prepared('DELETE FROM grants WHERE id = $1', [id.toLowerCase()]))).rowCount ?? 0) > 0;
     },
 
     async listGrants(filter: { subject?: string; gateway?: string } = {}): Promise<GrantRecord[]> {
       const subject = filter.subject === undefined ? null : canonicalSubject(filter.subject);
       const gateway = filter.gateway === undefined ? null : nodeIdText(filter.gateway, 'gateway');
-      const rows = await ctx.q.query<GrantRow>(
+      const rows = await ctx.q.query<GrantRow>(prepared(
         `SELECT ${GRANT_COLUMNS} FROM grants WHERE ($1::text IS NULL OR subject = $1) AND ($2::text IS NULL OR gateway = $2) ORDER BY created, id`,
         [subject, gateway],
-      );
+      ));
       return rows.rows.map(grantRecord);
     },
 
@@ -61,7 +61,7 @@ export function pgGrantOps(ctx: PgContext, newId: () => string): PgGrantOps {
       const node = canonicalNode(subjectId, 'subject');
       const gateway = canonicalNode(gatewayId, 'gateway');
       if (node === undefined || gateway === undefined) return [];
-      const rows = await ctx.q.query<GrantRow>(
+      const rows = await ctx.q.query<GrantRow>(prepared(
         `SELECT ${GRANT_COLUMNS} FROM grants
            WHERE gateway = $2
              AND (subject = $1 OR subject IN (SELECT 'group:' || group_name FROM node_groups WHERE node_id = $1))
@@ -69,14 +69,14 @@ export function pgGrantOps(ctx: PgContext, newId: () => string): PgGrantOps {
              AND (not_after IS NULL OR $3 < not_after)
            ORDER BY created, id`,
         [node, gateway, nowText(now)],
-      );
+      ));
       return rows.rows.map(grantRecord);
     },
 
     async findEnrollment(stationId: string, requestKey: string): Promise<EnrollmentRecord | undefined> {
       const station = canonicalNode(stationId, 'stationId');
       if (station === undefined) return undefined;
-      const row = (await ctx.q.query<EnrollmentRow>(SELECT_ENROLLMENT, [station, requestKey])).rows[0];
+      const row = (await ctx.q.query<EnrollmentRow>(prepared(SELECT_ENROLLMENT, [station, requestKey]))).rows[0];
       return row === undefined ? undefined : enrollmentRecord(row);
     },
 
@@ -84,12 +84,12 @@ export function pgGrantOps(ctx: PgContext, newId: () => string): PgGrantOps {
       const checked = checkEnrollment(record);
       return ctx.atomic(async (q) => {
         await shareNodes(q, [checked.stationId, checked.nodeId]);
-        const present = new Set((await q.query<{ id: string }>('SELECT id FROM nodes WHERE id = ANY($1::text[])', [[checked.stationId, checked.nodeId]])).rows.map((r) => r.id));
+        const present = new Set((await q.query<{ id: string }>(prepared('SELECT id FROM nodes WHERE id = ANY($1::text[])', [[checked.stationId, checked.nodeId]]))).rows.map((r) => r.id));
         for (const [field, id] of [['stationId', checked.stationId], ['nodeId', checked.nodeId]] as const) {
           if (!present.has(id)) throw enrollmentNodeMissing(field, id);
         }
-        await q.query('INSERT INTO enrollments (station_id, request_key, node_id) VALUES ($1, $2, $3) ON CONFLICT (station_id, request_key) DO NOTHING', [checked.stationId, checked.requestKey, checked.nodeId]);
-        const existing = (await q.query<EnrollmentRow>(SELECT_ENROLLMENT, [checked.stationId, checked.requestKey])).rows[0];
+        await q.query(prepared('INSERT INTO enrollments (station_id, request_key, node_id) VALUES ($1, $2, $3) ON CONFLICT (station_id, request_key) DO NOTHING', [checked.stationId, checked.requestKey, checked.nodeId]));
+        const existing = (await q.query<EnrollmentRow>(prepared(SELECT_ENROLLMENT, [checked.stationId, checked.requestKey]))).rows[0];
         if (existing === undefined) throw new StoreError('corrupt', `station ${checked.stationId} request ${checked.requestKey}: the enrollment record vanished after insert`);
         if (existing.node_id !== checked.nodeId) throw enrollmentConflict(checked, existing.node_id);
       });
