@@ -185,11 +185,9 @@ function optional(s: AuthoritySource): { transcript?: Uint8Array; dhSecret?: Uin
 
 /** The registry's view of a node, its key as an HMAC oracle (§9.1); the raw bytes wiped. */
 export async function lookupNode(store: TrustStore, id: NodeId): Promise<RegisteredNode | undefined> {
-  const text = nodeIdToText(id);
-  const node = await store.getNode(text);
-  if (node === undefined) return undefined;
-  const raw = await store.nodeKey(text);
-  if (raw === undefined) return undefined;
+  const found = await store.nodeWithKey(nodeIdToText(id)); // one read: record and key
+  if (found === undefined) return undefined;
+  const { node, key: raw } = found;
   try {
     return { kind: node.kind, status: node.status, label: node.label, key: fileNodeKey(raw) };
   } finally {
@@ -203,15 +201,7 @@ export async function lookupNode(store: TrustStore, id: NodeId): Promise<Registe
  * its operator). `validS` counts to notAfter on the server's clock.
  */
 export async function grantsBothWays(store: TrustStore, a: string, b: string, now: Date): Promise<GrantOffer[]> {
-  const seen = new Set<string>();
-  const out: GrantOffer[] = [];
-  const [there, back] = [await store.grantsFor(a, b, now), await store.grantsFor(b, a, now)];
-  for (const g of [...there, ...back]) {
-    if (seen.has(g.id)) continue;
-    seen.add(g.id);
-    out.push(offer(g, now));
-  }
-  return out;
+  return (await store.grantsBetween(a, b, now)).map((g) => offer(g, now)); // one read, each grant once
 }
 
 /** The grants `subject` holds on `gateway` (one way only: a gateway's query for its uplink's subject, docs/protocol.md §9.10). */

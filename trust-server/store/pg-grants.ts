@@ -12,7 +12,7 @@
  * groups, whose gateway is the one asked, and whose window holds `now` (notBefore ≤ now <
  * notAfter); the times are canonical text in the "C" collation, so text order is time order.
  */
-import { canonicalNode, canonicalSubject, checkEnrollment, checkGrantNodes, checkNewGrant, enrollmentConflict, enrollmentNodeMissing, GRANT_COLUMNS } from './grant-rules.js';
+import { bothWays, canonicalNode, canonicalSubject, checkEnrollment, checkGrantNodes, checkNewGrant, enrollmentConflict, enrollmentNodeMissing, GRANT_COLUMNS } from './grant-rules.js';
 import { StoreError } from './errors.js';
 import { readNode, shareNodes } from './pg-nodes.js';
 import { prepared, type PgContext } from './pg-session.js';
@@ -20,7 +20,18 @@ import { enrollmentRecord, grantRecord, type EnrollmentRow, type GrantRow } from
 import type { EnrollmentRecord, GrantRecord, NewGrant, TrustStoreOps } from './types.js';
 import { nodeIdText, nowText } from './validate.js';
 
-export type PgGrantOps = Pick<TrustStoreOps, 'addGrant' | 'removeGrant' | 'listGrants' | 'grantsFor' | 'findEnrollment' | 'recordEnrollment'>;
+export type PgGrantOps = Pick<TrustStoreOps, 'addGrant' | 'removeGrant' | 'listGrants' | 'grantsFor' | 'grantsBetween' | 'findEnrollment' | 'recordEnrollment'>;
+
+/** The grants subject $1 (or one of its groups) holds on gateway $2, valid at $3. */
+const ONE_WAY = (subject: string, gateway: string, way: number): string => `
+  SELECT ${GRANT_COLUMNS}, ${way} AS way FROM grants
+   WHERE gateway = ${gateway}
+     AND (subject = ${subject} OR subject IN (SELECT 'group:' || group_name FROM node_groups WHERE node_id = ${subject}))
+     AND (not_before IS NULL OR not_before <= $3)
+     AND (not_after IS NULL OR $3 < not_after)`;
+const GRANTS_FOR = `${ONE_WAY('$1', '$2', 0)} ORDER BY created, id`;
+/** Both ways in one statement: $1 on $2, then $2 on $1. */
+const GRANTS_BETWEEN = `${ONE_WAY('$1', '$2', 0)} UNION ALL ${ONE_WAY('$2', '$1', 1)} ORDER BY way, created, id`;
 
 const SELECT_ENROLLMENT = 'SELECT station_id, request_key, node_id FROM enrollments WHERE station_id = $1 AND request_key = $2';
 
@@ -61,16 +72,15 @@ export function pgGrantOps(ctx: PgContext, newId: () => string): PgGrantOps {
       const node = canonicalNode(subjectId, 'subject');
       const gateway = canonicalNode(gatewayId, 'gateway');
       if (node === undefined || gateway === undefined) return [];
-      const rows = await ctx.q.query<GrantRow>(prepared(
-        `SELECT ${GRANT_COLUMNS} FROM grants
-           WHERE gateway = $2
-             AND (subject = $1 OR subject IN (SELECT 'group:' || group_name FROM node_groups WHERE node_id = $1))
-             AND (not_before IS NULL OR not_before <= $3)
-             AND (not_after IS NULL OR $3 < not_after)
-           ORDER BY created, id`,
-        [node, gateway, nowText(now)],
-      ));
-      return rows.rows.map(grantRecord);
+      return (await ctx.q.query<GrantRow>(prepared(GRANTS_FOR, [node, gateway, nowText(now)]))).rows.map(grantRecord);
+    },
+
+    async grantsBetween(aId: string, bId: string, now: Date): Promise<GrantRecord[]> {
+      const a = canonicalNode(aId, 'subject');
+      const b = canonicalNode(bId, 'gateway');
+      if (a === undefined || b === undefined) return [];
+      const rows = (await ctx.q.query<GrantRow & { way: number }>(prepared(GRANTS_BETWEEN, [a, b, nowText(now)]))).rows;
+      return bothWays(rows.filter((r) => r.way === 0).map(grantRecord), rows.filter((r) => r.way === 1).map(grantRecord));
     },
 
     async findEnrollment(stationId: string, requestKey: string): Promise<EnrollmentRecord | undefined> {

@@ -13,10 +13,10 @@ import type { MasterKey } from './master-key.js';
 import { checkNewNode, corruptNodeKey, duplicateNode, lookupId, noSuchOwner, nodeNotFound } from './node-rules.js';
 import { prepared, type PgContext, type Queryable } from './pg-session.js';
 import { nodeRecord, type NodeRow } from './sqlite-rows.js';
-import type { NewNode, NodeRecord, TrustStoreOps } from './types.js';
+import type { NewNode, NodeRecord, NodeWithKey, TrustStoreOps } from './types.js';
 import { groupNames, nowText } from './validate.js';
 
-export type PgNodeOps = Pick<TrustStoreOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'revokeNode' | 'touchNode' | 'setGroups' | 'setOwner'>;
+export type PgNodeOps = Pick<TrustStoreOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'nodeWithKey' | 'revokeNode' | 'touchNode' | 'setGroups' | 'setOwner'>;
 
 const SELECT_NODES = `
   SELECT n.id, n.kind, n.label, n.status, n.created, n.last_seen, n.revoked_at, n.owner,
@@ -24,6 +24,13 @@ const SELECT_NODES = `
     FROM nodes n LEFT JOIN node_groups g ON g.node_id = n.id`;
 
 type NodeGroupsRow = NodeRow & { groups: string[] };
+
+/** One node with its groups and its wrapped key (phase 3's one read per node). */
+const SELECT_NODE_WITH_KEY = `
+  SELECT n.id, n.kind, n.label, n.status, n.created, n.last_seen, n.revoked_at, n.owner, n.wrapped_key,
+         COALESCE(array_agg(g.group_name) FILTER (WHERE g.group_name IS NOT NULL), '{}') AS groups
+    FROM nodes n LEFT JOIN node_groups g ON g.node_id = n.id
+   WHERE n.id = $1 GROUP BY n.id`;
 
 /** The node `id` (canonical), or undefined. */
 export async function readNode(q: Queryable, id: string): Promise<NodeRecord | undefined> {
@@ -42,6 +49,11 @@ export function pgNodeOps(ctx: PgContext, master: MasterKey, random: ((n: number
     const node = canonical === undefined ? undefined : await readNode(q, canonical);
     if (node === undefined) throw nodeNotFound(id);
     return node;
+  };
+  const unwrap = (canonical: string, wrapped: Buffer): Uint8Array => {
+    const key = unwrapNodeKey(master, canonical, wrapped);
+    if (key === undefined) throw corruptNodeKey(canonical);
+    return key;
   };
   /** The owner's name, checked (an existing account) and locked FOR SHARE. */
   const ownerName = async (q: Queryable, owner: string, nodeText: string): Promise<string> => {
@@ -82,10 +94,17 @@ export function pgNodeOps(ctx: PgContext, master: MasterKey, random: ((n: number
       const canonical = lookupId(id);
       if (canonical === undefined) return undefined;
       const row = (await ctx.q.query<{ wrapped_key: Buffer }>(prepared('SELECT wrapped_key FROM nodes WHERE id = $1', [canonical]))).rows[0];
+      return row === undefined ? undefined : unwrap(canonical, row.wrapped_key);
+    },
+
+    async nodeWithKey(id: string): Promise<NodeWithKey | undefined> {
+      const canonical = lookupId(id);
+      if (canonical === undefined) return undefined;
+      const row = (await ctx.q.query<NodeGroupsRow & { wrapped_key: Buffer }>(prepared(SELECT_NODE_WITH_KEY, [canonical]))).rows[0];
       if (row === undefined) return undefined;
-      const key = unwrapNodeKey(master, canonical, row.wrapped_key);
-      if (key === undefined) throw corruptNodeKey(canonical);
-      return key;
+      const key = unwrap(canonical, row.wrapped_key);
+      row.wrapped_key.fill(0);
+      return { node: nodeRecord(row, row.groups), key };
     },
 
     revokeNode(id: string, now: Date): Promise<NodeRecord> {

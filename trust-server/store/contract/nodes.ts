@@ -26,6 +26,19 @@ export function nodeContract(c: Contract): void {
       expect(await store.getNode('not-a-uuid')).toBeUndefined();
     });
 
+    it('nodeWithKey: the record and the key in one read; undefined for an unknown or malformed ID', async () => {
+      const store = await c.fresh();
+      const alice = newNode('operator', 'alice', ['ops']);
+      const rec = await store.addNode(alice, t0);
+      const found = await store.nodeWithKey(alice.id.toUpperCase());
+      expect(found?.node).toEqual(rec);
+      expect(Buffer.from(found!.key).equals(alice.key)).toBe(true);
+      await store.revokeNode(alice.id, at('2025-03-01T09:00:00Z'));
+      expect((await store.nodeWithKey(alice.id))?.node.status).toBe('revoked');
+      expect(await store.nodeWithKey(randomUUID())).toBeUndefined();
+      expect(await store.nodeWithKey('not-a-uuid')).toBeUndefined();
+    });
+
     it('refuses a duplicate ID with a clear conflict', async () => {
       const store = await c.fresh();
       const alice = newNode('operator', 'alice');
