@@ -88,7 +88,7 @@ export class ServerAuthority implements TrustAuthority {
   constructor(d: ServerAuthorityDeps) {
     this.#d = d;
     const limiter = new VouchRateLimiter(d.clock, d.rateLimits);
-    const lastSeen = new LastSeenCoalescer((id, now) => d.store.touchNode(id, now), d.lastSeen);
+    const lastSeen = new LastSeenCoalescer((ids, now) => d.store.touchNodes(ids, now), d.lastSeen);
     this.#deps = {
       lookupNode: (id) => lookupNode(d.store, id),
       grantsFor: (a, b) => grantsBothWays(d.store, nodeIdToText(a), nodeIdToText(b), d.now()),

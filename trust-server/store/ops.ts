@@ -15,6 +15,7 @@ const NAMES: Readonly<Record<keyof TrustStoreOps, true>> = {
   nodeWithKey: true,
   revokeNode: true,
   touchNode: true,
+  touchNodes: true,
   setGroups: true,
   setOwner: true,
   addGrant: true,

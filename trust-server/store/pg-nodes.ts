@@ -16,7 +16,7 @@ import { nodeRecord, type NodeRow } from './sqlite-rows.js';
 import type { NewNode, NodeRecord, NodeWithKey, TrustStoreOps } from './types.js';
 import { groupNames, nowText } from './validate.js';
 
-export type PgNodeOps = Pick<TrustStoreOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'nodeWithKey' | 'revokeNode' | 'touchNode' | 'setGroups' | 'setOwner'>;
+export type PgNodeOps = Pick<TrustStoreOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'nodeWithKey' | 'revokeNode' | 'touchNode' | 'touchNodes' | 'setGroups' | 'setOwner'>;
 
 const SELECT_NODES = `
   SELECT n.id, n.kind, n.label, n.status, n.created, n.last_seen, n.revoked_at, n.owner,
@@ -118,6 +118,11 @@ export function pgNodeOps(ctx: PgContext, master: MasterKey, random: ((n: number
     async touchNode(id: string, now: Date): Promise<void> {
       const canonical = lookupId(id);
       if (canonical !== undefined) await ctx.q.query(prepared('UPDATE nodes SET last_seen = $1 WHERE id = $2', [nowText(now), canonical]));
+    },
+
+    async touchNodes(ids: readonly string[], now: Date): Promise<void> {
+      const canonical = ids.map(lookupId).filter((id): id is string => id !== undefined);
+      if (canonical.length > 0) await ctx.q.query(prepared('UPDATE nodes SET last_seen = $1 WHERE id = ANY($2::text[])', [nowText(now), canonical]));
     },
 
     setGroups(id: string, groups: readonly string[]): Promise<NodeRecord> {

@@ -15,7 +15,7 @@ import type { SynchronousOps } from './ops.js';
 import type { NewNode, NodeRecord, NodeWithKey } from './types.js';
 import { groupNames, nowText } from './validate.js';
 
-export type NodeOps = Pick<SynchronousOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'nodeWithKey' | 'revokeNode' | 'touchNode' | 'setGroups' | 'setOwner'>;
+export type NodeOps = Pick<SynchronousOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'nodeWithKey' | 'revokeNode' | 'touchNode' | 'touchNodes' | 'setGroups' | 'setOwner'>;
 
 export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: ((n: number) => Uint8Array) | undefined): NodeOps {
   const selectNode = db.prepare<[string], NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE id = ?`);
@@ -102,6 +102,16 @@ export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: 
     touchNode(id: string, now: Date): void {
       const canonical = lookupId(id);
       if (canonical !== undefined) touch.run(nowText(now), canonical);
+    },
+
+    touchNodes(ids: readonly string[], now: Date): void {
+      const t = nowText(now);
+      db.transaction(() => {
+        for (const id of ids) {
+          const canonical = lookupId(id);
+          if (canonical !== undefined) touch.run(t, canonical);
+        }
+      })();
     },
 
     setGroups(id: string, groups: readonly string[]): NodeRecord {

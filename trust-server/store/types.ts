@@ -129,6 +129,8 @@ export interface TrustStoreOps {
   nodeWithKey(id: string): Promise<NodeWithKey | undefined>;
   revokeNode(id: string, now: Date): Promise<NodeRecord>;
   touchNode(id: string, now: Date): Promise<void>;
+  /** `touchNode` for several nodes in one write (unknown or malformed IDs are skipped). */
+  touchNodes(ids: readonly string[], now: Date): Promise<void>;
   setGroups(id: string, groups: readonly string[]): Promise<NodeRecord>;
   /** Sets or clears (undefined) the owning account; the account must exist. */
   setOwner(id: string, owner: string | undefined): Promise<NodeRecord>;

@@ -78,6 +78,11 @@ export function nodeContract(c: Contract): void {
       expect((await store.revokeNode(alice.id, at('2025-03-04T00:00:00Z'))).revokedAt).toBe('2025-03-03T00:00:00.000Z');
       expect(await store.nodeKey(alice.id)).toBeDefined();
       await store.touchNode(randomUUID(), t0); // unknown: no-op
+      const bob = newNode('gateway', 'bob');
+      await store.addNode(bob, t0);
+      await store.touchNodes([alice.id.toUpperCase(), randomUUID(), 'garbage', bob.id], at('2025-03-05T00:00:00Z'));
+      expect((await store.listNodes()).map((n) => n.lastSeen)).toEqual(['2025-03-05T00:00:00.000Z', '2025-03-05T00:00:00.000Z']);
+      await store.touchNodes([], t0);
       const missing = randomUUID();
       await expect(store.revokeNode(missing, t0)).rejects.toThrow(`node ${missing} is not registered`);
       await expect(store.setGroups(missing, [])).rejects.toThrow(/is not registered/);
