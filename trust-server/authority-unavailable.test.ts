@@ -20,7 +20,7 @@ describe('ServerAuthority with its store out of reach', () => {
     const alice = await f.add('operator', 'alice');
     const gw = await f.add('gateway', 'gw');
     await f.store.addGrant({ subject: alice.id, gateway: gw.id, devices: '*', rights: ['read'] }, f.now);
-    down.add('getNode');
+    down.add('nodeWithKey');
     const { verdict, forA, forB } = await f.vouch(alice, gw);
     expect([verdict.status, verdict.reason]).toEqual([1, 8]);
     expect([verdict.ticketA.length, verdict.ticketB.length, forA, forB]).toEqual([0, 0, undefined, undefined]);
@@ -38,7 +38,7 @@ describe('ServerAuthority with its store out of reach', () => {
     const alice = await f.add('operator', 'alice');
     const gw = await f.add('gateway', 'gw');
     await f.store.addGrant({ subject: alice.id, gateway: gw.id, devices: '*', rights: ['read'] }, f.now);
-    down.add('grantsFor');
+    down.add('grantsBetween');
     const { verdict, forB } = await f.vouch(alice, gw);
     expect([verdict.status, verdict.reason, forB]).toEqual([1, 8, undefined]);
     expect(f.audit.all().map((r) => [r.event, r.why])).toEqual([['phase3-denied', `trusted server unavailable: ${UNAVAILABLE_MESSAGE}`]]);
@@ -47,7 +47,7 @@ describe('ServerAuthority with its store out of reach', () => {
   it('a P3_REQ sent to the server itself is answered P3_RESP denied 8, audited', async () => {
     const { f, down } = await setup();
     const alice = await f.add('operator', 'alice');
-    down.add('nodeKey');
+    down.add('nodeWithKey');
     const t = rand(32);
     const nA = rand(32);
     const req = encodeP3({ kind: 'req', nA, idA: alice.bytes, idBStar: ZERO_NODE_ID, spiA: 0x1000, macA: await macA(alice.key, alice.bytes, ZERO_NODE_ID, t, nA) });
@@ -75,7 +75,7 @@ describe('ServerAuthority with its store out of reach', () => {
     const { f } = await setup();
     const alice = await f.add('operator', 'alice');
     const gw = await f.add('gateway', 'gw');
-    const broken = { ...f.store, getNode: () => Promise.reject(new StoreError('corrupt', 'a row does not decode')) } as TrustStore;
+    const broken = { ...f.store, nodeWithKey: () => Promise.reject(new StoreError('corrupt', 'a row does not decode')) } as TrustStore;
     const g = await startAuthorityFixture(undefined, broken);
     await expect(g.vouch(alice, gw)).rejects.toThrow('a row does not decode');
   });

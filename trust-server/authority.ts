@@ -47,6 +47,7 @@ import {
 } from '../pia/phase3/index.js';
 import type { NodeId } from '../pia/phase3/index.js';
 import { enrollmentDecider } from './enrollment.js';
+import { LastSeenCoalescer, type LastSeenOptions } from './last-seen.js';
 import type { RandomBytes } from './node-ids.js';
 import { StoreError } from './store/errors.js';
 import type { GrantRecord, TrustStore } from './store/types.js';
@@ -67,6 +68,8 @@ export interface ServerAuthorityDeps {
   readonly ticketLifetimeS?: number;
   /** A granted vouch (not a request to the server itself), once audited: the revocation tracker (§9.11). */
   readonly onGranted?: (requester: string, responder: string, lifetimeS: number) => void;
+  /** How often a node's "last seen" is written at most (default once a minute per node: last-seen.ts). */
+  readonly lastSeen?: LastSeenOptions;
 }
 
 /** What is counted rather than logged (a flood must not grow the audit log, §9.5). */
@@ -85,6 +88,7 @@ export class ServerAuthority implements TrustAuthority {
   constructor(d: ServerAuthorityDeps) {
     this.#d = d;
     const limiter = new VouchRateLimiter(d.clock, d.rateLimits);
+    const lastSeen = new LastSeenCoalescer((ids, now) => d.store.touchNodes(ids, now), d.lastSeen);
     this.#deps = {
       lookupNode: (id) => lookupNode(d.store, id),
       grantsFor: (a, b) => grantsBothWays(d.store, nodeIdToText(a), nodeIdToText(b), d.now()),
@@ -94,7 +98,7 @@ export class ServerAuthority implements TrustAuthority {
       },
       random: { bytes: d.random },
       rateLimiter: limiter,
-      touch: (id) => d.store.touchNode(nodeIdToText(id), d.now()),
+      touch: (id) => lastSeen.touch(nodeIdToText(id), d.now()),
       server: { id: nodeIdFromText(d.serverId), label: d.serverLabel ?? 'trusted server' },
       clock: d.clock,
       count: (what) => this.#count(what),
@@ -181,11 +185,9 @@ function optional(s: AuthoritySource): { transcript?: Uint8Array; dhSecret?: Uin
 
 /** The registry's view of a node, its key as an HMAC oracle (§9.1); the raw bytes wiped. */
 export async function lookupNode(store: TrustStore, id: NodeId): Promise<RegisteredNode | undefined> {
-  const text = nodeIdToText(id);
-  const node = await store.getNode(text);
-  if (node === undefined) return undefined;
-  const raw = await store.nodeKey(text);
-  if (raw === undefined) return undefined;
+  const found = await store.nodeWithKey(nodeIdToText(id)); // one read: record and key
+  if (found === undefined) return undefined;
+  const { node, key: raw } = found;
   try {
     return { kind: node.kind, status: node.status, label: node.label, key: fileNodeKey(raw) };
   } finally {
@@ -199,15 +201,7 @@ export async function lookupNode(store: TrustStore, id: NodeId): Promise<Registe
  * its operator). `validS` counts to notAfter on the server's clock.
  */
 export async function grantsBothWays(store: TrustStore, a: string, b: string, now: Date): Promise<GrantOffer[]> {
-  const seen = new Set<string>();
-  const out: GrantOffer[] = [];
-  const [there, back] = [await store.grantsFor(a, b, now), await store.grantsFor(b, a, now)];
-  for (const g of [...there, ...back]) {
-    if (seen.has(g.id)) continue;
-    seen.add(g.id);
-    out.push(offer(g, now));
-  }
-  return out;
+  return (await store.grantsBetween(a, b, now)).map((g) => offer(g, now)); // one read, each grant once
 }
 
 /** The grants `subject` holds on `gateway` (one way only: a gateway's query for its uplink's subject, docs/protocol.md §9.10). */

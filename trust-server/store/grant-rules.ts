@@ -12,6 +12,12 @@ import { deviceSelector, nodeIdText, nowText, rights as checkRights, subjectText
 
 export const GRANT_COLUMNS = 'id, subject, gateway, devices, rights, not_before, not_after, created';
 
+/** `grantsBetween`'s answer: the grants one way, then those the other way, each grant once. */
+export function bothWays<G extends { readonly id: string }>(there: readonly G[], back: readonly G[]): G[] {
+  const seen = new Set<string>();
+  return [...there, ...back].filter((g) => !seen.has(g.id) && seen.add(g.id) !== undefined);
+}
+
 export interface CheckedGrant {
   readonly subject: ReturnType<typeof subjectText>;
   readonly gatewayId: string;

@@ -12,15 +12,26 @@
  * groups, whose gateway is the one asked, and whose window holds `now` (notBefore ≤ now <
  * notAfter); the times are canonical text in the "C" collation, so text order is time order.
  */
-import { canonicalNode, canonicalSubject, checkEnrollment, checkGrantNodes, checkNewGrant, enrollmentConflict, enrollmentNodeMissing, GRANT_COLUMNS } from './grant-rules.js';
+import { bothWays, canonicalNode, canonicalSubject, checkEnrollment, checkGrantNodes, checkNewGrant, enrollmentConflict, enrollmentNodeMissing, GRANT_COLUMNS } from './grant-rules.js';
 import { StoreError } from './errors.js';
 import { readNode, shareNodes } from './pg-nodes.js';
-import type { PgContext } from './pg-session.js';
+import { prepared, type PgContext } from './pg-session.js';
 import { enrollmentRecord, grantRecord, type EnrollmentRow, type GrantRow } from './sqlite-rows.js';
 import type { EnrollmentRecord, GrantRecord, NewGrant, TrustStoreOps } from './types.js';
 import { nodeIdText, nowText } from './validate.js';
 
-export type PgGrantOps = Pick<TrustStoreOps, 'addGrant' | 'removeGrant' | 'listGrants' | 'grantsFor' | 'findEnrollment' | 'recordEnrollment'>;
+export type PgGrantOps = Pick<TrustStoreOps, 'addGrant' | 'removeGrant' | 'listGrants' | 'grantsFor' | 'grantsBetween' | 'findEnrollment' | 'recordEnrollment'>;
+
+/** The grants subject $1 (or one of its groups) holds on gateway $2, valid at $3. */
+const ONE_WAY = (subject: string, gateway: string, way: number): string => `
+  SELECT ${GRANT_COLUMNS}, ${way} AS way FROM grants
+   WHERE gateway = ${gateway}
+     AND (subject = ${subject} OR subject IN (SELECT 'group:' || group_name FROM node_groups WHERE node_id = ${subject}))
+     AND (not_before IS NULL OR not_before <= $3)
+     AND (not_after IS NULL OR $3 < not_after)`;
+const GRANTS_FOR = `${ONE_WAY('$1', '$2', 0)} ORDER BY created, id`;
+/** Both ways in one statement: $1 on $2, then $2 on $1. */
+const GRANTS_BETWEEN = `${ONE_WAY('$1', '$2', 0)} UNION ALL ${ONE_WAY('$2', '$1', 1)} ORDER BY way, created, id`;
 
 const SELECT_ENROLLMENT = 'SELECT station_id, request_key, node_id FROM enrollments WHERE station_id = $1 AND request_key = $2';
 
@@ -33,10 +44,10 @@ export function pgGrantOps(ctx: PgContext, newId: () => string): PgGrantOps {
         const subject = g.subject.kind === 'node' ? await readNode(q, g.subject.text) : undefined;
         checkGrantNodes(g, subject, await readNode(q, g.gatewayId));
         const row = (
-          await q.query<GrantRow>(
+          await q.query<GrantRow>(prepared(
             `INSERT INTO grants (${GRANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${GRANT_COLUMNS}`,
             [newId(), g.subject.text, g.gatewayId, g.devices, g.rights, g.notBefore ?? null, g.notAfter ?? null, g.created],
-          )
+          ))
         ).rows[0];
         if (row === undefined) throw new StoreError('corrupt', 'a new grant vanished after insert');
         return grantRecord(row);
@@ -44,16 +55,16 @@ export function pgGrantOps(ctx: PgContext, newId: () => string): PgGrantOps {
     },
 
     async removeGrant(id: string): Promise<boolean> {
-      return ((await ctx.q.query('DELETE FROM grants WHERE id = $1', [id.toLowerCase()])).rowCount ?? 0) > 0;
+      return ((await ctx.q.query(prepared('DELETE FROM grants WHERE id = $1', [id.toLowerCase()]))).rowCount ?? 0) > 0;
     },
 
     async listGrants(filter: { subject?: string; gateway?: string } = {}): Promise<GrantRecord[]> {
       const subject = filter.subject === undefined ? null : canonicalSubject(filter.subject);
       const gateway = filter.gateway === undefined ? null : nodeIdText(filter.gateway, 'gateway');
-      const rows = await ctx.q.query<GrantRow>(
+      const rows = await ctx.q.query<GrantRow>(prepared(
         `SELECT ${GRANT_COLUMNS} FROM grants WHERE ($1::text IS NULL OR subject = $1) AND ($2::text IS NULL OR gateway = $2) ORDER BY created, id`,
         [subject, gateway],
-      );
+      ));
       return rows.rows.map(grantRecord);
     },
 
@@ -61,22 +72,21 @@ export function pgGrantOps(ctx: PgContext, newId: () => string): PgGrantOps {
       const node = canonicalNode(subjectId, 'subject');
       const gateway = canonicalNode(gatewayId, 'gateway');
       if (node === undefined || gateway === undefined) return [];
-      const rows = await ctx.q.query<GrantRow>(
-        `SELECT ${GRANT_COLUMNS} FROM grants
-           WHERE gateway = $2
-             AND (subject = $1 OR subject IN (SELECT 'group:' || group_name FROM node_groups WHERE node_id = $1))
-             AND (not_before IS NULL OR not_before <= $3)
-             AND (not_after IS NULL OR $3 < not_after)
-           ORDER BY created, id`,
-        [node, gateway, nowText(now)],
-      );
-      return rows.rows.map(grantRecord);
+      return (await ctx.q.query<GrantRow>(prepared(GRANTS_FOR, [node, gateway, nowText(now)]))).rows.map(grantRecord);
+    },
+
+    async grantsBetween(aId: string, bId: string, now: Date): Promise<GrantRecord[]> {
+      const a = canonicalNode(aId, 'subject');
+      const b = canonicalNode(bId, 'gateway');
+      if (a === undefined || b === undefined) return [];
+      const rows = (await ctx.q.query<GrantRow & { way: number }>(prepared(GRANTS_BETWEEN, [a, b, nowText(now)]))).rows;
+      return bothWays(rows.filter((r) => r.way === 0).map(grantRecord), rows.filter((r) => r.way === 1).map(grantRecord));
     },
 
     async findEnrollment(stationId: string, requestKey: string): Promise<EnrollmentRecord | undefined> {
       const station = canonicalNode(stationId, 'stationId');
       if (station === undefined) return undefined;
-      const row = (await ctx.q.query<EnrollmentRow>(SELECT_ENROLLMENT, [station, requestKey])).rows[0];
+      const row = (await ctx.q.query<EnrollmentRow>(prepared(SELECT_ENROLLMENT, [station, requestKey]))).rows[0];
       return row === undefined ? undefined : enrollmentRecord(row);
     },
 
@@ -84,12 +94,12 @@ export function pgGrantOps(ctx: PgContext, newId: () => string): PgGrantOps {
       const checked = checkEnrollment(record);
       return ctx.atomic(async (q) => {
         await shareNodes(q, [checked.stationId, checked.nodeId]);
-        const present = new Set((await q.query<{ id: string }>('SELECT id FROM nodes WHERE id = ANY($1::text[])', [[checked.stationId, checked.nodeId]])).rows.map((r) => r.id));
+        const present = new Set((await q.query<{ id: string }>(prepared('SELECT id FROM nodes WHERE id = ANY($1::text[])', [[checked.stationId, checked.nodeId]]))).rows.map((r) => r.id));
         for (const [field, id] of [['stationId', checked.stationId], ['nodeId', checked.nodeId]] as const) {
           if (!present.has(id)) throw enrollmentNodeMissing(field, id);
         }
-        await q.query('INSERT INTO enrollments (station_id, request_key, node_id) VALUES ($1, $2, $3) ON CONFLICT (station_id, request_key) DO NOTHING', [checked.stationId, checked.requestKey, checked.nodeId]);
-        const existing = (await q.query<EnrollmentRow>(SELECT_ENROLLMENT, [checked.stationId, checked.requestKey])).rows[0];
+        await q.query(prepared('INSERT INTO enrollments (station_id, request_key, node_id) VALUES ($1, $2, $3) ON CONFLICT (station_id, request_key) DO NOTHING', [checked.stationId, checked.requestKey, checked.nodeId]));
+        const existing = (await q.query<EnrollmentRow>(prepared(SELECT_ENROLLMENT, [checked.stationId, checked.requestKey]))).rows[0];
         if (existing === undefined) throw new StoreError('corrupt', `station ${checked.stationId} request ${checked.requestKey}: the enrollment record vanished after insert`);
         if (existing.node_id !== checked.nodeId) throw enrollmentConflict(checked, existing.node_id);
       });

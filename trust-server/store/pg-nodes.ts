@@ -11,12 +11,12 @@
 import { unwrapNodeKey, wrapNodeKey } from './key-wrap.js';
 import type { MasterKey } from './master-key.js';
 import { checkNewNode, corruptNodeKey, duplicateNode, lookupId, noSuchOwner, nodeNotFound } from './node-rules.js';
-import type { PgContext, Queryable } from './pg-session.js';
+import { prepared, type PgContext, type Queryable } from './pg-session.js';
 import { nodeRecord, type NodeRow } from './sqlite-rows.js';
-import type { NewNode, NodeRecord, TrustStoreOps } from './types.js';
+import type { NewNode, NodeRecord, NodeWithKey, TrustStoreOps } from './types.js';
 import { groupNames, nowText } from './validate.js';
 
-export type PgNodeOps = Pick<TrustStoreOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'revokeNode' | 'touchNode' | 'setGroups' | 'setOwner'>;
+export type PgNodeOps = Pick<TrustStoreOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'nodeWithKey' | 'revokeNode' | 'touchNode' | 'touchNodes' | 'setGroups' | 'setOwner'>;
 
 const SELECT_NODES = `
   SELECT n.id, n.kind, n.label, n.status, n.created, n.last_seen, n.revoked_at, n.owner,
@@ -25,15 +25,22 @@ const SELECT_NODES = `
 
 type NodeGroupsRow = NodeRow & { groups: string[] };
 
+/** One node with its groups and its wrapped key (phase 3's one read per node). */
+const SELECT_NODE_WITH_KEY = `
+  SELECT n.id, n.kind, n.label, n.status, n.created, n.last_seen, n.revoked_at, n.owner, n.wrapped_key,
+         COALESCE(array_agg(g.group_name) FILTER (WHERE g.group_name IS NOT NULL), '{}') AS groups
+    FROM nodes n LEFT JOIN node_groups g ON g.node_id = n.id
+   WHERE n.id = $1 GROUP BY n.id`;
+
 /** The node `id` (canonical), or undefined. */
 export async function readNode(q: Queryable, id: string): Promise<NodeRecord | undefined> {
-  const row = (await q.query<NodeGroupsRow>(`${SELECT_NODES} WHERE n.id = $1 GROUP BY n.id`, [id])).rows[0];
+  const row = (await q.query<NodeGroupsRow>(prepared(`${SELECT_NODES} WHERE n.id = $1 GROUP BY n.id`, [id]))).rows[0];
   return row === undefined ? undefined : nodeRecord(row, row.groups);
 }
 
 /** Locks the rows of the nodes `ids` (canonical) FOR SHARE: not revoked, changed or removed until the transaction ends. */
 export async function shareNodes(q: Queryable, ids: readonly string[]): Promise<void> {
-  await q.query('SELECT id FROM nodes WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE', [ids]);
+  await q.query(prepared('SELECT id FROM nodes WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE', [ids]));
 }
 
 export function pgNodeOps(ctx: PgContext, master: MasterKey, random: ((n: number) => Uint8Array) | undefined): PgNodeOps {
@@ -43,10 +50,15 @@ export function pgNodeOps(ctx: PgContext, master: MasterKey, random: ((n: number
     if (node === undefined) throw nodeNotFound(id);
     return node;
   };
+  const unwrap = (canonical: string, wrapped: Buffer): Uint8Array => {
+    const key = unwrapNodeKey(master, canonical, wrapped);
+    if (key === undefined) throw corruptNodeKey(canonical);
+    return key;
+  };
   /** The owner's name, checked (an existing account) and locked FOR SHARE. */
   const ownerName = async (q: Queryable, owner: string, nodeText: string): Promise<string> => {
     if (typeof owner !== 'string') throw noSuchOwner(owner, nodeText);
-    const found = await q.query('SELECT name FROM accounts WHERE name = $1 FOR SHARE', [owner]);
+    const found = await q.query(prepared('SELECT name FROM accounts WHERE name = $1 FOR SHARE', [owner]));
     if (found.rowCount === 0) throw noSuchOwner(owner, nodeText);
     return owner;
   };
@@ -58,12 +70,12 @@ export function pgNodeOps(ctx: PgContext, master: MasterKey, random: ((n: number
         const existing = await readNode(q, c.id);
         if (existing !== undefined) throw duplicateNode(c.id, existing);
         const owner = node.owner === undefined ? null : await ownerName(q, node.owner, c.id);
-        const inserted = await q.query(
+        const inserted = await q.query(prepared(
           'INSERT INTO nodes (id, kind, label, status, created, wrapped_key, owner) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING',
           [c.id, c.kind, c.label, 'active', c.created, Buffer.from(wrapNodeKey(master, c.id, node.key, random)), owner],
-        );
+        ));
         if (inserted.rowCount === 0) throw duplicateNode(c.id, await mustRead(q, c.id));
-        if (c.groups.length > 0) await q.query('INSERT INTO node_groups (node_id, group_name) SELECT $1, unnest($2::text[])', [c.id, c.groups]);
+        if (c.groups.length > 0) await q.query(prepared('INSERT INTO node_groups (node_id, group_name) SELECT $1, unnest($2::text[])', [c.id, c.groups]));
         return mustRead(q, c.id);
       });
     },
@@ -74,41 +86,53 @@ export function pgNodeOps(ctx: PgContext, master: MasterKey, random: ((n: number
     },
 
     async listNodes(): Promise<NodeRecord[]> {
-      const rows = (await ctx.q.query<NodeGroupsRow>(`${SELECT_NODES} GROUP BY n.id ORDER BY n.created, n.id`)).rows;
+      const rows = (await ctx.q.query<NodeGroupsRow>(prepared(`${SELECT_NODES} GROUP BY n.id ORDER BY n.created, n.id`))).rows;
       return rows.map((row) => nodeRecord(row, row.groups));
     },
 
     async nodeKey(id: string): Promise<Uint8Array | undefined> {
       const canonical = lookupId(id);
       if (canonical === undefined) return undefined;
-      const row = (await ctx.q.query<{ wrapped_key: Buffer }>('SELECT wrapped_key FROM nodes WHERE id = $1', [canonical])).rows[0];
+      const row = (await ctx.q.query<{ wrapped_key: Buffer }>(prepared('SELECT wrapped_key FROM nodes WHERE id = $1', [canonical]))).rows[0];
+      return row === undefined ? undefined : unwrap(canonical, row.wrapped_key);
+    },
+
+    async nodeWithKey(id: string): Promise<NodeWithKey | undefined> {
+      const canonical = lookupId(id);
+      if (canonical === undefined) return undefined;
+      const row = (await ctx.q.query<NodeGroupsRow & { wrapped_key: Buffer }>(prepared(SELECT_NODE_WITH_KEY, [canonical]))).rows[0];
       if (row === undefined) return undefined;
-      const key = unwrapNodeKey(master, canonical, row.wrapped_key);
-      if (key === undefined) throw corruptNodeKey(canonical);
-      return key;
+      const key = unwrap(canonical, row.wrapped_key);
+      row.wrapped_key.fill(0);
+      return { node: nodeRecord(row, row.groups), key };
     },
 
     revokeNode(id: string, now: Date): Promise<NodeRecord> {
       return ctx.atomic(async (q) => {
         const node = await mustRead(q, id);
-        await q.query("UPDATE nodes SET status = 'revoked', revoked_at = $1 WHERE id = $2 AND status = 'active'", [nowText(now), node.id]);
+        await q.query(prepared("UPDATE nodes SET status = 'revoked', revoked_at = $1 WHERE id = $2 AND status = 'active'", [nowText(now), node.id]));
         return mustRead(q, node.id);
       });
     },
 
     async touchNode(id: string, now: Date): Promise<void> {
       const canonical = lookupId(id);
-      if (canonical !== undefined) await ctx.q.query('UPDATE nodes SET last_seen = $1 WHERE id = $2', [nowText(now), canonical]);
+      if (canonical !== undefined) await ctx.q.query(prepared('UPDATE nodes SET last_seen = $1 WHERE id = $2', [nowText(now), canonical]));
+    },
+
+    async touchNodes(ids: readonly string[], now: Date): Promise<void> {
+      const canonical = ids.map(lookupId).filter((id): id is string => id !== undefined);
+      if (canonical.length > 0) await ctx.q.query(prepared('UPDATE nodes SET last_seen = $1 WHERE id = ANY($2::text[])', [nowText(now), canonical]));
     },
 
     setGroups(id: string, groups: readonly string[]): Promise<NodeRecord> {
       const names = groupNames(groups);
       return ctx.atomic(async (q) => {
         const canonical = lookupId(id);
-        if (canonical !== undefined) await q.query('SELECT id FROM nodes WHERE id = $1 FOR NO KEY UPDATE', [canonical]);
+        if (canonical !== undefined) await q.query(prepared('SELECT id FROM nodes WHERE id = $1 FOR NO KEY UPDATE', [canonical]));
         const node = await mustRead(q, id);
-        await q.query('DELETE FROM node_groups WHERE node_id = $1', [node.id]);
-        if (names.length > 0) await q.query('INSERT INTO node_groups (node_id, group_name) SELECT $1, unnest($2::text[])', [node.id, names]);
+        await q.query(prepared('DELETE FROM node_groups WHERE node_id = $1', [node.id]));
+        if (names.length > 0) await q.query(prepared('INSERT INTO node_groups (node_id, group_name) SELECT $1, unnest($2::text[])', [node.id, names]));
         return mustRead(q, node.id);
       });
     },
@@ -116,7 +140,7 @@ export function pgNodeOps(ctx: PgContext, master: MasterKey, random: ((n: number
     setOwner(id: string, owner: string | undefined): Promise<NodeRecord> {
       return ctx.atomic(async (q) => {
         const node = await mustRead(q, id);
-        await q.query('UPDATE nodes SET owner = $1 WHERE id = $2', [owner === undefined ? null : await ownerName(q, owner, node.id), node.id]);
+        await q.query(prepared('UPDATE nodes SET owner = $1 WHERE id = $2', [owner === undefined ? null : await ownerName(q, owner, node.id), node.id]));
         return mustRead(q, node.id);
       });
     },

@@ -13,12 +13,37 @@
  *      connection is gone).
  * Inside a transaction an operation's own atomic part is a SAVEPOINT, so its error rolls back
  * only its statements and leaves the transaction usable, as in the SQLite engine.
+ *
+ * Prepared statements (`prepared`): the engine's fixed-text statements go out named, so each
+ * connection parses and plans a text once and then only binds and executes it. A name is a
+ * digest of its text (`statementName`): one text, one name, on every connection; node-postgres
+ * prepares it on a connection the first time that connection runs it. Only fixed texts are
+ * named (never text built from input), so the names a connection holds stay few.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { isRetryable } from './pg-errors.js';
 
 export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+const names = new Map<string, string>();
+
+/** The prepared statement name for a fixed `text`: "pia_" and 24 hex digits of its SHA-256. */
+export function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `pia_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+/** A fixed-text statement with its values, to run as a named (prepared) statement: `q.query(prepared(TEXT, [a, b]))`. */
+export function prepared(text: string, values: unknown[] = []): pg.QueryConfig {
+  return { name: statementName(text), text, values };
 }
 
 export interface PgContext {

@@ -8,14 +8,14 @@
  * ISO-8601 UTC (validate.ts), so text comparison is time comparison.
  */
 import type Database from 'better-sqlite3';
-import { canonicalNode, canonicalSubject, checkEnrollment, checkGrantNodes, checkNewGrant, enrollmentConflict, enrollmentNodeMissing, GRANT_COLUMNS } from './grant-rules.js';
+import { bothWays, canonicalNode, canonicalSubject, checkEnrollment, checkGrantNodes, checkNewGrant, enrollmentConflict, enrollmentNodeMissing, GRANT_COLUMNS } from './grant-rules.js';
 import { StoreError } from './errors.js';
 import { enrollmentRecord, grantRecord, type EnrollmentRow, type GrantRow } from './sqlite-rows.js';
 import type { SynchronousOps } from './ops.js';
 import type { EnrollmentRecord, GrantRecord, NewGrant, NodeRecord } from './types.js';
 import { nodeIdText, nowText } from './validate.js';
 
-export type GrantOps = Pick<SynchronousOps, 'addGrant' | 'removeGrant' | 'listGrants' | 'grantsFor' | 'findEnrollment' | 'recordEnrollment'>;
+export type GrantOps = Pick<SynchronousOps, 'addGrant' | 'removeGrant' | 'listGrants' | 'grantsFor' | 'grantsBetween' | 'findEnrollment' | 'recordEnrollment'>;
 
 export function sqliteGrantOps(db: Database.Database, getNode: (id: string) => NodeRecord | undefined, newId: () => string): GrantOps {
   const insertGrant = db.prepare('INSERT INTO grants (id, subject, gateway, devices, rights, not_before, not_after, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
@@ -35,6 +35,12 @@ export function sqliteGrantOps(db: Database.Database, getNode: (id: string) => N
   const selectEnrollment = db.prepare<[string, string], EnrollmentRow>('SELECT station_id, request_key, node_id FROM enrollments WHERE station_id = ? AND request_key = ?');
   const insertEnrollment = db.prepare('INSERT INTO enrollments (station_id, request_key, node_id) VALUES (?, ?, ?)');
 
+  const oneWay = (subjectId: string, gatewayId: string, now: Date): GrantRecord[] => {
+    const node = canonicalNode(subjectId, 'subject');
+    const gateway = canonicalNode(gatewayId, 'gateway');
+    if (node === undefined || gateway === undefined) return [];
+    return active.all({ node, gateway, now: nowText(now) }).map(grantRecord);
+  };
 
   return {
     addGrant(grant: NewGrant, now: Date): GrantRecord {
@@ -60,10 +66,11 @@ export function sqliteGrantOps(db: Database.Database, getNode: (id: string) => N
     },
 
     grantsFor(subjectId: string, gatewayId: string, now: Date): GrantRecord[] {
-      const node = canonicalNode(subjectId, 'subject');
-      const gateway = canonicalNode(gatewayId, 'gateway');
-      if (node === undefined || gateway === undefined) return [];
-      return active.all({ node, gateway, now: nowText(now) }).map(grantRecord);
+      return oneWay(subjectId, gatewayId, now);
+    },
+
+    grantsBetween(aId: string, bId: string, now: Date): GrantRecord[] {
+      return bothWays(oneWay(aId, bId, now), oneWay(bId, aId, now));
     },
 
     findEnrollment(stationId: string, requestKey: string): EnrollmentRecord | undefined {

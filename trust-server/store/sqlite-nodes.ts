@@ -12,10 +12,10 @@ import type { MasterKey } from './master-key.js';
 import { checkNewNode, corruptNodeKey, duplicateNode, lookupId, noSuchOwner, nodeNotFound } from './node-rules.js';
 import { NODE_COLUMNS, nodeRecord, type NodeRow } from './sqlite-rows.js';
 import type { SynchronousOps } from './ops.js';
-import type { NewNode, NodeRecord } from './types.js';
+import type { NewNode, NodeRecord, NodeWithKey } from './types.js';
 import { groupNames, nowText } from './validate.js';
 
-export type NodeOps = Pick<SynchronousOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'revokeNode' | 'touchNode' | 'setGroups' | 'setOwner'>;
+export type NodeOps = Pick<SynchronousOps, 'addNode' | 'getNode' | 'listNodes' | 'nodeKey' | 'nodeWithKey' | 'revokeNode' | 'touchNode' | 'touchNodes' | 'setGroups' | 'setOwner'>;
 
 export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: ((n: number) => Uint8Array) | undefined): NodeOps {
   const selectNode = db.prepare<[string], NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE id = ?`);
@@ -48,6 +48,15 @@ export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: 
     return node;
   };
 
+  /** The unwrapped key of the node `canonical`, or undefined. */
+  const keyOf = (canonical: string): Uint8Array | undefined => {
+    const row = selectKey.get(canonical);
+    if (row === undefined) return undefined;
+    const key = unwrapNodeKey(master, canonical, row.wrapped_key);
+    if (key === undefined) throw corruptNodeKey(canonical);
+    return key;
+  };
+
   return {
     addNode(node: NewNode, now: Date): NodeRecord {
       const { id, kind, label: name, groups, created } = checkNewNode(node, now);
@@ -74,11 +83,14 @@ export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: 
 
     nodeKey(id: string): Uint8Array | undefined {
       const canonical = lookupId(id);
-      const row = canonical === undefined ? undefined : selectKey.get(canonical);
-      if (canonical === undefined || row === undefined) return undefined;
-      const key = unwrapNodeKey(master, canonical, row.wrapped_key);
-      if (key === undefined) throw corruptNodeKey(canonical);
-      return key;
+      return canonical === undefined ? undefined : keyOf(canonical);
+    },
+
+    nodeWithKey(id: string): NodeWithKey | undefined {
+      const canonical = lookupId(id);
+      const node = canonical === undefined ? undefined : read(canonical);
+      const key = node === undefined ? undefined : keyOf(node.id);
+      return node === undefined || key === undefined ? undefined : { node, key };
     },
 
     revokeNode(id: string, now: Date): NodeRecord {
@@ -90,6 +102,16 @@ export function sqliteNodeOps(db: Database.Database, master: MasterKey, random: 
     touchNode(id: string, now: Date): void {
       const canonical = lookupId(id);
       if (canonical !== undefined) touch.run(nowText(now), canonical);
+    },
+
+    touchNodes(ids: readonly string[], now: Date): void {
+      const t = nowText(now);
+      db.transaction(() => {
+        for (const id of ids) {
+          const canonical = lookupId(id);
+          if (canonical !== undefined) touch.run(t, canonical);
+        }
+      })();
     },
 
     setGroups(id: string, groups: readonly string[]): NodeRecord {

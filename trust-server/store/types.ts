@@ -10,8 +10,10 @@
  * Must hold:
  * - a node key is stored only wrapped (AEAD) under the master key, which never enters the
  *   database: a copy of the database alone yields no key;
- * - `nodeKey` is the only way out for a key, unwrapped in memory for the phase-3 HMACs;
- * - no method's error message or return value (other than nodeKey / a create's one-time key)
+ * - `nodeKey` and `nodeWithKey` are the only ways out for a key, unwrapped in memory for the
+ *   phase-3 HMACs;
+ * - no method's error message or return value (other than nodeKey / nodeWithKey / a create's
+ *   one-time key)
  *   carries a key.
  */
 import type { NodeKind } from '../../pia/phase3/index.js';
@@ -110,6 +112,12 @@ export interface AccountRecord {
   readonly disabled: boolean;
 }
 
+/** A node and its unwrapped key (the caller wipes `key` once done with it). */
+export interface NodeWithKey {
+  readonly node: NodeRecord;
+  readonly key: Uint8Array;
+}
+
 /** Every data operation; what a transaction's callback receives. */
 export interface TrustStoreOps {
   addNode(node: NewNode, now: Date): Promise<NodeRecord>;
@@ -117,8 +125,12 @@ export interface TrustStoreOps {
   listNodes(): Promise<NodeRecord[]>;
   /** The unwrapped key, for the phase-3 HMACs; undefined for an unknown node. */
   nodeKey(id: string): Promise<Uint8Array | undefined>;
+  /** `getNode` and `nodeKey` in one read (phase 3 needs both): undefined for an unknown node. */
+  nodeWithKey(id: string): Promise<NodeWithKey | undefined>;
   revokeNode(id: string, now: Date): Promise<NodeRecord>;
   touchNode(id: string, now: Date): Promise<void>;
+  /** `touchNode` for several nodes in one write (unknown or malformed IDs are skipped). */
+  touchNodes(ids: readonly string[], now: Date): Promise<void>;
   setGroups(id: string, groups: readonly string[]): Promise<NodeRecord>;
   /** Sets or clears (undefined) the owning account; the account must exist. */
   setOwner(id: string, owner: string | undefined): Promise<NodeRecord>;
@@ -128,6 +140,8 @@ export interface TrustStoreOps {
   listGrants(filter?: { subject?: string; gateway?: string }): Promise<GrantRecord[]>;
   /** Grants whose subject is the node or one of its groups, for that gateway, valid at `now`. */
   grantsFor(subjectId: string, gatewayId: string, now: Date): Promise<GrantRecord[]>;
+  /** `grantsFor(a, b)` then `grantsFor(b, a)` in one read, a grant listed once (§9.5 step 5: A may be the operator or the gateway). */
+  grantsBetween(aId: string, bId: string, now: Date): Promise<GrantRecord[]>;
 
   findEnrollment(stationId: string, requestKey: string): Promise<EnrollmentRecord | undefined>;
   recordEnrollment(record: EnrollmentRecord): Promise<void>;

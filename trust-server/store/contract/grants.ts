@@ -109,5 +109,28 @@ export function grantContract(c: Contract): void {
         expect(await ids('2999-01-01T00:00:00Z')).toEqual([from.id]);
       });
     });
+
+    describe('grantsBetween (both ways in one read)', () => {
+      it('lists grantsFor(a, b) then grantsFor(b, a), through groups, valid at now only', async () => {
+        const there = await store.addGrant(grant({ subject: gw2 }), t0); // gw2 on gw
+        const viaGroup = await store.addGrant(grant({ subject: 'group:ops', gateway: gw2 }), t0); // alice (ops) on gw2
+        const back = await store.addGrant(grant({ subject: gw, gateway: gw2, devices: 'fan-*' }), t0); // gw on gw2
+        await store.addGrant(grant({ subject: gw, gateway: gw2, notAfter: '2025-03-01T09:00:00Z' }), t0); // expired at now
+        await store.addGrant(grant({ subject: bob, gateway: gw2 }), t0);
+        const now = at('2025-03-02T00:00:00Z');
+        expect(await store.grantsBetween(gw2, gw, now)).toEqual([there, back]);
+        expect(await store.grantsBetween(gw, gw2, now)).toEqual([back, there]);
+        expect(await store.grantsBetween(alice, gw2, now)).toEqual([viaGroup]);
+        expect(await store.grantsBetween(gw2, alice, now)).toEqual([viaGroup]);
+        expect(await store.grantsBetween(alice, gw, now)).toEqual([]);
+        expect(await store.grantsBetween('garbage', gw, now)).toEqual([]);
+        expect(await store.grantsBetween(gw2, randomUUID(), now)).toEqual([]);
+      });
+
+      it('lists a grant once when it holds both ways (a node with itself)', async () => {
+        const self = await store.addGrant(grant({ subject: gw }), t0);
+        expect(await store.grantsBetween(gw, gw, at('2025-03-02T00:00:00Z'))).toEqual([self]);
+      });
+    });
   });
 }

@@ -26,6 +26,19 @@ export function nodeContract(c: Contract): void {
       expect(await store.getNode('not-a-uuid')).toBeUndefined();
     });
 
+    it('nodeWithKey: the record and the key in one read; undefined for an unknown or malformed ID', async () => {
+      const store = await c.fresh();
+      const alice = newNode('operator', 'alice', ['ops']);
+      const rec = await store.addNode(alice, t0);
+      const found = await store.nodeWithKey(alice.id.toUpperCase());
+      expect(found?.node).toEqual(rec);
+      expect(Buffer.from(found!.key).equals(alice.key)).toBe(true);
+      await store.revokeNode(alice.id, at('2025-03-01T09:00:00Z'));
+      expect((await store.nodeWithKey(alice.id))?.node.status).toBe('revoked');
+      expect(await store.nodeWithKey(randomUUID())).toBeUndefined();
+      expect(await store.nodeWithKey('not-a-uuid')).toBeUndefined();
+    });
+
     it('refuses a duplicate ID with a clear conflict', async () => {
       const store = await c.fresh();
       const alice = newNode('operator', 'alice');
@@ -65,6 +78,11 @@ export function nodeContract(c: Contract): void {
       expect((await store.revokeNode(alice.id, at('2025-03-04T00:00:00Z'))).revokedAt).toBe('2025-03-03T00:00:00.000Z');
       expect(await store.nodeKey(alice.id)).toBeDefined();
       await store.touchNode(randomUUID(), t0); // unknown: no-op
+      const bob = newNode('gateway', 'bob');
+      await store.addNode(bob, t0);
+      await store.touchNodes([alice.id.toUpperCase(), randomUUID(), 'garbage', bob.id], at('2025-03-05T00:00:00Z'));
+      expect((await store.listNodes()).map((n) => n.lastSeen)).toEqual(['2025-03-05T00:00:00.000Z', '2025-03-05T00:00:00.000Z']);
+      await store.touchNodes([], t0);
       const missing = randomUUID();
       await expect(store.revokeNode(missing, t0)).rejects.toThrow(`node ${missing} is not registered`);
       await expect(store.setGroups(missing, [])).rejects.toThrow(/is not registered/);

@@ -40,6 +40,10 @@ export function secrecyContract(c: Contract): void {
       const first = (await store.nodeKey(n.id))!;
       first.fill(0);
       expect(Buffer.from((await store.nodeKey(n.id))!).equals(copy)).toBe(true);
+      const withKey = (await store.nodeWithKey(n.id))!;
+      expect(JSON.stringify(withKey.node)).not.toContain(copy.toString('hex'));
+      withKey.key.fill(0);
+      expect(Buffer.from((await store.nodeWithKey(n.id))!.key).equals(copy)).toBe(true);
     });
   });
 }
