@@ -9,6 +9,7 @@ export {
   findOption,
   findOptions,
   readUintOption,
+  contentFormatOf,
   stringOption,
   uintOption,
   unsupportedCriticalOption,

@@ -107,6 +107,15 @@ export function readUintOption(options: readonly CoapOption[], number: number, m
   return o === undefined ? undefined : decodeUint(o.value, maxBytes, what);
 }
 
+/** The Content-Format (RFC 7252 §5.10.3, at most 2 bytes), or undefined when absent or malformed. */
+export function contentFormatOf(options: readonly CoapOption[]): number | undefined {
+  try {
+    return readUintOption(options, CoapOptionNumber.ContentFormat, 2, 'Content-Format');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Uri-Path segments (RFC 7252 §6.4: one option per segment). */
 export function uriPath(options: readonly CoapOption[]): string[] {
   return findOptions(options, CoapOptionNumber.UriPath).map((o) => decodeString(o.value, 'Uri-Path'));

@@ -23,7 +23,7 @@
  *      each: a phase 3 that completes after the notice with a ticket the server sealed before
  *      the change (its verdict was on the way) is closed or narrowed as soon as it is up.
  */
-import { CoapCode, CoapOptionNumber, ContentFormat, Messenger, emptyMessage, isRequestCode, piaTransport, readUintOption, uintOption, uriPath, type CoapOption, type CoapTransport, type Inbound } from '../../coap/index.js';
+import { CoapCode, CoapOptionNumber, ContentFormat, Messenger, emptyMessage, isRequestCode, piaTransport, contentFormatOf, uintOption, uriPath, type CoapOption, type CoapTransport, type Inbound } from '../../coap/index.js';
 import type { Clock } from '../../common/index.js';
 import type { PiaNode } from '../../pia/node/index.js';
 import { decodeRevocationNotice, MAX_NOTICE_JSON_BYTES, type RevocationNotice } from '../../pia/phase3/index.js';
@@ -144,13 +144,7 @@ export class RevocationEndpoint {
       this.counters.forbidden++;
       return { code: CoapCode.Forbidden, diagnostic: "only this gateway's trusted server sends revocation notices" };
     }
-    let format: number | undefined;
-    try {
-      format = readUintOption(m.options, CoapOptionNumber.ContentFormat, 2, 'Content-Format');
-    } catch {
-      format = -1;
-    }
-    if (format !== ContentFormat.Json) return this.#reject(CoapCode.UnsupportedContentFormat, 'Content-Format: send the notice as JSON (Content-Format 50)');
+    if (contentFormatOf(m.options) !== ContentFormat.Json) return this.#reject(CoapCode.UnsupportedContentFormat, 'Content-Format: send the notice as JSON (Content-Format 50)');
     const decoded = decodeRevocationNotice(m.payload);
     if (!decoded.ok) {
       const text = `${decoded.field}: ${decoded.problem}`;

@@ -32,7 +32,7 @@ import {
   emptyMessage,
   isRequestCode,
   piaTransport,
-  readUintOption,
+  contentFormatOf,
   uintOption,
   uriPath,
   uriQuery,
@@ -176,13 +176,7 @@ export class ReportEndpoint {
       this.counters.unauthenticated++;
       return { code: CoapCode.Unauthorized, diagnostic: 'this gateway is not an active gateway in the registry' };
     }
-    let format: number | undefined;
-    try {
-      format = readUintOption(m.options, CoapOptionNumber.ContentFormat, 2, 'Content-Format');
-    } catch {
-      format = -1;
-    }
-    if (format !== ContentFormat.Json) return this.#refuse(gateway, CoapCode.UnsupportedContentFormat, 'Content-Format', 'send the report as JSON (Content-Format 50)');
+    if (contentFormatOf(m.options) !== ContentFormat.Json) return this.#refuse(gateway, CoapCode.UnsupportedContentFormat, 'Content-Format', 'send the report as JSON (Content-Format 50)');
     const decoded = decodeReportPart(m.payload);
     if (!decoded.ok) {
       if (decoded.tooLarge) return { ...this.#refuse(gateway, CoapCode.RequestEntityTooLarge, decoded.field, decoded.problem), options: [uintOption(CoapOptionNumber.Size1, MAX_REPORT_JSON_BYTES)] };
