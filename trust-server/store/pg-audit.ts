@@ -18,7 +18,7 @@
  * Must hold: the server's role needs only SELECT and INSERT here (pg-roles.ts); nothing here
  * updates or deletes a row (the table's trigger would refuse it anyway).
  */
-import pg from 'pg';
+import { openTrustPool } from './pg-pool.js';
 import { buildNextRecord, EMPTY_HEAD, hashMatches, parseRecord, verifyChainAsync, type AsyncAuditLog, type AuditLine, type AuditRecord, type AuditVerifyResult, type ChainHead, type JsonValue } from '../../common/audit/index.js';
 import { StoreError } from './errors.js';
 import { storeErrorFrom } from './pg-errors.js';
@@ -53,17 +53,7 @@ export interface PostgresAuditLog extends AsyncAuditLog {
 export async function openPostgresAuditLog(options: PostgresAuditLogOptions): Promise<PostgresAuditLog> {
   const target = pgTarget(options.url);
   const now = options.now ?? ((): Date => new Date());
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 2,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-    idleTimeoutMillis: 30_000,
-    keepAlive: true,
-    application_name: 'pia-trust audit',
-  });
-  pool.on('error', () => {
-    // An idle client lost its connection: the pool dropped it; the next call connects anew.
-  });
+  const pool = openTrustPool(options.url, { max: options.poolSize ?? 2, ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }), applicationName: 'pia-trust audit' });
   try {
     const table = (await pool.query<{ t: string | null }>("SELECT to_regclass('audit_log')::text AS t")).rows[0]?.t;
     if (table === null || table === undefined) {

@@ -23,7 +23,8 @@
  * no error or `location` carries the URL's password.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { openTrustPool } from './pg-pool.js';
 import { KEY_CHECK_NAME, settleKeyCheck } from './key-check.js';
 import type { MasterKey } from './master-key.js';
 import { STORE_OPS } from './ops.js';
@@ -59,18 +60,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const random = options.random ?? randomBytes;
   const master = options.masterKey;
   // Step 2.
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-    idleTimeoutMillis: 30_000,
-    keepAlive: true,
-    application_name: 'pia-trust',
-  });
-  pool.on('error', () => {
-    // An idle client lost its connection (the server restarted or went away): the pool has
-    // dropped it already, and the next call connects anew or fails with 'unavailable'.
-  });
+  const pool = openTrustPool(options.url, { max: options.poolSize ?? 10, ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }), applicationName: 'pia-trust' });
   try {
     await applyPgMigrations(pool, PG_MIGRATIONS, target); // step 3
     await checkMasterKey(pool, master, target, random); // step 4
