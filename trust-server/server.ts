@@ -62,6 +62,8 @@ export interface TrustServerOptions {
   readonly admin: Endpoint;
   /** The PIA endpoint credentials name; default the bind, or loopback for a wildcard bind. */
   readonly advertise?: Endpoint;
+  /** Further endpoints of this server credentials name (other instances on the same database, docs/protocol.md §9.12). */
+  readonly alternates?: readonly Endpoint[];
   readonly allowRemoteAdmin?: boolean;
   /** MyNet Manager's HTTPS listener; off when absent. */
   readonly web?: WebListenerOptions;
@@ -163,7 +165,7 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     const sessions = new SessionTable(clock);
     const revocations = openRevocations({ node, clock, tracker, ticketLifetimeS, log: o.log, wallNow: () => now().getTime() });
     closers.push(() => revocations.close());
-    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id }, endSessions: (name) => void sessions.endAccount(name), ticketLifetimeS, accessWithdrawn: (w) => void revocations.withdraw(w) });
+    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id, ...(o.alternates === undefined || o.alternates.length === 0 ? {} : { alternates: o.alternates }) }, endSessions: (name) => void sessions.endAccount(name), ticketLifetimeS, accessWithdrawn: (w) => void revocations.withdraw(w) });
     const http: AdminHttp = await startAdminHttp({ address: o.admin.address, port: o.admin.port, token, api, allowRemote: o.allowRemoteAdmin === true, log: o.log });
     closers.push(() => http.close());
     writeAdminUrl(paths, http.url);
