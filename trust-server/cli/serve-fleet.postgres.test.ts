@@ -51,31 +51,48 @@ async function node(identity: LoadedIdentity): Promise<PiaNode> {
   });
 }
 
+interface Instances {
+  readonly url: string;
+  readonly endpoints: Endpoint[];
+  readonly states: string[];
+  readonly instances: TrustProcess[];
+}
+
+/** Two `pia-trust serve` on a new database, each on its own PIA port, both advertising both. */
+async function startInstances(database: string): Promise<Instances> {
+  const url = await cluster.createDatabase(database);
+  const base = await freeUdpPorts(2);
+  const endpoints: Endpoint[] = [{ address: '::1', port: base }, { address: '::1', port: base + 1 }];
+  const advertise = endpoints.flatMap((e) => ['--advertise', `[${e.address}]:${e.port}`]);
+  const states = [join(root, `${database}-one`), join(root, `${database}-two`)];
+  // The first start makes the schema and the server's identity; the second joins it.
+  const instances: TrustProcess[] = [];
+  for (const [i, e] of endpoints.entries()) {
+    const p = startTrust(['serve', '--state', states[i] as string, '--database', url, '--pia', `[::1]:${e.port}`, '--admin', '0', ...advertise], env);
+    await p.waitFor(/admin API on (http:\/\/[^ ]+) /, 30_000);
+    instances.push(p);
+  }
+  return { url, endpoints, states, instances };
+}
+
+function registrar(state: string): { admin: (...args: string[]) => Promise<string>; register: (kind: string, label: string) => Promise<{ id: string; identity: LoadedIdentity }> } {
+  const admin = async (...args: string[]): Promise<string> => {
+    const r = await cli([...args, '--state', state]);
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  const register = async (kind: string, label: string): Promise<{ id: string; identity: LoadedIdentity }> => {
+    const file = join(root, `${label}-${randomBytes(3).toString('hex')}.json`);
+    await admin('node', 'add', '--kind', kind, '--label', label, '--out', file);
+    return { id: (JSON.parse(readFileSync(file, 'utf8')) as { id: string }).id, identity: loadIdentity(file) };
+  };
+  return { admin, register };
+}
+
 describe('two trusted-server instances on one PostgreSQL (§9.12)', () => {
   it('a stream of phase-3 exchanges from many nodes survives kill -9 of one instance; the audit chain verifies, nothing lost or doubled', async () => {
-    const url = await cluster.createDatabase('fleet');
-    const base = await freeUdpPorts(2);
-    const endpoints: Endpoint[] = [{ address: '::1', port: base }, { address: '::1', port: base + 1 }];
-    const advertise = endpoints.flatMap((e) => ['--advertise', `[${e.address}]:${e.port}`]);
-    const states = [join(root, 'one'), join(root, 'two')];
-    // The first start makes the schema and the server's identity; the second joins it.
-    const instances: TrustProcess[] = [];
-    for (const [i, e] of endpoints.entries()) {
-      const p = startTrust(['serve', '--state', states[i] as string, '--database', url, '--pia', `[::1]:${e.port}`, '--admin', '0', ...advertise], env);
-      await p.waitFor(/admin API on (http:\/\/[^ ]+) /, 30_000);
-      instances.push(p);
-    }
-    const admin = async (...args: string[]): Promise<string> => {
-      const r = await cli([...args, '--state', states[0] as string]);
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout;
-    };
-    const register = async (kind: string, label: string): Promise<{ id: string; identity: LoadedIdentity }> => {
-      const file = join(root, `${label}.json`);
-      await admin('node', 'add', '--kind', kind, '--label', label, '--out', file);
-      return { id: (JSON.parse(readFileSync(file, 'utf8')) as { id: string }).id, identity: loadIdentity(file) };
-    };
-
+    const { url, endpoints, states, instances } = await startInstances('fleet');
+    const { register, admin } = registrar(states[0] as string);
     const gateways = [await register('gateway', 'gateway-a'), await register('gateway', 'gateway-b')];
     expect(gateways[0]?.identity.trustServers).toHaveLength(2); // the credential names both endpoints
     const gatewayNodes = await Promise.all(gateways.map((g) => node(g.identity)));
@@ -153,4 +170,23 @@ describe('two trusted-server instances on one PostgreSQL (§9.12)', () => {
     expect([...completed.values()].reduce((s, n) => s + n, 0)).toBe(EXCHANGES);
     expect(instances[1 - killed!]!.stderr()).not.toMatch(/unhandled|TypeError|ReferenceError/i);
   }, 240_000);
+
+  it('a node revoked through one instance: the instance that vouched for its associations tells the gateway (NOTIFY between them)', async () => {
+    const { endpoints, states, instances } = await startInstances('fleet_revoke');
+    const { register, admin } = registrar(states[0] as string);
+    const gw = await register('gateway', 'gateway-r');
+    const op = await register('operator', 'operator-r');
+    await admin('grant', 'add', '--subject', op.id, '--gateway', gw.id, '--devices', '*', '--rights', 'read');
+    const gwNode = await node(gw.identity);
+    const a = await node(op.identity);
+    await a.connect(gwNode.local);
+    await a.phase3Ready(gwNode.local, 30_000);
+    const vouched = endpoints.findIndex((e) => e.port === gwNode.trustServer()?.port);
+    const other = 1 - vouched;
+    const revoked = await cli(['node', 'revoke', op.id, '--state', states[other] as string]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    await instances[vouched]!.waitFor(new RegExp(`node ${op.id} revoked: telling gateway\\(s\\) ${gw.id} now`), 10_000);
+    await a.close();
+    await gwNode.close();
+  }, 120_000);
 });
