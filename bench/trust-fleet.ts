@@ -10,6 +10,9 @@
  *      `store.transaction`; PostgreSQL two transactions at once): SQLite in a file (WAL,
  *      synchronous=FULL, as `pia-trust serve` opens it), PostgreSQL in a throw-away cluster
  *      (common/test-support `startPostgres`: fsync=off, synchronous_commit on);
+ *   2b. then PostgreSQL is brought to the steady state a server runs in, not the minute after a
+ *      bulk load: `VACUUM ANALYZE` (what autovacuum would do on its own, in the middle of the
+ *      measured run, to the tables the load just filled) and a `CHECKPOINT` (the load's WAL);
  *   3. build M P3_VOUCH messages byte for byte (gateway B vouching for operator A, both MACs
  *      made with the nodes' keys) for seeded random pairs that hold a grant — once, before any
  *      timing, the same bytes for every configuration;
@@ -35,6 +38,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { systemClock } from '../common/index.js';
 import { createMemoryAuditLog, fromSyncAuditLog, type MemoryAuditLog } from '../common/audit/index.js';
 import { startPostgres } from '../common/test-support/index.js';
@@ -153,6 +157,18 @@ async function measure(name: string, stores: readonly TrustStore[], plan: FleetP
   };
 }
 
+/** Step 2b: statistics and a checkpoint now, so that neither autovacuum nor the load's checkpoint runs inside a measured window. */
+async function settle(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('VACUUM ANALYZE');
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end();
+  }
+}
+
 export async function main(options: Partial<FleetBenchOptions> = {}): Promise<FleetBenchResult> {
   const o = parseFleetArgs([], options);
   const plan = planFleet(o);
@@ -175,6 +191,7 @@ export async function main(options: Partial<FleetBenchOptions> = {}): Promise<Fl
     const pgLoad = await loadFleet(pg1, plan, NOW, PG_LOAD_TRANSACTIONS);
     const grantsLoaded = { sqlite: (await sqlite.listGrants()).length, postgres: (await pg1.listGrants()).length };
     console.log(`load (addNode/addGrant, 500 per transaction): postgres ${fmt(pgLoad)} (${PG_LOAD_TRANSACTIONS} transactions at once)`);
+    await settle(url); // step 2b
 
     const pid = cluster.postmasterPid();
     const configs: ConfigResult[] = [];
