@@ -106,7 +106,7 @@ export async function startLabStack(lab: Lab, dir: string): Promise<LabStack> {
   const start = async (name: LabGatewayName, id: string): Promise<LabGateway> => {
     const stateDir = join(dir, `${name}-state`);
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const config = writeLabGatewayConfig(dir, { name, prefix: linkPrefix(lab.hosts[name].address), credential: credential(`${name === 'dc' ? 'dc' : 'building'}-gateway`), stateDir });
+    const config = writeLabGatewayConfig(dir, { name, prefix: linkPrefix(lab.hosts[name].address), credential: credential(`${name}-gateway`), stateDir });
     const check = await lab.run(name, tsxArgv('firmware/cli/pia-gateway.ts', ['check', '--config', config]), { name: `pia-gateway check (${name})`, timeoutMs: 30_000 });
     if (check.code !== 0) throw new Error(`lab: 'pia-gateway check --config ${config}' exited ${check.code}: ${check.stderr}${check.stdout}`);
     const devices = Object.fromEntries([...check.stdout.matchAll(/^ {2}(\S+)\s+\S+\s+([0-9a-f:]+)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
