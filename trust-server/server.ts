@@ -15,7 +15,9 @@
  *   4. the PIA node on --pia with the --suite list, else the CPU's order (logged once), its
  *      authority answering P3_VOUCH, P3_REQ and ENROLL (authority.ts),
  *      every ticket capped at --ticket-lifetime (default 600 s, docs/protocol.md §9.6); the
- *      gateways' /pia/report on it (reports/, §9.9) into the store;
+ *      gateways' /pia/report on it (reports/, §9.9) into the store; revocation notices
+ *      (revocations/, §9.11), and with a database the channel that shares withdrawn access
+ *      with the other instances on it (store/pg-withdrawals.ts, §9.12);
  *   5. the admin API on --admin (loopback unless allowed otherwise); its URL written to the
  *      state directory for the CLI;
  *   6. with --web only: MyNet Manager's HTTPS listener (web/), its certificate given or
@@ -49,8 +51,8 @@ import { startWebServer } from './web/server.js';
 import { SessionTable } from './web/sessions.js';
 import { loadWebCertificate, type CertificateMaker } from './web/tls.js';
 import { ReportEndpoint, type ReportSink } from './reports/index.js';
-import { openRevocations, VouchTracker, type Revocations } from './revocations/index.js';
-import { openPostgresAuditLog, openPostgresStore, openSqliteStore, StoreError, type GatewayReport, type MasterKey, type NodeRecord, type StoreEngine, type TrustStore } from './store/index.js';
+import { openRevocations, VouchTracker, type Revocations, type Withdrawal } from './revocations/index.js';
+import { openPostgresAuditLog, openPostgresStore, openWithdrawalChannel, openSqliteStore, StoreError, type GatewayReport, type MasterKey, type NodeRecord, type StoreEngine, type TrustStore } from './store/index.js';
 
 export interface TrustServerOptions {
   readonly stateDir: string;
@@ -62,6 +64,8 @@ export interface TrustServerOptions {
   readonly admin: Endpoint;
   /** The PIA endpoint credentials name; default the bind, or loopback for a wildcard bind. */
   readonly advertise?: Endpoint;
+  /** Further endpoints of this server credentials name (other instances on the same database, docs/protocol.md §9.12). */
+  readonly alternates?: readonly Endpoint[];
   readonly allowRemoteAdmin?: boolean;
   /** MyNet Manager's HTTPS listener; off when absent. */
   readonly web?: WebListenerOptions;
@@ -163,7 +167,8 @@ export async function startTrustServer(o: TrustServerOptions): Promise<TrustServ
     const sessions = new SessionTable(clock);
     const revocations = openRevocations({ node, clock, tracker, ticketLifetimeS, log: o.log, wallNow: () => now().getTime() });
     closers.push(() => revocations.close());
-    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id }, endSessions: (name) => void sessions.endAccount(name), ticketLifetimeS, accessWithdrawn: (w) => void revocations.withdraw(w) });
+    const withdraw = await openSharedWithdrawals(o.database, revocations, o.log, closers);
+    const api = new AdminApi({ store, audit, now, random, server: { address: advertised.address, port: advertised.port, id: self.id, ...(o.alternates === undefined || o.alternates.length === 0 ? {} : { alternates: o.alternates }) }, endSessions: (name) => void sessions.endAccount(name), ticketLifetimeS, accessWithdrawn: withdraw });
     const http: AdminHttp = await startAdminHttp({ address: o.admin.address, port: o.admin.port, token, api, allowRemote: o.allowRemoteAdmin === true, log: o.log });
     closers.push(() => http.close());
     writeAdminUrl(paths, http.url);
@@ -247,6 +252,22 @@ async function openAudit(paths: StatePaths, database: string | undefined, now: (
     if (err instanceof StoreError) throw new StateError(err.message, { cause: err });
     throw err;
   }
+}
+
+/**
+ * Where withdrawn access goes (docs/protocol.md §9.11, §9.12): with a database, to every
+ * instance on it (pg-withdrawals.ts), this one included; without, or while that channel is
+ * down, to this instance's own revocation notices.
+ */
+async function openSharedWithdrawals(database: string | undefined, revocations: Revocations, log: TrustServerOptions['log'], closers: (() => void | Promise<void>)[]): Promise<(w: Withdrawal) => void> {
+  if (database === undefined) return (w) => void revocations.withdraw(w);
+  const channel = await openWithdrawalChannel({ url: database, onWithdrawal: (w) => void revocations.withdraw(w), log });
+  closers.push(() => channel.close());
+  return (w) =>
+    void channel.publish(w).catch((e: unknown) => {
+      log('warn', `withdrawal not shared with the other server instances (${e instanceof Error ? e.message : String(e)}); telling this instance's gateways only, the others' converge at their next rekey`);
+      revocations.withdraw(w);
+    });
 }
 
 /** Step 2: PostgreSQL when `database` (a URL) is given, else the state directory's SQLite file. */

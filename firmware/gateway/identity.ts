@@ -101,6 +101,7 @@ async function fromSecureElement(se: SecureElementSettings, o: GatewayIdentityOp
   return {
     identity: { id: nodeIdFromText(identity.id), key },
     trustServer: { address: identity.server.address, port: identity.server.port },
+    trustServers: [{ address: identity.server.address, port: identity.server.port }], // a chip's record names one endpoint
     serverId: identity.server.id,
     kind: identity.kind,
     label: identity.label,

@@ -69,7 +69,8 @@ export interface PiaEndpointOptions {
   readonly clock: Clock;
   readonly latchFile: string;
   readonly credential: LoadedIdentity;
-  readonly trustServer: Endpoint;
+  /** The trusted server's endpoints in the order to try them (§9.12): gateway.trustServer, else the credential's. */
+  readonly trustServers: readonly Endpoint[];
   readonly log: PiaLog;
   readonly random?: KxRandom;
   readonly keyLogPath?: string;
@@ -134,7 +135,7 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
       suites: suites.suites,
       localAddress: o.localAddress,
       logger: o.log,
-      phase3: { identity: o.credential.identity, trustServer: o.trustServer, trustServerId: o.credential.serverId },
+      phase3: { identity: o.credential.identity, trustServers: o.trustServers, trustServerId: o.credential.serverId },
       ...(o.random === undefined ? {} : { random: o.random }),
       ...(o.keyLogPath === undefined ? {} : { keyLogPath: o.keyLogPath }),
       ...(o.limits === undefined ? {} : { limits: o.limits }),
@@ -143,7 +144,9 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
     await transport.close();
     throw e;
   }
-  const trust: TrustState = { trustServer: formatEndpoint(o.trustServer), check: 'pending', checkDetail: undefined, phase3Granted: 0, phase3Denied: 0, phase3Failed: 0, last: undefined, peers: new Map() };
+  const first = o.trustServers[0];
+  if (first === undefined) throw new Error('PIA: no trusted server endpoint: give gateway.trustServer in gateway.yaml or use a credential that names its server');
+  const trust: TrustState = { trustServer: o.trustServers.map((e) => formatEndpoint(e)).join(', '), check: 'pending', checkDetail: undefined, phase3Granted: 0, phase3Denied: 0, phase3Failed: 0, last: undefined, peers: new Map() };
   node.onEvent((e) => {
     track(trust, e, o.clock.now());
     if (QUIET.has(e.kind)) return;
@@ -154,8 +157,8 @@ export async function openPiaEndpoint(o: PiaEndpointOptions): Promise<PiaEndpoin
   });
   let closed = false;
   void node
-    .connect(o.trustServer)
-    .then(() => node.phase3Ready(o.trustServer))
+    .connect(first)
+    .then(() => node.phase3Ready(first))
     .then(
       () => {
         trust.check = 'verified';

@@ -154,7 +154,7 @@ export async function openPia(o: GatewayOptions, credential: LoadedIdentity, a: 
     clock: o.clock,
     latchFile: join(g.stateDir, LATCH_FILE),
     credential,
-    trustServer: g.trustServer ?? credential.trustServer,
+    trustServers: g.trustServer === undefined ? credential.trustServers : [g.trustServer],
     log: lines(o.logger.child({ component: 'pia' })),
     wallNow: () => wall().getTime(),
     ...(o.pia?.random === undefined ? {} : { random: o.pia.random }),

@@ -32,6 +32,7 @@ export const NO_GRANTS_RETRY_MS = 60_000;
 
 export interface SubjectGrantsOptions {
   readonly node: PiaNode;
+  /** The trusted server when the node names none (the node's current endpoint wins, §9.12). */
   readonly trustServer: Endpoint;
   /** The subject's node ID (gateway.yaml mqtt.subject). */
   readonly subject: string;
@@ -78,10 +79,15 @@ export class SubjectGrants {
   constructor(o: SubjectGrantsOptions) {
     this.#o = o;
     const random = o.random ?? Math.random;
-    this.#transport = piaTransport(o.node, { port: 49_152 + Math.floor(random() * 16_384), route: () => o.trustServer });
+    this.#transport = piaTransport(o.node, { port: 49_152 + Math.floor(random() * 16_384), route: () => this.#server() });
     this.#client = new CoapClient({ transport: this.#transport, clock: o.clock, random, ...(o.randomBytes === undefined ? {} : { randomBytes: o.randomBytes }) });
     this.#schedule(0);
   }
+  /** The trusted server's endpoint the node talks to now (another instance once one goes silent, §9.12). */
+  #server(): Endpoint {
+    return this.#o.node.trustServer() ?? this.#o.trustServer;
+  }
+
 
   /** The subject's grants valid now (4: never one past its validity). */
   current(): HeldGrants {
@@ -139,6 +145,7 @@ export class SubjectGrants {
       else ({ answer, lifetimeS } = r);
     } catch (e) {
       failure = e instanceof Error ? e.message : String(e);
+      this.#o.node.trustServerFailed(this.#server()); // unanswered: the next fetch goes to another instance, if any
     }
     if (this.#closed) return;
     const now = this.#o.clock.now();
@@ -154,7 +161,7 @@ export class SubjectGrants {
       }
     } else {
       this.#status = { ...this.#status, outcome: 'failed', detail: failure ?? 'unknown' };
-      this.#o.log.warn(`uplink subject ${this.#o.subject}: grants not fetched from the trusted server at ${formatEndpoint(this.#o.trustServer)} (${failure ?? 'unknown'}); retrying in ${Math.round(this.#retryMs / 1000)} s`);
+      this.#o.log.warn(`uplink subject ${this.#o.subject}: grants not fetched from the trusted server at ${formatEndpoint(this.#server())} (${failure ?? 'unknown'}); retrying in ${Math.round(this.#retryMs / 1000)} s`);
       this.#schedule(this.#retryMs);
       this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
     }
@@ -164,12 +171,13 @@ export class SubjectGrants {
   /** The answer, or why there is none. */
   async #fetch(): Promise<{ answer: Received; lifetimeS: number } | string> {
     const o = this.#o;
-    if (o.node.phase(o.trustServer) !== 3) {
-      if (o.node.sa(o.trustServer) === undefined) await o.node.connect(o.trustServer);
-      await o.node.phase3Ready(o.trustServer, o.phase3TimeoutMs ?? 30_000);
+    const server = this.#server();
+    if (o.node.phase(server) !== 3) {
+      if (o.node.sa(server) === undefined) await o.node.connect(server);
+      await o.node.phase3Ready(server, o.phase3TimeoutMs ?? 30_000);
     }
-    const target: CoapTarget = { to: { address: o.trustServer.address, port: 5683 }, path: GRANTS_PATH, query: [`subject=${o.subject}`] };
-    const r = await this.#client.request('GET', target, { via: o.trustServer });
+    const target: CoapTarget = { to: { address: server.address, port: 5683 }, path: GRANTS_PATH, query: [`subject=${o.subject}`] };
+    const r = await this.#client.request('GET', target, { via: server });
     if (r.codeText !== '2.05') return `${r.codeText}${r.diagnostic === undefined ? '' : ` ${r.diagnostic}`}`;
     if (r.contentFormat !== ContentFormat.Json) return 'the answer is not JSON';
     const decoded = decodeGrants(r.payload, o.subject);

@@ -44,6 +44,7 @@ export interface ReportedHealth {
 
 export interface TrustReporterOptions {
   readonly node: PiaNode;
+  /** The trusted server when the node names none (the node's current endpoint wins, §9.12). */
   readonly trustServer: Endpoint;
   readonly clock: Clock;
   /** The firmware version (package.json's), given by the program. */
@@ -92,7 +93,7 @@ export class TrustReporter {
     this.#o = o;
     const random = o.random ?? Math.random;
     const port = 49_152 + Math.floor(random() * 16_384);
-    this.#transport = piaTransport(o.node, { port, route: () => o.trustServer });
+    this.#transport = piaTransport(o.node, { port, route: () => this.#server() });
     this.#client = new CoapClient({ transport: this.#transport, clock: o.clock, random, ...(o.randomBytes === undefined ? {} : { randomBytes: o.randomBytes }) });
     this.#statuses = this.#statusKey();
     this.#unlisten = o.node.onEvent((e) => {
@@ -100,8 +101,13 @@ export class TrustReporter {
       if (e.kind === 'phase3-up' && this.#isServer(e.peer) && this.#status.outcome !== 'ok') this.#soon();
     });
     this.#schedulePoll();
-    if (o.node.phase(o.trustServer) === 3) this.#soon();
+    if (o.node.phase(this.#server()) === 3) this.#soon();
   }
+  /** The trusted server's endpoint the node talks to now (another instance once one goes silent, §9.12). */
+  #server(): Endpoint {
+    return this.#o.node.trustServer() ?? this.#o.trustServer;
+  }
+
 
   status(): ReportStatus {
     return this.#status;
@@ -117,8 +123,8 @@ export class TrustReporter {
   }
 
   #isServer(peer: Endpoint): boolean {
-    const at = this.#o.node.endpointOf(this.#o.trustServer);
-    return formatEndpoint(peer) === formatEndpoint(at ?? this.#o.trustServer);
+    const at = this.#o.node.endpointOf(this.#server());
+    return formatEndpoint(peer) === formatEndpoint(at ?? this.#server());
   }
 
   #statusKey(): string {
@@ -181,6 +187,7 @@ export class TrustReporter {
       failure = await this.#deliver(seq);
     } catch (e) {
       failure = { detail: e instanceof Error ? e.message : String(e) };
+      this.#o.node.trustServerFailed(this.#server()); // unanswered: the next report goes to another instance, if any
     }
     this.#inFlight = false;
     if (this.#closed) return;
@@ -193,7 +200,7 @@ export class TrustReporter {
       const wait = failure.retryMs ?? this.#retryMs;
       this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
       this.#status = { ...this.#status, outcome: 'failed', lastAttemptMs: now, detail: failure.detail, seq, failures: this.#status.failures + 1 };
-      this.#o.log.warn(`report to the trusted server at ${formatEndpoint(this.#o.trustServer)} failed (${failure.detail}); retrying in ${Math.round(wait / 1000)} s`);
+      this.#o.log.warn(`report to the trusted server at ${formatEndpoint(this.#server())} failed (${failure.detail}); retrying in ${Math.round(wait / 1000)} s`);
       this.#at(now + wait);
     }
     if (this.#again) this.#soon();
@@ -202,16 +209,17 @@ export class TrustReporter {
   /** Undefined when every part got 2.04; else why not (and when to retry, for a 4.29). */
   async #deliver(seq: number): Promise<{ detail: string; retryMs?: number } | undefined> {
     const o = this.#o;
-    if (o.node.phase(o.trustServer) !== 3) {
-      if (o.node.sa(o.trustServer) === undefined) await o.node.connect(o.trustServer);
-      await o.node.phase3Ready(o.trustServer, o.phase3TimeoutMs ?? 30_000);
+    const server = this.#server();
+    if (o.node.phase(server) !== 3) {
+      if (o.node.sa(server) === undefined) await o.node.connect(server);
+      await o.node.phase3Ready(server, o.phase3TimeoutMs ?? 30_000);
     }
     const devices: ReportDevice[] = o.devices().map((d) => ({ name: d.name, kind: d.kind, status: d.status, ...(d.lastError === undefined ? {} : { detail: d.lastError }) }));
     const report = encodeReport(seq, o.firmware, devices);
     if (report.leftOut > 0) o.log.warn(`report to the trusted server: ${report.leftOut} device(s) beyond the first 256 left out (docs/protocol.md §9.9)`);
-    const target: CoapTarget = { to: { address: o.trustServer.address, port: 5683 }, path: REPORT_PATH, query: [] };
+    const target: CoapTarget = { to: { address: server.address, port: 5683 }, path: REPORT_PATH, query: [] };
     for (const [i, json] of report.parts.entries()) {
-      const r = await this.#client.request('POST', target, { payload: json, contentFormat: ContentFormat.Json, via: o.trustServer });
+      const r = await this.#client.request('POST', target, { payload: json, contentFormat: ContentFormat.Json, via: server });
       if (r.codeText === '2.04') continue;
       const what = `part ${i + 1} of ${report.parts.length}: ${r.codeText}${r.diagnostic === undefined ? '' : ` ${r.diagnostic}`}`;
       if (r.code !== TOO_MANY_REQUESTS) return { detail: what };

@@ -85,7 +85,7 @@ export async function connect(o: SessionOptions, io: PiactlIo): Promise<Connecti
       clock,
       latches: new MemoryLatchStore({ log: warn }),
       logger: { info: () => undefined, warn },
-      phase3: { identity: operator.identity, trustServer: operator.trustServer, trustServerId: operator.serverId },
+      phase3: { identity: operator.identity, trustServers: operator.trustServers, trustServerId: operator.serverId },
       ...(o.suites === undefined ? {} : { suites: o.suites }),
       ...(keyLogPath !== undefined && keyLogPath !== '' ? { keyLogPath } : {}),
     });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeIdToText } from '../phase3/index.js';
-import { credentialText, loadIdentity, makeCredential, parseCredential, readCredentialFile, reserveCredentialFile, writeCredentialFile } from './credential.js';
+import { credentialText, identityOf, loadIdentity, makeCredential, parseCredential, readCredentialFile, reserveCredentialFile, writeCredentialFile } from './credential.js';
 
 let dir: string;
 beforeEach(() => {
@@ -73,5 +73,34 @@ describe('credential files', () => {
       expect(error).not.toContain(b64.slice(4, 20));
     }
     expect(() => parseCredential('{', 'f.json')).toThrow(/content is not JSON/);
+  });
+});
+
+describe('a credential naming several endpoints of its server (docs/protocol.md §9.12)', () => {
+  const server = { address: '2001:db8::5', port: 4500, id: '5e5e5e5e-0000-4000-8000-000000000005' };
+  const alternates = [{ address: '2001:db8::6', port: 4500 }, { address: '2001:db8::7', port: 4501 }];
+  const text = (id: string, more: unknown): string => credentialText({ ...makeCredential({ id, kind: 'operator', label: 'alice' }, key, server), server: { ...server, alternates: more } as never });
+
+  it('reads the alternates and orders the endpoints from the node ID (last byte modulo their number)', () => {
+    // last byte 0x01 → start at 1 of 3; 0x03 → 0
+    const one = identityOf(parseCredential(text('3f2504e0-4f89-41d3-9a0c-0305e82c3301', alternates), 'x.json'));
+    expect(one.trustServers).toEqual([alternates[0], alternates[1], { address: server.address, port: server.port }]);
+    expect(one.trustServer).toEqual(alternates[0]);
+    const three = identityOf(parseCredential(text('3f2504e0-4f89-41d3-9a0c-0305e82c3303', alternates), 'x.json'));
+    expect(three.trustServers[0]).toEqual({ address: server.address, port: server.port });
+  });
+
+  it('without alternates: one endpoint, as before', () => {
+    expect(identityOf(cred).trustServers).toEqual([{ address: '2001:db8::5', port: 4500 }]);
+  });
+
+  it.each([
+    [[{ address: 'example.org', port: 4500 }], /"server\.alternates\[0\]\.address" must be an IPv6 or IPv4 address/],
+    [[{ address: '2001:db8::6', port: 0 }], /"server\.alternates\[0\]\.port" must be a UDP port/],
+    [[{ address: '2001:db8::5', port: 4500 }], /"server\.alternates\[0\]" repeats the endpoint \[2001:db8::5\]:4500/],
+    [{ address: '2001:db8::6', port: 4500 }, /"server\.alternates" must be a list of at most 7 endpoints/],
+    [Array.from({ length: 8 }, (_, i) => ({ address: `2001:db8::${i + 10}`, port: 4500 })), /at most 7 endpoints/],
+  ])('refuses bad alternates %#, naming the field', (more, message) => {
+    expect(() => parseCredential(text('3f2504e0-4f89-41d3-9a0c-0305e82c3301', more), 'x.json')).toThrow(message);
   });
 });

@@ -3,7 +3,12 @@
  * its ID, kind, label and 256-bit key, and where its trusted server listens.
  *
  *   { "format": "pia-credential", "version": 1, "id", "kind", "label", "key": base64,
- *     "server": { "address", "port", "id" } }
+ *     "server": { "address", "port", "id", "alternates"?: [{ "address", "port" }, …] } }
+ *
+ * `alternates` are further endpoints of the same trusted server (instances sharing its
+ * database, docs/protocol.md §9.12); a reader that knows only `address` and `port` still works.
+ * The node tries the endpoints in an order that starts at a place given by its ID, so a fleet's
+ * nodes spread over the instances, and moves on when one goes silent.
  *
  * Must hold:
  * - written with mode 0600 by exclusive create: an existing file is never overwritten (it may
@@ -31,12 +36,25 @@ export interface Credential {
   readonly label: string;
   /** Base64 of the 32-byte key. */
   readonly key: string;
-  readonly server: { readonly address: string; readonly port: number; readonly id: string };
+  readonly server: CredentialServer;
 }
+
+export interface CredentialServer {
+  readonly address: string;
+  readonly port: number;
+  readonly id: string;
+  /** Further endpoints of the same server (§9.12): at most MAX_ALTERNATES, none repeated. */
+  readonly alternates?: readonly Endpoint[];
+}
+
+export const MAX_ALTERNATES = 7;
 
 export interface LoadedIdentity {
   readonly identity: NodeIdentity;
+  /** The first endpoint this node tries (trustServers[0]). */
   readonly trustServer: Endpoint;
+  /** Every endpoint of the trusted server, in the order this node tries them (§9.12). */
+  readonly trustServers: readonly Endpoint[];
   readonly serverId: string;
   readonly kind: NodeKind;
   readonly label: string;
@@ -149,7 +167,8 @@ export function parseCredential(text: string, where: string): Credential {
   const address = typeof so.address === 'string' && (isIPv6(so.address) || isIPv4(so.address)) ? so.address : bad('"server.address"', 'must be an IPv6 or IPv4 address');
   const port = typeof so.port === 'number' && Number.isInteger(so.port) && so.port >= 1 && so.port <= 0xffff ? so.port : bad('"server.port"', 'must be a UDP port 1–65535');
   const serverId = typeof so.id === 'string' && isNodeIdText(so.id) ? so.id.toLowerCase() : bad('"server.id"', 'must be a node ID (a UUID)');
-  return makeCredential({ id, kind, label }, Buffer.from(key, 'base64'), { address, port, id: serverId });
+  const alternates = so.alternates === undefined ? undefined : parseAlternates(so.alternates, { address, port }, bad);
+  return makeCredential({ id, kind, label }, Buffer.from(key, 'base64'), { address, port, id: serverId, ...(alternates === undefined ? {} : { alternates }) });
 }
 
 /** The node's identity for pia/node (`phase3: { identity, trustServer }`), from its credential file. */
@@ -160,13 +179,41 @@ export function loadIdentity(path: string): LoadedIdentity {
 
 export function identityOf(c: Credential): LoadedIdentity {
   const key = new Uint8Array(Buffer.from(c.key, 'base64'));
+  const id = nodeIdFromText(c.id);
+  const trustServers = serverEndpointsFor(id, c.server);
   return {
-    identity: { id: nodeIdFromText(c.id), key: fileNodeKey(key) },
-    trustServer: { address: c.server.address, port: c.server.port },
+    identity: { id, key: fileNodeKey(key) },
+    trustServer: trustServers[0] as Endpoint,
+    trustServers,
     serverId: c.server.id,
     kind: c.kind,
     label: c.label,
   };
+}
+
+/**
+ * The server's endpoints in the order node `id` tries them: the list (address:port, then the
+ * alternates) turned so it starts at the ID's last byte modulo its length. A fleet's nodes so
+ * spread over the instances, and each node's order is the same at every start.
+ */
+export function serverEndpointsFor(id: Uint8Array, server: CredentialServer): Endpoint[] {
+  const all: Endpoint[] = [{ address: server.address, port: server.port }, ...(server.alternates ?? []).map((e) => ({ address: e.address, port: e.port }))];
+  const start = (id[id.length - 1] ?? 0) % all.length;
+  return [...all.slice(start), ...all.slice(0, start)];
+}
+
+function parseAlternates(v: unknown, first: Endpoint, bad: (field: string, problem: string) => never): Endpoint[] {
+  if (!Array.isArray(v) || v.length > MAX_ALTERNATES) return bad('"server.alternates"', `must be a list of at most ${MAX_ALTERNATES} endpoints {address, port}`);
+  const seen = new Set([`[${first.address}]:${first.port}`]);
+  return v.map((e: unknown, i) => {
+    const o = typeof e === 'object' && e !== null ? (e as Record<string, unknown>) : {};
+    const address = typeof o.address === 'string' && (isIPv6(o.address) || isIPv4(o.address)) ? o.address : bad(`"server.alternates[${i}].address"`, 'must be an IPv6 or IPv4 address');
+    const port = typeof o.port === 'number' && Number.isInteger(o.port) && o.port >= 1 && o.port <= 0xffff ? o.port : bad(`"server.alternates[${i}].port"`, 'must be a UDP port 1–65535');
+    const key = `[${address}]:${port}`;
+    if (seen.has(key)) bad(`"server.alternates[${i}]"`, `repeats the endpoint ${key}`);
+    seen.add(key);
+    return { address, port };
+  });
 }
 
 /** True for a UUID in text (any case) that is not the all-zero "any" ID. */

@@ -12,7 +12,8 @@
  *      18 P3_VERDICT → the voucher waiting for it (it checks N_B and T)
  *      19 P3_RESP → our requester on that pair;  20 P3_FIN → our voucher on that pair
  *      22 ENROLL_RESULT and anything the node does not run → control listeners (a station)
- *   3. actions: send to the peer on that pair; send to the trusted server (connecting first);
+ *   3. actions: send to the peer on that pair; send to the trusted server (connecting first; a
+ *      resent vouch the server's endpoint left unanswered goes to its next endpoint, §9.12);
  *      provisional/established → a phase-3 pair installed (A: current at once; B: current once
  *      P3_FIN or a first ESP packet on it verifies); denied/failed → events, and a held pair
  *      (§9.4 rekey) becomes current at phase 2
@@ -26,7 +27,7 @@
  */
 import { espContext, formatEndpoint, type PeerEndpoint, type SecurityContext } from '../discovery/index.js';
 import { pickSpi, type KxRandom } from '../handshake/index.js';
-import { Phase3Requester, Phase3Voucher, isZeroNodeId, nodeIdFromText, nodeIdToText, type P3Action, type Phase3Keys } from '../phase3/index.js';
+import { Phase3Requester, Phase3Voucher, nodeIdFromText, nodeIdToText, type P3Action, type Phase3Keys } from '../phase3/index.js';
 import type { NodeIdentity } from '../phase3/types.js';
 import type { Clock } from '../../common/index.js';
 import type { PiaNodeEvent, SaLimits } from './node-types.js';
@@ -37,12 +38,18 @@ import type { SaTable } from './sa-table.js';
 import type { Endpoint } from './transport.js';
 import { authenticatedContext } from './phase3-context.js';
 import { scheduleRenewal } from './ticket-renewal.js';
+import { checkServerId, TrustEndpoints, type SentStamp } from './trust-endpoints.js';
 
 export interface Phase3Options {
   /** This node's ID and key: with them it runs phase 3 with its peers (§9.4). */
   readonly identity?: NodeIdentity;
   /** The trusted server's PIA endpoint: where this node sends P3_VOUCH when it vouches. */
   readonly trustServer?: Endpoint;
+  /**
+   * Every endpoint of the trusted server (instances sharing its database, §9.12), in the order
+   * to try them; replaces `trustServer`. A vouch that goes unanswered is resent to the next.
+   */
+  readonly trustServers?: readonly Endpoint[];
   /**
    * The trusted server's node ID (UUID text; a credential's `server.id`). Phase 3 with the node
    * at `trustServer` then names it as `ID_B*` (§9.2), so another registered node answering at
@@ -94,16 +101,6 @@ export interface Phase3Host {
   peerAt(endpoint: Endpoint): Peer | undefined;
 }
 
-function checkServerId(text: string): void {
-  let zero: boolean;
-  try {
-    zero = isZeroNodeId(nodeIdFromText(text));
-  } catch (err) {
-    throw new Error(`PIA phase 3: trustServerId: ${err instanceof Error ? err.message : String(err)}; give the trusted server's node ID (server.id in the node's credential)`);
-  }
-  if (zero) throw new Error("PIA phase 3: trustServerId is the all-zero ID (\"any\"), which pins nothing; give the trusted server's node ID (server.id in the node's credential)");
-}
-
 const P3_REQ = 16;
 const P3_VOUCH = 17;
 const P3_VERDICT = 18;
@@ -119,12 +116,30 @@ export class Phase3Driver {
   readonly #controlListeners = new Set<ControlListener>();
   /** The pairs whose requester or voucher has a deadline (a retransmission or a give-up). */
   readonly #timed = new Set<SaPair>();
+  readonly #servers: TrustEndpoints | undefined;
+  /** Where and when each voucher's last P3_VOUCH went (trust-endpoints.ts step 2). */
+  readonly #vouchSent = new Map<SaPair, SentStamp>();
 
   /** Throws when `trustServerId` is not a node ID (the message names it and the fix). */
   constructor(host: Phase3Host, options: Phase3Options = {}) {
     this.#host = host;
     this.#o = options;
     if (options.trustServerId !== undefined) checkServerId(options.trustServerId);
+    const endpoints = options.trustServers ?? (options.trustServer === undefined ? [] : [options.trustServer]);
+    this.#servers = endpoints.length === 0 ? undefined : new TrustEndpoints(endpoints);
+  }
+
+  /** The trusted server's endpoint this node talks to now (it moves on when one goes silent, §9.12). */
+  trustServer(): Endpoint | undefined {
+    return this.#servers?.current();
+  }
+
+  /** An exchange with the server at `endpoint` went unanswered (a report, a grants fetch): move on from it. */
+  trustServerFailed(endpoint: Endpoint): void {
+    const servers = this.#servers;
+    if (servers === undefined) return;
+    const index = servers.all.findIndex((e) => e.address === endpoint.address && e.port === endpoint.port);
+    if (servers.unreachable(index)) this.#host.log('warn', `PIA: the trusted server at ${formatEndpoint(endpoint)} does not answer; trying its endpoint ${formatEndpoint(servers.current())}`);
   }
 
   /** True when this node runs phase 3 on its pairs (so a rekey holds the phase-3 pair, §9.4). */
@@ -175,8 +190,12 @@ export class Phase3Driver {
    */
   #expectedAt(peer: Peer): string | undefined {
     if (peer.expectPeer !== undefined) return peer.expectPeer;
-    const server = this.#o.trustServer;
-    return server !== undefined && this.#host.peerAt(server) === peer ? this.#o.trustServerId : undefined;
+    return this.#serverIndex(peer) >= 0 ? this.#o.trustServerId : undefined;
+  }
+
+  /** Which of the trusted server's endpoints `peer` is, or -1. */
+  #serverIndex(peer: Peer): number {
+    return this.#servers?.all.findIndex((e) => this.#host.peerAt(e) === peer) ?? -1;
   }
 
   control(peer: Peer, pair: SaPair, payload: Uint8Array): void {
@@ -187,6 +206,7 @@ export class Phase3Driver {
 
   async #control(peer: Peer, pair: SaPair, payload: Uint8Array): Promise<void> {
     const type = payload.length >= 2 && payload[0] === 1 ? payload[1] : undefined;
+    this.#servers?.heard(this.#serverIndex(peer), this.#host.clock.now());
     const authority = this.#o.authority;
     if (authority !== undefined && (type === P3_VOUCH || type === ENROLL || type === P3_REQ)) {
       await this.#toAuthority(authority, peer, pair, payload);
@@ -218,7 +238,7 @@ export class Phase3Driver {
       const { transcript, dhSecret } = pair;
       if (transcript === undefined || dhSecret === undefined) return; // a P3_REQ on a phase-3 pair: nothing to bind to
       const machine = new Phase3Voucher({
-        ...(this.#o.identity === undefined || this.#o.trustServer === undefined ? {} : { identity: this.#o.identity }),
+        ...(this.#o.identity === undefined || this.#servers === undefined ? {} : { identity: this.#o.identity }),
         transcript,
         dhSecret,
         reserveSpi: () => this.#reserveSpi(),
@@ -250,7 +270,7 @@ export class Phase3Driver {
           void this.#host.sendControl(peer, pair, a.payload).catch(() => undefined); // send errors are events
           break;
         case 'send-server':
-          void this.#toServer(a.payload);
+          void this.#toServer(pair, a.payload);
           break;
         case 'provisional':
           this.#install(peer, pair, a.keys, role, false);
@@ -275,18 +295,33 @@ export class Phase3Driver {
     }
   }
 
-  /** P3_VOUCH to the trusted server, over our SA with it (connected on demand). */
-  async #toServer(payload: Uint8Array): Promise<void> {
-    const server = this.#o.trustServer;
-    if (server === undefined) return;
-    try {
-      await this.#host.connect(server);
-    } catch (err) {
-      this.#host.log('warn', `PIA phase 3: trusted server ${formatEndpoint(server)} unreachable (${err instanceof Error ? err.message : String(err)}); retrying with backoff, phase-2 traffic goes on`);
-      return; // the voucher retransmits
+  /**
+   * P3_VOUCH to the trusted server, over our SA with it (connected on demand). A resend of an
+   * unanswered vouch goes to the next endpoint when the one it went to said nothing since
+   * (trust-endpoints.ts); an endpoint no SA can be set up with is passed over likewise.
+   */
+  async #toServer(pair: SaPair, payload: Uint8Array): Promise<void> {
+    const servers = this.#servers;
+    if (servers === undefined) return;
+    const previous = this.#vouchSent.get(pair);
+    if (previous !== undefined && servers.resending(previous)) {
+      this.#host.log('warn', `PIA phase 3: no answer from the trusted server at ${formatEndpoint(servers.all[previous.index] as Endpoint)}; trying its endpoint ${formatEndpoint(servers.current())}`);
     }
-    const s = this.#host.peerAt(server);
-    if (s?.current !== undefined) await this.#host.sendControl(s, s.current, payload).catch(() => undefined);
+    for (let tried = 0; tried < servers.all.length; tried++) {
+      const index = servers.currentIndex;
+      const server = servers.current();
+      this.#vouchSent.set(pair, servers.sent(this.#host.clock.now()));
+      try {
+        await this.#host.connect(server);
+      } catch (err) {
+        this.#host.log('warn', `PIA phase 3: trusted server ${formatEndpoint(server)} unreachable (${err instanceof Error ? err.message : String(err)}); retrying with backoff, phase-2 traffic goes on`);
+        if (servers.unreachable(index)) continue;
+        return; // the voucher retransmits
+      }
+      const s = this.#host.peerAt(server);
+      if (s?.current !== undefined) await this.#host.sendControl(s, s.current, payload).catch(() => undefined);
+      return;
+    }
   }
 
   #install(peer: Peer, base: SaPair, keys: Phase3Keys, role: 'initiator' | 'responder', confirmed: boolean): void {
@@ -355,6 +390,7 @@ export class Phase3Driver {
     this.#requesters.delete(pair);
     this.#vouchers.delete(pair);
     this.#timed.delete(pair);
+    this.#vouchSent.delete(pair);
     pair.wipeDhSecret();
   }
 

@@ -93,6 +93,16 @@ export class PiaNode {
     return waitForPhase3(this.#core, peer, timeoutMs);
   }
 
+  /** The trusted server's endpoint this node talks to now: it moves on when one instance goes silent (§9.12). */
+  trustServer(): Endpoint | undefined {
+    return this.#core.phase3.trustServer();
+  }
+
+  /** Says an exchange with the trusted server at `endpoint` went unanswered: the node moves on to its next endpoint, if it has one. */
+  trustServerFailed(endpoint: Endpoint): void {
+    this.#core.phase3.trustServerFailed(endpoint);
+  }
+
   /** Control messages (ESP next header 253) the node does not handle itself (a station's ENROLL_RESULT). */
   onControl(listener: ControlListener): () => void {
     return this.#core.phase3.onControl(listener);

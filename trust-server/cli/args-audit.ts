@@ -19,7 +19,7 @@ export type AuditCommand =
 export interface AuditArgHelpers {
   readonly name: string;
   readonly stateDir: string;
-  readonly values: { readonly [k: string]: string | boolean | undefined };
+  readonly values: { readonly [k: string]: string | boolean | readonly string[] | undefined };
   only(allowed: readonly string[]): void;
   positionals(n: number, what: string): void;
   nonEmpty(flag: string, value: string | undefined): string | undefined;

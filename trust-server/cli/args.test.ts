@@ -9,7 +9,9 @@ describe('parseTrustArgs', () => {
   it('serve: PIA on [::]:4500 and the admin API on 127.0.0.1:4580 by default; a bare --admin port stays on loopback', () => {
     expect(parseTrustArgs(['serve'])).toEqual({ command: 'serve', stateDir: '/var/lib/pia-trust', pia: { address: '::', port: 4500 }, admin: { address: '127.0.0.1', port: 4580 }, allowRemoteAdmin: false });
     expect(parseTrustArgs(['serve', '--admin', '0', '--pia', '[::1]:0', '--state', '/tmp/s'])).toMatchObject({ stateDir: '/tmp/s', pia: { address: '::1', port: 0 }, admin: { address: '127.0.0.1', port: 0 } });
-    expect(parseTrustArgs(['serve', '--admin', '[::1]:4581', '--advertise', '[2001:db8::5]:4500'])).toMatchObject({ admin: { address: '::1', port: 4581 }, advertise: { address: '2001:db8::5', port: 4500 } });
+    expect(parseTrustArgs(['serve', '--admin', '[::1]:4581', '--advertise', '[2001:db8::5]:4500'])).toMatchObject({ admin: { address: '::1', port: 4581 }, advertise: [{ address: '2001:db8::5', port: 4500 }] });
+    // several instances of one server (docs/protocol.md §9.12): every endpoint, in order
+    expect(parseTrustArgs(['serve', '--advertise', '[2001:db8::5]:4500', '--advertise', '[2001:db8::6]:4500'])).toMatchObject({ advertise: [{ address: '2001:db8::5' }, { address: '2001:db8::6' }] });
   });
 
   it('serve --ticket-lifetime: whole seconds 1–600; anything else names the option, the range and an example', () => {
@@ -125,6 +127,7 @@ describe('parseTrustArgs', () => {
       [['node', 'list', '--kind', 'x'], /--kind does not apply to 'pia-trust node list'/],
       [['audit', 'tail', '-n', '0'], /-n 0: must be a whole number/],
       [['serve', '--pia', 'example.org:4500'], /is not an IPv6 or IPv4 address/],
+      [['serve', '--advertise', '[2001:db8::5]:4500', '--advertise', '[2001:db8::5]:4500'], /--advertise \[2001:db8::5\]:4500 is given twice; name each endpoint of the server once/],
       [['node', 'list', '--api', 'ftp://x'], /--api 'ftp:\/\/x'/],
       [['node', 'list', '--bogus'], /unknown option '--bogus'/],
     ];

@@ -32,7 +32,8 @@ export interface ServeCommand {
   readonly stateDir: string;
   readonly pia: EndpointArg;
   readonly admin: EndpointArg;
-  readonly advertise?: EndpointArg;
+  /** The PIA endpoints credentials name, in order (the first, then alternates: docs/protocol.md §9.12). */
+  readonly advertise?: readonly EndpointArg[];
   readonly allowRemoteAdmin: boolean;
   /** MyNet Manager's listener (off unless given) and its certificate files (else self-signed). */
   readonly web?: EndpointArg;
@@ -82,7 +83,7 @@ const OPTIONS = {
   state: { type: 'string' },
   pia: { type: 'string' },
   admin: { type: 'string' },
-  advertise: { type: 'string' },
+  advertise: { type: 'string', multiple: true },
   'allow-remote-admin': { type: 'boolean' },
   web: { type: 'string' },
   'web-cert': { type: 'string' },
@@ -163,7 +164,7 @@ export function parseTrustArgs(args: readonly string[]): TrustCommand {
         stateDir,
         pia: v.pia === undefined ? DEFAULT_PIA_BIND : endpoint('--pia', v.pia, true),
         admin: v.admin === undefined ? DEFAULT_ADMIN_BIND : adminEndpoint(v.admin, v['allow-remote-admin'] === true),
-        ...(v.advertise === undefined ? {} : { advertise: endpoint('--advertise', v.advertise, false) }),
+        ...(v.advertise === undefined ? {} : { advertise: advertised(v.advertise) }),
         allowRemoteAdmin: v['allow-remote-admin'] === true,
         ...(v['ticket-lifetime'] === undefined ? {} : { ticketLifetimeS: ticketLifetime(v['ticket-lifetime']) }),
         ...(v.suite === undefined ? {} : { suites: suiteList(v.suite) }),
@@ -343,6 +344,16 @@ function nodeId(text: string, what: string): string {
   const id = canonicalNodeId(text);
   if (id === undefined) throw new UsageError(`${what} '${text}' is not a node ID; write a UUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301 ('pia-trust node list' shows them)`);
   return id;
+}
+
+/** `--advertise` given once per endpoint of this server (one per instance sharing its database). */
+function advertised(texts: readonly string[]): EndpointArg[] {
+  const list = texts.map((t) => endpoint('--advertise', t, false));
+  const keys = list.map((e) => `[${e.address}]:${e.port}`);
+  const repeated = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (repeated !== undefined) throw new UsageError(`--advertise ${repeated} is given twice; name each endpoint of the server once`);
+  if (list.length > 8) throw new UsageError(`--advertise is given ${list.length} times; a credential names at most 8 endpoints of its server`);
+  return list;
 }
 
 function endpoint(flag: string, text: string, bind: boolean): EndpointArg {

@@ -42,7 +42,7 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
       ...(database === undefined ? {} : { database }),
       pia: cmd.pia,
       admin: cmd.admin,
-      ...(cmd.advertise === undefined ? {} : { advertise: cmd.advertise }),
+      ...(cmd.advertise === undefined ? {} : { advertise: cmd.advertise[0], alternates: cmd.advertise.slice(1) }),
       allowRemoteAdmin: cmd.allowRemoteAdmin,
       ...(cmd.web === undefined ? {} : { web: { bind: cmd.web, ...(cmd.webCert === undefined ? {} : { certFile: cmd.webCert }), ...(cmd.webKey === undefined ? {} : { keyFile: cmd.webKey }) } }),
       ...(cmd.ticketLifetimeS === undefined ? {} : { ticketLifetimeS: cmd.ticketLifetimeS }),
@@ -61,7 +61,8 @@ export async function runServe(cmd: ServeCommand, io: TrustIo): Promise<number> 
   const { pia, advertised, adminUrl, paths } = server;
   if (server.store.engine === 'postgres') log('info', `store: PostgreSQL ${server.store.location}`);
   if (server.firstStart) log('info', `first start: state directory ${paths.dir} created with master key ${paths.masterKey}; back it up apart from the database`);
-  log('info', `trusted server ${server.serverId} serving phase 3 on PIA ${hostPort(pia.address, pia.port)} (credentials name ${hostPort(advertised.address, advertised.port)})`);
+  const named = [advertised, ...(cmd.advertise?.slice(1) ?? [])].map((e) => hostPort(e.address, e.port)).join(', ');
+  log('info', `trusted server ${server.serverId} serving phase 3 on PIA ${hostPort(pia.address, pia.port)} (credentials name ${named})`);
   if (server.web !== undefined) {
     const { url, fingerprint, certCreated } = server.web;
     log('info', `MyNet Manager on ${url}; certificate SHA-256 fingerprint ${fingerprint}${certCreated ? ' (self-signed, made now in the state directory)' : ''}`);

@@ -11,7 +11,9 @@ usage:
       start creates DIR (default /var/lib/pia-trust, mode 0700) with a master key (unless
       PIA_TRUST_MASTER_KEY is set), the server's own identity and the admin token.
       --advertise: the PIA endpoint written into credentials (default: the --pia address, or
-      ::1 when it is a wildcard). SIGINT or SIGTERM stops it.
+      ::1 when it is a wildcard). Several servers on one --database: give --advertise once per
+      server's endpoint, the same list to each; credentials name them all and nodes move on to
+      the next when one does not answer. SIGINT or SIGTERM stops it.
       --web: MyNet Manager's HTTPS listener (off unless given; login, logout, sessions). Its
       certificate: --web-cert/--web-key (the key file mode 0600), or a self-signed one made
       in DIR at the first start (needs the openssl program once); its fingerprint is logged.

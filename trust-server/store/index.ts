@@ -11,3 +11,4 @@ export { GROUP_PREFIX } from './validate.js';
 export { STORE_OPS } from './ops.js';
 export { openPostgresAuditLog, AUDIT_BATCH, type PostgresAuditLog, type PostgresAuditLogOptions } from './pg-audit.js';
 export { grantServerRole, serverRoleGrants } from './pg-roles.js';
+export { openWithdrawalChannel, parseWithdrawal, splitWithdrawal, WITHDRAWAL_CHANNEL, type WithdrawalChannel } from './pg-withdrawals.js';

@@ -122,7 +122,7 @@ export async function memoryGateway(o: MemoryGatewayOptions = {}): Promise<Memor
       hardware: building.host,
       clock,
       logger,
-      ...(fromChip ? {} : { credential: { identity: gw.identity, trustServer: S, serverId: nodeIdToText(trust.serverId), kind: 'gateway', label: 'test gateway' } }),
+      ...(fromChip ? {} : { credential: { identity: gw.identity, trustServer: S, trustServers: [S], serverId: nodeIdToText(trust.serverId), kind: 'gateway', label: 'test gateway' } }),
       network: memoryGatewayNetwork(net),
       exec: () => Promise.resolve({ code: 0, stdout: '', stderr: '' }),
       canAdminNetwork: () => true,
