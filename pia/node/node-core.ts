@@ -265,7 +265,7 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
     else this.activate(peer, pair);
     peer.rekeyAt = now + jittered(this.limits.rekeyAfterMs, this.limits.rekeyJitterMs / this.limits.rekeyAfterMs, this.random);
     this.counters.exchangesCompleted++;
-    this.keyLog?.append(...pair.keyLogEntries(keyLogLocal(this.localAddress, peer.endpoint.address), peer.endpoint.address));
+    this.logKeys(peer, pair);
     this.latching.established(peer.endpoint, keys.suite);
     peer.touchedAt = now;
     this.emit({ kind: 'sa-up', peer: peer.endpoint, sa: pair.info, role: keys.role, rekey });
@@ -273,6 +273,11 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
     peer.settleWaiters();
     this.phase3.pairUp(peer, pair, keys.role);
     this.settle(peer);
+  }
+
+  /** §8: the pair's keys into the key log (every SA: phase 2's and the phase-3 pair alike). */
+  logKeys(peer: Peer, pair: SaPair): void {
+    this.keyLog?.append(...pair.keyLogEntries(keyLogLocal(this.localAddress, peer.endpoint.address), peer.endpoint.address));
   }
 
   /** `pair` becomes the one we send on; the previous current pair keeps its inbound side for the grace (§3). */

@@ -94,6 +94,8 @@ export interface Phase3Host {
   activate(peer: Peer, pair: SaPair): void;
   sendControl(peer: Peer, pair: SaPair, payload: Uint8Array): Promise<void>;
   sendDummy(peer: Peer, pair: SaPair): void;
+  /** §8: appends the pair's keys to the key log, if one is open. */
+  logKeys(peer: Peer, pair: SaPair): void;
   /** Resolves when an SA with the endpoint is up (starting an exchange if needed). */
   connect(endpoint: Endpoint): Promise<void>;
   peerAt(endpoint: Endpoint): Peer | undefined;
@@ -327,6 +329,7 @@ export class Phase3Driver {
     const pair = new SaPair({ ...keys, suite: base.suite, role }, now, this.#host.library, { vouched: keys.vouched, receivedAt: now });
     pair.confirmed = confirmed;
     this.#host.table.install(pair, peer);
+    this.#host.logKeys(peer, pair);
     base.wipeDhSecret();
     if (confirmed) this.#up(peer, pair, role);
   }
