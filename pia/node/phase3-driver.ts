@@ -38,7 +38,7 @@ import type { SaTable } from './sa-table.js';
 import type { Endpoint } from './transport.js';
 import { authenticatedContext } from './phase3-context.js';
 import { scheduleRenewal } from './ticket-renewal.js';
-import { checkServerId, TrustEndpoints, type SentStamp } from './trust-endpoints.js';
+import { checkServerId, sendToTrustServer, TrustEndpoints, type SentStamp } from './trust-endpoints.js';
 
 export interface Phase3Options {
   /** This node's ID and key: with them it runs phase 3 with its peers (§9.4). */
@@ -295,33 +295,9 @@ export class Phase3Driver {
     }
   }
 
-  /**
-   * P3_VOUCH to the trusted server, over our SA with it (connected on demand). A resend of an
-   * unanswered vouch goes to the next endpoint when the one it went to said nothing since
-   * (trust-endpoints.ts); an endpoint no SA can be set up with is passed over likewise.
-   */
+  /** P3_VOUCH to the trusted server, over our SA with it (connected on demand; trust-endpoints.ts moves on from a silent one). */
   async #toServer(pair: SaPair, payload: Uint8Array): Promise<void> {
-    const servers = this.#servers;
-    if (servers === undefined) return;
-    const previous = this.#vouchSent.get(pair);
-    if (previous !== undefined && servers.resending(previous)) {
-      this.#host.log('warn', `PIA phase 3: no answer from the trusted server at ${formatEndpoint(servers.all[previous.index] as Endpoint)}; trying its endpoint ${formatEndpoint(servers.current())}`);
-    }
-    for (let tried = 0; tried < servers.all.length; tried++) {
-      const index = servers.currentIndex;
-      const server = servers.current();
-      this.#vouchSent.set(pair, servers.sent(this.#host.clock.now()));
-      try {
-        await this.#host.connect(server);
-      } catch (err) {
-        this.#host.log('warn', `PIA phase 3: trusted server ${formatEndpoint(server)} unreachable (${err instanceof Error ? err.message : String(err)}); retrying with backoff, phase-2 traffic goes on`);
-        if (servers.unreachable(index)) continue;
-        return; // the voucher retransmits
-      }
-      const s = this.#host.peerAt(server);
-      if (s?.current !== undefined) await this.#host.sendControl(s, s.current, payload).catch(() => undefined);
-      return;
-    }
+    if (this.#servers !== undefined) await sendToTrustServer(this.#servers, this.#host, this.#vouchSent, pair, payload);
   }
 
   #install(peer: Peer, base: SaPair, keys: Phase3Keys, role: 'initiator' | 'responder', confirmed: boolean): void {

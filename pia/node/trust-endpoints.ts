@@ -12,12 +12,18 @@
  *      endpoint it went to is still current and has said nothing since it was sent, that
  *      instance is taken for gone and the next endpoint becomes current (wrapping around);
  *   5. `unreachable(index)`: no SA could be set up with that endpoint: move on likewise.
+ * `sendToTrustServer` is the sending side of it: a message (keyed by what resends it) to the
+ * current endpoint, connecting first, with steps 2, 4 and 5 applied.
  *
  * Must hold: a failover moves away from the endpoint that failed only, never from one that
  * another message already failed over to (so many resends at once advance one step, not one
  * each); with a single endpoint nothing ever changes.
  */
+import type { Clock } from '../../common/index.js';
+import { formatEndpoint } from '../discovery/index.js';
 import { isZeroNodeId, nodeIdFromText } from '../phase3/index.js';
+import type { Peer } from './peer.js';
+import type { SaPair } from './sa.js';
 import type { Endpoint } from './transport.js';
 
 export interface SentStamp {
@@ -75,4 +81,41 @@ export function checkServerId(text: string): void {
     throw new Error(`PIA phase 3: trustServerId: ${err instanceof Error ? err.message : String(err)}; give the trusted server's node ID (server.id in the node's credential)`);
   }
   if (zero) throw new Error("PIA phase 3: trustServerId is the all-zero ID (\"any\"), which pins nothing; give the trusted server's node ID (server.id in the node's credential)");
+}
+
+/** What `sendToTrustServer` needs from the node (the phase-3 driver's host). */
+export interface TrustServerLink {
+  readonly clock: Clock;
+  connect(endpoint: Endpoint): Promise<void>;
+  peerAt(endpoint: Endpoint): Peer | undefined;
+  sendControl(peer: Peer, pair: SaPair, payload: Uint8Array): Promise<void>;
+  log(level: 'info' | 'warn', message: string): void;
+}
+
+/**
+ * Sends `payload` to the trusted server's current endpoint over our SA with it (set up on
+ * demand). `stamps` remembers where and when each `key`'s last message went: a resend moves on
+ * from an endpoint silent since (step 4), and an endpoint no SA can be set up with is passed over
+ * (step 5). Send errors are dropped: the sender's own retransmission tries again.
+ */
+export async function sendToTrustServer<K>(servers: TrustEndpoints, link: TrustServerLink, stamps: Map<K, SentStamp>, key: K, payload: Uint8Array): Promise<void> {
+  const previous = stamps.get(key);
+  if (previous !== undefined && servers.resending(previous)) {
+    link.log('warn', `PIA phase 3: no answer from the trusted server at ${formatEndpoint(servers.all[previous.index] as Endpoint)}; trying its endpoint ${formatEndpoint(servers.current())}`);
+  }
+  for (let tried = 0; tried < servers.all.length; tried++) {
+    const index = servers.currentIndex;
+    const server = servers.current();
+    stamps.set(key, servers.sent(link.clock.now()));
+    try {
+      await link.connect(server);
+    } catch (err) {
+      link.log('warn', `PIA phase 3: trusted server ${formatEndpoint(server)} unreachable (${err instanceof Error ? err.message : String(err)}); retrying with backoff, phase-2 traffic goes on`);
+      if (servers.unreachable(index)) continue;
+      return; // the sender retransmits
+    }
+    const s = link.peerAt(server);
+    if (s?.current !== undefined) await link.sendControl(s, s.current, payload).catch(() => undefined);
+    return;
+  }
 }
