@@ -7,11 +7,12 @@
  *  1. `pia-trust serve` in trust: PIA on [::]:4500, credentials naming the trust host's
  *     address (--advertise), the admin API on 127.0.0.1 inside trust (the CLI runs there too);
  *  2. accounts: owners "carol" and "dave" (MyNet Manager), their passwords in 0600 files;
- *  3. nodes (`pia-trust node add … --out FILE`, in parallel): the two gateways (the building's
+ *  3. nodes (`pia-trust node add … --out FILE`): the two gateways (the building's
  *     owned by carol), and the operators: alice (data-center operator), bob (building
  *     monitor), carol-phone and dave-phone (owned by carol and dave);
  *  4. grants: alice read+control on every dc device, bob read on every building device,
- *     carol-phone read+control on the building (carol's own gateway); dave-phone none;
+ *     carol-phone read+control on the building (carol's own gateway); dave-phone none
+ *     (steps 2–4 as two batches of `pia-trust` commands, each one process: pia-trust-batch.ts);
  *  5. gateway.yaml for each (gateway-configs.ts: the host's link /64) and both gateways started
  *     at once; ready when each logs "serving N device(s) … PIA on [ADDR]:4500".
  *
@@ -78,29 +79,31 @@ export async function startLabStack(lab: Lab, dir: string): Promise<LabStack> {
     return id;
   };
 
-  await Promise.all(
-    ['carol', 'dave'].map((owner) => {
-      const file = join(dir, `${owner}.password`);
-      writeFileSync(file, `${owner}-lab-password-${randomBytes(9).toString('base64url')}\n`, { mode: 0o600 });
-      return admin(['user', 'add', owner, '--role', 'owner', '--password-file', file]);
-    }),
-  );
+  /** Several `pia-trust` commands in one process (pia-trust-batch.ts); their outputs, in order. */
+  const batch = async (commands: readonly (readonly string[])[]): Promise<string[]> => {
+    const file = join(dir, `batch-${randomBytes(4).toString('hex')}.json`);
+    writeFileSync(file, JSON.stringify(commands.map((c) => [...c, '--state', trustState])), { mode: 0o600 });
+    const r: LabRunResult = await lab.run('trust', tsxArgv('scripts/lab/pia-trust-batch.ts', [file]), { name: 'pia-trust (batch)', timeoutMs: 60_000 });
+    const results = r.stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { code: number; stdout: string; stderr: string });
+    results.forEach((x, i) => {
+      if (x.code !== 0) throw new Error(`lab: 'pia-trust ${commands[i]?.join(' ') ?? ''}' exited ${x.code}: ${x.stderr}${x.stdout}`);
+    });
+    if (r.code !== 0 || results.length !== commands.length) throw new Error(`lab: the pia-trust batch exited ${r.code} after ${results.length} of ${commands.length} commands: ${r.stderr}`);
+    return results.map((x) => x.stdout);
+  };
+
+  const owners = ['carol', 'dave'].map((owner) => {
+    const file = join(dir, `${owner}.password`);
+    writeFileSync(file, `${owner}-lab-password-${randomBytes(9).toString('base64url')}\n`, { mode: 0o600 });
+    return ['user', 'add', owner, '--role', 'owner', '--password-file', file];
+  });
   const credential = (label: string): string => join(dir, `${label}.json`);
-  const nodeAdd = async (kind: 'gateway' | 'operator', label: string, owner?: string): Promise<string> =>
-    idOf(await admin(['node', 'add', '--kind', kind, '--label', label, '--out', credential(label), ...(owner === undefined ? [] : ['--owner', owner])]));
-  const [dcId, buildingId, ...operatorIds] = await Promise.all([
-    nodeAdd('gateway', 'dc-gateway'),
-    nodeAdd('gateway', 'building-gateway', 'carol'),
-    ...OPERATORS.map((o) => nodeAdd('operator', o.name, o.owner)),
-  ]);
+  const nodeAdd = (kind: 'gateway' | 'operator', label: string, owner?: string): string[] => ['node', 'add', '--kind', kind, '--label', label, '--out', credential(label), ...(owner === undefined ? [] : ['--owner', owner])];
+  const added = await batch([...owners, nodeAdd('gateway', 'dc-gateway'), nodeAdd('gateway', 'building-gateway', 'carol'), ...OPERATORS.map((o) => nodeAdd('operator', o.name, o.owner))]);
+  const [dcId, buildingId, ...operatorIds] = added.slice(owners.length).map(idOf);
   const operators = Object.fromEntries(OPERATORS.map((o, i) => [o.name, { id: operatorIds[i] ?? '', credential: credential(o.name) }])) as LabStack['operators'];
-  const grant = (subject: string, gateway: string, rights: string): Promise<string> =>
-    admin(['grant', 'add', '--subject', subject, '--gateway', gateway, '--devices', '*', '--rights', rights]);
-  await Promise.all([
-    grant(operators.alice.id, dcId ?? '', 'read,control'),
-    grant(operators.bob.id, buildingId ?? '', 'read'),
-    grant(operators['carol-phone'].id, buildingId ?? '', 'read,control'),
-  ]);
+  const grant = (subject: string, gateway: string, rights: string): string[] => ['grant', 'add', '--subject', subject, '--gateway', gateway, '--devices', '*', '--rights', rights];
+  await batch([grant(operators.alice.id, dcId ?? '', 'read,control'), grant(operators.bob.id, buildingId ?? '', 'read'), grant(operators['carol-phone'].id, buildingId ?? '', 'read,control')]);
   const registeredMs = performance.now() - t0;
 
   const start = async (name: LabGatewayName, id: string): Promise<LabGateway> => {
