@@ -31,11 +31,6 @@ export {
   type SaLimits,
 } from './node-types.js';
 export { describeNodeEvent, failureMessage, LATCH_TOUCH_MS } from './node-support.js';
-export {
-  type AuthorityAnswer,
-  type AuthoritySource,
-  type ControlListener,
-  type Phase3Options,
-  type TrustAuthority,
-} from './phase3-driver.js';
+export type { ControlListener, Phase3Options } from './phase3-driver.js';
+export type { AuthorityAnswer, AuthoritySource, TrustAuthority } from './trust-authority.js';
 export { watchSends, type SendFailure } from './watch-sends.js';

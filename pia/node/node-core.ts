@@ -32,7 +32,7 @@ import { isUnspecified } from './inner-source.js';
 import { receiveEsp, type InboundHost, type InboundSa } from './esp-inbound.js';
 import { Latching } from './latching.js';
 import { DeadlineTimer, serviceDeadlines, type LifecycleHost } from './lifecycle.js';
-import { LATCH_TOUCH_MS, failureMessage, keyLogLocal } from './node-support.js';
+import { LATCH_TOUCH_MS, failureMessage, followRebinding, keyLogLocal } from './node-support.js';
 import { SA_LIMITS, zeroCounters, type ConnectOptions, type InnerInfo, type PiaNodeEvent, type PiaNodeOptions, type SaLimits } from './node-types.js';
 import type { Peer } from './peer.js';
 import { DataListeners, cachedContext, listenerThrew } from './delivery.js';
@@ -342,13 +342,7 @@ export class NodeCore implements InboundHost, OutboundHost, LifecycleHost, Phase
     const now = this.clock.now();
     if (data) peer.keepaliveAt ??= now + this.limits.keepaliveMs; // a dummy is never answered: no ping-pong
     peer.dpdSince = undefined;
-    if (pair === peer.current && advanced && !samePeer(from, peer.endpoint)) {
-      const was = peer.endpoint;
-      peer.endpoint = from; // NAT rebinding: answer where the freshest authenticated packet came from
-      this.table.alias(peer, from);
-      this.counters.rebinds++;
-      this.emit({ kind: 'peer-moved', from: was, to: from });
-    }
+    if (pair === peer.current && advanced && !samePeer(from, peer.endpoint)) followRebinding(this, peer, from);
     if (pair === peer.current && seq >= this.limits.rekeyAfterPackets) this.rekeyByPackets(peer);
     if (now - peer.touchedAt >= LATCH_TOUCH_MS) {
       peer.touchedAt = now;

@@ -3,7 +3,9 @@ import { formatEndpoint, type PeerEndpoint } from '../discovery/index.js';
 import type { KxFailure } from '../handshake/index.js';
 import { SUITE_NAMES } from '../suites-ids.js';
 import type { PiaNodeEvent } from './node-types.js';
+import type { Peer } from './peer.js';
 import { hex8 } from './sa.js';
+import type { SaTable } from './sa-table.js';
 
 /** The latch store's lastSeen is refreshed at most this often per peer (it is written to disk). */
 export const LATCH_TOUCH_MS = 60_000;
@@ -75,4 +77,13 @@ export function describeNodeEvent(e: PiaNodeEvent): string {
     case 'phase3-failed':
       return `phase 3 with ${formatEndpoint(e.peer)} failed (reason ${e.reason}: ${e.text}); the SA stays at phase 2, retried at the next rekey`;
   }
+}
+
+/** NAT rebinding: the peer is answered where its freshest authenticated packet came from (an alias keeps the old key). */
+export function followRebinding(core: { readonly table: SaTable; readonly counters: { rebinds: number }; emit(e: PiaNodeEvent): void }, peer: Peer, from: PeerEndpoint): void {
+  const was = peer.endpoint;
+  peer.endpoint = from;
+  core.table.alias(peer, from);
+  core.counters.rebinds++;
+  core.emit({ kind: 'peer-moved', from: was, to: from });
 }

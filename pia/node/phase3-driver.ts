@@ -37,6 +37,7 @@ import { SaPair } from './sa.js';
 import type { SaTable } from './sa-table.js';
 import type { Endpoint } from './transport.js';
 import { authenticatedContext } from './phase3-context.js';
+import type { TrustAuthority } from './trust-authority.js';
 import { scheduleRenewal } from './ticket-renewal.js';
 import { checkServerId, sendToTrustServer, TrustEndpoints, type SentStamp } from './trust-endpoints.js';
 
@@ -58,26 +59,6 @@ export interface Phase3Options {
   readonly trustServerId?: string;
   /** Set on the trusted server itself: P3_VOUCH, ENROLL and P3_REQ addressed to it go here. */
   readonly authority?: TrustAuthority;
-}
-
-/** The trusted server's side (S), implemented by trust-server/ with ../phase3's `authorize`. */
-export interface TrustAuthority {
-  handle(message: Uint8Array, source: AuthoritySource): Promise<AuthorityAnswer>;
-}
-
-export interface AuthoritySource {
-  readonly peer: PeerEndpoint;
-  /** §5 T and Z of the pair the message came on (a P3_REQ sent to the server directly needs them). */
-  readonly transcript: Uint8Array | undefined;
-  readonly dhSecret: Uint8Array | undefined;
-  /** Reserves an inbound SPI for the phase-3 pair the answer installs (SPI_B'). */
-  reserveSpi(): number;
-}
-
-export interface AuthorityAnswer {
-  readonly reply?: Uint8Array;
-  /** A direct P3_REQ granted: S installs this pair as B (confirmed by A's first ESP packet on it). */
-  readonly install?: Phase3Keys;
 }
 
 export type ControlListener = (payload: Uint8Array, from: PeerEndpoint, reply: (payload: Uint8Array) => Promise<void>) => void;
@@ -136,10 +117,8 @@ export class Phase3Driver {
 
   /** An exchange with the server at `endpoint` went unanswered (a report, a grants fetch): move on from it. */
   trustServerFailed(endpoint: Endpoint): void {
-    const servers = this.#servers;
-    if (servers === undefined) return;
-    const index = servers.all.findIndex((e) => e.address === endpoint.address && e.port === endpoint.port);
-    if (servers.unreachable(index)) this.#host.log('warn', `PIA: the trusted server at ${formatEndpoint(endpoint)} does not answer; trying its endpoint ${formatEndpoint(servers.current())}`);
+    const moved = this.#servers?.failed(endpoint);
+    if (moved !== undefined) this.#host.log('warn', `PIA: the trusted server at ${formatEndpoint(endpoint)} does not answer; trying its endpoint ${formatEndpoint(moved)}`);
   }
 
   /** True when this node runs phase 3 on its pairs (so a rekey holds the phase-3 pair, §9.4). */

@@ -64,6 +64,12 @@ export class TrustEndpoints {
     return this.unreachable(stamp.index);
   }
 
+  /** Step 5 for an endpoint named by address: the new current one when this moved, else undefined. */
+  failed(endpoint: Endpoint): Endpoint | undefined {
+    const index = this.all.findIndex((e) => e.address === endpoint.address && e.port === endpoint.port);
+    return this.unreachable(index) ? this.current() : undefined;
+  }
+
   /** Step 5: true when this moved to another endpoint. */
   unreachable(index: number): boolean {
     if (index !== this.#index || this.all.length < 2) return false;

@@ -11,7 +11,7 @@ import { authorize, fileNodeKey, newNodeId, nodeIdToText, type GrantOffer, type 
 import type { NodeId, NodeIdentity, NodeKind } from '../../phase3/types.js';
 import { createMemoryNetwork, type MemoryNetwork } from '../memory-network.js';
 import type { InnerInfo, PiaNodeEvent, PiaNodeOptions } from '../node-types.js';
-import type { TrustAuthority } from '../phase3-driver.js';
+import type { TrustAuthority } from '../trust-authority.js';
 import { PiaNode } from '../pia-node.js';
 import type { Endpoint } from '../transport.js';
 
