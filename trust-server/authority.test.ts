@@ -1,7 +1,7 @@
 /** What the trusted server decides (docs/protocol.md §9.5, §9.8), played byte for byte as A, B and a station. */
 import { describe, expect, it } from 'vitest';
 import { encodeP3, nodeIdFromText, nodeIdToText, type GrantedTicket, type DeniedTicket } from '../pia/phase3/index.js';
-import { grantsBothWays } from './authority.js';
+import { grantsBothWays } from './authority-reads.js';
 import { rand, startAuthorityFixture } from './test-support/index.js';
 
 const hex = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString('hex');

@@ -31,7 +31,6 @@ import {
   P3Status,
   checkTicketLifetime,
   serveEnroll,
-  fileNodeKey,
   nodeIdFromText,
   nodeIdToText,
   peekP3Type,
@@ -40,17 +39,15 @@ import {
   type AuthorityDeps,
   type EnrollAuditRecord,
   type EnrollDeps,
-  type GrantOffer,
   type Phase3AuditRecord,
-  type RegisteredNode,
   type VouchRateLimitOptions,
 } from '../pia/phase3/index.js';
-import type { NodeId } from '../pia/phase3/index.js';
+import { grantsBothWays, lookupNode, vouchReads } from './authority-reads.js';
 import { enrollmentDecider } from './enrollment.js';
 import { LastSeenCoalescer, type LastSeenOptions } from './last-seen.js';
 import type { RandomBytes } from './node-ids.js';
 import { StoreError } from './store/errors.js';
-import type { GrantRecord, TrustStore } from './store/types.js';
+import type { TrustStore } from './store/types.js';
 
 export interface ServerAuthorityDeps {
   readonly store: TrustStore;
@@ -135,14 +132,28 @@ export class ServerAuthority implements TrustAuthority {
       this.#count(type === undefined ? 'undecodable' : 'unexpected');
       return {};
     }
+    const vouch = type === P3Type.Vouch ? this.#vouchReads(message) : undefined;
     let answer: Awaited<ReturnType<typeof authorize>>;
     try {
-      answer = await authorize(message, { key, ...optional(source) }, this.#deps);
+      answer = await authorize(message, { key, ...optional(source) }, vouch === undefined ? this.#deps : { ...this.#deps, ...vouch.reads });
     } catch (err) {
       if (err instanceof StoreError && err.kind === 'unavailable') return await this.#unavailable(message, key, source, err);
       throw err;
+    } finally {
+      vouch?.done();
     }
     return { ...(answer.reply === undefined ? {} : { reply: answer.reply }), ...(answer.keys === undefined ? {} : { install: answer.keys }) };
+  }
+
+  /** A P3_VOUCH's reads as one (authority-reads.ts); undefined for a message that does not decode (authorize counts it). */
+  #vouchReads(message: Uint8Array): ReturnType<typeof vouchReads> | undefined {
+    let msg: ReturnType<typeof decodeP3>;
+    try {
+      msg = decodeP3(message);
+    } catch {
+      return undefined;
+    }
+    return msg.kind === 'vouch' ? vouchReads(this.#d.store, msg.idA, msg.idB, this.#d.now(), this.#deps) : undefined;
   }
 
   /** The store could not be read: a refusal (reason 8, unauthenticated), audited before it leaves. */
@@ -181,38 +192,6 @@ function optional(s: AuthoritySource): { transcript?: Uint8Array; dhSecret?: Uin
     ...(s.dhSecret === undefined ? {} : { dhSecret: s.dhSecret }),
     reserveSpi: () => s.reserveSpi(),
   };
-}
-
-/** The registry's view of a node, its key as an HMAC oracle (§9.1); the raw bytes wiped. */
-export async function lookupNode(store: TrustStore, id: NodeId): Promise<RegisteredNode | undefined> {
-  const found = await store.nodeWithKey(nodeIdToText(id)); // one read: record and key
-  if (found === undefined) return undefined;
-  const { node, key: raw } = found;
-  try {
-    return { kind: node.kind, status: node.status, label: node.label, key: fileNodeKey(raw) };
-  } finally {
-    raw.fill(0);
-  }
-}
-
-/**
- * §9.5 step 5, both ways: grants whose gateway is `b` and subject `a` (an operator A reaching
- * gateway B), and those whose gateway is `a` and subject `b` (a gateway that initiates toward
- * its operator). `validS` counts to notAfter on the server's clock.
- */
-export async function grantsBothWays(store: TrustStore, a: string, b: string, now: Date): Promise<GrantOffer[]> {
-  return (await store.grantsBetween(a, b, now)).map((g) => offer(g, now)); // one read, each grant once
-}
-
-/** The grants `subject` holds on `gateway` (one way only: a gateway's query for its uplink's subject, docs/protocol.md §9.10). */
-export async function grantsOneWay(store: TrustStore, subject: string, gateway: string, now: Date): Promise<GrantOffer[]> {
-  return (await store.grantsFor(subject, gateway, now)).map((g) => offer(g, now));
-}
-
-function offer(g: GrantRecord, now: Date): GrantOffer {
-  const base = { id: g.id, devices: g.devices, rights: [...g.rights] };
-  if (g.notAfter === undefined) return base;
-  return { ...base, validS: Math.max(0, Math.floor((Date.parse(g.notAfter) - now.getTime()) / 1000)) };
 }
 
 /** A record's fields as the audit log takes them (absent fields left out; no field holds a key). */

@@ -4,7 +4,8 @@
  * this file describes the state directory, the commands and the API.
  */
 export { startTrustServer, type TrustServer, type TrustServerOptions, type WebListenerOptions } from './server.js';
-export { ServerAuthority, grantsBothWays, lookupNode, type ServerAuthorityDeps, type AuthorityCounters } from './authority.js';
+export { ServerAuthority, type ServerAuthorityDeps, type AuthorityCounters } from './authority.js';
+export { grantsBothWays, lookupNode } from './authority-reads.js';
 export { enrollmentDecider, type EnrollmentDeps } from './enrollment.js';
 export { AdminApi, NotFound, type AdminApiDeps, type ApiAnswer } from './admin-api.js';
 export { startAdminHttp, isLoopback, hostPort, type AdminHttp, type AdminHttpOptions } from './admin-http.js';

@@ -39,7 +39,8 @@ import { describeSuiteChoice, suiteChoice, type SuiteId } from '../pia/index.js'
 import { AdminApi } from './admin-api.js';
 import { startAdminHttp, hostPort, type AdminHttp } from './admin-http.js';
 import { ensureAdminToken } from './admin-token.js';
-import { grantsOneWay, ServerAuthority } from './authority.js';
+import { ServerAuthority } from './authority.js';
+import { grantsOneWay } from './authority-reads.js';
 import { NODE_KEY_BYTES } from '../pia/credential/index.js';
 import { checkTicketLifetime, MAX_TICKET_LIFETIME_S } from '../pia/phase3/index.js';
 import { newNodeIdText, systemRandom, type RandomBytes } from './node-ids.js';

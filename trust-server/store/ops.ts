@@ -23,6 +23,7 @@ const NAMES: Readonly<Record<keyof TrustStoreOps, true>> = {
   listGrants: true,
   grantsFor: true,
   grantsBetween: true,
+  vouchParties: true,
   findEnrollment: true,
   recordEnrollment: true,
   addAccount: true,

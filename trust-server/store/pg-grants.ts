@@ -30,8 +30,9 @@ const ONE_WAY = (subject: string, gateway: string, way: number): string => `
      AND (not_before IS NULL OR not_before <= $3)
      AND (not_after IS NULL OR $3 < not_after)`;
 const GRANTS_FOR = `${ONE_WAY('$1', '$2', 0)} ORDER BY created, id`;
-/** Both ways in one statement: $1 on $2, then $2 on $1. */
-const GRANTS_BETWEEN = `${ONE_WAY('$1', '$2', 0)} UNION ALL ${ONE_WAY('$2', '$1', 1)} ORDER BY way, created, id`;
+/** Both ways in one statement: $1 on $2 (way 0), then $2 on $1 (way 1), valid at $3; unordered. */
+export const GRANTS_BOTH_WAYS = `${ONE_WAY('$1', '$2', 0)} UNION ALL ${ONE_WAY('$2', '$1', 1)}`;
+const GRANTS_BETWEEN = `${GRANTS_BOTH_WAYS} ORDER BY way, created, id`;
 
 const SELECT_ENROLLMENT = 'SELECT station_id, request_key, node_id FROM enrollments WHERE station_id = $1 AND request_key = $2';
 

@@ -34,6 +34,7 @@ import { storeErrorFrom } from './pg-errors.js';
 import { pgGrantOps } from './pg-grants.js';
 import { PG_MIGRATIONS, SCHEMA_LOCK, applyPgMigrations } from './pg-migrations.js';
 import { pgNodeOps } from './pg-nodes.js';
+import { pgVouchOps } from './pg-vouch.js';
 import { pgReportOps } from './pg-reports.js';
 import { clientContext, poolContext, runTransaction, type PgContext } from './pg-session.js';
 import { pgTarget, type PgTarget } from './pg-url.js';
@@ -70,7 +71,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
 
   const newId = (): string => uuidV4(random(16));
-  const build = (ctx: PgContext): TrustStoreOps => ({ ...pgNodeOps(ctx, master, random), ...pgGrantOps(ctx, newId), ...pgAccountOps(ctx), ...pgReportOps(ctx) });
+  const build = (ctx: PgContext): TrustStoreOps => ({ ...pgNodeOps(ctx, master, random), ...pgGrantOps(ctx, newId), ...pgVouchOps(ctx, master), ...pgAccountOps(ctx), ...pgReportOps(ctx) });
   const translated = (ops: TrustStoreOps, open: () => boolean): TrustStoreOps => {
     const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
     for (const name of STORE_OPS) {

@@ -113,6 +113,12 @@ export interface AccountRecord {
 }
 
 /** A node and its unwrapped key (the caller wipes `key` once done with it). */
+export interface VouchParties {
+  readonly a: NodeWithKey | undefined;
+  readonly b: NodeWithKey | undefined;
+  readonly grants: GrantRecord[];
+}
+
 export interface NodeWithKey {
   readonly node: NodeRecord;
   readonly key: Uint8Array;
@@ -142,6 +148,8 @@ export interface TrustStoreOps {
   grantsFor(subjectId: string, gatewayId: string, now: Date): Promise<GrantRecord[]>;
   /** `grantsFor(a, b)` then `grantsFor(b, a)` in one read, a grant listed once (§9.5 step 5: A may be the operator or the gateway). */
   grantsBetween(aId: string, bId: string, now: Date): Promise<GrantRecord[]>;
+  /** What a P3_VOUCH needs (§9.5 steps 2, 3, 5): `nodeWithKey` of both and `grantsBetween` them, in one read. */
+  vouchParties(aId: string, bId: string, now: Date): Promise<VouchParties>;
 
   findEnrollment(stationId: string, requestKey: string): Promise<EnrollmentRecord | undefined>;
   recordEnrollment(record: EnrollmentRecord): Promise<void>;

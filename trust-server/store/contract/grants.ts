@@ -132,5 +132,25 @@ export function grantContract(c: Contract): void {
         expect(await store.grantsBetween(gw, gw, at('2025-03-02T00:00:00Z'))).toEqual([self]);
       });
     });
+
+    describe('vouchParties (a P3_VOUCH\'s reads in one)', () => {
+      it('answers nodeWithKey of both and grantsBetween them, for every pair of the fixture', async () => {
+        await store.addGrant(grant({ subject: gw2 }), t0);
+        await store.addGrant(grant({ subject: 'group:ops', gateway: gw2 }), t0);
+        await store.addGrant(grant({ subject: gw, gateway: gw2, devices: 'fan-*' }), t0);
+        await store.addGrant(grant({ subject: gw, gateway: gw2, notAfter: '2025-03-01T09:00:00Z' }), t0);
+        const now = at('2025-03-02T00:00:00Z');
+        const ids = [alice, bob, gw, gw2, 'garbage', randomUUID()];
+        for (const a of ids) {
+          for (const b of ids) {
+            const one = await store.vouchParties(a, b, now);
+            expect(one, `${a} ${b}`).toEqual({ a: await store.nodeWithKey(a), b: await store.nodeWithKey(b), grants: await store.grantsBetween(a, b, now) });
+          }
+        }
+        const both = await store.vouchParties(alice, gw2, now);
+        expect(both.a?.key).toHaveLength(32);
+        expect(both.grants.map((g) => g.subject)).toEqual(['group:ops']);
+      });
+    });
   });
 }
