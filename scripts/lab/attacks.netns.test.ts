@@ -76,7 +76,11 @@ describe('a relaying man in the middle on the path (two phase-2 exchanges)', () 
     console.log(`relay: piactl exited ${set.code}: ${set.stderr.trim()}`);
     expect(set.code).toBe(4);
     expect(set.stdout).toBe('');
-    expect(set.stderr).toMatch(/^piactl: not authorized: the trusted server denied phase 3 with gateway \[[0-9a-f:]+\]:4500: .*\(reason 4\)/);
+    // piactl's copy of the denial is unsealed (the relay could have written it), so it says "unverified"; the gateway's is the server's own
+    expect(set.stderr).toBe(
+      `piactl: not authorized: the trusted server denied phase 3 with gateway ${dc.pia}: no reason given (reason 4) (unverified: not sealed by the trusted server, so it may not come from it); ` +
+        'the two sides saw different key exchanges: something may sit between this machine and the gateway, or a key does not match\n',
+    );
     // "every decision is in the server's hash-chained audit log before it is answered"
     const tail = await stack.admin(['audit', 'tail', '-n', '10', '--json']);
     const denials = tail.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.event === 'phase3-denied' && r.reason === 4);
@@ -165,17 +169,19 @@ describe('INIT floods from the on-path host while alice connects', () => {
   }`);
     const flood = (from: string, port: number): Promise<{ code: number | string; stdout: string; stderr: string }> =>
       send(['--to', dc.pia, '--from', from, '--from-port', String(port), '--inits', '--per-second', '500', '--seconds', '8']);
-    const floods = Promise.all([flood(ops, victimPort), flood(onpath, ownPort)]);
+    let flooding = true;
+    const floods = Promise.all([flood(ops, victimPort), flood(onpath, ownPort)]).finally(() => (flooding = false));
     await new Promise((r) => setTimeout(r, 1500));
-    const denied0 = (await gatewayHealth(lab, 'dc')).pia.trust.phase3.granted;
+    const granted0 = (await gatewayHealth(lab, 'dc')).pia.trust.phase3.granted;
     // "a spoofer who drains a victim's address bucket only makes the victim prove its address, one round trip"
     expect(await alice(['set', 'rack-fan/speed', '50'])).toEqual({ code: 0, stdout: 'rack-fan/speed: set to 50\n', stderr: '' });
     const after = await gatewayHealth(lab, 'dc');
+    expect(flooding).toBe(true); // alice connected while both floods ran
     for (const f of await floods) expect(f.code, f.stderr).toBe(0);
     const c = await counters(lab);
     const figure = (k: string): string => `${c[`${k}-in`]?.packets} INITs, ${c[`${k}-in`]?.bytes} B in → ${c[`${k}-out`]?.packets} replies, ${c[`${k}-out`]?.bytes} B out`;
     console.log(`flood with ops's address: ${figure('victim')}; with onpath's own: ${figure('own')}`);
-    expect(after.pia.trust.phase3.granted).toBeGreaterThan(denied0);
+    expect(after.pia.trust.phase3.granted).toBeGreaterThan(granted0);
     for (const k of ['victim', 'own']) {
       expect(c[`${k}-in`]?.packets).toBeGreaterThan(1000);
       // "an unproven INIT gets a COOKIE (33 bytes, smaller than the 84-byte INIT) and no state"; "no answer larger than the request"
