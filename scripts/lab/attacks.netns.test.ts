@@ -68,6 +68,7 @@ describe('a relaying man in the middle on the path (two phase-2 exchanges)', () 
   }`);
     const relay = lab.start('onpath', tsxArgv('scripts/lab/attacks/relay.ts', ['--listen', '4501', '--gateway', dc.pia]), { name: 'relay (onpath)' });
     await relay.waitFor(/relay: ready/, 30_000);
+    const gateway0 = (await gatewayHealth(lab, 'dc')).pia.trust.phase3;
     const set = await alice(['set', 'rack-fan/speed', '33']);
     if (relay.child.pid !== undefined) process.kill(-relay.child.pid, 'SIGTERM');
     expect((await counters(lab)).diverted?.packets).toBeGreaterThan(0);
@@ -81,6 +82,9 @@ describe('a relaying man in the middle on the path (two phase-2 exchanges)', () 
       `piactl: not authorized: the trusted server denied phase 3 with gateway ${dc.pia}: no reason given (reason 4) (unverified: not sealed by the trusted server, so it may not come from it); ` +
         'the two sides saw different key exchanges: something may sit between this machine and the gateway, or a key does not match\n',
     );
+    // the gateway got the server's sealed denial and granted nothing
+    const gateway = (await gatewayHealth(lab, 'dc')).pia.trust.phase3;
+    expect({ granted: gateway.granted - gateway0.granted, denied: gateway.denied - gateway0.denied }).toEqual({ granted: 0, denied: 1 });
     // "every decision is in the server's hash-chained audit log before it is answered"
     const tail = await stack.admin(['audit', 'tail', '-n', '10', '--json']);
     const denials = tail.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.event === 'phase3-denied' && r.reason === 4);
