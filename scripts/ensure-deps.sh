@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the project needs on a fresh Debian machine with Node >= 20:
 #   - npm packages (npm ci when node_modules is missing or older than package-lock.json);
-#   - for `test`: the Debian packages the tests drive (socat, mbpoll, libcoap3-bin, iproute2, tshark, mosquitto, openssl, chromium, python3, systemd, postgresql),
+#   - for `test`: the Debian packages the tests drive (socat, mbpoll, libcoap3-bin, iproute2, tshark, nftables, mosquitto, openssl, chromium, python3, systemd, postgresql),
 #     via apt-get when root (noninteractive: tshark's "non-root capture" question takes its default, no).
 # Usage: sh scripts/ensure-deps.sh [run|test]
 set -eu
@@ -15,6 +15,7 @@ if [ "$purpose" = test ]; then
   command -v coap-client-notls >/dev/null 2>&1 || debian_packages="$debian_packages libcoap3-bin"
   command -v ip >/dev/null 2>&1 || debian_packages="$debian_packages iproute2"
   command -v tshark >/dev/null 2>&1 || debian_packages="$debian_packages tshark"
+  [ -x /usr/sbin/nft ] || command -v nft >/dev/null 2>&1 || debian_packages="$debian_packages nftables"
   [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || debian_packages="$debian_packages mosquitto"
   command -v openssl >/dev/null 2>&1 || debian_packages="$debian_packages openssl"
   [ -x /usr/bin/chromium ] || debian_packages="$debian_packages chromium"

@@ -12,6 +12,7 @@ const REQUIRED: ReadonlyArray<{ command: string; debianPackage: string }> = [
   { command: 'coap-server-notls', debianPackage: 'libcoap3-bin' },
   { command: 'ip', debianPackage: 'iproute2' }, // pia/cli's two-namespace test (ip netns, veth)
   { command: 'tshark', debianPackage: 'tshark' }, // pia/node's key log check: Wireshark decrypts a capture
+  { command: '/usr/sbin/nft', debianPackage: 'nftables' }, // scripts/lab's attack stage: the on-path host's rules (not on a user's PATH)
   { command: '/usr/sbin/mosquitto', debianPackage: 'mosquitto' }, // firmware/uplink: a real broker (not on a user's PATH)
   { command: 'openssl', debianPackage: 'openssl' }, // firmware/uplink: the TLS test's CA and server certificate
   { command: '/usr/bin/chromium', debianPackage: 'chromium' }, // *.chromium.test.ts: MyNet Manager and the console in a real browser
