@@ -65,7 +65,7 @@ export interface SoakReport {
   readonly rekeys: number;
   readonly mqtt: SoakFigures['mqtt'] & { readonly lost: number | null };
   readonly restarts: readonly RestartFigure[];
-  readonly memory: ReadonlyArray<{ readonly program: string; readonly slopeMbPerHour: number | null; readonly firstMb: number | null; readonly lastMb: number | null; readonly samples: number }>;
+  readonly memory: ReadonlyArray<{ readonly program: string; readonly slopeMbPerHour: number | null; readonly firstMb: number | null; readonly lastMb: number | null; readonly samples: number; readonly perMinuteMb: readonly number[] }>;
   readonly checks: readonly SoakCheck[];
 }
 
@@ -81,7 +81,7 @@ export function judge(f: SoakFigures, maxSlopeMbPerHour: number): SoakReport {
     const slope = memorySlopeMbPerHour(p.samples, f.startMs, f.endMs);
     const first = p.samples[0];
     const last = p.samples[p.samples.length - 1];
-    return { program: p.name, slopeMbPerHour: slope === undefined ? null : round(slope), firstMb: first === undefined ? null : round(first.rssBytes / MB), lastMb: last === undefined ? null : round(last.rssBytes / MB), samples: p.samples.length };
+    return { program: p.name, slopeMbPerHour: slope === undefined ? null : round(slope), firstMb: first === undefined ? null : round(first.rssBytes / MB), lastMb: last === undefined ? null : round(last.rssBytes / MB), samples: p.samples.length, perMinuteMb: perMinute(p.samples, f.startMs) };
   });
   const window = (f.endMs - f.startMs) / 2;
   const checks: SoakCheck[] = [];
@@ -126,6 +126,18 @@ export function judge(f: SoakFigures, maxSlopeMbPerHour: number): SoakReport {
     memory,
     checks,
   };
+}
+
+/** The mean RSS of each minute of the run, in MB: the shape behind a slope (JSON report only). */
+export function perMinute(samples: readonly MemorySample[], startMs: number): number[] {
+  const sums: { total: number; n: number }[] = [];
+  for (const s of samples) {
+    const i = Math.max(0, Math.floor((s.atMs - startMs) / 60_000));
+    const b = (sums[i] ??= { total: 0, n: 0 });
+    b.total += s.rssBytes / MB;
+    b.n++;
+  }
+  return Array.from(sums, (b) => (b === undefined ? NaN : round(b.total / b.n)));
 }
 
 export function formatReport(r: SoakReport): string {

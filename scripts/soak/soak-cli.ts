@@ -7,7 +7,8 @@
  *  3. the soak (soak.ts), progress on stderr;
  *  4. the report (report.ts) on stdout, as text or JSON, and as JSON to --out;
  *  5. exit 0 when every check holds, 1 naming the failed ones (also when the soak could not
- *     run: the reason on stderr).
+ *     run: the reason on stderr); SIGINT or SIGTERM stops every program, removes the lab and
+ *     exits 130.
  */
 import { writeFileSync } from 'node:fs';
 import { parseSoakArgs, SOAK_USAGE, SoakUsageError } from './args.js';
@@ -36,6 +37,14 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     log(`cannot build the network lab: ${(e as Error).message}; run as root, or try --loopback for a quick iteration`);
     return 1;
+  }
+  const placed = hosts;
+  // Ctrl-C: the programs run in process groups of their own; they and the lab go with the soak.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping every program${args.loopback ? '' : ' and removing the lab'}`);
+      void placed.close().finally(() => process.exit(130));
+    });
   }
   log(`${args.minutes} min on ${hosts.kind}`);
   const report = judge(await runSoak({ minutes: args.minutes, hosts, log }), args.maxSlopeMbPerHour);
