@@ -33,7 +33,7 @@ describe('the metrics documentation and dashboard', () => {
   it('every metric a dashboard panel queries is exported', async () => {
     const dashboard = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/grafana/pia-gateway.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
     const names = await exported();
-    const queried = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b(pia_gateway_[a-z0-9_]+|process_[a-z_]+)/g)].map((m) => base(m[1]!))));
+    const queried = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b(pia_gateway_[a-z0-9_]+|process_[a-z_]+|nodejs_[a-z_]+)/g)].map((m) => base(m[1]!))));
     expect(queried.length).toBeGreaterThan(20);
     expect(queried.filter((n) => !names.has(n))).toEqual([]);
     // and every exported metric is on some panel

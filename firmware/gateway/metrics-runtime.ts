@@ -85,6 +85,8 @@ function processMetrics(build: RuntimeMetricsSource['build'], registers: Registr
   const startedAtS = Date.now() / 1000 - process.uptime();
   const start: Gauge = new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds', registers, collect: () => start.set(startedAtS) });
   const rss: Gauge = new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', registers, collect: () => rss.set(process.memoryUsage.rss()) });
+  // What the JavaScript heap holds now (live objects and garbage not yet collected): a leak grows it, an allocator keeping freed pages does not.
+  const heap: Gauge = new Gauge({ name: 'nodejs_heap_size_used_bytes', help: 'JavaScript heap in use, in bytes', registers, collect: () => heap.set(process.memoryUsage().heapUsed) });
   const cpu: Counter = new Counter({
     name: 'process_cpu_seconds_total',
     help: 'User and system CPU time spent, in seconds',

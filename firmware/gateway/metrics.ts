@@ -23,7 +23,7 @@
  *                                                        datagrams ("malformed"), summarized, not audited one by one
  *   pia_gateway_uplink_connected, _queue_depth, _dropped_total   the MQTT uplink (with an mqtt section)
  *   pia_gateway_build_info{version,nodejs,gateway_id}    1
- *   process_start_time_seconds, process_resident_memory_bytes, process_cpu_seconds_total
+ *   process_start_time_seconds, process_resident_memory_bytes, nodejs_heap_size_used_bytes, process_cpu_seconds_total
  *
  * Must hold: a label value never comes from what a peer sent unless the server resolved it to
  * a configured device and resource first (`request.target`); unknown paths are not labels.

@@ -4,7 +4,8 @@
  *
  *  1. build the world (setup.ts): trusted server, broker, MQTT watcher, gateway, the steady
  *     operator, each at its place (hosts.ts);
- *  2. for N minutes: every `sampleMs` each program's resident memory; every `PIACTL_EVERY_MS`
+ *  2. for N minutes: every `sampleMs` each program's resident memory (every 3 × `sampleMs` the
+ *     gateway's JavaScript heap from its /metrics, reported beside it); every `PIACTL_EVERY_MS`
  *     one real `piactl` command (get, set, ping in turn); at 25 % of the run the trusted server
  *     is killed (SIGKILL) and started again on the same state; at 45 % and 70 % the broker is
  *     stopped, left down `brokerDownMs` (the gateway queues, and past its cap drops), and
@@ -24,6 +25,7 @@ import { parsePrometheusText, sumSeries, type Series } from './prometheus-text.j
 import { unhandledErrors } from './programs.js';
 import { buildWorld, waitForBroker, type SoakWorld } from './setup.js';
 import type { SoakFigures, RestartFigure } from './report.js';
+import type { MemorySample } from './slope.js';
 
 const PIACTL_EVERY_MS = 20_000;
 const RECOVERY_MS = 120_000;
@@ -65,6 +67,15 @@ async function drive(w: SoakWorld, o: SoakOptions, now: () => number, runMs: num
   const sampleMs = Math.min(5_000, Math.max(1_000, runMs / 60));
   const sampler = setInterval(() => w.all.forEach((p) => p.sample()), sampleMs);
   w.all.forEach((p) => p.sample());
+  // The gateway's JavaScript heap (its /metrics), beside its resident memory: a leak grows the
+  // heap; RSS also keeps pages the allocator has not given back. Every 3 samples: a read costs a process.
+  const heap: MemorySample[] = [];
+  const heapSampler = setInterval(() => {
+    void adminGet(w, hosts, '/metrics').then((text) => {
+      const used = text === undefined ? [] : parsePrometheusText(text).filter((x) => x.name === 'nodejs_heap_size_used_bytes');
+      if (used.length === 1) heap.push({ atMs: now(), rssBytes: sumSeries(used, 'nodejs_heap_size_used_bytes') });
+    });
+  }, sampleMs * 3);
   const piactlRuns = { runs: 0, ok: 0, commandsOk: 0, errors: [] as string[], unhandled: [] as string[] };
   const restarts: RestartFigure[] = [];
 
@@ -145,6 +156,7 @@ async function drive(w: SoakWorld, o: SoakOptions, now: () => number, runMs: num
   }
   const endMs = now();
   clearInterval(sampler);
+  clearInterval(heapSampler);
 
   // 3. the load stops; the queue drains; the figures are read
   await w.load.stop('SIGTERM');
@@ -186,7 +198,10 @@ async function drive(w: SoakWorld, o: SoakOptions, now: () => number, runMs: num
       queueDepth: health?.uplink?.queueDepth ?? null,
     },
     restarts,
-    programs: w.all.map((p) => ({ name: p.name, samples: p.samples, crashes: p.crashes, unhandled: unhandledErrors(p.name === 'mosquitto' ? '' : `${p.stderr()}\n${p.stdout()}`) })),
+    programs: [
+      ...w.all.map((p) => ({ name: p.name, samples: p.samples, crashes: p.crashes, unhandled: unhandledErrors(p.name === 'mosquitto' ? '' : `${p.stderr()}\n${p.stdout()}`) })),
+      { name: 'pia-gateway heap', samples: heap, crashes: [], unhandled: [] },
+    ],
     piactlUnhandled: piactlRuns.unhandled,
     stops: { gateway: gatewayExit, trust: trustExit },
   };
