@@ -11,7 +11,7 @@
  * for (A's, when B's MAC fails) is wiped by `done()`; answers equal lookupNode / grantsBothWays.
  */
 import { fileNodeKey, nodeIdToText, sameNodeId, type AuthorityDeps, type GrantOffer, type NodeId, type RegisteredNode } from '../pia/phase3/index.js';
-import type { GrantRecord, NodeWithKey, TrustStore, VouchParties } from './store/types.js';
+import type { GrantRecord, NodeWithKey, PartyNode, TrustStore, VouchParties } from './store/types.js';
 
 /** The registry's view of a node, its key as an HMAC oracle (§9.1); the raw bytes wiped. */
 export async function lookupNode(store: TrustStore, id: NodeId): Promise<RegisteredNode | undefined> {
@@ -19,10 +19,11 @@ export async function lookupNode(store: TrustStore, id: NodeId): Promise<Registe
   return found === undefined ? undefined : registered(found);
 }
 
-function registered(found: NodeWithKey): RegisteredNode {
-  const { node, key: raw } = found;
+function registered(found: NodeWithKey | PartyNode): RegisteredNode {
+  const { kind, status, label } = 'node' in found ? found.node : found;
+  const raw = found.key;
   try {
-    return { kind: node.kind, status: node.status, label: node.label, key: fileNodeKey(raw) };
+    return { kind, status, label, key: fileNodeKey(raw) };
   } finally {
     raw.fill(0);
   }

@@ -23,7 +23,7 @@ const SELECT_NODES = `
          COALESCE(array_agg(g.group_name) FILTER (WHERE g.group_name IS NOT NULL), '{}') AS groups
     FROM nodes n LEFT JOIN node_groups g ON g.node_id = n.id`;
 
-export type NodeGroupsRow = NodeRow & { groups: string[] };
+type NodeGroupsRow = NodeRow & { groups: string[] };
 
 /** One node with its groups and its wrapped key (phase 3's one read per node). */
 const SELECT_NODE_WITH_KEY = `

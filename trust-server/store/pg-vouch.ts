@@ -1,9 +1,9 @@
 /**
  * A P3_VOUCH's reads on PostgreSQL (docs/protocol.md §9.5 steps 2, 3 and 5) in one statement:
- * both nodes with their groups and wrapped keys, and the grants between them both ways. One
+ * both nodes (kind, status, label, wrapped key) and the grants between them both ways. One
  * authorization so costs one round trip, and one statement's work in the server, instead of
- * three. The answer is `nodeWithKey(a)`, `nodeWithKey(b)` and `grantsBetween(a, b, now)`,
- * exactly (the store contract suite checks it against those three).
+ * three. The answer is what `nodeWithKey(a)`, `nodeWithKey(b)` and `grantsBetween(a, b, now)`
+ * say of them, exactly (the store contract suite checks it against those three).
  *
  * Must hold: keys are unwrapped in memory only and each row's wrapped copy wiped, as
  * `nodeWithKey` does; a malformed ID finds nothing, never an error.
@@ -13,21 +13,29 @@ import { unwrapNodeKey } from './key-wrap.js';
 import type { MasterKey } from './master-key.js';
 import { corruptNodeKey, lookupId } from './node-rules.js';
 import { GRANTS_BOTH_WAYS } from './pg-grants.js';
-import type { NodeGroupsRow } from './pg-nodes.js';
 import { prepared, type PgContext } from './pg-session.js';
-import { grantRecord, nodeRecord, type GrantRow } from './sqlite-rows.js';
-import type { NodeWithKey, TrustStoreOps, VouchParties } from './types.js';
+import { grantRecord, type GrantRow } from './sqlite-rows.js';
+import type { PartyNode, TrustStoreOps, VouchParties } from './types.js';
 import { nowText } from './validate.js';
 
-/** $1 and $2 the nodes (canonical IDs, or NULL), $3 the time; the grants (an InitPlan: once per statement) on every row. */
+/**
+ * $1 and $2 the nodes (canonical IDs, or NULL), $3 the time; the grants (an InitPlan: once per
+ * statement) on every row. Only the columns phase 3 reads: no join for groups (the grants'
+ * subquery follows them itself), no times.
+ */
 const VOUCH_PARTIES = `
-  SELECT n.id, n.kind, n.label, n.status, n.created, n.last_seen, n.revoked_at, n.owner, n.wrapped_key,
-         COALESCE(array_agg(g.group_name) FILTER (WHERE g.group_name IS NOT NULL), '{}') AS groups,
+  SELECT id, kind, label, status, wrapped_key,
          (SELECT COALESCE(json_agg(x ORDER BY x.way, x.created, x.id), '[]'::json) FROM (${GRANTS_BOTH_WAYS}) x) AS grants
-    FROM nodes n LEFT JOIN node_groups g ON g.node_id = n.id
-   WHERE n.id = $1 OR n.id = $2 GROUP BY n.id`;
+    FROM nodes WHERE id = $1 OR id = $2`;
 
-type PartyRow = NodeGroupsRow & { wrapped_key: Buffer; grants: (GrantRow & { way: number })[] };
+interface PartyRow {
+  readonly id: string;
+  readonly kind: PartyNode['kind'];
+  readonly label: string;
+  readonly status: PartyNode['status'];
+  readonly wrapped_key: Buffer;
+  readonly grants: (GrantRow & { way: number })[];
+}
 
 export function pgVouchOps(ctx: PgContext, master: MasterKey): Pick<TrustStoreOps, 'vouchParties'> {
   return {
@@ -36,12 +44,12 @@ export function pgVouchOps(ctx: PgContext, master: MasterKey): Pick<TrustStoreOp
       const b = lookupId(bId);
       if (a === undefined && b === undefined) return { a: undefined, b: undefined, grants: [] };
       const rows = (await ctx.q.query<PartyRow>(prepared(VOUCH_PARTIES, [a ?? null, b ?? null, nowText(now)]))).rows;
-      const found = new Map<string, NodeWithKey>();
+      const found = new Map<string, PartyNode>();
       try {
         for (const row of rows) {
           const key = unwrapNodeKey(master, row.id, row.wrapped_key);
           if (key === undefined) throw corruptNodeKey(row.id);
-          found.set(row.id, { node: nodeRecord(row, row.groups), key });
+          found.set(row.id, { kind: row.kind, status: row.status, label: row.label, key });
         }
       } catch (err) {
         for (const f of found.values()) f.key.fill(0);

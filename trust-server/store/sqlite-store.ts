@@ -29,7 +29,7 @@ import { sqliteNodeOps } from './sqlite-nodes.js';
 import { sqliteReportOps } from './sqlite-reports.js';
 import { asyncSqlite } from './sqlite-async.js';
 import type { SynchronousOps } from './ops.js';
-import type { TrustStore } from './types.js';
+import type { NodeWithKey, PartyNode, TrustStore } from './types.js';
 import { uuidV4 } from './validate.js';
 
 export interface SqliteStoreOptions {
@@ -75,7 +75,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteTrustStore {
     ...nodes,
     ...grants,
     // On one local connection three statements cost what one would: no need to join them.
-    vouchParties: (a, b, now) => ({ a: nodes.nodeWithKey(a), b: nodes.nodeWithKey(b), grants: grants.grantsBetween(a, b, now) }),
+    vouchParties: (a, b, now) => ({ a: partyOf(nodes.nodeWithKey(a)), b: partyOf(nodes.nodeWithKey(b)), grants: grants.grantsBetween(a, b, now) }),
     ...sqliteAccountOps(db),
     ...sqliteReportOps(db, (id) => nodes.getNode(id)),
   };
@@ -83,6 +83,11 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteTrustStore {
 }
 
 /** Step 1: create the file with mode 0600 if it does not exist (never truncates). */
+/** A node as phase 3 reads it (types.ts PartyNode). */
+function partyOf(found: NodeWithKey | undefined): PartyNode | undefined {
+  return found === undefined ? undefined : { kind: found.node.kind, status: found.node.status, label: found.node.label, key: found.key };
+}
+
 function createPrivate(path: string): void {
   try {
     closeSync(openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600));

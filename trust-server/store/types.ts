@@ -113,9 +113,18 @@ export interface AccountRecord {
 }
 
 /** A node and its unwrapped key (the caller wipes `key` once done with it). */
+/** A node as a phase-3 decision reads it (§9.5): no groups, times or owner. */
+export interface PartyNode {
+  readonly kind: NodeKind;
+  readonly status: NodeStatus;
+  readonly label: string;
+  /** The unwrapped key: the caller wipes it. */
+  readonly key: Uint8Array;
+}
+
 export interface VouchParties {
-  readonly a: NodeWithKey | undefined;
-  readonly b: NodeWithKey | undefined;
+  readonly a: PartyNode | undefined;
+  readonly b: PartyNode | undefined;
   readonly grants: GrantRecord[];
 }
 
@@ -148,7 +157,7 @@ export interface TrustStoreOps {
   grantsFor(subjectId: string, gatewayId: string, now: Date): Promise<GrantRecord[]>;
   /** `grantsFor(a, b)` then `grantsFor(b, a)` in one read, a grant listed once (§9.5 step 5: A may be the operator or the gateway). */
   grantsBetween(aId: string, bId: string, now: Date): Promise<GrantRecord[]>;
-  /** What a P3_VOUCH needs (§9.5 steps 2, 3, 5): `nodeWithKey` of both and `grantsBetween` them, in one read. */
+  /** What a P3_VOUCH needs (§9.5 steps 2, 3, 5): both nodes as phase 3 sees them (`nodeWithKey`'s kind, status, label and key) and `grantsBetween` them, in one read. */
   vouchParties(aId: string, bId: string, now: Date): Promise<VouchParties>;
 
   findEnrollment(stationId: string, requestKey: string): Promise<EnrollmentRecord | undefined>;
