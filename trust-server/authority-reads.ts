@@ -56,16 +56,17 @@ export function vouchReads(store: TrustStore, idA: NodeId, idB: NodeId, now: Dat
   let parties: Promise<VouchParties> | undefined;
   const read = (): Promise<VouchParties> => (parties ??= store.vouchParties(nodeIdToText(idA), nodeIdToText(idB), now));
   const taken = new Set<'a' | 'b'>();
-  const take = (p: VouchParties, which: 'a' | 'b'): RegisteredNode | undefined => {
-    const found = p[which];
-    if (found === undefined) return undefined;
-    if (taken.has(which)) throw new Error(`phase-3 authority: node ${which.toUpperCase()} of a vouch was asked for twice`);
+  /** A party's node, once (its key is wiped as it is wrapped); a second ask of the same ID reads again. */
+  const take = async (id: NodeId): Promise<RegisteredNode | undefined> => {
+    const which = sameNodeId(id, idB) && !taken.has('b') ? 'b' : sameNodeId(id, idA) && !taken.has('a') ? 'a' : undefined;
+    if (which === undefined) return other.lookupNode(id);
     taken.add(which);
-    return registered(found); // wipes the raw key
+    const found = (await read())[which];
+    return found === undefined ? undefined : registered(found); // wipes the raw key
   };
   return {
     reads: {
-      lookupNode: async (id) => (sameNodeId(id, idB) ? take(await read(), 'b') : sameNodeId(id, idA) ? take(await read(), 'a') : other.lookupNode(id)),
+      lookupNode: take,
       grantsFor: async (a, b) => (sameNodeId(a, idA) && sameNodeId(b, idB) ? (await read()).grants.map((g) => offer(g, now)) : other.grantsFor(a, b)),
     },
     done(): void {

@@ -45,6 +45,15 @@ describe('ServerAuthority: P3_VOUCH', () => {
     expect(await grantsBothWays(f.store, gw.id, bob.id, f.now)).toHaveLength(1);
   });
 
+  it('a node vouching for itself is read once per role, each with its own key: decided like any pair (granted by a grant on itself)', async () => {
+    const f = await startAuthorityFixture();
+    const gw = await f.add('gateway', 'gw');
+    const self = await f.store.addGrant({ subject: gw.id, gateway: gw.id, devices: '*', rights: ['read'] }, f.now);
+    const { verdict, forB } = await f.vouch(gw, gw);
+    expect(verdict.status).toBe(0);
+    expect(granted(forB).grants.map((x) => x.id)).toEqual([self.id]);
+  });
+
   it('denies and says why: no grant (5), revoked (2), a man in the middle (4), a wrong partner (6), unknown (1), bad MAC_B (3)', async () => {
     const f = await startAuthorityFixture();
     const alice = await f.add('operator', 'alice');

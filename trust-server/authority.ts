@@ -4,8 +4,10 @@
  *
  *   1. P3_VOUCH (B → S) and a P3_REQ sent to S itself → ../pia/phase3's `authorize` (§9.5) with
  *      deps from the store: lookupNode (registry + unwrapped key as a NodeKey), grantsFor (both
- *      directions: A may be the operator or the gateway), audit (the hash-chained log, §9.7),
- *      touch ("last seen"), the shared rate limiter; its pair for a direct P3_REQ is installed;
+ *      directions: A may be the operator or the gateway) — for a P3_VOUCH both nodes and the
+ *      grants in one read (authority-reads.ts `vouchReads`) —, audit (the hash-chained log,
+ *      §9.7), touch ("last seen"), the shared rate limiter; its pair for a direct P3_REQ is
+ *      installed;
  *   2. ENROLL (station → S, §9.8) → ../pia/phase3's `serveEnroll` (station check, seal,
  *      audit) with enrollment.ts deciding (idempotent registration and generation);
  *   3. anything else, or a P3_REQ on a pair without a transcript (a phase-3 pair) → dropped

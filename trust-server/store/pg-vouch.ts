@@ -58,9 +58,11 @@ export function pgVouchOps(ctx: PgContext, master: MasterKey): Pick<TrustStoreOp
         for (const row of rows) row.wrapped_key.fill(0);
       }
       const grants = rows[0]?.grants ?? [];
+      const partyB = b === undefined ? undefined : found.get(b);
       return {
         a: a === undefined ? undefined : found.get(a),
-        b: b === undefined ? undefined : found.get(b),
+        // A node with itself: B gets its own copy of the key (each party's key is wiped on its own).
+        b: partyB !== undefined && a === b ? { ...partyB, key: Uint8Array.from(partyB.key) } : partyB,
         grants: a === undefined || b === undefined ? [] : bothWays(grants.filter((g) => g.way === 0).map(grantRecord), grants.filter((g) => g.way === 1).map(grantRecord)),
       };
     },
