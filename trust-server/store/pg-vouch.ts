@@ -62,7 +62,7 @@ export function pgVouchOps(ctx: PgContext, master: MasterKey): Pick<TrustStoreOp
       return {
         a: a === undefined ? undefined : found.get(a),
         // A node with itself: B gets its own copy of the key (each party's key is wiped on its own).
-        b: partyB !== undefined && a === b ? { ...partyB, key: Uint8Array.from(partyB.key) } : partyB,
+        b: partyB !== undefined && a === b ? { ...partyB, key: Buffer.from(partyB.key) } : partyB,
         grants: a === undefined || b === undefined ? [] : bothWays(grants.filter((g) => g.way === 0).map(grantRecord), grants.filter((g) => g.way === 1).map(grantRecord)),
       };
     },
