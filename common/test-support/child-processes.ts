@@ -117,3 +117,13 @@ export function killGroup(child: ChildProcess): void {
     child.kill('SIGKILL');
   }
 }
+
+/** True while process `pid` exists (signal 0; EPERM: it exists, under another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

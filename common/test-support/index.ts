@@ -1,5 +1,5 @@
 /** Test helpers of this folder, for tests elsewhere (test code only). */
-export { ProcessTracker, REPO_ROOT, TSX, killGroup } from './child-processes.js';
+export { ProcessTracker, REPO_ROOT, TSX, killGroup, processAlive } from './child-processes.js';
 export type { TrackedProcess } from './child-processes.js';
 export { freeTcpPort, freeUdpPorts } from './free-ports.js';
 export { CHROMIUM_PATH, SCREENSHOT_DIR, launchChromium, screenshot } from './browser.js';

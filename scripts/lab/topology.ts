@@ -30,6 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProcessTracker, REPO_ROOT, type TrackedProcess } from '../../common/test-support/index.js';
+import { processAlive as alive } from '../../common/test-support/index.js';
 
 export type LabHostName = 'ops' | 'dc' | 'building' | 'trust' | 'legacy' | 'onpath';
 export const LAB_HOSTS: readonly LabHostName[] = ['ops', 'dc', 'building', 'trust', 'legacy', 'onpath'];
@@ -228,14 +229,5 @@ function killQuietly(pid: number): void {
     process.kill(pid, 'SIGKILL');
   } catch {
     // already gone
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

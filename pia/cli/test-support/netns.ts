@@ -11,6 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { processAlive as alive } from '../../../common/test-support/index.js';
 
 export interface NamespacePair {
   readonly a: string;
@@ -125,13 +126,4 @@ export function addDecoyLink(ns: string): string {
   ip(['-n', ns, 'addr', 'add', 'fe80::d/64', 'dev', name, 'nodad']);
   ip(['-n', ns, 'route', 'add', 'fe80::/64', 'dev', name, 'metric', '1']);
   return name;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
