@@ -27,7 +27,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PIA_PORT, WIRE_FIELDS, coapExchanges, createLab, piaFlows, piactl, readCapture, removeLeftoverLabs, startCapture, startLabStack, wiresharkHome, type Lab, type OperatorName } from '../scripts/lab/index.js';
+import { PIA_PORT, WIRE_FIELDS, cleanUpOnInterrupt, coapExchanges, createLab, piaFlows, piactl, readCapture, removeLeftoverLabs, startCapture, startLabStack, wiresharkHome, type Lab, type OperatorName } from '../scripts/lab/index.js';
 
 interface FirstCommand {
   readonly scenario: string;
@@ -40,6 +40,11 @@ export async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pia-lab-bench-'));
   const t0 = performance.now();
   const lab: Lab = createLab({ prefix: 'labbench' });
+  const cleanUp = async (): Promise<void> => {
+    await lab.remove();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  cleanUpOnInterrupt(cleanUp, (signal) => console.error(`bench: ${signal}: stopping every program and removing the lab`));
   try {
     const namespacesMs = performance.now() - t0;
     const stack = await startLabStack(lab, dir);
@@ -86,8 +91,7 @@ export async function main(): Promise<void> {
       console.log(`whole piactl run #${i + 1} to dc: ${flow.length} datagrams, ${total} B (key exchange ${kx} B; phase 3, listing and request in ESP ${total - kx} B) = ${(total / plainGet).toFixed(1)} × one plain GET`);
     }
   } finally {
-    await lab.remove();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

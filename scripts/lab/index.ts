@@ -1,5 +1,6 @@
 /** The network lab (docs/lab.md): namespaces, the real programs on them, tshark on the router. */
 export { LAB_HOSTS, createLab, ip, removeLeftoverLabs, tsxArgv } from './topology.js';
+export { cleanUpOnInterrupt } from './interrupt.js';
 export type { Lab, LabExecOptions, LabHost, LabHostName, LabOptions, LabRunOptions, LabRunResult } from './topology.js';
 export { linkPrefix, piactl, startLabStack } from './stack.js';
 export type { LabGateway, LabStack, OperatorName } from './stack.js';

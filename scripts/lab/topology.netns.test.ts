@@ -2,11 +2,14 @@
  * The lab's topology (scripts/lab/topology.ts, docs/lab.md): every host reaches every other
  * across the router; the operations center's packets take two hops (on-path host, router) and
  * the legacy host's one, shown by the IPv6 hop limit (RFC 8200 §3: a router discards a packet
- * whose hop limit it would bring to 0); `remove()` leaves no namespace behind.
+ * whose hop limit it would bring to 0); `remove()` leaves no namespace behind, and neither does
+ * a lab whose creating process was killed, once `removeLeftoverLabs` has run.
  */
-import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, ip, removeLeftoverLabs, type Lab } from './topology.js';
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { REPO_ROOT, processAlive } from '../../common/test-support/index.js';
+import { createLab, ip, removeLeftoverLabs, tsxArgv, type Lab } from './topology.js';
 
 let lab: Lab;
 
@@ -41,6 +44,23 @@ describe('the network lab', () => {
   it('a host the lab does not have is refused with the names it has', () => {
     expect(() => lab.exec('mars', ['true'])).toThrow(/no lab host 'mars': use one of ops, dc, building, trust, legacy, onpath, router/);
   });
+
+  it('a lab whose creator was killed: removeLeftoverLabs stops what still runs in it and deletes it', async () => {
+    const creator = `import { createLab } from ${JSON.stringify(join(REPO_ROOT, 'scripts/lab/topology.ts'))};
+      const lab = createLab({ prefix: 'lableft' });
+      const sleeper = lab.exec('dc', ['sleep', '600']);
+      console.log(JSON.stringify({ router: lab.router, dc: lab.hosts.dc.netns, sleeper: sleeper.pid }));`;
+    const child = spawn(process.execPath, [...tsxArgv('scripts/lab/topology.ts').slice(1, 3), '--input-type=module', '-e', creator], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+    const left = JSON.parse(line) as { router: string; dc: string; sleeper: number };
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(processAlive(left.sleeper)).toBe(true); // killing the creator left its program running
+
+    expect(removeLeftoverLabs()).toEqual(expect.arrayContaining([left.router, left.dc]));
+    await vi.waitFor(() => expect(processAlive(left.sleeper)).toBe(false), { timeout: 5_000 });
+    expect(ip(['netns', 'list'])).not.toContain(left.dc);
+  }, 30_000);
 
   it('remove() deletes every namespace of the lab', async () => {
     const other = createLab({ prefix: 'labgone' });

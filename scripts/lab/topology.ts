@@ -12,7 +12,9 @@
  *
  * Must hold:
  * 1. every namespace is named `PREFIX-PID-TAG-HOST` (PID of the creating process, TAG random):
- *    `removeLeftoverLabs` deletes only namespaces whose creating process is gone;
+ *    `removeLeftoverLabs` deletes only namespaces whose creating process is gone, after killing
+ *    what still runs in them (`ip netns delete` alone would leave those programs running, in a
+ *    namespace nobody can name any more);
  * 2. DAD is off in every namespace before any link exists (RFC 4862 §5.4 skipped): addresses,
  *    link-local ones too, are usable at once;
  * 3. the router and the on-path host forward IPv6 (`net.ipv6.conf.all.forwarding=1`); every
@@ -114,13 +116,14 @@ function sysctl(ns: string, settings: readonly string[]): void {
 const NAME = /^([a-z][a-z0-9]*)-(\d+)-([0-9a-f]{6})-(ops|dc|building|trust|legacy|onpath|router)$/;
 const PREFIX = /^[a-z][a-z0-9]{0,15}$/;
 
-/** Deletes lab namespaces whose creating process is gone; returns their names. */
+/** Kills the programs left in lab namespaces whose creating process is gone, deletes those namespaces; returns their names. */
 export function removeLeftoverLabs(): string[] {
   const removed: string[] = [];
   for (const line of ip(['netns', 'list']).split('\n')) {
     const name = line.split(' ')[0] ?? '';
     const m = NAME.exec(name);
     if (m === null || alive(Number(m[2]))) continue;
+    for (const pid of ip(['netns', 'pids', name]).split('\n').filter((p) => /^\d+$/.test(p))) killQuietly(Number(pid));
     ip(['netns', 'delete', name]);
     removed.push(name);
   }

@@ -11,6 +11,7 @@
  *     exits 130.
  */
 import { writeFileSync } from 'node:fs';
+import { cleanUpOnInterrupt } from '../lab/interrupt.js';
 import { parseSoakArgs, SOAK_USAGE, SoakUsageError } from './args.js';
 import { loopbackHosts } from './hosts.js';
 import { labHosts } from './hosts-lab.js';
@@ -40,12 +41,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const placed = hosts;
   // Ctrl-C: the programs run in process groups of their own; they and the lab go with the soak.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping every program${args.loopback ? '' : ' and removing the lab'}`);
-      void placed.close().finally(() => process.exit(130));
-    });
-  }
+  cleanUpOnInterrupt(() => placed.close(), (signal) => log(`${signal}: stopping every program${args.loopback ? '' : ' and removing the lab'}`));
   log(`${args.minutes} min on ${hosts.kind}`);
   const report = judge(await runSoak({ minutes: args.minutes, hosts, log }), args.maxSlopeMbPerHour);
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
