@@ -121,6 +121,20 @@ export function uriPath(options: readonly CoapOption[]): string[] {
   return findOptions(options, CoapOptionNumber.UriPath).map((o) => decodeString(o.value, 'Uri-Path'));
 }
 
+/** Uri-Path segments, or undefined when one is not UTF-8 (a server answers that 4.00 Bad Request). */
+export function uriPathOrUndefined(options: readonly CoapOption[]): string[] | undefined {
+  try {
+    return uriPath(options);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether two paths have the same segments in the same order. */
+export function samePath(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((segment, i) => segment === b[i]);
+}
+
 /** Uri-Query arguments ("k=v"), in order. */
 export function uriQuery(options: readonly CoapOption[]): string[] {
   return findOptions(options, CoapOptionNumber.UriQuery).map((o) => decodeString(o.value, 'Uri-Query'));

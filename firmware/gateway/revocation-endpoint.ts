@@ -23,7 +23,7 @@
  *      each: a phase 3 that completes after the notice with a ticket the server sealed before
  *      the change (its verdict was on the way) is closed or narrowed as soon as it is up.
  */
-import { CoapCode, CoapOptionNumber, ContentFormat, Messenger, emptyMessage, isRequestCode, piaTransport, contentFormatOf, uintOption, uriPath, type CoapOption, type CoapTransport, type Inbound } from '../../coap/index.js';
+import { CoapCode, CoapOptionNumber, ContentFormat, Messenger, emptyMessage, isRequestCode, piaTransport, contentFormatOf, samePath, uintOption, uriPathOrUndefined, type CoapOption, type CoapTransport, type Inbound } from '../../coap/index.js';
 import type { Clock } from '../../common/index.js';
 import type { PiaNode } from '../../pia/node/index.js';
 import { decodeRevocationNotice, MAX_NOTICE_JSON_BYTES, type RevocationNotice } from '../../pia/phase3/index.js';
@@ -127,13 +127,9 @@ export class RevocationEndpoint {
 
   async #answer(inbound: Inbound): Promise<Answer> {
     const m = inbound.message;
-    let path: string[];
-    try {
-      path = uriPath(m.options);
-    } catch {
-      return { code: CoapCode.BadRequest, diagnostic: 'Uri-Path is not UTF-8' };
-    }
-    if (path.length !== REVOCATIONS_PATH.length || path.some((p, i) => p !== REVOCATIONS_PATH[i])) return { code: CoapCode.NotFound, diagnostic: 'this port serves POST /pia/revocations only' };
+    const path = uriPathOrUndefined(m.options);
+    if (path === undefined) return { code: CoapCode.BadRequest, diagnostic: 'Uri-Path is not UTF-8' };
+    if (!samePath(path, REVOCATIONS_PATH)) return { code: CoapCode.NotFound, diagnostic: 'this port serves POST /pia/revocations only' };
     if (m.code !== CoapCode.POST) return { code: CoapCode.MethodNotAllowed, diagnostic: '/pia/revocations takes POST only' };
     const ctx = inbound.meta.ctx;
     if (ctx.phase !== 3) {

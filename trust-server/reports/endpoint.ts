@@ -33,8 +33,9 @@ import {
   isRequestCode,
   piaTransport,
   contentFormatOf,
+  samePath,
   uintOption,
-  uriPath,
+  uriPathOrUndefined,
   uriQuery,
   type CoapOption,
   type CoapTransport,
@@ -157,14 +158,10 @@ export class ReportEndpoint {
 
   async #answer(inbound: Inbound): Promise<Answer> {
     const m = inbound.message;
-    let path: string[];
-    try {
-      path = uriPath(m.options);
-    } catch {
-      return { code: CoapCode.BadRequest, diagnostic: 'Uri-Path is not UTF-8' };
-    }
-    if (this.#o.grants !== undefined && path.length === GRANTS_PATH.length && path.every((p, i) => p === GRANTS_PATH[i])) return this.#grants(inbound, this.#o.grants);
-    if (path.length !== REPORT_PATH.length || path.some((p, i) => p !== REPORT_PATH[i])) return { code: CoapCode.NotFound, diagnostic: 'the trusted server serves POST /pia/report only' };
+    const path = uriPathOrUndefined(m.options);
+    if (path === undefined) return { code: CoapCode.BadRequest, diagnostic: 'Uri-Path is not UTF-8' };
+    if (this.#o.grants !== undefined && samePath(path, GRANTS_PATH)) return this.#grants(inbound, this.#o.grants);
+    if (!samePath(path, REPORT_PATH)) return { code: CoapCode.NotFound, diagnostic: 'the trusted server serves POST /pia/report only' };
     if (m.code !== CoapCode.POST) return { code: CoapCode.MethodNotAllowed, diagnostic: '/pia/report takes POST only' };
     const ctx = inbound.meta.ctx;
     if (ctx.phase !== 3 || ctx.peerIdentity.kind !== 'gateway') {
