@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CoapClient, ContentFormat, piaTransport, type CoapResponse } from '../../coap/index.js';
 import { nodeIdToText } from '../../pia/phase3/index.js';
 import type { Endpoint, PiaNode } from '../../pia/node/index.js';
-import { A, B, S, trio, type P3Node, type Trio } from '../../pia/node/test-support/index.js';
+import { A, B, S, aliceAtRackGateway, trio, type P3Node, type Trio } from '../../pia/node/test-support/index.js';
 import { RevocationEndpoint, REVOCATION_PORT } from './revocation-endpoint.js';
 
 let t: Trio | undefined;
@@ -37,16 +37,10 @@ interface Setup {
 async function setup(seed: string): Promise<Setup> {
   const tt = trio(seed);
   t = tt;
-  const alice = tt.trust.register('operator', 'alice');
-  const gw = tt.trust.register('gateway', 'rack gateway');
-  tt.trust.grant(alice.text, gw.text, 'rack1-*', ['read']);
-  tt.trust.grant(alice.text, gw.text, 'door', ['control']);
-  const a = tt.add('a', A, { phase3: { identity: alice.identity, trustServer: S } });
-  const b = tt.add('b', B, { phase3: { identity: gw.identity, trustServer: S, trustServerId: nodeIdToText(tt.trust.serverId) } });
+  const { a, b, alice } = await aliceAtRackGateway(tt, { a: A, b: B }, { trustServerId: nodeIdToText(tt.trust.serverId) });
   const logs: string[] = [];
   const endpoint = new RevocationEndpoint({ node: b.node, clock: tt.clock, serverId: nodeIdToText(tt.trust.serverId), log: { info: (m) => void logs.push(m), warn: (m) => void logs.push(`warn: ${m}`) }, random: () => 0.5 });
   closers.push(() => endpoint.close());
-  await tt.clock.settle(a.node.connect(B).then(() => a.node.phase3Ready(B)));
   await tt.clock.settle(b.node.connect(S).then(() => b.node.phase3Ready(S)));
   await a.node.send(B, { srcPort: 5000, dstPort: 5683, payload: Uint8Array.of(1) });
   await tt.settle();

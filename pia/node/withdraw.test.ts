@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeReason, encodeClose } from './close-message.js';
 import { A, B, payloadOf } from './test-support/index.js';
-import { S, trio, type P3Node, type Trio } from './test-support/phase3.js';
+import { aliceAtRackGateway, trio, type P3Node, type Trio } from './test-support/phase3.js';
 
 let t: Trio | undefined;
 afterEach(async () => {
@@ -18,13 +18,7 @@ afterEach(async () => {
 async function associated(seed: string): Promise<{ t: Trio; a: P3Node; b: P3Node; alice: string; gw: string }> {
   const tt = trio(seed);
   t = tt;
-  const alice = tt.trust.register('operator', 'alice');
-  const gw = tt.trust.register('gateway', 'rack gateway');
-  tt.trust.grant(alice.text, gw.text, 'rack1-*', ['read']);
-  tt.trust.grant(alice.text, gw.text, 'door', ['control']);
-  const a = tt.add('a', A, { phase3: { identity: alice.identity, trustServer: S } });
-  const b = tt.add('b', B, { phase3: { identity: gw.identity, trustServer: S } });
-  await tt.clock.settle(a.node.connect(B).then(() => a.node.phase3Ready(B)));
+  const { a, b, alice, gw } = await aliceAtRackGateway(tt, { a: A, b: B });
   return { t: tt, a, b, alice: alice.text, gw: gw.text };
 }
 

@@ -101,5 +101,5 @@ export function spiOf(bytes: Uint8Array): number {
 export function seqLowOf(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(4);
 }
-export { MemoryTrust, S, trio } from './phase3.js';
+export { MemoryTrust, S, aliceAtRackGateway, trio } from './phase3.js';
 export type { P3Node, Trio } from './phase3.js';

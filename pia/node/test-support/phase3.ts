@@ -141,3 +141,19 @@ export function trio(seed: string): Trio {
     },
   };
 }
+
+/**
+ * The rack fixture: operator alice and a "rack gateway" registered, alice granted read on
+ * `rack1-*` and control on `door`, their nodes added (`a` at `at.a`, `b` at `at.b`, both with
+ * phase 3 through S), and alice connected to the gateway up to phase 3.
+ */
+export async function aliceAtRackGateway(tt: Trio, at: { a: Endpoint; b: Endpoint }, gateway: { trustServerId?: string } = {}): Promise<{ a: P3Node; b: P3Node; alice: Registered; gw: Registered }> {
+  const alice = tt.trust.register('operator', 'alice');
+  const gw = tt.trust.register('gateway', 'rack gateway');
+  tt.trust.grant(alice.text, gw.text, 'rack1-*', ['read']);
+  tt.trust.grant(alice.text, gw.text, 'door', ['control']);
+  const a = tt.add('a', at.a, { phase3: { identity: alice.identity, trustServer: S } });
+  const b = tt.add('b', at.b, { phase3: { identity: gw.identity, trustServer: S, ...gateway } });
+  await tt.clock.settle(a.node.connect(at.b).then(() => a.node.phase3Ready(at.b)));
+  return { a, b, alice, gw };
+}
