@@ -4,6 +4,10 @@
  * data-center and building gateways (`pia-gateway run --simulated`), `piactl` on ops behind the
  * on-path hop, `coap-client` on the legacy host.
  *
+ * 0. discovery (docs/protocol.md §4): an operator that starts in plain CoAP
+ *    (discovering-operator.ts) sends one GET with the discovery option, gets 2.05 and the
+ *    gateway's echo, then only the key exchange and ESP cross the router (tshark), and the ESP
+ *    decrypted with its key log holds the same GET twice, answered at phase 3;
  * 1. remote control of the data center: alice reads the thermometer, sets the fan, takes a
  *    camera snapshot;
  * 2. building monitoring: bob (read grant) reads camera, door, safe, HVAC and lighting; his
@@ -20,9 +24,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PIA_PORT, readCapture, startCapture, wiresharkHome } from './capture.js';
+import { PIA_PORT, readCapture, startCapture, wiresharkHome, type CaptureRow } from './capture.js';
 import { startLabStack, piactl, type LabStack } from './stack.js';
-import { createLab, removeLeftoverLabs, type Lab } from './topology.js';
+import { createLab, removeLeftoverLabs, tsxArgv, type Lab } from './topology.js';
 import { WIRE_FIELDS, coapExchanges, piaFlows } from './wire.js';
 
 let lab: Lab;
@@ -45,6 +49,44 @@ afterAll(async () => {
 const json = (stdout: string): Record<string, unknown> => JSON.parse(stdout) as Record<string, unknown>;
 const coapClient = (address: string, path: string): Promise<{ code: number | string; stdout: string; stderr: string }> =>
   lab.run('legacy', ['coap-client-notls', '-m', 'get', '-B', '5', `coap://[${address}]/${path}`], { name: 'coap-client (legacy)' });
+
+// First in this file: the data-center gateway has not met ops yet. Once any exchange with ops
+// has completed, the gateway has ops latched and answers its plaintext 4.01 (docs/protocol.md §4).
+describe('an operator that starts in plain CoAP: discovery, then ESP only (docs/protocol.md §4)', () => {
+  it('one plain GET carrying the option, answered 2.05 with the echo; then the key exchange and only ESP, holding the same GET twice at phase 3', async () => {
+    const dc = stack.gateways.dc;
+    const capture = await startCapture(lab, { iface: lab.routerInterfaces.dc ?? '', pcap: join(dir, 'discovery.pcap'), probeFrom: 'ops', probeTo: dc.address });
+    const keyLog = join(dir, 'discovery-keylog');
+    const args = ['--credential', stack.operators.alice.credential, '--device', dc.devices['rack-temp'] ?? '', '--path', 'rack-temp/temperature'];
+    const run = await lab.run('ops', tsxArgv('scripts/lab/discovering-operator.ts', args), { name: 'discovering-operator', env: { PIA_KEYLOG: keyLog }, timeoutMs: 45_000 });
+    await capture.stop();
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ plain: { code: '2.05', echo: { port: PIA_PORT } }, pia: ['2.05', '2.05'], phase: 3, gateway: { address: dc.address, port: PIA_PORT } });
+
+    const ops = lab.hosts.ops.address;
+    const rows = await readCapture(lab, capture.pcap, { filter: 'ipv6 && udp', fields: [...WIRE_FIELDS, 'coap.opt.name'], env: wiresharkHome(join(dir, 'ws-discovery')) });
+    const frame = (r: CaptureRow): number => Number(r['frame.number']?.[0]);
+    // 1. in clear: one GET and its 2.05, both carrying option 65000
+    const plainCoap = rows.filter((r) => r['frame.protocols']?.[0]?.includes(':coap') && (r['ipv6.src']?.[0] === ops || r['ipv6.dst']?.[0] === ops));
+    expect(coapExchanges(rows, ops).map(({ bytes: _, ...e }) => e)).toEqual([{ method: 'GET', path: 'rack-temp/temperature', response: '2.05' }]);
+    expect(plainCoap).toHaveLength(2);
+    for (const r of plainCoap) expect(r['coap.opt.name']?.join(' ')).toMatch(/Unknown Option \(65000\)/);
+    // 2. after the echo: one flow to the gateway's PIA port, the key exchange then ESP only, nothing else from ops
+    const flows = [...piaFlows(rows, ops, dc.address, PIA_PORT).values()];
+    expect(flows).toHaveLength(1);
+    const flow = flows[0] ?? [];
+    expect(flow.slice(0, 3).map((d) => [d.kind, d.fromOperator])).toEqual([['key-exchange', true], ['key-exchange', false], ['key-exchange', true]]);
+    expect(flow.slice(3).filter((d) => d.kind !== 'esp')).toEqual([]);
+    const echoAt = Math.max(...plainCoap.map(frame));
+    expect(rows.filter((r) => frame(r) > echoAt && (r['ipv6.src']?.[0] === ops || r['ipv6.dst']?.[0] === ops) && r['udp.srcport']?.[0] !== String(PIA_PORT) && r['udp.dstport']?.[0] !== String(PIA_PORT))).toEqual([]);
+    // 3. decrypted with the key log: the CoAP inside the ESP is the two GETs
+    const clear = await readCapture(lab, capture.pcap, { filter: 'coap && esp', fields: WIRE_FIELDS, env: wiresharkHome(join(dir, 'ws-discovery-keys'), readFileSync(keyLog, 'utf8')) });
+    expect(coapExchanges(clear, ops).map(({ bytes: _, ...e }) => e)).toEqual([
+      { method: 'GET', path: 'rack-temp/temperature', response: '2.05' },
+      { method: 'GET', path: 'rack-temp/temperature', response: '2.05' },
+    ]);
+  }, 60_000);
+});
 
 describe('remote control of the data center (alice, read and control)', () => {
   it('reads the thermometer, sets the fan and reads it back, takes a camera snapshot', async () => {
