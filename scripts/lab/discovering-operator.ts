@@ -53,7 +53,7 @@ async function main(): Promise<void> {
 
     // 3. the key exchange toward the gateway's PIA endpoint, then phase 3
     const echoed = first.discovery.address;
-    const gateway: Endpoint = { address: echoed === undefined ? device : typeof echoed === 'string' ? echoed : addressToText(echoed), port: first.discovery.port };
+    const gateway: Endpoint = { address: echoed === undefined ? device : addressToText(echoed), port: first.discovery.port };
     await node.connect(gateway);
     await node.phase3Ready(gateway, TIMEOUT_MS);
 

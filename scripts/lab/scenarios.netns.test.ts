@@ -66,8 +66,10 @@ describe('an operator that starts in plain CoAP: discovery, then ESP only (docs/
     const ops = lab.hosts.ops.address;
     const rows = await readCapture(lab, capture.pcap, { filter: 'ipv6 && udp', fields: [...WIRE_FIELDS, 'coap.opt.name'], env: wiresharkHome(join(dir, 'ws-discovery')) });
     const frame = (r: CaptureRow): number => Number(r['frame.number']?.[0]);
+    const opsSide = (r: CaptureRow): boolean => r['ipv6.src']?.[0] === ops || r['ipv6.dst']?.[0] === ops;
+    const piaPort = (r: CaptureRow): boolean => r['udp.srcport']?.[0] === String(PIA_PORT) || r['udp.dstport']?.[0] === String(PIA_PORT);
     // 1. in clear: one GET and its 2.05, both carrying option 65000
-    const plainCoap = rows.filter((r) => r['frame.protocols']?.[0]?.includes(':coap') && (r['ipv6.src']?.[0] === ops || r['ipv6.dst']?.[0] === ops));
+    const plainCoap = rows.filter((r) => r['frame.protocols']?.[0]?.includes(':coap') && opsSide(r));
     expect(coapExchanges(rows, ops).map(({ bytes: _, ...e }) => e)).toEqual([{ method: 'GET', path: 'rack-temp/temperature', response: '2.05' }]);
     expect(plainCoap).toHaveLength(2);
     for (const r of plainCoap) expect(r['coap.opt.name']?.join(' ')).toMatch(/Unknown Option \(65000\)/);
@@ -78,7 +80,7 @@ describe('an operator that starts in plain CoAP: discovery, then ESP only (docs/
     expect(flow.slice(0, 3).map((d) => [d.kind, d.fromOperator])).toEqual([['key-exchange', true], ['key-exchange', false], ['key-exchange', true]]);
     expect(flow.slice(3).filter((d) => d.kind !== 'esp')).toEqual([]);
     const echoAt = Math.max(...plainCoap.map(frame));
-    expect(rows.filter((r) => frame(r) > echoAt && (r['ipv6.src']?.[0] === ops || r['ipv6.dst']?.[0] === ops) && r['udp.srcport']?.[0] !== String(PIA_PORT) && r['udp.dstport']?.[0] !== String(PIA_PORT))).toEqual([]);
+    expect(rows.filter((r) => frame(r) > echoAt && opsSide(r) && !piaPort(r))).toEqual([]);
     // 3. decrypted with the key log: the CoAP inside the ESP is the two GETs
     const clear = await readCapture(lab, capture.pcap, { filter: 'coap && esp', fields: WIRE_FIELDS, env: wiresharkHome(join(dir, 'ws-discovery-keys'), readFileSync(keyLog, 'utf8')) });
     expect(coapExchanges(clear, ops).map(({ bytes: _, ...e }) => e)).toEqual([

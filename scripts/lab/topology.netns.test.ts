@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT, processAlive } from '../../common/test-support/index.js';
-import { createLab, ip, removeLeftoverLabs, tsxArgv, type Lab } from './topology.js';
+import { createLab, ip, removeLeftoverLabs, type Lab } from './topology.js';
 
 let lab: Lab;
 
@@ -50,7 +50,7 @@ describe('the network lab', () => {
       const lab = createLab({ prefix: 'lableft' });
       const sleeper = lab.exec('dc', ['sleep', '600']);
       console.log(JSON.stringify({ router: lab.router, dc: lab.hosts.dc.netns, sleeper: sleeper.pid }));`;
-    const child = spawn(process.execPath, [...tsxArgv('scripts/lab/topology.ts').slice(1, 3), '--input-type=module', '-e', creator], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', creator], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
     const left = JSON.parse(line) as { router: string; dc: string; sleeper: number };
     child.kill('SIGKILL');

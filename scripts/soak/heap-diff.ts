@@ -14,6 +14,7 @@
  * names each node's fields, `nodes` is the flat array of them, `strings` the names.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 
 export interface HeapGroup {
   readonly count: number;
@@ -111,10 +112,16 @@ function readSummary(file: string): HeapSummary {
 }
 
 export function heapDiffMain(args: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
-  const files = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--top');
-  const topAt = args.indexOf('--top');
-  const top = topAt < 0 ? 25 : Number(args[topAt + 1]);
-  if (files.length !== 2 || !Number.isInteger(top) || top < 1 || args.some((a) => a.startsWith('--') && a !== '--top')) {
+  let files: string[];
+  let top: number;
+  try {
+    const parsed = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { top: { type: 'string' } } });
+    [files, top] = [parsed.positionals, Number(parsed.values.top ?? 25)];
+  } catch (e) {
+    err(`heap-diff: ${(e as Error).message}\n${HEAP_DIFF_USAGE}\n`); // names the unknown option
+    return 2;
+  }
+  if (files.length !== 2 || !Number.isInteger(top) || top < 1) {
     err(`heap-diff: give two snapshot files and at most --top N (N ≥ 1)\n${HEAP_DIFF_USAGE}\n`);
     return 2;
   }
